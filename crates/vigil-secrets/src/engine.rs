@@ -1,0 +1,217 @@
+//! The matching pipeline: keyword prefilter, regex, entropy, allowlists,
+//! inline ignores, and redacted findings (see the crate docs).
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use vigil_core::{Engine, Evidence, FileOutput, Finding, FindingKind, Location, Rule, SourceFile, mask_secret};
+
+use crate::allowlist::{has_ignore_marker, is_placeholder};
+use crate::rules::{CompiledRule, RuleError, RuleSpec, builtin_specs};
+use crate::shannon_entropy;
+
+/// Longest evidence snippet, in characters.
+const SNIPPET_CHARS: usize = 200;
+
+/// The secrets engine; build once, share across threads.
+pub struct SecretsEngine {
+    rules: Vec<CompiledRule>,
+    metadata: Vec<Rule>,
+    keywords: AhoCorasick,
+    /// For each keyword pattern, the rules that list it.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+/// One accepted match before it becomes a finding.
+struct Hit {
+    rule: usize,
+    secret_start: usize,
+    secret_end: usize,
+}
+
+impl SecretsEngine {
+    /// The engine with every built-in rule.
+    pub fn builtin() -> Result<SecretsEngine, RuleError> {
+        SecretsEngine::from_specs(&builtin_specs()?)
+    }
+
+    /// An engine running `specs` (file name, rule).
+    pub fn from_specs(specs: &[(&str, RuleSpec)]) -> Result<SecretsEngine, RuleError> {
+        let rules =
+            specs.iter().map(|(file, spec)| CompiledRule::compile(file, spec)).collect::<Result<Vec<_>, _>>()?;
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            for keyword in &rule.keywords {
+                match patterns.iter().position(|pattern| pattern == keyword) {
+                    Some(existing) => keyword_rules[existing].push(index),
+                    None => {
+                        patterns.push(keyword.clone());
+                        keyword_rules.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .or_else(|_| AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&patterns))
+            .map_err(|error| RuleError::Invalid {
+                file: "(all)".into(),
+                id: "(keywords)".into(),
+                message: error.to_string(),
+            })?;
+        let metadata = rules.iter().map(|rule| rule.metadata.clone()).collect();
+        Ok(SecretsEngine { rules, metadata, keywords, keyword_rules })
+    }
+
+    /// Number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the engine has no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules whose keywords occur in `content`, in rule order.
+    fn candidates(&self, content: &[u8]) -> Vec<usize> {
+        let mut wanted = vec![false; self.rules.len()];
+        let mut seen_pattern = vec![false; self.keyword_rules.len()];
+        for found in self.keywords.find_overlapping_iter(content) {
+            let pattern = found.pattern().as_usize();
+            if !std::mem::replace(&mut seen_pattern[pattern], true) {
+                for &rule in &self.keyword_rules[pattern] {
+                    wanted[rule] = true;
+                }
+            }
+        }
+        wanted.iter().enumerate().filter_map(|(index, &wanted)| wanted.then_some(index)).collect()
+    }
+
+    fn hits(&self, path: &str, content: &[u8]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for index in self.candidates(content) {
+            let rule = &self.rules[index];
+            if rule.paths.as_ref().is_some_and(|paths| !paths.is_match(path.as_bytes()))
+                || rule.allow_paths.as_ref().is_some_and(|paths| paths.is_match(path.as_bytes()))
+            {
+                continue;
+            }
+            let mut locations = rule.regex.capture_locations();
+            let mut at = 0;
+            while at <= content.len() {
+                let Some(whole) = rule.regex.captures_read_at(&mut locations, content, at) else { break };
+                at = if whole.end() > whole.start() { whole.end() } else { whole.end() + 1 };
+                let Some((start, end)) = locations.get(rule.secret_group) else { continue };
+                if self.accepts(rule, content, start, end, whole.start()) {
+                    hits.push(Hit { rule: index, secret_start: start, secret_end: end });
+                }
+            }
+        }
+        // A generic rule yields to a specific one that found the same secret.
+        let specific: Vec<(usize, usize)> = hits
+            .iter()
+            .filter(|hit| !self.rules[hit.rule].fallback)
+            .map(|hit| (hit.secret_start, hit.secret_end))
+            .collect();
+        hits.retain(|hit| {
+            !self.rules[hit.rule].fallback
+                || !specific.iter().any(|&(start, end)| start < hit.secret_end && hit.secret_start < end)
+        });
+        hits
+    }
+
+    fn accepts(&self, rule: &CompiledRule, content: &[u8], start: usize, end: usize, match_start: usize) -> bool {
+        let secret = &content[start..end];
+        if secret.is_empty() || is_placeholder(secret) {
+            return false;
+        }
+        if rule.entropy.is_some_and(|threshold| shannon_entropy(secret) < threshold) {
+            return false;
+        }
+        if rule.allow_regexes.as_ref().is_some_and(|set| set.is_match(secret)) {
+            return false;
+        }
+        if !rule.allow_stopwords.is_empty() {
+            let lower = secret.to_ascii_lowercase();
+            if rule.allow_stopwords.iter().any(|word| memchr::memmem::find(&lower, word.as_bytes()).is_some()) {
+                return false;
+            }
+        }
+        !has_ignore_marker(line_around(content, start)) && !has_ignore_marker(line_around(content, match_start))
+    }
+
+    fn finding(&self, path: &str, content: &[u8], hit: &Hit) -> Finding {
+        let rule = &self.rules[hit.rule].metadata;
+        let secret = String::from_utf8_lossy(&content[hit.secret_start..hit.secret_end]);
+        let masked = mask_secret(&secret);
+        let location = Location::from_byte_range(path, content, hit.secret_start, hit.secret_end);
+        let mut finding = Finding::new(FindingKind::Secret, &rule.id, &rule.title, rule.severity, location, &masked.sha256);
+        finding.evidence = Evidence { snippet: Some(snippet(content, hit, &masked.preview)), secret: Some(masked) };
+        finding
+    }
+}
+
+/// The line holding byte `offset`, without its newline.
+fn line_around(content: &[u8], offset: usize) -> &[u8] {
+    let start = memchr::memrchr(b'\n', &content[..offset]).map_or(0, |newline| newline + 1);
+    let end = memchr::memchr(b'\n', &content[offset..]).map_or(content.len(), |newline| offset + newline);
+    &content[start..end]
+}
+
+/// Bytes of context kept on each side of the secret in a snippet, so that a
+/// minified one-line file does not turn into a megabyte of evidence.
+const SNIPPET_CONTEXT_BYTES: usize = 120;
+
+/// The secret's first line with the secret replaced by its masked preview,
+/// trimmed and cut to [`SNIPPET_CHARS`].
+fn snippet(content: &[u8], hit: &Hit, preview: &str) -> String {
+    let line_start = memchr::memrchr(b'\n', &content[..hit.secret_start]).map_or(0, |newline| newline + 1);
+    let line_end = memchr::memchr(b'\n', &content[hit.secret_start..]).map_or(content.len(), |n| hit.secret_start + n);
+    let mut before_start = line_start.max(hit.secret_start.saturating_sub(SNIPPET_CONTEXT_BYTES));
+    // Start on a character boundary: skip UTF-8 continuation bytes.
+    while before_start < hit.secret_start && (content[before_start] & 0xC0) == 0x80 {
+        before_start += 1;
+    }
+    let after_start = hit.secret_end.min(line_end);
+    let mut after_end = line_end.min(after_start + SNIPPET_CONTEXT_BYTES);
+    while after_end < line_end && (content[after_end] & 0xC0) == 0x80 {
+        after_end += 1;
+    }
+    let before = String::from_utf8_lossy(&content[before_start..hit.secret_start]);
+    let after = String::from_utf8_lossy(&content[after_start..after_end]);
+    let text = format!("{before}{preview}{after}");
+    let trimmed = text.trim();
+    if trimmed.chars().count() > SNIPPET_CHARS {
+        let mut cut: String = trimmed.chars().take(SNIPPET_CHARS).collect();
+        cut.push('…');
+        cut
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+impl Engine for SecretsEngine {
+    fn name(&self) -> &'static str {
+        "secrets"
+    }
+
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::Secret]
+    }
+
+    fn rules(&self) -> &[Rule] {
+        &self.metadata
+    }
+
+    fn scan_file(&self, file: SourceFile<'_>, output: &mut FileOutput) {
+        for hit in self.hits(file.path, file.content) {
+            output.findings.push(self.finding(file.path, file.content, &hit));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
