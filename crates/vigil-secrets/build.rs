@@ -18,14 +18,20 @@ fn main() {
         })
         .unwrap_or_default();
     names.sort();
-    let mut code = String::from("/// Built-in rule files: (file name, TOML text), sorted by name.\npub(crate) const BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Built-in rule files: (file name, TOML text), sorted by name.\npub(crate) const BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n",
+    );
     for name in &names {
         let path = rules_dir.join(name);
         println!("cargo::rerun-if-changed={}", path.display());
         let _ = writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string());
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var_os("OUT_DIR").unwrap_or_default()).join("builtin_rules.rs");
+    // Build scripts learn their output directory from the environment; this is
+    // not library code reading configuration.
+    #[expect(clippy::disallowed_methods, reason = "cargo passes OUT_DIR to build scripts only this way")]
+    let out_dir = std::env::var_os("OUT_DIR").unwrap_or_default();
+    let out = Path::new(&out_dir).join("builtin_rules.rs");
     if let Err(error) = std::fs::write(&out, code) {
         println!("cargo::error=cannot write {}: {error}", out.display());
     }

@@ -16,7 +16,11 @@ fn main() -> Result<()> {
     match task.as_str() {
         "ci" => {
             run(&root, "cargo", &["fmt", "--all", "--check"])?;
-            run(&root, "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+            run(
+                &root,
+                "cargo",
+                &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            )?;
             tidy(&root)?;
             test(&root)
         }
@@ -27,7 +31,9 @@ fn main() -> Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 fn test(root: &Path) -> Result<()> {
@@ -66,7 +72,10 @@ fn tidy(root: &Path) -> Result<()> {
         })?;
     }
     if !missing.is_empty() {
-        bail!("tidy: these files do not open with a `//!` doc comment:\n  {}", missing.join("\n  "));
+        bail!(
+            "tidy: these files do not open with a `//!` doc comment:\n  {}",
+            missing.join("\n  ")
+        );
     }
     eprintln!("tidy: ok");
     Ok(())

@@ -104,7 +104,14 @@ mod tests {
     use crate::{FindingKind, Location, Severity};
 
     fn finding(matched: &str) -> Finding {
-        Finding::new(FindingKind::Secret, "SEC001", "t", Severity::High, Location::line_span("a", 1, 1, 1, 2), matched)
+        Finding::new(
+            FindingKind::Secret,
+            "SEC001",
+            "t",
+            Severity::High,
+            Location::line_span("a", 1, 1, 1, 2),
+            matched,
+        )
     }
 
     #[test]
@@ -119,8 +126,12 @@ mod tests {
 
     #[test]
     fn rejects_other_files_with_a_reason() {
-        let error = Baseline::parse("{\"version\": 7, \"created_at\": \"x\", \"findings\": []}").unwrap_err();
-        assert_eq!(error.to_string(), "unsupported baseline version 7 (this build reads version 1)");
+        let error = Baseline::parse("{\"version\": 7, \"created_at\": \"x\", \"findings\": []}")
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unsupported baseline version 7 (this build reads version 1)"
+        );
         let error = Baseline::parse("[1, 2]").unwrap_err();
         assert!(error.to_string().starts_with("not a vigil baseline: invalid type"), "{error}");
     }

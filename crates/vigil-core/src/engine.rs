@@ -53,7 +53,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic about one file.
-    pub fn for_file(level: DiagnosticLevel, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn for_file(
+        level: DiagnosticLevel,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic { level, path: Some(path.into()), message: message.into() }
     }
 }

@@ -94,13 +94,19 @@ impl Location {
 
     /// The location of the byte range `start..end` of `content`, computed by
     /// counting newlines and code points. Offsets past the end are clamped.
-    pub fn from_byte_range(path: impl Into<String>, content: &[u8], start: usize, end: usize) -> Location {
+    pub fn from_byte_range(
+        path: impl Into<String>,
+        content: &[u8],
+        start: usize,
+        end: usize,
+    ) -> Location {
         let end = end.min(content.len());
         let start = start.min(end);
         let (start_line, start_column) = line_column(content, start, 1);
         // Continue counting from the start line rather than rescanning the file.
         let line_start = start - column_bytes(content, start);
-        let (end_line, end_column) = line_column(&content[line_start..], end - line_start, start_line);
+        let (end_line, end_column) =
+            line_column(&content[line_start..], end - line_start, start_line);
         Location { path: path.into(), start_line, start_column, end_line, end_column }
     }
 }
@@ -119,7 +125,8 @@ fn column_bytes(content: &[u8], offset: usize) -> usize {
 fn line_column(content: &[u8], offset: usize, first_line: u32) -> (u32, u32) {
     let before = &content[..offset];
     let newlines = before.iter().filter(|&&byte| byte == b'\n').count();
-    let line_start = before.iter().rposition(|&byte| byte == b'\n').map_or(0, |newline| newline + 1);
+    let line_start =
+        before.iter().rposition(|&byte| byte == b'\n').map_or(0, |newline| newline + 1);
     let column = before[line_start..].iter().filter(|&&byte| (byte & 0xC0) != 0x80).count();
     (first_line.saturating_add(saturating_u32(newlines)), saturating_u32(column).saturating_add(1))
 }
@@ -315,7 +322,10 @@ mod tests {
 
     #[test]
     fn fingerprint_ignores_line_numbers_and_whitespace_but_not_content() {
-        assert_eq!(secret_at(3, "key = abc").fingerprint, secret_at(90, "key   =\tabc").fingerprint);
+        assert_eq!(
+            secret_at(3, "key = abc").fingerprint,
+            secret_at(90, "key   =\tabc").fingerprint
+        );
         assert_ne!(secret_at(3, "key = abc").fingerprint, secret_at(3, "key = abd").fingerprint);
     }
 
@@ -324,7 +334,8 @@ mod tests {
         let mut findings = vec![secret_at(9, "x"), secret_at(2, "x"), secret_at(5, "y")];
         sort_findings(&mut findings);
         assign_occurrences(&mut findings);
-        let lines: Vec<_> = findings.iter().map(|f| (f.location.start_line, f.occurrence)).collect();
+        let lines: Vec<_> =
+            findings.iter().map(|f| (f.location.start_line, f.occurrence)).collect();
         assert_eq!(lines, [(2, 0), (5, 0), (9, 1)]);
         assert_ne!(findings[0].fingerprint, findings[2].fingerprint);
         assert_eq!(findings[0].fingerprint, secret_at(40, "x").fingerprint);
@@ -338,6 +349,9 @@ mod tests {
         assert_eq!((location.start_line, location.start_column), (2, 7));
         assert_eq!((location.end_line, location.end_column), (2, 11));
         let multi = Location::from_byte_range("f", content, 2, content.len());
-        assert_eq!((multi.start_line, multi.start_column, multi.end_line, multi.end_column), (1, 3, 3, 5));
+        assert_eq!(
+            (multi.start_line, multi.start_column, multi.end_line, multi.end_column),
+            (1, 3, 3, 5)
+        );
     }
 }

@@ -91,7 +91,8 @@ impl Outcome {
 impl Policy {
     /// Whether this one finding fails the scan.
     pub fn fails(&self, finding: &Finding) -> bool {
-        self.at_or_above_threshold(finding) && !self.soft_fail_on.iter().any(|soft| soft.covers(finding))
+        self.at_or_above_threshold(finding)
+            && !self.soft_fail_on.iter().any(|soft| soft.covers(finding))
     }
 
     fn at_or_above_threshold(&self, finding: &Finding) -> bool {
@@ -120,13 +121,23 @@ mod tests {
     use crate::Location;
 
     fn finding(rule: &str, severity: Severity) -> Finding {
-        Finding::new(FindingKind::Secret, rule, "t", severity, Location::line_span("a", 1, 1, 1, 2), rule)
+        Finding::new(
+            FindingKind::Secret,
+            rule,
+            "t",
+            severity,
+            Location::line_span("a", 1, 1, 1, 2),
+            rule,
+        )
     }
 
     #[test]
     fn thresholds_and_soft_fails_decide_the_outcome() {
-        let findings =
-            [finding("SEC001", Severity::Critical), finding("SEC002", Severity::Medium), finding("SEC003", Severity::Info)];
+        let findings = [
+            finding("SEC001", Severity::Critical),
+            finding("SEC002", Severity::Medium),
+            finding("SEC003", Severity::Info),
+        ];
         let check = |fail_on, soft: &[&str]| {
             let soft_fail_on = soft.iter().map(|text| SoftFail::parse(text).unwrap()).collect();
             let outcome = Policy { fail_on, soft_fail_on }.evaluate(&findings);
@@ -143,7 +154,10 @@ mod tests {
     #[test]
     fn soft_fail_entries_parse_or_say_why_not() {
         assert_eq!(SoftFail::parse("HIGH"), Ok(SoftFail::AtOrBelow(Severity::High)));
-        assert_eq!(SoftFail::parse("operational-risk"), Ok(SoftFail::Kind(FindingKind::OperationalRisk)));
+        assert_eq!(
+            SoftFail::parse("operational-risk"),
+            Ok(SoftFail::Kind(FindingKind::OperationalRisk))
+        );
         assert_eq!(SoftFail::parse("CKV_AWS_20"), Ok(SoftFail::Rule("CKV_AWS_20".into())));
         assert_eq!(
             SoftFail::parse("a b").unwrap_err().to_string(),

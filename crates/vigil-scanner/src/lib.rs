@@ -25,4 +25,6 @@
 
 mod walk;
 
-pub use walk::{Progress, ScanError, ScanOptions, ScanOutput, Scanner, VIGIL_IGNORE_FILE, human_bytes};
+pub use walk::{
+    Progress, ScanError, ScanOptions, ScanOutput, Scanner, VIGIL_IGNORE_FILE, human_bytes,
+};

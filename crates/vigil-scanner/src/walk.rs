@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
 use vigil_core::{
-    Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, ScanStats, SourceFile, assign_occurrences,
-    sort_findings,
+    Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, ScanStats, SourceFile,
+    assign_occurrences, sort_findings,
 };
 
 /// The file name of Vigil's own ignore file (gitignore syntax).
@@ -53,7 +53,7 @@ impl Default for ScanOptions {
 #[non_exhaustive]
 pub enum ScanError {
     /// The root does not exist or cannot be inspected.
-    #[error("cannot scan {path}: {source}")]
+    #[error("cannot scan {path}")]
     Root {
         /// The root as given.
         path: PathBuf,
@@ -122,8 +122,8 @@ impl Scanner {
 
     /// Scans the directory or file at `root`.
     pub fn scan(&self, root: &Path, progress: &Progress) -> Result<ScanOutput, ScanError> {
-        let metadata =
-            std::fs::metadata(root).map_err(|source| ScanError::Root { path: root.to_path_buf(), source })?;
+        let metadata = std::fs::metadata(root)
+            .map_err(|source| ScanError::Root { path: root.to_path_buf(), source })?;
         // A single file is scanned relative to its directory, so that its
         // path in reports is its file name.
         let (base, walk_root) = if metadata.is_dir() {
@@ -158,9 +158,10 @@ impl Scanner {
                 reason: error.to_string(),
             })?;
         }
-        let overrides = overrides
-            .build()
-            .map_err(|error| ScanError::BadExclude { pattern: self.options.excludes.join(", "), reason: error.to_string() })?;
+        let overrides = overrides.build().map_err(|error| ScanError::BadExclude {
+            pattern: self.options.excludes.join(", "),
+            reason: error.to_string(),
+        })?;
         let threads = match self.options.threads {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             threads => threads,
@@ -196,11 +197,19 @@ impl Scanner {
         }
         let path = relative_path(base, entry.path());
         if file_type.is_symlink() {
-            shared.skip(Diagnostic::for_file(DiagnosticLevel::Note, path, "skipped: symbolic link (links are not followed)"));
+            shared.skip(Diagnostic::for_file(
+                DiagnosticLevel::Note,
+                path,
+                "skipped: symbolic link (links are not followed)",
+            ));
             return;
         }
         if !file_type.is_file() {
-            shared.skip(Diagnostic::for_file(DiagnosticLevel::Note, path, "skipped: not a regular file"));
+            shared.skip(Diagnostic::for_file(
+                DiagnosticLevel::Note,
+                path,
+                "skipped: not a regular file",
+            ));
             return;
         }
         let engines: Vec<&dyn Engine> =
@@ -228,8 +237,12 @@ impl Scanner {
         progress.bytes.fetch_add(buffer.len() as u64, Ordering::Relaxed);
         if !self.options.disabled_rules.is_empty() {
             let before = output.findings.len();
-            output.findings.retain(|finding| !self.options.disabled_rules.contains(&finding.rule_id));
-            shared.rule_skipped.fetch_add((before - output.findings.len()) as u64, Ordering::Relaxed);
+            output
+                .findings
+                .retain(|finding| !self.options.disabled_rules.contains(&finding.rule_id));
+            shared
+                .rule_skipped
+                .fetch_add((before - output.findings.len()) as u64, Ordering::Relaxed);
         }
         if !output.findings.is_empty() {
             lock(&shared.findings).append(&mut output.findings);
@@ -240,10 +253,12 @@ impl Scanner {
     }
 
     fn finish(&self, shared: Shared, progress: &Progress) -> ScanOutput {
-        let mut findings = shared.findings.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut findings =
+            shared.findings.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         sort_findings(&mut findings);
         assign_occurrences(&mut findings);
-        let mut diagnostics = shared.diagnostics.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut diagnostics =
+            shared.diagnostics.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         diagnostics.sort_by(|left, right| {
             (&left.path, &left.message, left.level).cmp(&(&right.path, &right.message, right.level))
         });
@@ -297,13 +312,21 @@ fn read_file(path: &Path, max_size: u64, buffer: &mut Vec<u8>) -> std::io::Resul
         )));
     }
     buffer.clear();
-    file.take(max_size + 1).read_to_end(buffer)?;
-    if buffer.len() as u64 > max_size {
-        return Ok(ReadOutcome::Skipped(format!("skipped: grew over the {} size limit while read", human_bytes(max_size))));
+    // Sniff the head first, so a large binary is refused after 8 KiB, not
+    // after reading all of it.
+    let mut file = file.take(max_size + 1);
+    (&mut file).take(BINARY_SNIFF_BYTES as u64).read_to_end(buffer)?;
+    if memchr::memchr(0, buffer).is_some() {
+        return Ok(ReadOutcome::Skipped(
+            "skipped: binary file (NUL byte in the first 8 KiB)".to_owned(),
+        ));
     }
-    let sniff = &buffer[..buffer.len().min(BINARY_SNIFF_BYTES)];
-    if memchr::memchr(0, sniff).is_some() {
-        return Ok(ReadOutcome::Skipped("skipped: binary file (NUL byte in the first 8 KiB)".to_owned()));
+    file.read_to_end(buffer)?;
+    if buffer.len() as u64 > max_size {
+        return Ok(ReadOutcome::Skipped(format!(
+            "skipped: grew over the {} size limit while read",
+            human_bytes(max_size)
+        )));
     }
     Ok(ReadOutcome::Read)
 }
@@ -314,7 +337,11 @@ pub fn human_bytes(bytes: u64) -> String {
     for (unit, size) in UNITS {
         if bytes >= size {
             let value = bytes as f64 / size as f64;
-            return if value.fract() == 0.0 { format!("{value:.0} {unit}") } else { format!("{value:.1} {unit}") };
+            return if value.fract() == 0.0 {
+                format!("{value:.0} {unit}")
+            } else {
+                format!("{value:.1} {unit}")
+            };
         }
     }
     format!("{bytes} bytes")
@@ -323,7 +350,11 @@ pub fn human_bytes(bytes: u64) -> String {
 fn relative_path(base: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(base).unwrap_or(path);
     let text = relative.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' { text.into_owned() } else { text.replace(std::path::MAIN_SEPARATOR, "/") }
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.into_owned()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 /// The lower-case reason of an I/O error, without the `(os error N)` suffix.
@@ -341,13 +372,20 @@ fn io_reason(error: &std::io::Error) -> String {
 fn walk_error(base: &Path, error: &ignore::Error) -> Diagnostic {
     fn find(base: &Path, error: &ignore::Error) -> (Option<String>, String) {
         match error {
-            ignore::Error::WithPath { path, err } => (Some(relative_path(base, path)), find(base, err).1),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => find(base, err),
-            ignore::Error::Loop { child, .. } => (Some(relative_path(base, child)), "skipped: file system loop".into()),
-            ignore::Error::Io(io) => (None, format!("cannot read: {}", io_reason(io))),
-            ignore::Error::Partial(errors) => {
-                (None, errors.iter().map(|error| find(base, error).1).collect::<Vec<_>>().join("; "))
+            ignore::Error::WithPath { path, err } => {
+                (Some(relative_path(base, path)), find(base, err).1)
             }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                find(base, err)
+            }
+            ignore::Error::Loop { child, .. } => {
+                (Some(relative_path(base, child)), "skipped: file system loop".into())
+            }
+            ignore::Error::Io(io) => (None, format!("cannot read: {}", io_reason(io))),
+            ignore::Error::Partial(errors) => (
+                None,
+                errors.iter().map(|error| find(base, error).1).collect::<Vec<_>>().join("; "),
+            ),
             other => (None, other.to_string()),
         }
     }

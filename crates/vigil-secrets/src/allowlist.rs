@@ -14,7 +14,8 @@ const KNOWN_DUMMIES: &[&str] = &[
 
 /// Markers that suppress a finding on their line: Vigil's own, and those of
 /// gitleaks and detect-secrets so that migrating teams keep their ignores.
-pub(crate) const INLINE_IGNORE_MARKERS: &[&[u8]] = &[b"vigil:ignore", b"gitleaks:allow", b"pragma: allowlist secret"];
+pub(crate) const INLINE_IGNORE_MARKERS: &[&[u8]] =
+    &[b"vigil:ignore", b"gitleaks:allow", b"pragma: allowlist secret"];
 
 /// Whether `secret` is a placeholder rather than a credential: a documented
 /// dummy, a template or environment reference, or a mask.
@@ -32,16 +33,29 @@ pub(crate) fn is_placeholder(secret: &[u8]) -> bool {
     if starts(b"${") || starts(b"{{") || starts(b"<") || starts(b"%(") || starts(b"#{") {
         return true;
     }
-    if first == b'$' && secret[1..].iter().all(|&byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || byte == b'_') {
+    if first == b'$'
+        && secret[1..]
+            .iter()
+            .all(|&byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || byte == b'_')
+    {
         return true;
     }
     // Elided in documentation: `sk-ant-api03-...`, `AKIA…`.
-    if memchr::memmem::find(secret, b"...").is_some() || memchr::memmem::find(secret, "…".as_bytes()).is_some() {
+    if memchr::memmem::find(secret, b"...").is_some()
+        || memchr::memmem::find(secret, "…".as_bytes()).is_some()
+    {
         return true;
     }
     // Mostly masking characters: `ab******`, `sk_live_xxxxxxxxxxxxxxxx`.
-    let masked = secret.iter().filter(|&&byte| byte == b'*' || byte == b'x' || byte == b'X' || byte == b'.').count();
-    masked * 2 > secret.len() && secret.len() >= 6 && (secret.contains(&b'*') || repeated_run(secret, b'x') >= 6 || repeated_run(secret, b'X') >= 6)
+    let masked = secret
+        .iter()
+        .filter(|&&byte| byte == b'*' || byte == b'x' || byte == b'X' || byte == b'.')
+        .count();
+    masked * 2 > secret.len()
+        && secret.len() >= 6
+        && (secret.contains(&b'*')
+            || repeated_run(secret, b'x') >= 6
+            || repeated_run(secret, b'X') >= 6)
 }
 
 fn repeated_run(bytes: &[u8], target: u8) -> usize {
@@ -65,12 +79,22 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised_and_keys_are_not() {
-        for placeholder in
-            ["AKIAIOSFODNN7EXAMPLE", "********", "${GITLAB_TOKEN}", "{{ token }}", "<your-password-here>", "$DB_PASS", "sk_live_xxxxxxxxxxxxxxxxxxxx", "ab********", "sk-ant-api03-..."]
-        {
+        for placeholder in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "********",
+            "${GITLAB_TOKEN}",
+            "{{ token }}",
+            "<your-password-here>",
+            "$DB_PASS",
+            "sk_live_xxxxxxxxxxxxxxxxxxxx",
+            "ab********",
+            "sk-ant-api03-...",
+        ] {
             assert!(is_placeholder(placeholder.as_bytes()), "{placeholder}");
         }
-        for key in ["AKIAZ5IE4ZYEYRUHWWTV", "LRDFvVji!AbVC38U", "$2b$10$abcdefghijk", "xoxb-099222128188"] {
+        for key in
+            ["AKIAZ5IE4ZYEYRUHWWTV", "LRDFvVji!AbVC38U", "$2b$10$abcdefghijk", "xoxb-099222128188"]
+        {
             assert!(!is_placeholder(key.as_bytes()), "{key}");
         }
     }

@@ -2,7 +2,9 @@
 //! inline ignores, and redacted findings (see the crate docs).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use vigil_core::{Engine, Evidence, FileOutput, Finding, FindingKind, Location, Rule, SourceFile, mask_secret};
+use vigil_core::{
+    Engine, Evidence, FileOutput, Finding, FindingKind, Location, Rule, SourceFile, mask_secret,
+};
 
 use crate::allowlist::{has_ignore_marker, is_placeholder};
 use crate::rules::{CompiledRule, RuleError, RuleSpec, builtin_specs};
@@ -35,8 +37,10 @@ impl SecretsEngine {
 
     /// An engine running `specs` (file name, rule).
     pub fn from_specs(specs: &[(&str, RuleSpec)]) -> Result<SecretsEngine, RuleError> {
-        let rules =
-            specs.iter().map(|(file, spec)| CompiledRule::compile(file, spec)).collect::<Result<Vec<_>, _>>()?;
+        let rules = specs
+            .iter()
+            .map(|(file, spec)| CompiledRule::compile(file, spec))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
@@ -102,7 +106,9 @@ impl SecretsEngine {
             let mut locations = rule.regex.capture_locations();
             let mut at = 0;
             while at <= content.len() {
-                let Some(whole) = rule.regex.captures_read_at(&mut locations, content, at) else { break };
+                let Some(whole) = rule.regex.captures_read_at(&mut locations, content, at) else {
+                    break;
+                };
                 at = if whole.end() > whole.start() { whole.end() } else { whole.end() + 1 };
                 let Some((start, end)) = locations.get(rule.secret_group) else { continue };
                 if self.accepts(rule, content, start, end, whole.start()) {
@@ -118,12 +124,21 @@ impl SecretsEngine {
             .collect();
         hits.retain(|hit| {
             !self.rules[hit.rule].fallback
-                || !specific.iter().any(|&(start, end)| start < hit.secret_end && hit.secret_start < end)
+                || !specific
+                    .iter()
+                    .any(|&(start, end)| start < hit.secret_end && hit.secret_start < end)
         });
         hits
     }
 
-    fn accepts(&self, rule: &CompiledRule, content: &[u8], start: usize, end: usize, match_start: usize) -> bool {
+    fn accepts(
+        &self,
+        rule: &CompiledRule,
+        content: &[u8],
+        start: usize,
+        end: usize,
+        match_start: usize,
+    ) -> bool {
         let secret = &content[start..end];
         if secret.is_empty() || is_placeholder(secret) {
             return false;
@@ -136,11 +151,16 @@ impl SecretsEngine {
         }
         if !rule.allow_stopwords.is_empty() {
             let lower = secret.to_ascii_lowercase();
-            if rule.allow_stopwords.iter().any(|word| memchr::memmem::find(&lower, word.as_bytes()).is_some()) {
+            if rule
+                .allow_stopwords
+                .iter()
+                .any(|word| memchr::memmem::find(&lower, word.as_bytes()).is_some())
+            {
                 return false;
             }
         }
-        !has_ignore_marker(line_around(content, start)) && !has_ignore_marker(line_around(content, match_start))
+        !has_ignore_marker(line_around(content, start))
+            && !has_ignore_marker(line_around(content, match_start))
     }
 
     fn finding(&self, path: &str, content: &[u8], hit: &Hit) -> Finding {
@@ -148,8 +168,18 @@ impl SecretsEngine {
         let secret = String::from_utf8_lossy(&content[hit.secret_start..hit.secret_end]);
         let masked = mask_secret(&secret);
         let location = Location::from_byte_range(path, content, hit.secret_start, hit.secret_end);
-        let mut finding = Finding::new(FindingKind::Secret, &rule.id, &rule.title, rule.severity, location, &masked.sha256);
-        finding.evidence = Evidence { snippet: Some(snippet(content, hit, &masked.preview)), secret: Some(masked) };
+        let mut finding = Finding::new(
+            FindingKind::Secret,
+            &rule.id,
+            &rule.title,
+            rule.severity,
+            location,
+            &masked.sha256,
+        );
+        finding.evidence = Evidence {
+            snippet: Some(snippet(content, hit, &masked.preview)),
+            secret: Some(masked),
+        };
         finding
     }
 }
@@ -157,7 +187,8 @@ impl SecretsEngine {
 /// The line holding byte `offset`, without its newline.
 fn line_around(content: &[u8], offset: usize) -> &[u8] {
     let start = memchr::memrchr(b'\n', &content[..offset]).map_or(0, |newline| newline + 1);
-    let end = memchr::memchr(b'\n', &content[offset..]).map_or(content.len(), |newline| offset + newline);
+    let end =
+        memchr::memchr(b'\n', &content[offset..]).map_or(content.len(), |newline| offset + newline);
     &content[start..end]
 }
 
@@ -168,8 +199,10 @@ const SNIPPET_CONTEXT_BYTES: usize = 120;
 /// The secret's first line with the secret replaced by its masked preview,
 /// trimmed and cut to [`SNIPPET_CHARS`].
 fn snippet(content: &[u8], hit: &Hit, preview: &str) -> String {
-    let line_start = memchr::memrchr(b'\n', &content[..hit.secret_start]).map_or(0, |newline| newline + 1);
-    let line_end = memchr::memchr(b'\n', &content[hit.secret_start..]).map_or(content.len(), |n| hit.secret_start + n);
+    let line_start =
+        memchr::memrchr(b'\n', &content[..hit.secret_start]).map_or(0, |newline| newline + 1);
+    let line_end = memchr::memchr(b'\n', &content[hit.secret_start..])
+        .map_or(content.len(), |n| hit.secret_start + n);
     let mut before_start = line_start.max(hit.secret_start.saturating_sub(SNIPPET_CONTEXT_BYTES));
     // Start on a character boundary: skip UTF-8 continuation bytes.
     while before_start < hit.secret_start && (content[before_start] & 0xC0) == 0x80 {

@@ -162,7 +162,11 @@ pub(crate) struct CompiledRule {
 
 impl CompiledRule {
     pub(crate) fn compile(file: &str, spec: &RuleSpec) -> Result<CompiledRule, RuleError> {
-        let invalid = |message: String| RuleError::Invalid { file: file.to_owned(), id: spec.id.clone(), message };
+        let invalid = |message: String| RuleError::Invalid {
+            file: file.to_owned(),
+            id: spec.id.clone(),
+            message,
+        };
         let regex = RegexBuilder::new(&spec.regex)
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
@@ -177,7 +181,9 @@ impl CompiledRule {
         if spec.keywords.is_empty() || spec.keywords.iter().any(|keyword| keyword.is_empty()) {
             return Err(invalid("needs at least one non-empty keyword".into()));
         }
-        if let Some(keyword) = spec.keywords.iter().find(|keyword| keyword.to_ascii_lowercase() != **keyword) {
+        if let Some(keyword) =
+            spec.keywords.iter().find(|keyword| keyword.to_ascii_lowercase() != **keyword)
+        {
             return Err(invalid(format!("keyword `{keyword}` must be lower case")));
         }
         let set = |patterns: &[String], what: &str| -> Result<Option<RegexSet>, RuleError> {
@@ -197,7 +203,12 @@ impl CompiledRule {
             entropy: spec.entropy,
             paths: set(&spec.paths, "path")?,
             allow_regexes: set(&spec.allowlist.regexes, "allowlist")?,
-            allow_stopwords: spec.allowlist.stopwords.iter().map(|word| word.to_ascii_lowercase()).collect(),
+            allow_stopwords: spec
+                .allowlist
+                .stopwords
+                .iter()
+                .map(|word| word.to_ascii_lowercase())
+                .collect(),
             allow_paths: set(&spec.allowlist.paths, "allowlist path")?,
             keywords: spec.keywords.clone(),
             fallback: spec.fallback,

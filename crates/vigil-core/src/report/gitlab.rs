@@ -56,7 +56,8 @@ impl ReportType {
 /// type for, even when it holds no finding (an empty report tells GitLab that
 /// earlier findings are fixed).
 pub fn report_types(report: &ScanReport) -> Vec<ReportType> {
-    let mut types: Vec<ReportType> = report.kinds.iter().filter_map(|&kind| ReportType::for_kind(kind)).collect();
+    let mut types: Vec<ReportType> =
+        report.kinds.iter().filter_map(|&kind| ReportType::for_kind(kind)).collect();
     types.sort();
     types.dedup();
     types
@@ -104,7 +105,11 @@ pub fn render(report: &ScanReport, report_type: ReportType) -> Value {
 }
 
 /// Writes one report as pretty JSON followed by a newline.
-pub fn write(report: &ScanReport, report_type: ReportType, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write(
+    report: &ScanReport,
+    report_type: ReportType,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &render(report, report_type))?;
     out.write_all(b"\n")
 }
@@ -131,9 +136,14 @@ fn vulnerability(report: &ScanReport, finding: &Finding, report_type: ReportType
             "end_line": finding.location.end_line,
         }),
         ReportType::DependencyScanning => {
-            let (name, version, direct) = finding.package.as_ref().map_or(("", "", None), |package| {
-                (package.name.as_str(), package.version.as_str(), Some(package.dependency == crate::Dependency::Direct))
-            });
+            let (name, version, direct) =
+                finding.package.as_ref().map_or(("", "", None), |package| {
+                    (
+                        package.name.as_str(),
+                        package.version.as_str(),
+                        Some(package.dependency == crate::Dependency::Direct),
+                    )
+                });
             let mut dependency = json!({ "package": { "name": name }, "version": version });
             if let (Some(direct), Value::Object(map)) = (direct, &mut dependency) {
                 map.insert("direct".into(), Value::Bool(direct));
@@ -146,7 +156,9 @@ fn vulnerability(report: &ScanReport, finding: &Finding, report_type: ReportType
         "name": format!("Vigil {}", finding.rule_id),
         "value": finding.rule_id,
     });
-    if let (Some(url), Value::Object(map)) = (rule.and_then(|rule| rule.references.first()), &mut identifier) {
+    if let (Some(url), Value::Object(map)) =
+        (rule.and_then(|rule| rule.references.first()), &mut identifier)
+    {
         if url.starts_with("http://") || url.starts_with("https://") {
             map.insert("url".into(), Value::String(url.clone()));
         }
@@ -161,8 +173,15 @@ fn vulnerability(report: &ScanReport, finding: &Finding, report_type: ReportType
         "location": location,
     });
     if let Value::Object(map) = &mut value {
-        let extract = finding.evidence.secret.as_ref().map(|secret| secret.preview.clone()).or_else(|| finding.evidence.snippet.clone());
-        if let (Some(extract), ReportType::SecretDetection | ReportType::Sast) = (extract, report_type) {
+        let extract = finding
+            .evidence
+            .secret
+            .as_ref()
+            .map(|secret| secret.preview.clone())
+            .or_else(|| finding.evidence.snippet.clone());
+        if let (Some(extract), ReportType::SecretDetection | ReportType::Sast) =
+            (extract, report_type)
+        {
             map.insert("raw_source_code_extract".into(), Value::String(extract));
         }
     }

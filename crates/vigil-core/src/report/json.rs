@@ -18,8 +18,11 @@ pub fn render(report: &ScanReport) -> Value {
     for finding in &report.findings {
         *by_kind.entry(finding.kind.as_str()).or_default() += 1;
     }
-    let by_severity: BTreeMap<&str, usize> =
-        report.count_by_severity().into_iter().map(|(severity, count)| (severity.as_str(), count)).collect();
+    let by_severity: BTreeMap<&str, usize> = report
+        .count_by_severity()
+        .into_iter()
+        .map(|(severity, count)| (severity.as_str(), count))
+        .collect();
     let findings: Vec<Value> = report
         .findings
         .iter()
@@ -27,7 +30,10 @@ pub fn render(report: &ScanReport) -> Value {
             let mut value = serde_json::to_value(finding).unwrap_or(Value::Null);
             if let Value::Object(map) = &mut value {
                 map.insert("fails".into(), Value::Bool(report.policy.fails(finding)));
-                map.insert("remediation".into(), Value::String(report.remediation_of(finding).to_owned()));
+                map.insert(
+                    "remediation".into(),
+                    Value::String(report.remediation_of(finding).to_owned()),
+                );
             }
             value
         })

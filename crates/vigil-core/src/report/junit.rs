@@ -22,7 +22,8 @@ pub fn render(report: &ScanReport) -> String {
         report.findings.len()
     );
     for kind in &report.kinds {
-        let findings: Vec<_> = report.findings.iter().filter(|finding| finding.kind == *kind).collect();
+        let findings: Vec<_> =
+            report.findings.iter().filter(|finding| finding.kind == *kind).collect();
         let failing = findings.iter().filter(|finding| report.policy.fails(finding)).count();
         let _ = writeln!(
             xml,
@@ -42,7 +43,14 @@ pub fn render(report: &ScanReport) -> String {
                 escape(&location.path),
                 location.start_line
             );
-            let mut detail = format!("{} ({}) at {}:{}:{}", finding.title, finding.severity, location.path, location.start_line, location.start_column);
+            let mut detail = format!(
+                "{} ({}) at {}:{}:{}",
+                finding.title,
+                finding.severity,
+                location.path,
+                location.start_line,
+                location.start_column
+            );
             if let Some(secret) = &finding.evidence.secret {
                 let _ = write!(detail, "\nsecret: {}", secret.preview);
             }
@@ -59,7 +67,11 @@ pub fn render(report: &ScanReport) -> String {
                     escape(&detail)
                 );
             } else {
-                let _ = writeln!(xml, "      <skipped message=\"{}\"/>", escape(&format!("below the fail threshold: {detail}")));
+                let _ = writeln!(
+                    xml,
+                    "      <skipped message=\"{}\"/>",
+                    escape(&format!("below the fail threshold: {detail}"))
+                );
             }
             let _ = writeln!(xml, "    </testcase>");
         }
@@ -82,7 +94,9 @@ fn escape(text: &str) -> String {
             '\'' => escaped.push_str("&apos;"),
             '\n' => escaped.push_str("&#10;"),
             '\t' | '\r' => escaped.push(character),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => escaped.push('\u{FFFD}'),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                escaped.push('\u{FFFD}')
+            }
             c => escaped.push(c),
         }
     }

@@ -9,14 +9,18 @@ use serde_json::{Value, json};
 use super::ScanReport;
 use crate::{DiagnosticLevel, Finding, Rule};
 
-const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The report as a SARIF log.
 pub fn render(report: &ScanReport) -> Value {
     let rule_index: HashMap<&str, usize> =
         report.rules.iter().enumerate().map(|(index, rule)| (rule.id.as_str(), index)).collect();
-    let results: Vec<Value> =
-        report.findings.iter().map(|finding| result(report, finding, rule_index.get(finding.rule_id.as_str()))).collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|finding| result(report, finding, rule_index.get(finding.rule_id.as_str())))
+        .collect();
     let notifications: Vec<Value> = report.diagnostics.iter().map(notification).collect();
     json!({
         "$schema": SCHEMA_URI,

@@ -2,8 +2,8 @@
 //! the writer tests and snapshots.
 
 use crate::{
-    Dependency, Diagnostic, DiagnosticLevel, Evidence, Finding, FindingKind, Location, Package, Policy,
-    Rule, RuleStatus, ScanReport, ScanStats, Severity, ToolInfo, mask_secret,
+    Dependency, Diagnostic, DiagnosticLevel, Evidence, Finding, FindingKind, Location, Package,
+    Policy, Rule, RuleStatus, ScanReport, ScanStats, Severity, ToolInfo, mask_secret,
 };
 
 fn rule(id: &str, name: &str, kind: FindingKind, severity: Severity) -> Rule {
@@ -57,7 +57,8 @@ pub(crate) fn sample_report() -> ScanReport {
         fixed_versions: vec!["1.5.5".into()],
     });
     vulnerability.remediation = "Upgrade regex to 1.5.5 or later.".into();
-    let started_at = jiff::Timestamp::from_second(1_764_072_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let started_at =
+        jiff::Timestamp::from_second(1_764_072_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     ScanReport {
         tool: ToolInfo {
             name: "vigil".into(),
@@ -76,10 +77,24 @@ pub(crate) fn sample_report() -> ScanReport {
         ],
         findings: vec![vulnerability, secret, iac],
         diagnostics: vec![
-            Diagnostic::for_file(DiagnosticLevel::Note, "assets/big.bin", "skipped: 2.0 GB is over the 10 MB size limit"),
-            Diagnostic::for_file(DiagnosticLevel::Error, "secret/locked.txt", "cannot read: permission denied"),
+            Diagnostic::for_file(
+                DiagnosticLevel::Note,
+                "assets/big.bin",
+                "skipped: 2.0 GB is over the 10 MB size limit",
+            ),
+            Diagnostic::for_file(
+                DiagnosticLevel::Error,
+                "secret/locked.txt",
+                "cannot read: permission denied",
+            ),
         ],
-        stats: ScanStats { files_scanned: 3, bytes_scanned: 4096, files_skipped: 2, baselined: 0, rule_skipped: 0 },
+        stats: ScanStats {
+            files_scanned: 3,
+            bytes_scanned: 4096,
+            files_skipped: 2,
+            baselined: 0,
+            rule_skipped: 0,
+        },
         policy: Policy { fail_on: Some(Severity::Medium), soft_fail_on: vec![] },
     }
 }

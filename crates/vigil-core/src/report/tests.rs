@@ -9,16 +9,20 @@ use super::test_support::sample_report;
 use super::{gitlab, json, junit, sarif};
 
 fn schema(relative: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/schemas").join(relative);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("official schema {} is needed by this test: {error}", path.display()));
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/schemas").join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!("official schema {} is needed by this test: {error}", path.display())
+    });
     serde_json::from_str(&text).unwrap()
 }
 
 fn assert_valid(schema_path: &str, instance: &Value) {
     let validator = jsonschema::validator_for(&schema(schema_path)).unwrap();
-    let errors: Vec<String> =
-        validator.iter_errors(instance).map(|error| format!("{} at {}", error, error.instance_path)).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|error| format!("{} at {}", error, error.instance_path))
+        .collect();
     assert!(errors.is_empty(), "{schema_path} rejects the report:\n{}", errors.join("\n"));
 }
 
@@ -30,7 +34,10 @@ fn sarif_is_valid_sarif_2_1_0() {
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
     let secret = results.iter().find(|result| result["ruleId"] == "SEC001").unwrap();
-    assert_eq!(secret["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "config/prod%20env.sh");
+    assert_eq!(
+        secret["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "config/prod%20env.sh"
+    );
     assert_eq!(secret["ruleIndex"], 0);
     assert_eq!(secret["level"], "error");
     insta::assert_json_snapshot!("sarif", log);
@@ -40,7 +47,8 @@ fn sarif_is_valid_sarif_2_1_0() {
 fn a_schema_violation_is_detected() {
     // The validation above can fail: an out-of-range line breaks the schema.
     let mut log = sarif::render(&sample_report());
-    log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = Value::from(0);
+    log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        Value::from(0);
     let validator = jsonschema::validator_for(&schema("sarif-2.1.0.json")).unwrap();
     assert!(!validator.is_valid(&log));
 }
@@ -51,9 +59,17 @@ fn gitlab_reports_are_valid_against_gitlabs_schemas() {
     let types = gitlab::report_types(&report);
     assert_eq!(types.len(), 3);
     for (report_type, schema_path, rule) in [
-        (gitlab::ReportType::SecretDetection, "gitlab/secret-detection-report-format.json", "SEC001"),
+        (
+            gitlab::ReportType::SecretDetection,
+            "gitlab/secret-detection-report-format.json",
+            "SEC001",
+        ),
         (gitlab::ReportType::Sast, "gitlab/sast-report-format.json", "IAC001"),
-        (gitlab::ReportType::DependencyScanning, "gitlab/dependency-scanning-report-format.json", "RUSTSEC-2022-0013"),
+        (
+            gitlab::ReportType::DependencyScanning,
+            "gitlab/dependency-scanning-report-format.json",
+            "RUSTSEC-2022-0013",
+        ),
     ] {
         let rendered = gitlab::render(&report, report_type);
         assert_valid(schema_path, &rendered);

@@ -27,10 +27,20 @@ impl Engine for Probe {
         let mut start = 0;
         while let Some(offset) = memchr::memmem::find(&file.content[start..], b"TOKEN_") {
             let at = start + offset;
-            let end = file.content[at..].iter().position(|b| !b.is_ascii_alphanumeric() && *b != b'_').map_or(file.content.len(), |n| at + n);
+            let end = file.content[at..]
+                .iter()
+                .position(|b| !b.is_ascii_alphanumeric() && *b != b'_')
+                .map_or(file.content.len(), |n| at + n);
             let matched = String::from_utf8_lossy(&file.content[at..end]).into_owned();
             let location = Location::from_byte_range(file.path, file.content, at, end);
-            output.findings.push(Finding::new(FindingKind::Secret, "PROBE", "probe", Severity::High, location, &matched));
+            output.findings.push(Finding::new(
+                FindingKind::Secret,
+                "PROBE",
+                "probe",
+                Severity::High,
+                location,
+                &matched,
+            ));
             start = end;
         }
     }
@@ -93,10 +103,19 @@ fn honours_ignore_files_excludes_and_skips_git_binaries_and_large_files() {
     write(root, "big.txt", &[b'x'; 2_000]);
     write(root, "src/.env", b"A=1\nB=TOKEN_env\n");
     write(root, "src/main.rs", b"\xff\xfe TOKEN_utf8 invalid");
-    let options = ScanOptions { max_file_size: 1_000, excludes: vec!["vendor/".into()], ..ScanOptions::default() };
+    let options = ScanOptions {
+        max_file_size: 1_000,
+        excludes: vec!["vendor/".into()],
+        ..ScanOptions::default()
+    };
     let run = scan_with(root, options);
     assert_eq!(run.seen, [".gitignore", ".vigilignore", "src/.env", "src/main.rs"]);
-    let found: Vec<_> = run.output.findings.iter().map(|f| (f.location.path.as_str(), f.location.start_line)).collect();
+    let found: Vec<_> = run
+        .output
+        .findings
+        .iter()
+        .map(|f| (f.location.path.as_str(), f.location.start_line))
+        .collect();
     assert_eq!(found, [("src/.env", 2), ("src/main.rs", 1)]);
     assert_eq!(
         notes(&run.output),
@@ -146,7 +165,11 @@ fn a_two_gigabyte_file_is_skipped_without_being_read() {
 fn results_are_sorted_and_identical_across_thread_counts() {
     let dir = tempfile::tempdir().unwrap();
     for index in 0..300 {
-        write(dir.path(), &format!("d{}/f{index}.txt", index % 7), format!("x\nTOKEN_{}\nTOKEN_{}\n", index % 5, index % 5).as_bytes());
+        write(
+            dir.path(),
+            &format!("d{}/f{index}.txt", index % 7),
+            format!("x\nTOKEN_{}\nTOKEN_{}\n", index % 5, index % 5).as_bytes(),
+        );
     }
     let one = scan_with(dir.path(), ScanOptions { threads: 1, ..ScanOptions::default() });
     let many = scan_with(dir.path(), ScanOptions { threads: 8, ..ScanOptions::default() });
@@ -171,9 +194,14 @@ fn a_single_file_root_is_reported_by_its_file_name() {
 fn missing_roots_and_bad_excludes_are_errors_that_say_what_is_wrong() {
     let scanner = Scanner::new(Vec::new(), ScanOptions::default());
     let error = scanner.scan(Path::new("/definitely/not/here"), &Progress::default()).unwrap_err();
-    assert_eq!(error.to_string(), "cannot scan /definitely/not/here: No such file or directory (os error 2)");
+    assert_eq!(error.to_string(), "cannot scan /definitely/not/here");
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert_eq!(source, "No such file or directory (os error 2)");
     let dir = tempfile::tempdir().unwrap();
-    let scanner = Scanner::new(Vec::new(), ScanOptions { excludes: vec!["a/[".into()], ..ScanOptions::default() });
+    let scanner = Scanner::new(
+        Vec::new(),
+        ScanOptions { excludes: vec!["a/[".into()], ..ScanOptions::default() },
+    );
     let error = scanner.scan(dir.path(), &Progress::default()).unwrap_err();
     assert!(error.to_string().starts_with("invalid exclude pattern `a/[`"), "{error}");
 }

@@ -22,14 +22,25 @@ fn rule_ids_and_names_are_unique_and_well_formed() {
     let mut ids = BTreeSet::new();
     let mut names = BTreeSet::new();
     for (file, spec) in &specs {
-        let id_ok = spec.id.len() >= 6 && spec.id.starts_with("SEC") && spec.id[3..].chars().all(|c| c.is_ascii_digit());
+        let id_ok = spec.id.len() >= 6
+            && spec.id.starts_with("SEC")
+            && spec.id[3..].chars().all(|c| c.is_ascii_digit());
         assert!(id_ok, "{file}: rule id `{}` is not SEC + digits", spec.id);
-        let name_ok = spec.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let name_ok =
+            spec.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         assert!(name_ok, "{file}: rule name `{}` is not kebab-case", spec.name);
         assert!(ids.insert(spec.id.clone()), "{file}: duplicate rule id {}", spec.id);
         assert!(names.insert(spec.name.clone()), "{file}: duplicate rule name {}", spec.name);
-        assert!(!spec.true_positives.is_empty() && !spec.false_positives.is_empty(), "{file}: {} lacks samples", spec.id);
-        assert!(!spec.remediation.is_empty() && !spec.description.is_empty(), "{file}: {} lacks docs", spec.id);
+        assert!(
+            !spec.true_positives.is_empty() && !spec.false_positives.is_empty(),
+            "{file}: {} lacks samples",
+            spec.id
+        );
+        assert!(
+            !spec.remediation.is_empty() && !spec.description.is_empty(),
+            "{file}: {} lacks docs",
+            spec.id
+        );
     }
 }
 
@@ -43,10 +54,21 @@ fn every_rule_finds_its_true_positives_and_ignores_its_false_positives() {
         for sample in &spec.true_positives {
             let found = scan(&alone, "sample.txt", sample).findings;
             if found.len() != 1 {
-                failures.push(format!("{}: true positive found {} times: {sample}", spec.id, found.len()));
+                failures.push(format!(
+                    "{}: true positive found {} times: {sample}",
+                    spec.id,
+                    found.len()
+                ));
             }
-            if !scan(&full, "sample.txt", sample).findings.iter().any(|finding| finding.rule_id == spec.id) {
-                failures.push(format!("{}: full engine misses true positive (another rule took it?): {sample}", spec.id));
+            if !scan(&full, "sample.txt", sample)
+                .findings
+                .iter()
+                .any(|finding| finding.rule_id == spec.id)
+            {
+                failures.push(format!(
+                    "{}: full engine misses true positive (another rule took it?): {sample}",
+                    spec.id
+                ));
             }
         }
         for sample in &spec.false_positives {
@@ -72,7 +94,10 @@ fn snapshot_of_every_rule_on_its_samples() {
                     .iter()
                     .map(|f| {
                         let secret = f.evidence.secret.as_ref().map_or("", |s| s.preview.as_str());
-                        format!("{}@{}:{} {secret}", f.rule_id, f.location.start_line, f.location.start_column)
+                        format!(
+                            "{}@{}:{} {secret}",
+                            f.rule_id, f.location.start_line, f.location.start_column
+                        )
                     })
                     .collect();
                 let _ = writeln!(table, "{} {label}{index}: {}", spec.id, summary.join(", "));
@@ -91,7 +116,10 @@ fn findings_never_contain_the_secret_and_locate_it_exactly() {
     assert_eq!(output.findings.len(), 1);
     let finding = &output.findings[0];
     let location = &finding.location;
-    assert_eq!((location.start_line, location.start_column, location.end_line, location.end_column), (2, 12, 2, 52));
+    assert_eq!(
+        (location.start_line, location.start_column, location.end_line, location.end_column),
+        (2, 12, 2, 52)
+    );
     assert_eq!(finding.evidence.snippet.as_deref(), Some("token = \"ghp_…(40 chars)\"  # deploy"));
     let serialised = serde_json::to_string(finding).unwrap();
     assert!(!serialised.contains(&secret[4..]), "{serialised}");
@@ -103,7 +131,8 @@ fn inline_markers_of_vigil_gitleaks_and_detect_secrets_suppress_their_line_only(
     let key = "AKIAZ5IE4ZYEYRUHWWTV";
     for marker in ["# vigil:ignore", "# gitleaks:allow", "# pragma: allowlist secret"] {
         let text = format!("a = \"{key}\" {marker}\nb = \"{key}\"\n");
-        let lines: Vec<u32> = scan(&engine, "x.py", &text).findings.iter().map(|f| f.location.start_line).collect();
+        let lines: Vec<u32> =
+            scan(&engine, "x.py", &text).findings.iter().map(|f| f.location.start_line).collect();
         assert_eq!(lines, [2], "{marker}");
     }
 }
@@ -111,11 +140,12 @@ fn inline_markers_of_vigil_gitleaks_and_detect_secrets_suppress_their_line_only(
 #[test]
 fn a_generic_match_yields_to_the_specific_rule() {
     let engine = SecretsEngine::builtin().unwrap();
-    let rules: Vec<String> = scan(&engine, "x.py", "token = \"ghp_qQuHOtnUnwiedLRNSFNSzDf4IX6pmARK7vPU\"")
-        .findings
-        .into_iter()
-        .map(|f| f.rule_id)
-        .collect();
+    let rules: Vec<String> =
+        scan(&engine, "x.py", "token = \"ghp_qQuHOtnUnwiedLRNSFNSzDf4IX6pmARK7vPU\"")
+            .findings
+            .into_iter()
+            .map(|f| f.rule_id)
+            .collect();
     assert_eq!(rules, ["SEC010"]);
 }
 

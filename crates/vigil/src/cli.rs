@@ -1,0 +1,157 @@
+//! The command line: every flag is defined once here, with the doc string that
+//! becomes its `--help` text (and `docs/cli.md`). Parsing only; resolution of
+//! flags against `vigil.toml` happens in `config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Vigil finds exposed secrets, IaC misconfigurations, vulnerable dependencies
+/// and license problems in source trees.
+///
+/// Exit codes: 0 nothing at or above the fail threshold, 1 findings at or above
+/// it, 2 usage or runtime error (or nothing could be scanned).
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan a directory or file and report findings.
+    Scan(Box<ScanArgs>),
+    /// List the rules Vigil runs.
+    Rules(RulesArgs),
+}
+
+/// Report formats of `vigil scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Human-readable table (colour on a terminal).
+    Table,
+    /// Vigil's stable JSON report (docs/json-report.md).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitLab security reports, one file per report type, written into the
+    /// --output directory (default: the current directory).
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Directory or file to scan.
+    #[arg(default_value = ".")]
+    pub(crate) path: PathBuf,
+
+    /// Report format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+
+    /// Write the report to FILE instead of standard output (for --format gitlab:
+    /// the directory to write the report files into).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Fail (exit 1) when a finding has this severity or higher: critical, high,
+    /// medium, low, info, or `never`. Default: low, or the config file's
+    /// `policy.fail_on`.
+    #[arg(long, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<String>,
+
+    /// Report but never fail on these: severities (that severity and below),
+    /// finding kinds, or rule ids. Comma-separated; repeatable.
+    #[arg(long, value_name = "SEVERITY|KIND|RULE", value_delimiter = ',')]
+    pub(crate) soft_fail_on: Vec<String>,
+
+    /// Run only the engines for these finding kinds: secret, iac,
+    /// vulnerability, license, operational_risk. Comma-separated.
+    #[arg(long, value_name = "KIND", value_delimiter = ',')]
+    pub(crate) only: Vec<String>,
+
+    /// Do not report these rule ids. Comma-separated; repeatable.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub(crate) skip_rule: Vec<String>,
+
+    /// Read settings from this file instead of `vigil.toml` in the scanned
+    /// directory.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Report only findings whose fingerprints are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+
+    /// Record the fingerprints of this scan's findings into FILE, to be used
+    /// later with --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
+
+    /// Skip paths matching this gitignore-style glob (repeatable), in addition
+    /// to .gitignore, .vigilignore and the config file's `scan.exclude`.
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+
+    /// Skip files larger than this (e.g. 500kB, 10MB, 1GB). Default: 10MB.
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) max_file_size: Option<String>,
+
+    /// Scan files that .gitignore would skip (.vigilignore still applies).
+    #[arg(long)]
+    pub(crate) no_gitignore: bool,
+
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) threads: usize,
+
+    /// The commit being scanned, recorded in reports (GitLab needs it).
+    #[arg(long, value_name = "SHA", env = "CI_COMMIT_SHA")]
+    pub(crate) commit: Option<String>,
+
+    /// Walk and read every file but run no engine: measures the I/O floor.
+    #[arg(long)]
+    pub(crate) walk_only: bool,
+
+    /// Print nothing on standard error but errors.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+
+    /// Also list skipped files (notes) on standard error.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub(crate) color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    /// Output format: table or json.
+    #[arg(short, long, value_enum, default_value_t = RulesFormat::Table)]
+    pub(crate) format: RulesFormat,
+}
+
+/// Formats of `vigil rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RulesFormat {
+    /// One rule per line.
+    Table,
+    /// JSON array of rule metadata.
+    Json,
+}
