@@ -29,7 +29,10 @@ fn main() {
     code.push_str("];\n");
     // Build scripts learn their output directory from the environment; this is
     // not library code reading configuration.
-    #[expect(clippy::disallowed_methods, reason = "cargo passes OUT_DIR to build scripts only this way")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "cargo passes OUT_DIR to build scripts only this way"
+    )]
     let out_dir = std::env::var_os("OUT_DIR").unwrap_or_default();
     let out = Path::new(&out_dir).join("builtin_rules.rs");
     if let Err(error) = std::fs::write(&out, code) {

@@ -17,6 +17,14 @@ pub enum BaselineError {
     /// Not JSON of the expected shape.
     #[error("not a vigil baseline: {0}")]
     Malformed(#[from] serde_json::Error),
+    /// A line of an ignore file that is not a fingerprint.
+    #[error("line {line}: `{text}` is not a fingerprint (32 hex characters)")]
+    BadIgnoreLine {
+        /// 1-based line number.
+        line: usize,
+        /// The offending text.
+        text: String,
+    },
     /// Written by a newer or unknown format version.
     #[error("unsupported baseline version {found} (this build reads version {BASELINE_VERSION})")]
     UnsupportedVersion {
@@ -98,6 +106,22 @@ impl Baseline {
     }
 }
 
+/// Parses an ignore file of fingerprints (`.vigilignore-secrets`): one
+/// fingerprint per line, optionally followed by a comment; `#` starts a
+/// comment; blank lines are allowed.
+pub fn parse_ignore_file(text: &str) -> Result<HashSet<String>, BaselineError> {
+    let mut fingerprints = HashSet::new();
+    for (index, line) in text.lines().enumerate() {
+        let content = line.split('#').next().unwrap_or("").trim();
+        let Some(first) = content.split_whitespace().next() else { continue };
+        if first.len() != 32 || !first.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(BaselineError::BadIgnoreLine { line: index + 1, text: first.to_owned() });
+        }
+        fingerprints.insert(first.to_ascii_lowercase());
+    }
+    Ok(fingerprints)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +146,15 @@ mod tests {
         let mut findings = vec![finding("old"), finding("new")];
         assert_eq!(parsed.filter(&mut findings), 1);
         assert_eq!(findings, vec![finding("new")]);
+    }
+
+    #[test]
+    fn ignore_files_hold_fingerprints_and_comments() {
+        let text = "# accepted\n0123456789abcdef0123456789ABCDEF  old test key\n\n";
+        let parsed = parse_ignore_file(text).unwrap();
+        assert!(parsed.contains("0123456789abcdef0123456789abcdef"));
+        let error = parse_ignore_file("abc\n").unwrap_err();
+        assert_eq!(error.to_string(), "line 1: `abc` is not a fingerprint (32 hex characters)");
     }
 
     #[test]

@@ -182,6 +182,23 @@ pub struct Evidence {
     pub secret: Option<SecretEvidence>,
 }
 
+/// Where a finding from git history entered the repository: the oldest commit
+/// (by commit time) whose tree first held the content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Introduction {
+    /// Full commit id.
+    pub commit: String,
+    /// Author name.
+    pub author: String,
+    /// Author email.
+    pub email: String,
+    /// Author date, RFC 3339 in UTC.
+    pub date: String,
+    /// True when no file at any ref's tip still holds it: deleted, but still
+    /// readable in history.
+    pub deleted: bool,
+}
+
 /// One problem found at one place.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Finding {
@@ -208,6 +225,9 @@ pub struct Finding {
     /// SHA-256 of the normalised matched content; input to the fingerprint.
     /// Serialised so that baselines and stores can recompute fingerprints.
     pub content_digest: String,
+    /// For findings from git history: where the content was introduced.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub introduced: Option<Introduction>,
     /// 0 for the first identical match (same rule, path, content) in a file,
     /// 1 for the second, and so on.
     #[serde(default)]
@@ -239,6 +259,7 @@ impl Finding {
             evidence: Evidence::default(),
             remediation: String::new(),
             content_digest,
+            introduced: None,
             occurrence: 0,
         }
     }

@@ -31,10 +31,10 @@ pub mod report;
 mod rule;
 mod severity;
 
-pub use baseline::{Baseline, BaselineEntry, BaselineError};
+pub use baseline::{Baseline, BaselineEntry, BaselineError, parse_ignore_file};
 pub use engine::{Diagnostic, DiagnosticLevel, Engine, FileOutput, SourceFile};
 pub use finding::{
-    Dependency, Evidence, Finding, FindingKind, Location, Package, SecretEvidence,
+    Dependency, Evidence, Finding, FindingKind, Introduction, Location, Package, SecretEvidence,
     assign_occurrences, sort_findings,
 };
 pub use policy::{Outcome, Policy, PolicyError, SoftFail};

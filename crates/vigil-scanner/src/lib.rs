@@ -23,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod history;
 mod walk;
 
 pub use walk::{

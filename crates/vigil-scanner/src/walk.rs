@@ -18,7 +18,7 @@ use vigil_core::{
 pub const VIGIL_IGNORE_FILE: &str = ".vigilignore";
 
 /// Bytes inspected for a NUL byte to decide that a file is binary (as git does).
-const BINARY_SNIFF_BYTES: usize = 8 * 1024;
+pub(crate) const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 /// How to walk.
 #[derive(Debug, Clone)]
@@ -63,6 +63,14 @@ pub enum ScanError {
     /// The root is neither a directory nor a regular file.
     #[error("cannot scan {0}: not a directory or regular file")]
     NotScannable(PathBuf),
+    /// `--history` on a path that is not inside a git repository.
+    #[error("cannot read git history at {path}: {reason}")]
+    NotARepository {
+        /// The path given.
+        path: PathBuf,
+        /// Why it could not be opened.
+        reason: String,
+    },
     /// An exclude pattern is not a valid glob.
     #[error("invalid exclude pattern `{pattern}`: {reason}")]
     BadExclude {
@@ -95,8 +103,8 @@ pub struct ScanOutput {
 
 /// Walks trees and runs engines over them.
 pub struct Scanner {
-    engines: Vec<Box<dyn Engine>>,
-    options: ScanOptions,
+    pub(crate) engines: Vec<Box<dyn Engine>>,
+    pub(crate) options: ScanOptions,
 }
 
 /// Results shared between walker threads; touched only for files that
@@ -270,6 +278,7 @@ impl Scanner {
                 bytes_scanned: progress.bytes.load(Ordering::Relaxed),
                 files_skipped: shared.files_skipped.load(Ordering::Relaxed),
                 baselined: 0,
+                ignored: 0,
                 rule_skipped: shared.rule_skipped.load(Ordering::Relaxed),
             },
         }

@@ -20,6 +20,8 @@ pub struct SecretsEngine {
     keywords: AhoCorasick,
     /// For each keyword pattern, the rules that list it.
     keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords: candidates for every file.
+    always: Vec<usize>,
 }
 
 /// One accepted match before it becomes a finding.
@@ -66,7 +68,13 @@ impl SecretsEngine {
                 message: error.to_string(),
             })?;
         let metadata = rules.iter().map(|rule| rule.metadata.clone()).collect();
-        Ok(SecretsEngine { rules, metadata, keywords, keyword_rules })
+        let always = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.keywords.is_empty())
+            .map(|(index, _)| index)
+            .collect();
+        Ok(SecretsEngine { rules, metadata, keywords, keyword_rules, always })
     }
 
     /// Number of rules.
@@ -82,6 +90,9 @@ impl SecretsEngine {
     /// The rules whose keywords occur in `content`, in rule order.
     fn candidates(&self, content: &[u8]) -> Vec<usize> {
         let mut wanted = vec![false; self.rules.len()];
+        for &rule in &self.always {
+            wanted[rule] = true;
+        }
         let mut seen_pattern = vec![false; self.keyword_rules.len()];
         for found in self.keywords.find_overlapping_iter(content) {
             let pattern = found.pattern().as_usize();

@@ -34,8 +34,10 @@
 mod allowlist;
 mod engine;
 mod entropy;
+mod gitleaks;
 mod rules;
 
 pub use engine::SecretsEngine;
 pub use entropy::shannon_entropy;
+pub use gitleaks::{GitleaksConfig, GitleaksError, import_gitleaks};
 pub use rules::{RuleAllowlist, RuleError, RuleSpec, builtin_specs};

@@ -79,7 +79,10 @@ pub struct RuleSpec {
     /// Provider documentation.
     #[serde(default)]
     pub references: Vec<String>,
-    /// Lower-case literals, at least one of which occurs in every match.
+    /// Lower-case literals, at least one of which occurs in every match. A
+    /// rule without keywords runs on every file (imported gitleaks rules may
+    /// have none; built-in rules always have some).
+    #[serde(default)]
     pub keywords: Vec<String>,
     /// The pattern; capture group `secret_group` is the secret.
     pub regex: String,
@@ -178,8 +181,8 @@ impl CompiledRule {
                 regex.captures_len() - 1
             )));
         }
-        if spec.keywords.is_empty() || spec.keywords.iter().any(|keyword| keyword.is_empty()) {
-            return Err(invalid("needs at least one non-empty keyword".into()));
+        if spec.keywords.iter().any(|keyword| keyword.is_empty()) {
+            return Err(invalid("keywords must not be empty strings".into()));
         }
         if let Some(keyword) =
             spec.keywords.iter().find(|keyword| keyword.to_ascii_lowercase() != **keyword)

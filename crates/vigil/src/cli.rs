@@ -93,6 +93,12 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
+    /// Import custom rules and allowlists from this gitleaks configuration
+    /// (default: `.gitleaks.toml` in the scanned directory, if present).
+    /// Unsupported gitleaks fields are errors naming the field.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) gitleaks_config: Option<PathBuf>,
+
     /// Report only findings whose fingerprints are not in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
@@ -122,6 +128,13 @@ pub(crate) struct ScanArgs {
     /// The commit being scanned, recorded in reports (GitLab needs it).
     #[arg(long, value_name = "SHA", env = "CI_COMMIT_SHA")]
     pub(crate) commit: Option<String>,
+
+    /// Scan git history instead of the files on disk: every blob reachable
+    /// from any branch or tag, once, reporting the commit, author and date
+    /// that introduced each secret and whether it is deleted at every tip.
+    /// PATH must be inside a git repository. Secrets only.
+    #[arg(long)]
+    pub(crate) history: bool,
 
     /// Walk and read every file but run no engine: measures the I/O floor.
     #[arg(long)]

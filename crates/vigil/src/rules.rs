@@ -9,7 +9,7 @@ use crate::ExitCode;
 use crate::cli::{RulesArgs, RulesFormat};
 
 pub(crate) fn run(args: &RulesArgs) -> Result<ExitCode> {
-    let engines = crate::scan::all_engines()?;
+    let engines = crate::scan::all_engines(None)?;
     let rules: Vec<&Rule> = engines.iter().flat_map(|engine| engine.rules().iter()).collect();
     let mut stdout = anstream::stdout().lock();
     match args.format {

@@ -18,11 +18,66 @@ use vigil_scanner::{Progress, Scanner};
 use crate::cli::{ColorChoice, Format, ScanArgs};
 use crate::{ExitCode, config, progress, table};
 
-/// Every engine this build has.
-pub(crate) fn all_engines() -> Result<Vec<Box<dyn Engine>>> {
-    let secrets =
-        vigil_secrets::SecretsEngine::builtin().context("cannot load the built-in secret rules")?;
+/// The file of accepted secret fingerprints read from the scanned directory.
+const SECRETS_IGNORE_FILE: &str = ".vigilignore-secrets";
+
+/// The gitleaks configuration picked up from the scanned directory.
+const GITLEAKS_CONFIG_FILE: &str = ".gitleaks.toml";
+
+/// Every engine this build has, with the secrets engine extended by an
+/// imported gitleaks configuration if there is one.
+pub(crate) fn all_engines(
+    gitleaks: Option<&vigil_secrets::GitleaksConfig>,
+) -> Result<Vec<Box<dyn Engine>>> {
+    let mut specs =
+        vigil_secrets::builtin_specs().context("cannot load the built-in secret rules")?;
+    if let Some(gitleaks) = gitleaks {
+        if !gitleaks.use_default {
+            specs.clear();
+        }
+        specs.retain(|(_, spec)| {
+            !gitleaks.disabled.iter().any(|id| *id == spec.id || *id == spec.name)
+        });
+        specs.extend(gitleaks.rules.iter().map(|rule| ("gitleaks config", rule.clone())));
+        let global = &gitleaks.global_allowlist;
+        for (_, spec) in &mut specs {
+            spec.allowlist.regexes.extend(global.regexes.iter().cloned());
+            spec.allowlist.stopwords.extend(global.stopwords.iter().cloned());
+            spec.allowlist.paths.extend(global.paths.iter().cloned());
+        }
+    }
+    let secrets = vigil_secrets::SecretsEngine::from_specs(&specs)
+        .context("cannot compile the secret rules")?;
     Ok(vec![Box::new(secrets)])
+}
+
+/// Loads `--gitleaks-config`, or `.gitleaks.toml` in the scanned directory.
+fn gitleaks_config(
+    args: &ScanArgs,
+) -> Result<Option<(std::path::PathBuf, vigil_secrets::GitleaksConfig)>> {
+    let path = match &args.gitleaks_config {
+        Some(path) => path.clone(),
+        None if args.path.join(GITLEAKS_CONFIG_FILE).is_file() => {
+            args.path.join(GITLEAKS_CONFIG_FILE)
+        }
+        None => return Ok(None),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read gitleaks config {}", path.display()))?;
+    let config = vigil_secrets::import_gitleaks(&text)
+        .with_context(|| format!("gitleaks config {}", path.display()))?;
+    Ok(Some((path, config)))
+}
+
+/// Loads `.vigilignore-secrets` from the scanned directory, if present.
+fn secrets_ignore_file(args: &ScanArgs) -> Result<Option<HashSet<String>>> {
+    let path = args.path.join(SECRETS_IGNORE_FILE);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(Some(vigil_core::parse_ignore_file(&text).with_context(|| path.display().to_string())?))
 }
 
 /// An engine that wants every file and finds nothing: `--walk-only`.
@@ -55,7 +110,9 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
         ColorChoice::Auto => {}
     }
-    let engines = all_engines()?;
+    let gitleaks = gitleaks_config(args)?;
+    let engines = all_engines(gitleaks.as_ref().map(|(_, config)| config))?;
+    let ignored_fingerprints = secrets_ignore_file(args)?;
     let known_rules: HashSet<String> = engines
         .iter()
         .flat_map(|engine| engine.rules().iter().map(|rule| rule.id.clone()))
@@ -72,10 +129,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let engines: Vec<Box<dyn Engine>> = if args.walk_only {
         vec![Box::new(WalkOnly)]
     } else {
-        let selected: Vec<_> = engines
-            .into_iter()
-            .filter(|engine| engine.kinds().iter().any(|kind| settings.kinds.contains(kind)))
-            .collect();
+        // History holds old versions of every file; only secrets in it matter.
+        let wanted = |kind: &FindingKind| {
+            settings.kinds.contains(kind) && (!args.history || *kind == FindingKind::Secret)
+        };
+        let selected: Vec<_> =
+            engines.into_iter().filter(|engine| engine.kinds().iter().any(wanted)).collect();
         if selected.is_empty() {
             let wanted: Vec<&str> = settings.kinds.iter().map(|kind| kind.as_str()).collect();
             bail!("no engine in this build scans for {} (available: secret)", wanted.join(", "));
@@ -110,7 +169,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         if progress::wanted(args.quiet) {
             scope.spawn(|| progress::run(&progress_counters, &done));
         }
-        let output = scanner.scan(&args.path, &progress_counters);
+        let output = if args.history {
+            scanner.scan_history(&args.path, &progress_counters)
+        } else {
+            scanner.scan(&args.path, &progress_counters)
+        };
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         output
     })?;
@@ -131,6 +194,13 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
     }
     let mut stats = output.stats;
+    if let Some(ignored) = &ignored_fingerprints {
+        let before = findings.len();
+        findings.retain(|finding| {
+            finding.kind != FindingKind::Secret || !ignored.contains(&finding.fingerprint)
+        });
+        stats.ignored = (before - findings.len()) as u64;
+    }
     if let Some(baseline) = &baseline {
         stats.baselined = baseline.filter(&mut findings) as u64;
     }
@@ -164,6 +234,22 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     } else {
         if let Some(path) = &settings.config_path {
             writeln!(stderr, "Using config {}.", path.display())?;
+        }
+        if let Some((path, config)) = &gitleaks {
+            let defaults = if config.use_default { "with" } else { "instead of" };
+            writeln!(
+                stderr,
+                "Using {} gitleaks rules from {} {defaults} the built-in rules.",
+                config.rules.len(),
+                path.display()
+            )?;
+        }
+        if report.stats.ignored > 0 {
+            writeln!(
+                stderr,
+                "{} findings accepted by {SECRETS_IGNORE_FILE}.",
+                report.stats.ignored
+            )?;
         }
         table::write_diagnostics(&report, args.verbose, &mut stderr)?;
         table::write_summary(&report, &mut stderr)?;
@@ -210,8 +296,21 @@ fn write_report(args: &ScanArgs, report: &ScanReport) -> Result<()> {
 }
 
 /// Writes a report file through a temporary sibling and a rename, so that a
-/// failed write never leaves a truncated report behind.
+/// failed write never leaves a truncated report behind. Special files
+/// (`/dev/null`, `/dev/stdout`, named pipes) are written in place: renaming
+/// over them would replace the device with a regular file.
 fn write_to(path: &Path, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let special = std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file());
+    if special {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut writer = BufWriter::new(file);
+        return render(&mut writer)
+            .and_then(|()| writer.flush())
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
     let file_name =
         path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.vigil-tmp"));

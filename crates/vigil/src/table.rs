@@ -46,7 +46,20 @@ pub(crate) fn write_table(report: &ScanReport, out: &mut dyn Write) -> std::io::
                     .map(|package| format!("{}@{}", package.name, package.version))
             })
             .unwrap_or_default();
-        let marker = if report.policy.fails(finding) { "" } else { " (does not fail)" };
+        let mut marker = String::new();
+        if let Some(introduced) = &finding.introduced {
+            let short: String = introduced.commit.chars().take(10).collect();
+            marker.push_str(&format!(
+                " introduced in {short} by {} on {}",
+                introduced.author, introduced.date
+            ));
+            if introduced.deleted {
+                marker.push_str(" (deleted, still in history)");
+            }
+        }
+        if !report.policy.fails(finding) {
+            marker.push_str(" (does not fail)");
+        }
         writeln!(
             out,
             "{style}{:<8}{style:#}  {:<rule_width$}  {:<location_width$}  {}  {evidence}{marker}",

@@ -127,8 +127,15 @@ fn vulnerability(report: &ScanReport, finding: &Finding, report_type: ReportType
             "file": path,
             "start_line": finding.location.start_line,
             "end_line": finding.location.end_line,
-            // GitLab's own secret analyzer uses this placeholder outside git.
-            "commit": { "sha": report.commit.as_deref().unwrap_or("0000000") },
+            "commit": match &finding.introduced {
+                Some(introduced) => json!({
+                    "sha": introduced.commit,
+                    "author": format!("{} <{}>", introduced.author, introduced.email),
+                    "date": introduced.date,
+                }),
+                // GitLab's own secret analyzer uses this placeholder outside git.
+                None => json!({ "sha": report.commit.as_deref().unwrap_or("0000000") }),
+            },
         }),
         ReportType::Sast => json!({
             "file": path,

@@ -38,6 +38,8 @@ pub struct ScanStats {
     pub files_skipped: u64,
     /// Findings dropped because the baseline accepts them.
     pub baselined: u64,
+    /// Findings dropped by an ignore file of fingerprints (`.vigilignore-secrets`).
+    pub ignored: u64,
     /// Findings dropped by a disabled or skipped rule.
     pub rule_skipped: u64,
 }

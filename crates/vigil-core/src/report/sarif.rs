@@ -102,6 +102,12 @@ fn result(report: &ScanReport, finding: &Finding, rule_index: Option<&usize>) ->
         if let Some(secret) = &finding.evidence.secret {
             map.insert("secretSha256".into(), Value::String(secret.sha256.clone()));
         }
+        if let Some(introduced) = &finding.introduced {
+            map.insert(
+                "introduced".into(),
+                serde_json::to_value(introduced).unwrap_or(Value::Null),
+            );
+        }
         if let Some(package) = &finding.package {
             map.insert("package".into(), serde_json::to_value(package).unwrap_or(Value::Null));
         }

@@ -93,6 +93,7 @@ pub(crate) fn sample_report() -> ScanReport {
             bytes_scanned: 4096,
             files_skipped: 2,
             baselined: 0,
+            ignored: 0,
             rule_skipped: 0,
         },
         policy: Policy { fail_on: Some(Severity::Medium), soft_fail_on: vec![] },

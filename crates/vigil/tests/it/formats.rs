@@ -102,3 +102,15 @@ fn json_output_is_the_documented_format() {
     }
     assert_eq!(finding["evidence"]["secret"]["preview"], "ghp_…(40 chars)");
 }
+
+#[test]
+fn writing_to_a_device_leaves_the_device_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let project = project_with_secrets();
+    let run = project.vigil(&["scan", "--format", "json", "--output", "/dev/null"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        std::fs::metadata("/dev/null").unwrap().file_type().is_char_device(),
+        "/dev/null was replaced"
+    );
+}

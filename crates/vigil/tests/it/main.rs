@@ -9,4 +9,5 @@ mod bad_input;
 mod corpus;
 mod formats;
 mod harness;
+mod history;
 mod scan;

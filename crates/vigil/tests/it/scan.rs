@@ -196,3 +196,60 @@ fn rules_lists_every_rule() {
         rules.as_array().unwrap().iter().map(|rule| rule["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"SEC001") && ids.contains(&"SEC120"), "{ids:?}");
 }
+
+#[test]
+fn a_gitleaks_config_in_the_tree_adds_its_rules() {
+    let project = Project::new();
+    project.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"acme-token\"\ndescription = \"Acme token\"\nregex = '''\\b(acme_[a-z0-9]{32})\\b'''\nkeywords = [\"acme_\"]\n",
+    );
+    project.write(
+        "app.py",
+        format!("t = 'acme_k3j9x2m7q8w1z5v4b6n0p3l7r9t2y8u1'\nKEY = '{AWS_KEY_ID}'\n"),
+    );
+    let run = project.vigil(&["scan", "-f", "json"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let rules: Vec<String> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(rules, ["acme-token", "SEC001"]);
+    assert!(
+        run.stderr
+            .contains("Using 1 gitleaks rules from ./.gitleaks.toml with the built-in rules."),
+        "{run:?}"
+    );
+    project.write(
+        ".gitleaks.toml",
+        "[[rules]]\nid = 'x'\nregex = 'a'\n[rules.allowlist]\ncommits = ['abc']\n",
+    );
+    let broken = project.vigil(&["scan"]);
+    assert_eq!(broken.code, 2, "{broken:?}");
+    assert!(broken.stderr.contains("gitleaks config ./.gitleaks.toml: rules[0] (id x) allowlist: `commits` is not supported"), "{broken:?}");
+}
+
+#[test]
+fn an_ignore_file_of_fingerprints_accepts_secrets() {
+    let project = Project::new();
+    project.write("a.env", format!("TOKEN={GITHUB_TOKEN}\nKEY={AWS_KEY_ID}\n"));
+    let first = fingerprints(&project.vigil(&["scan", "-f", "json"]));
+    project.write(
+        ".vigilignore-secrets",
+        format!("# rotated on 2026-11-20\n{}  github token, revoked\n", first[0]),
+    );
+    let run = project.vigil(&["scan", "-f", "json"]);
+    assert_eq!(fingerprints(&run), [first[1].clone()]);
+    assert_eq!(run.json()["stats"]["ignored"], 1);
+    project.write(".vigilignore-secrets", "not-a-fingerprint\n");
+    let broken = project.vigil(&["scan"]);
+    assert_eq!(broken.code, 2);
+    assert!(
+        broken
+            .stderr
+            .contains(".vigilignore-secrets: line 1: `not-a-fingerprint` is not a fingerprint"),
+        "{broken:?}"
+    );
+}
