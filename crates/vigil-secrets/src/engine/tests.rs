@@ -163,3 +163,19 @@ fn pathological_input_is_linear_and_does_not_panic() {
     engine.scan_file(SourceFile { path: "bin.txt", content: invalid }, &mut output);
     assert_eq!(output.findings.len(), 1);
 }
+
+#[test]
+fn a_50_megabyte_single_line_file_is_scanned_with_bounded_evidence() {
+    let engine = SecretsEngine::builtin().unwrap();
+    let chunk = "function a(b){return b.token?b.pass:null};var c={key:\"v\",secret:d.e};";
+    let mut text = chunk.repeat(50_000_000 / chunk.len() / 2);
+    text.push_str("var k=\"AKIAZ5IE4ZYEYRUHWWTV\";");
+    text.push_str(&chunk.repeat(50_000_000 / chunk.len() / 2));
+    assert!(text.len() >= 49_000_000 && !text.contains('\n'));
+    let output = scan(&engine, "dist/app.min.js", &text);
+    let rules: Vec<&str> = output.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert_eq!(rules, ["SEC001"]);
+    let snippet = output.findings[0].evidence.snippet.as_deref().unwrap();
+    assert!(snippet.chars().count() <= 201 && snippet.contains("AKIA…(20 chars)"), "{snippet}");
+    assert_eq!(output.findings[0].location.start_line, 1);
+}
