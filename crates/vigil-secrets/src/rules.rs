@@ -170,7 +170,11 @@ impl CompiledRule {
             id: spec.id.clone(),
             message,
         };
+        // ASCII semantics (`\w`, `\b`, `(?i)`): tokens are ASCII, the classes
+        // compile to a fraction of the Unicode size and keep the fast DFA
+        // engines usable on non-ASCII input.
         let regex = RegexBuilder::new(&spec.regex)
+            .unicode(false)
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
             .map_err(|error| invalid(format!("invalid regex: {error}")))?;
@@ -194,6 +198,7 @@ impl CompiledRule {
                 return Ok(None);
             }
             RegexSetBuilder::new(patterns)
+                .unicode(false)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .build()
                 .map(Some)
