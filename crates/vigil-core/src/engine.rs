@@ -52,6 +52,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error about the scan as a whole, not one file.
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic { level: DiagnosticLevel::Error, path: None, message: message.into() }
+    }
+
     /// A diagnostic about one file.
     pub fn for_file(
         level: DiagnosticLevel,

@@ -203,9 +203,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// to a tree or blob hold no history to walk and are left out.
 fn tips(repository: &gix::Repository, diagnostics: &mut Vec<Diagnostic>) -> Vec<ObjectId> {
     let mut tips = Vec::new();
-    let mut error = |message: String| {
-        diagnostics.push(Diagnostic { level: DiagnosticLevel::Error, path: None, message })
-    };
+    let mut error = |message: String| diagnostics.push(Diagnostic::error(message));
     let platform = match repository.references() {
         Ok(platform) => platform,
         Err(cause) => {
@@ -261,19 +259,12 @@ fn introductions(
             for info in walk {
                 match info {
                     Ok(info) => order.push((info.commit_time.unwrap_or_default(), info.id)),
-                    Err(error) => diagnostics.push(Diagnostic {
-                        level: DiagnosticLevel::Error,
-                        path: None,
-                        message: format!("history walk stopped early: {error}"),
-                    }),
+                    Err(error) => diagnostics
+                        .push(Diagnostic::error(format!("history walk stopped early: {error}"))),
                 }
             }
         }
-        Err(error) => diagnostics.push(Diagnostic {
-            level: DiagnosticLevel::Error,
-            path: None,
-            message: format!("cannot walk history: {error}"),
-        }),
+        Err(error) => diagnostics.push(Diagnostic::error(format!("cannot walk history: {error}"))),
     }
     order.sort();
     let mut seen_trees: HashSet<ObjectId> = HashSet::new();
@@ -284,11 +275,7 @@ fn introductions(
         let commit = match repository.find_commit(id) {
             Ok(commit) => commit,
             Err(error) => {
-                diagnostics.push(Diagnostic {
-                    level: DiagnosticLevel::Error,
-                    path: None,
-                    message: format!("cannot read commit {id}: {error}"),
-                });
+                diagnostics.push(Diagnostic::error(format!("cannot read commit {id}: {error}")));
                 continue;
             }
         };
@@ -303,11 +290,7 @@ fn introductions(
             Err(_) => (String::new(), String::new(), String::new()),
         };
         let Ok(tree) = commit.tree_id() else {
-            diagnostics.push(Diagnostic {
-                level: DiagnosticLevel::Error,
-                path: None,
-                message: format!("commit {id} has no readable tree"),
-            });
+            diagnostics.push(Diagnostic::error(format!("commit {id} has no readable tree")));
             continue;
         };
         let commit_index = commits.len();
@@ -317,33 +300,11 @@ fn introductions(
             if !seen_trees.insert(tree_id) {
                 continue;
             }
-            let tree = match repository.find_tree(tree_id) {
-                Ok(tree) => tree,
+            let entries = match tree_entries(repository, tree_id) {
+                Ok(entries) => entries,
                 Err(error) => {
-                    let message = format!("cannot read tree {tree_id} of commit {id}: {error}");
-                    diagnostics.push(Diagnostic {
-                        level: DiagnosticLevel::Error,
-                        path: Some(prefix),
-                        message,
-                    });
-                    continue;
-                }
-            };
-            let entries = match tree.decode() {
-                Ok(decoded) => decoded
-                    .entries
-                    .iter()
-                    .map(|entry| {
-                        (entry.mode.kind(), entry.filename.to_string(), entry.oid.to_owned())
-                    })
-                    .collect::<Vec<_>>(),
-                Err(error) => {
-                    let message = format!("corrupt tree {tree_id} of commit {id}: {error}");
-                    diagnostics.push(Diagnostic {
-                        level: DiagnosticLevel::Error,
-                        path: Some(prefix),
-                        message,
-                    });
+                    let message = format!("{error} (commit {id})");
+                    diagnostics.push(Diagnostic::for_file(DiagnosticLevel::Error, prefix, message));
                     continue;
                 }
             };
@@ -380,11 +341,7 @@ fn blobs_at_tips(
             .find_commit(*tip)
             .and_then(|commit| Ok(commit.tree_id()?.detach()))
             .map_err(|error| {
-                diagnostics.push(Diagnostic {
-                    level: DiagnosticLevel::Error,
-                    path: None,
-                    message: format!("cannot read tip {tip}: {error}"),
-                });
+                diagnostics.push(Diagnostic::error(format!("cannot read tip {tip}: {error}")));
             })
         else {
             continue;
@@ -394,13 +351,13 @@ fn blobs_at_tips(
             if !seen_trees.insert(tree_id) {
                 continue;
             }
-            let Ok(tree) = repository.find_tree(tree_id) else { continue };
-            let Ok(decoded) = tree.decode() else { continue };
-            for entry in &decoded.entries {
-                match entry.mode.kind() {
-                    EntryKind::Tree => stack.push(entry.oid.to_owned()),
+            // Errors were reported by the introductions walk over the same trees.
+            let Ok(entries) = tree_entries(repository, tree_id) else { continue };
+            for (kind, _, oid) in entries {
+                match kind {
+                    EntryKind::Tree => stack.push(oid),
                     EntryKind::Blob | EntryKind::BlobExecutable => {
-                        blobs.insert(entry.oid.to_owned());
+                        blobs.insert(oid);
                     }
                     EntryKind::Link | EntryKind::Commit => {}
                 }
@@ -408,4 +365,20 @@ fn blobs_at_tips(
         }
     }
     blobs
+}
+
+/// The entries of a tree: kind, file name, object id.
+fn tree_entries(
+    repository: &gix::Repository,
+    tree_id: ObjectId,
+) -> Result<Vec<(EntryKind, String, ObjectId)>, String> {
+    let tree = repository
+        .find_tree(tree_id)
+        .map_err(|error| format!("cannot read tree {tree_id}: {error}"))?;
+    let decoded = tree.decode().map_err(|error| format!("corrupt tree {tree_id}: {error}"))?;
+    Ok(decoded
+        .entries
+        .iter()
+        .map(|entry| (entry.mode.kind(), entry.filename.to_string(), entry.oid.to_owned()))
+        .collect())
 }
