@@ -1,0 +1,28 @@
+//! Vigil's storage: one schema on SQLite (the default, a file in the data
+//! directory) or PostgreSQL (for many processes), the migrations that build
+//! it, and the durable job queue.
+//!
+//! Every query is written once with `$N` parameters, which both backends
+//! accept; where SQL must differ (row locking, JSON columns) the statement
+//! says so next to it. Times are Unix milliseconds written by the
+//! application, so both backends share one clock model.
+//!
+//! **Architecture invariant:** no business rules here: the store persists
+//! and claims; what a job means is the caller's.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), vigil_store::StoreError> {
+//! use vigil_store::{NewJob, Queue, Store};
+//! let store = Store::connect("sqlite://vigil.db?mode=rwc").await?;
+//! store.migrate().await?;
+//! let job = NewJob::new("scan", serde_json::json!({"repository": 7})).dedup_key("scan:7:main");
+//! store.queue().enqueue(&job, Queue::now_ms()).await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod queue;
+mod store;
+
+pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
+pub use store::{Backend, Store, StoreError};
