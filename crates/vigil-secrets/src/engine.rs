@@ -127,17 +127,24 @@ impl SecretsEngine {
                 }
             }
         }
-        // A generic rule yields to a specific one that found the same secret.
-        let specific: Vec<(usize, usize)> = hits
+        // A generic (fallback) rule yields to a specific one that found the
+        // same secret, and to an earlier generic rule that did.
+        let mut claimed: Vec<(usize, usize)> = hits
             .iter()
             .filter(|hit| !self.rules[hit.rule].fallback)
             .map(|hit| (hit.secret_start, hit.secret_end))
             .collect();
         hits.retain(|hit| {
-            !self.rules[hit.rule].fallback
-                || !specific
-                    .iter()
-                    .any(|&(start, end)| start < hit.secret_end && hit.secret_start < end)
+            if !self.rules[hit.rule].fallback {
+                return true;
+            }
+            let overlaps = claimed
+                .iter()
+                .any(|&(start, end)| start < hit.secret_end && hit.secret_start < end);
+            if !overlaps {
+                claimed.push((hit.secret_start, hit.secret_end));
+            }
+            !overlaps
         });
         hits
     }

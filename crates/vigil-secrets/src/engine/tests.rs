@@ -150,6 +150,30 @@ fn a_generic_match_yields_to_the_specific_rule() {
 }
 
 #[test]
+fn two_generic_rules_on_one_secret_report_it_once() {
+    let rule = |id: &str, regex: &str| {
+        format!(
+            "[[rules]]\nid = '{id}'\nname = '{id}'\ntitle = 't'\nseverity = 'high'\ndescription = 'd'\n\
+             remediation = 'r'\nkeywords = ['key']\nregex = \"\"\"{regex}\"\"\"\nfallback = true\n\
+             true_positives = []\nfalse_positives = []\n"
+        )
+    };
+    let text = rule("SEC901", r"key=([a-z0-9]{12})") + &rule("SEC902", r"([a-z0-9]{12})$");
+    let specs: Vec<(&str, crate::RuleSpec)> = crate::rules::parse_file("test.toml", &text)
+        .unwrap()
+        .into_iter()
+        .map(|spec| ("test.toml", spec))
+        .collect();
+    let engine = SecretsEngine::from_specs(&specs).unwrap();
+    let rules: Vec<String> = scan(&engine, "a.env", "key=k3j9x2m7q8w1")
+        .findings
+        .into_iter()
+        .map(|f| f.rule_id)
+        .collect();
+    assert_eq!(rules, ["SEC901"]);
+}
+
+#[test]
 fn pathological_input_is_linear_and_does_not_panic() {
     let engine = SecretsEngine::builtin().unwrap();
     let mut text = String::from("password = \"");
