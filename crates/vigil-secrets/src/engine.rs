@@ -24,6 +24,48 @@ pub struct SecretsEngine {
     always: Vec<usize>,
 }
 
+/// Bytes searched before a keyword: matches may start before their keyword
+/// (OpenAI keys carry theirs in the middle).
+const WINDOW_BEFORE: usize = 512;
+/// Bytes searched after a keyword (PyPI tokens run to 1,000 characters).
+const WINDOW_AFTER: usize = 1_536;
+/// Windows are widened to whole lines, but never beyond this many bytes from
+/// the keyword (minified one-line files).
+const WINDOW_LINE_CAP: usize = 4_096;
+/// Past this many keyword hits in one file, a rule searches the whole file:
+/// its windows would cover most of it anyway.
+const MAX_WINDOWS: usize = 64;
+
+/// Where a candidate rule's regex runs.
+enum Scope {
+    /// Over the whole file: multi-line rules, keyword-less rules, files full of the keyword.
+    File,
+    /// Over these disjoint byte ranges, in order.
+    Windows(Vec<(usize, usize)>),
+}
+
+/// Disjoint windows around sorted keyword positions: from the start of the
+/// line `WINDOW_BEFORE` bytes before each to the end of the line (newline
+/// included) `WINDOW_AFTER` bytes after, capped at `WINDOW_LINE_CAP`.
+fn windows(content: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
+    let mut windows: Vec<(usize, usize)> = Vec::with_capacity(positions.len());
+    for &position in positions {
+        let before = position.saturating_sub(WINDOW_BEFORE);
+        let floor = position.saturating_sub(WINDOW_LINE_CAP);
+        let start = memchr::memrchr(b'\n', &content[floor..before])
+            .map_or(floor, |newline| floor + newline + 1);
+        let after = (position + WINDOW_AFTER).min(content.len());
+        let ceiling = (position + WINDOW_LINE_CAP).min(content.len());
+        let end = memchr::memchr(b'\n', &content[after..ceiling])
+            .map_or(ceiling, |newline| after + newline + 1);
+        match windows.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => windows.push((start, end)),
+        }
+    }
+    windows
+}
+
 /// One accepted match before it becomes a finding.
 struct Hit {
     rule: usize,
@@ -87,43 +129,73 @@ impl SecretsEngine {
         self.rules.is_empty()
     }
 
-    /// The rules whose keywords occur in `content`, in rule order.
-    fn candidates(&self, content: &[u8]) -> Vec<usize> {
-        let mut wanted = vec![false; self.rules.len()];
+    /// The rules whose keywords occur in `content`, in rule order, each with
+    /// where to run its regex: the whole file, or windows around its
+    /// keywords' positions.
+    fn candidates(&self, content: &[u8]) -> Vec<(usize, Scope)> {
+        let mut positions: Vec<Option<Vec<usize>>> = vec![None; self.rules.len()];
         for &rule in &self.always {
-            wanted[rule] = true;
+            positions[rule] = Some(Vec::new());
         }
-        let mut seen_pattern = vec![false; self.keyword_rules.len()];
         for found in self.keywords.find_overlapping_iter(content) {
-            let pattern = found.pattern().as_usize();
-            if !std::mem::replace(&mut seen_pattern[pattern], true) {
-                for &rule in &self.keyword_rules[pattern] {
-                    wanted[rule] = true;
+            for &rule in &self.keyword_rules[found.pattern().as_usize()] {
+                let list = positions[rule].get_or_insert_with(Vec::new);
+                if list.len() <= MAX_WINDOWS {
+                    list.push(found.start());
                 }
             }
         }
-        wanted.iter().enumerate().filter_map(|(index, &wanted)| wanted.then_some(index)).collect()
+        positions
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, found)| {
+                let found = found?;
+                let rule = &self.rules[index];
+                let scope = if rule.whole_file || found.is_empty() || found.len() > MAX_WINDOWS {
+                    Scope::File
+                } else {
+                    Scope::Windows(windows(content, &found))
+                };
+                Some((index, scope))
+            })
+            .collect()
     }
 
     fn hits(&self, path: &str, content: &[u8]) -> Vec<Hit> {
         let mut hits = Vec::new();
-        for index in self.candidates(content) {
+        for (index, scope) in self.candidates(content) {
             let rule = &self.rules[index];
             if rule.paths.as_ref().is_some_and(|paths| !paths.is_match(path.as_bytes()))
                 || rule.allow_paths.as_ref().is_some_and(|paths| paths.is_match(path.as_bytes()))
             {
                 continue;
             }
+            let whole = [(0, content.len())];
+            let ranges: &[(usize, usize)] = match &scope {
+                Scope::File => &whole,
+                Scope::Windows(windows) => windows,
+            };
             let mut locations = rule.regex.capture_locations();
-            let mut at = 0;
-            while at <= content.len() {
-                let Some(whole) = rule.regex.captures_read_at(&mut locations, content, at) else {
-                    break;
-                };
-                at = if whole.end() > whole.start() { whole.end() } else { whole.end() + 1 };
-                let Some((start, end)) = locations.get(rule.secret_group) else { continue };
-                if self.accepts(rule, content, start, end, whole.start()) {
-                    hits.push(Hit { rule: index, secret_start: start, secret_end: end });
+            for &(window_start, window_end) in ranges {
+                // Searching `content[..end]` from `start` keeps the bytes
+                // before the window visible to `\b` and `^`, so a window
+                // matches exactly what the whole file would there.
+                let haystack = &content[..window_end];
+                let mut at = window_start;
+                while at <= haystack.len() {
+                    let Some(matched) = rule.regex.captures_read_at(&mut locations, haystack, at)
+                    else {
+                        break;
+                    };
+                    at = if matched.end() > matched.start() {
+                        matched.end()
+                    } else {
+                        matched.end() + 1
+                    };
+                    let Some((start, end)) = locations.get(rule.secret_group) else { continue };
+                    if self.accepts(rule, content, start, end, matched.start()) {
+                        hits.push(Hit { rule: index, secret_start: start, secret_end: end });
+                    }
                 }
             }
         }

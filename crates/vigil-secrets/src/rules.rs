@@ -161,6 +161,9 @@ pub(crate) struct CompiledRule {
     pub(crate) allow_paths: Option<RegexSet>,
     pub(crate) keywords: Vec<String>,
     pub(crate) fallback: bool,
+    /// The pattern may span lines (`(?s)` or a newline in it): it runs over
+    /// the whole file instead of windows around its keywords.
+    pub(crate) whole_file: bool,
 }
 
 impl CompiledRule {
@@ -220,6 +223,7 @@ impl CompiledRule {
             allow_paths: set(&spec.allowlist.paths, "allowlist path")?,
             keywords: spec.keywords.clone(),
             fallback: spec.fallback,
+            whole_file: spec.regex.contains("(?s") || spec.regex.contains("\\n"),
         })
     }
 }
