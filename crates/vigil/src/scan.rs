@@ -221,16 +221,7 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
 
     let mut stderr = anstream::stderr();
     if args.quiet {
-        let errors_only = ScanReport {
-            diagnostics: report
-                .diagnostics
-                .iter()
-                .filter(|d| d.level == DiagnosticLevel::Error)
-                .cloned()
-                .collect(),
-            ..report.clone()
-        };
-        table::write_diagnostics(&errors_only, false, &mut stderr)?;
+        table::write_diagnostics(&report, table::Detail::ErrorsOnly, &mut stderr)?;
     } else {
         if let Some(path) = &settings.config_path {
             writeln!(stderr, "Using config {}.", path.display())?;
@@ -251,7 +242,8 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
                 report.stats.ignored
             )?;
         }
-        table::write_diagnostics(&report, args.verbose, &mut stderr)?;
+        let detail = if args.verbose { table::Detail::Verbose } else { table::Detail::Default };
+        table::write_diagnostics(&report, detail, &mut stderr)?;
         table::write_summary(&report, &mut stderr)?;
     }
     let errors = report.diagnostics.iter().filter(|d| d.level == DiagnosticLevel::Error).count();

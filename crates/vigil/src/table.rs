@@ -79,14 +79,29 @@ fn location_text(finding: &vigil_core::Finding) -> String {
     )
 }
 
+/// How much of the diagnostics to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Errors only (`--quiet`).
+    ErrorsOnly,
+    /// Errors and warnings, and a count of skipped files.
+    Default,
+    /// Everything, notes included (`--verbose`).
+    Verbose,
+}
+
 /// Prints diagnostics: errors and warnings always, notes with --verbose.
 pub(crate) fn write_diagnostics(
     report: &ScanReport,
-    verbose: bool,
+    detail: Detail,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let verbose = detail == Detail::Verbose;
     let mut hidden_notes = 0;
     for diagnostic in &report.diagnostics {
+        if detail == Detail::ErrorsOnly && diagnostic.level != DiagnosticLevel::Error {
+            continue;
+        }
         let (label, style) = match diagnostic.level {
             DiagnosticLevel::Error => {
                 ("error", Style::new().bold().fg_color(Some(AnsiColor::Red.into())))

@@ -113,6 +113,13 @@ fn unreadable_files_and_directories_are_errors_naming_them_and_the_scan_goes_on(
     assert!(run.stderr.contains("error: locked.env: cannot read: permission denied"), "{run:?}");
     assert!(run.stderr.contains("error: private: cannot read: permission denied"), "{run:?}");
     assert!(run.stdout.contains("readable.env"), "{run:?}");
+    // --quiet still prints errors, and nothing else.
+    let quiet = vigil_unprivileged(&project, &["scan", ".", "-q"]);
+    assert!(
+        quiet.stderr.contains("error: locked.env: cannot read: permission denied"),
+        "{quiet:?}"
+    );
+    assert!(!quiet.stderr.contains("Scanned"), "{quiet:?}");
     chmod(&project.path("private"), 0o755);
 }
 
