@@ -25,6 +25,7 @@
 mod baseline;
 mod engine;
 mod finding;
+mod issue;
 mod policy;
 mod redact;
 pub mod report;
@@ -36,6 +37,10 @@ pub use engine::{Diagnostic, DiagnosticLevel, Engine, FileOutput, SourceFile};
 pub use finding::{
     Dependency, Evidence, Finding, FindingKind, Introduction, Location, Package, SecretEvidence,
     assign_occurrences, sort_findings,
+};
+pub use issue::{
+    IssueStatus, MAX_SUPPRESSION_MS, ParseIssueStatusError, SuppressionError, Transition,
+    check_suppression, on_absent, on_seen,
 };
 pub use policy::{Outcome, Policy, PolicyError, SoftFail};
 pub use redact::{mask_secret, sha256_hex};

@@ -1,6 +1,8 @@
 //! Vigil's storage: one schema on SQLite (the default, a file in the data
 //! directory) or PostgreSQL (for many processes), the migrations that build
-//! it, and the durable job queue.
+//! it, the durable job queue, the repositories of every table (users and
+//! tokens, instances, repositories, scans, issues, suppressions, audit log,
+//! leases) and the encryption of secrets at rest.
 //!
 //! Every query is written once with `$N` parameters, which both backends
 //! accept; where SQL must differ (row locking, JSON columns) the statement
@@ -21,8 +23,19 @@
 //! ```
 #![deny(missing_docs)]
 
+mod accounts;
+mod catalog;
+pub mod crypto;
+mod issues;
+mod leases;
 mod queue;
+mod scans;
 mod store;
 
+pub use accounts::{ApiToken, AuditEntry, User};
+pub use catalog::{Instance, NewInstance, Repository, Transporter};
+pub use crypto::{Keyring, SecretString};
+pub use issues::{Issue, IssueFilter, IssuePage, IssueSort, Suppression};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
-pub use store::{Backend, Store, StoreError};
+pub use scans::{NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope};
+pub use store::{Backend, JobListener, Store, StoreError};

@@ -200,6 +200,12 @@ impl<'a> Queue<'a> {
             .fetch_optional(self.pool)
             .await?;
         if let Some(row) = inserted {
+            if self.backend == Backend::Postgres {
+                sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(crate::store::JOBS_CHANNEL)
+                    .execute(self.pool)
+                    .await?;
+            }
             return Ok(Enqueued { id: row.try_get("id")?, deduplicated: false });
         }
         let existing = sqlx::query("SELECT id FROM jobs WHERE dedup_key = $1 AND state = 'queued'")

@@ -4,7 +4,10 @@
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
+use std::sync::Arc;
+
 use crate::Queue;
+use crate::crypto::Keyring;
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +40,24 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// A unique value (name, URL) is taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// A row the operation needs does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A stored value is not what the schema promises.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// Secrets cannot be read or written without a master key.
+    #[error("no master key is loaded; secrets cannot be encrypted or decrypted")]
+    NoKeyring,
+    /// A column that is not one of the encrypted ones was named.
+    #[error("`{0}` is not an encrypted column")]
+    NotEncrypted(String),
+    /// Encryption or decryption failed.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     /// A job payload is not valid JSON.
     #[error("job {id} has a payload that is not JSON: {source}")]
     Payload {
@@ -47,11 +68,27 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Conflict`] with
+    /// `message`; any other error stays a query error.
+    pub(crate) fn conflict_or(error: sqlx::Error, message: String) -> StoreError {
+        match &error {
+            sqlx::Error::Database(database) if database.is_unique_violation() => {
+                StoreError::Conflict(message)
+            }
+            _ => StoreError::Query(error),
+        }
+    }
+}
+
 /// A connection pool to one database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    /// Kept for the PostgreSQL `LISTEN` connection; never printed.
+    url: String,
+    pub(crate) keyring: Option<Arc<Keyring>>,
 }
 
 /// `postgres://user:secret@db:5432/x` → `postgres://db:5432`: enough to say
@@ -63,7 +100,61 @@ fn redact_url(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("database", &redact_url(&self.url))
+            .field("keyring", &self.keyring)
+            .finish()
+    }
+}
+
+/// Wake-ups for idle workers: PostgreSQL `LISTEN vigil_jobs`, to which every
+/// enqueue sends a `NOTIFY`. On SQLite there is no such thing and workers
+/// poll (the embedded pool shares the process, so the server wakes it
+/// directly).
+pub struct JobListener {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl JobListener {
+    /// Waits for the next notification. Errors mean the connection
+    /// dropped; sqlx reconnects on the next call.
+    pub async fn recv(&mut self) -> Result<(), StoreError> {
+        self.listener.recv().await?;
+        Ok(())
+    }
+}
+
+/// The channel enqueues notify on PostgreSQL.
+pub(crate) const JOBS_CHANNEL: &str = "vigil_jobs";
+
 impl Store {
+    /// Installs the master keys that encrypt and decrypt secrets at rest.
+    pub fn with_keyring(mut self, keyring: Keyring) -> Store {
+        self.keyring = Some(Arc::new(keyring));
+        self
+    }
+
+    /// A listener for job wake-ups (PostgreSQL only; `None` on SQLite).
+    pub async fn listen_jobs(&self) -> Result<Option<JobListener>, StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url)
+            .await
+            .map_err(|source| StoreError::Connect { target: redact_url(&self.url), source })?;
+        listener.listen(JOBS_CHANNEL).await?;
+        Ok(Some(JobListener { listener }))
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Connects to `url`: `sqlite://PATH[?mode=rwc]` or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
@@ -78,16 +169,27 @@ impl Store {
         let connections = if backend == Backend::Sqlite { 4 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(connections)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        use sqlx::Executor as _;
+                        // Per connection: WAL lets readers run beside the
+                        // writer, the busy timeout makes writers queue instead
+                        // of failing, and foreign keys make deletes cascade.
+                        connection
+                            .execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .map_err(|source| StoreError::Connect { target: redact_url(url), source })?;
-        if backend == Backend::Sqlite {
-            // WAL lets readers run beside the writer; the busy timeout makes
-            // writers queue instead of failing while another one commits.
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
-            sqlx::query("PRAGMA busy_timeout = 10000").execute(&pool).await?;
-        }
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, url: url.to_owned(), keyring: None })
     }
 
     /// Applies every migration of this backend not applied yet.

@@ -5,6 +5,7 @@
 // Test helpers outside #[test] functions may panic: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod platform;
 mod queue;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,0 +1,388 @@
+//! What Vigil watches: GitLab instances (with their secrets encrypted at
+//! rest), their repositories, and the transporters that reach closed
+//! networks. Deleting an instance deletes every row that refers to it.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::crypto::{Keyring, SecretString};
+use crate::{Store, StoreError};
+
+/// A connected GitLab Self-Managed instance (secrets are not part of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Instance {
+    /// Id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// `https://gitlab.example.com[:port]`.
+    pub base_url: String,
+    /// The transporter its API calls go through, if any.
+    pub transporter_id: Option<i64>,
+    /// The OAuth application's client id.
+    pub oauth_client_id: Option<String>,
+    /// Whether an OAuth client secret is stored.
+    pub has_client_secret: bool,
+    /// `all`, `all_and_future` or `chosen`.
+    pub selection: String,
+    /// `pending`, `connected` or `error`.
+    pub status: String,
+    /// Why the status is what it is.
+    pub status_reason: Option<String>,
+    /// Seconds between periodic full scans of each repository.
+    pub scan_interval_s: i64,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// A new instance.
+#[derive(Debug, Clone)]
+pub struct NewInstance {
+    /// Display name.
+    pub name: String,
+    /// Base URL.
+    pub base_url: String,
+    /// OAuth client id.
+    pub oauth_client_id: Option<String>,
+    /// OAuth client secret, encrypted before it is stored.
+    pub oauth_client_secret: Option<SecretString>,
+    /// Transporter.
+    pub transporter_id: Option<i64>,
+    /// Seconds between periodic full scans.
+    pub scan_interval_s: i64,
+}
+
+/// A repository (GitLab project) of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Repository {
+    /// Id.
+    pub id: i64,
+    /// Instance.
+    pub instance_id: i64,
+    /// GitLab's project id.
+    pub gitlab_project_id: i64,
+    /// `group/subgroup/project`.
+    pub path: String,
+    /// The branch full scans cover.
+    pub default_branch: String,
+    /// Whether Vigil scans it.
+    pub selected: bool,
+    /// When the scheduler next enqueues a full scan (Unix ms).
+    pub next_scan_at: Option<i64>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// A registered transporter (never its credential).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Transporter {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// `pending` (not enrolled yet), `connected`, `warning` or `error`.
+    pub status: String,
+    /// Agent version last reported.
+    pub version: Option<String>,
+    /// Unix ms.
+    pub last_seen_at: Option<i64>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// Columns holding ciphertexts, as `table.column`; rotation walks them all.
+pub(crate) const ENCRYPTED_COLUMNS: [(&str, &str); 4] = [
+    ("instances", "oauth_secret_enc"),
+    ("instances", "access_token_enc"),
+    ("instances", "refresh_token_enc"),
+    ("instances", "webhook_secret_enc"),
+];
+
+const INSTANCE_COLUMNS: &str = "id, name, base_url, transporter_id, oauth_client_id, oauth_secret_enc, \
+     selection, status, status_reason, scan_interval_s, created_at";
+const REPOSITORY_COLUMNS: &str =
+    "id, instance_id, gitlab_project_id, path, default_branch, selected, next_scan_at, created_at";
+
+fn instance_from(row: &AnyRow) -> Result<Instance, StoreError> {
+    Ok(Instance {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        base_url: row.try_get("base_url")?,
+        transporter_id: row.try_get("transporter_id")?,
+        oauth_client_id: row.try_get("oauth_client_id")?,
+        has_client_secret: row.try_get::<Option<String>, _>("oauth_secret_enc")?.is_some(),
+        selection: row.try_get("selection")?,
+        status: row.try_get("status")?,
+        status_reason: row.try_get("status_reason")?,
+        scan_interval_s: row.try_get("scan_interval_s")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) fn repository_from(row: &AnyRow) -> Result<Repository, StoreError> {
+    Ok(Repository {
+        id: row.try_get("id")?,
+        instance_id: row.try_get("instance_id")?,
+        gitlab_project_id: row.try_get("gitlab_project_id")?,
+        path: row.try_get("path")?,
+        default_branch: row.try_get("default_branch")?,
+        selected: row.try_get::<i64, _>("selected")? != 0,
+        next_scan_at: row.try_get("next_scan_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn transporter_from(row: &AnyRow) -> Result<Transporter, StoreError> {
+    Ok(Transporter {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        status: row.try_get("status")?,
+        version: row.try_get("version")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    fn keyring(&self) -> Result<&Keyring, StoreError> {
+        self.keyring.as_deref().ok_or(StoreError::NoKeyring)
+    }
+
+    /// Adds an instance; its client secret is encrypted first.
+    pub async fn create_instance(
+        &self,
+        new: &NewInstance,
+        now: i64,
+    ) -> Result<Instance, StoreError> {
+        let secret = match &new.oauth_client_secret {
+            Some(secret) => {
+                Some(self.keyring()?.encrypt("instances.oauth_secret_enc", secret.expose())?)
+            }
+            None => None,
+        };
+        let row = sqlx::query(&format!(
+            "INSERT INTO instances (name, base_url, transporter_id, oauth_client_id, oauth_secret_enc, scan_interval_s, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {INSTANCE_COLUMNS}"
+        ))
+        .bind(&new.name)
+        .bind(&new.base_url)
+        .bind(new.transporter_id)
+        .bind(new.oauth_client_id.as_deref())
+        .bind(secret)
+        .bind(new.scan_interval_s)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| StoreError::conflict_or(error, format!("instance `{}` already exists", new.base_url)))?;
+        instance_from(&row)
+    }
+
+    /// Every instance, by name.
+    pub async fn instances(&self) -> Result<Vec<Instance>, StoreError> {
+        let rows =
+            sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances ORDER BY name, id"))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(instance_from).collect()
+    }
+
+    /// One instance.
+    pub async fn instance(&self, id: i64) -> Result<Option<Instance>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(instance_from).transpose()
+    }
+
+    /// Stores (encrypted) or clears one of an instance's secrets.
+    /// `column` is one of `oauth_secret_enc`, `access_token_enc`,
+    /// `refresh_token_enc`, `webhook_secret_enc`.
+    pub async fn set_instance_secret(
+        &self,
+        id: i64,
+        column: &str,
+        value: Option<&SecretString>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let column = encrypted_column("instances", column)?;
+        let sealed = match value {
+            Some(value) => {
+                Some(self.keyring()?.encrypt(&format!("instances.{column}"), value.expose())?)
+            }
+            None => None,
+        };
+        sqlx::query(&format!("UPDATE instances SET {column} = $1, updated_at = $2 WHERE id = $3"))
+            .bind(sealed)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Reads and decrypts one of an instance's secrets.
+    pub async fn instance_secret(
+        &self,
+        id: i64,
+        column: &str,
+    ) -> Result<Option<SecretString>, StoreError> {
+        let column = encrypted_column("instances", column)?;
+        let row = sqlx::query(&format!("SELECT {column} AS sealed FROM instances WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let sealed: Option<String> = match row {
+            Some(row) => row.try_get("sealed")?,
+            None => None,
+        };
+        match sealed {
+            Some(sealed) => {
+                Ok(Some(self.keyring()?.decrypt(&format!("instances.{column}"), &sealed)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes an instance and, by cascade, its repositories, scans,
+    /// issues, suppressions and webhook events; false when absent.
+    pub async fn delete_instance(&self, id: i64) -> Result<bool, StoreError> {
+        let result =
+            sqlx::query("DELETE FROM instances WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Adds a repository or updates its path and default branch.
+    pub async fn upsert_repository(
+        &self,
+        instance_id: i64,
+        gitlab_project_id: i64,
+        path: &str,
+        default_branch: &str,
+        now: i64,
+    ) -> Result<Repository, StoreError> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO repositories (instance_id, gitlab_project_id, path, default_branch, next_scan_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (instance_id, gitlab_project_id) DO UPDATE SET path = excluded.path, default_branch = excluded.default_branch \
+             RETURNING {REPOSITORY_COLUMNS}"
+        ))
+        .bind(instance_id)
+        .bind(gitlab_project_id)
+        .bind(path)
+        .bind(default_branch)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        repository_from(&row)
+    }
+
+    /// Repositories, by path; of one instance when given.
+    pub async fn repositories(
+        &self,
+        instance_id: Option<i64>,
+    ) -> Result<Vec<Repository>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPOSITORY_COLUMNS} FROM repositories WHERE ($1 IS NULL OR instance_id = $1) ORDER BY path, id"
+        ))
+        .bind(instance_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(repository_from).collect()
+    }
+
+    /// One repository.
+    pub async fn repository(&self, id: i64) -> Result<Option<Repository>, StoreError> {
+        let row =
+            sqlx::query(&format!("SELECT {REPOSITORY_COLUMNS} FROM repositories WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(repository_from).transpose()
+    }
+
+    /// Registers a transporter awaiting enrolment with the hash of its
+    /// one-time enrolment token.
+    pub async fn create_transporter(
+        &self,
+        name: &str,
+        enrolment_hash: &str,
+        now: i64,
+    ) -> Result<Transporter, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO transporters (name, enrolment_hash, created_at) VALUES ($1, $2, $3) \
+             RETURNING id, name, status, version, last_seen_at, created_at",
+        )
+        .bind(name)
+        .bind(enrolment_hash)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| {
+            StoreError::conflict_or(error, format!("transporter `{name}` already exists"))
+        })?;
+        transporter_from(&row)
+    }
+
+    /// Every transporter, by name.
+    pub async fn transporters(&self) -> Result<Vec<Transporter>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, status, version, last_seen_at, created_at FROM transporters ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(transporter_from).collect()
+    }
+
+    /// Deletes a transporter (instances using it go direct); false when absent.
+    pub async fn delete_transporter(&self, id: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query("DELETE FROM transporters WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Re-encrypts every stored secret with the keyring's primary key, in
+    /// one transaction: either all rows move to the new key or none does.
+    /// Returns how many ciphertexts were rewritten.
+    pub async fn reencrypt_secrets(&self) -> Result<u64, StoreError> {
+        let keyring = self.keyring()?;
+        let mut transaction = self.pool.begin().await?;
+        let mut rewritten = 0;
+        for (table, column) in ENCRYPTED_COLUMNS {
+            let rows = sqlx::query(&format!(
+                "SELECT id, {column} AS sealed FROM {table} WHERE {column} IS NOT NULL"
+            ))
+            .fetch_all(&mut *transaction)
+            .await?;
+            let context = format!("{table}.{column}");
+            for row in rows {
+                let id: i64 = row.try_get("id")?;
+                let sealed: String = row.try_get("sealed")?;
+                if Keyring::key_id_of(&sealed) == Some(keyring.primary_id()) {
+                    continue;
+                }
+                let plain = keyring.decrypt(&context, &sealed)?;
+                let resealed = keyring.encrypt(&context, plain.expose())?;
+                sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
+                    .bind(resealed)
+                    .bind(id)
+                    .execute(&mut *transaction)
+                    .await?;
+                rewritten += 1;
+            }
+        }
+        transaction.commit().await?;
+        Ok(rewritten)
+    }
+}
+
+fn encrypted_column(table: &str, column: &str) -> Result<&'static str, StoreError> {
+    ENCRYPTED_COLUMNS
+        .iter()
+        .find(|(t, c)| *t == table && *c == column)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| StoreError::NotEncrypted(format!("{table}.{column}")))
+}

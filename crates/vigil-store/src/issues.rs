@@ -1,0 +1,326 @@
+//! Reading issues (filters, sorts, keyset pagination) and suppressing
+//! them. Every list is served by an index: `(status, severity_rank, id)`,
+//! `(repository_id, status, …)`, `(rule_id, …)`, `(kind, …)`, `(last_seen_at, id)`.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Store, StoreError};
+
+/// An issue: one finding's identity in one repository and branch, over time.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Issue {
+    /// Id.
+    pub id: i64,
+    /// Repository.
+    pub repository_id: i64,
+    /// Branch.
+    pub branch: String,
+    /// The finding's fingerprint.
+    pub fingerprint: String,
+    /// `secret`, `iac`, `vulnerability`, `license`, `operational_risk`.
+    pub kind: String,
+    /// Rule code.
+    pub rule_id: String,
+    /// Title.
+    pub title: String,
+    /// `critical` … `info`.
+    pub severity: String,
+    /// `open`, `fixed` or `suppressed`.
+    pub status: String,
+    /// File.
+    pub path: String,
+    /// Line.
+    pub start_line: i64,
+    /// Redacted evidence as the engine reported it.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    /// Unix ms.
+    pub first_seen_at: i64,
+    /// Unix ms.
+    pub last_seen_at: i64,
+    /// Unix ms, while fixed.
+    pub fixed_at: Option<i64>,
+}
+
+/// How a list of issues is ordered (always descending, id breaks ties).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IssueSort {
+    /// Most severe first.
+    #[default]
+    Severity,
+    /// Most recently seen first.
+    LastSeen,
+    /// Newest first.
+    FirstSeen,
+}
+
+impl IssueSort {
+    fn column(self) -> &'static str {
+        match self {
+            IssueSort::Severity => "severity_rank",
+            IssueSort::LastSeen => "last_seen_at",
+            IssueSort::FirstSeen => "first_seen_at",
+        }
+    }
+}
+
+/// Which issues to list. Every field narrows; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct IssueFilter {
+    /// Kind.
+    pub kind: Option<String>,
+    /// Exact severity.
+    pub severity: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// Repository.
+    pub repository_id: Option<i64>,
+    /// Branch.
+    pub branch: Option<String>,
+    /// Rule code.
+    pub rule_id: Option<String>,
+    /// Text contained in the title, path or rule (case-insensitive on ASCII).
+    pub text: Option<String>,
+    /// Order.
+    pub sort: IssueSort,
+    /// Continue after this `(sort key, id)`.
+    pub after: Option<(i64, i64)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct IssuePage {
+    /// The issues.
+    pub issues: Vec<Issue>,
+    /// `(sort key, id)` of the last issue when more may follow.
+    pub next: Option<(i64, i64)>,
+}
+
+/// A suppression of one issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Suppression {
+    /// Id.
+    pub id: i64,
+    /// Issue.
+    pub issue_id: i64,
+    /// Why the risk is accepted.
+    pub reason: String,
+    /// Who accepted it.
+    pub author: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms; the issue reopens then.
+    pub expires_at: Option<i64>,
+    /// Unix ms; set when lifted or expired.
+    pub ended_at: Option<i64>,
+}
+
+const ISSUE_COLUMNS: &str = "id, repository_id, branch, fingerprint, kind, rule_id, title, severity, status, path, \
+     start_line, evidence, first_seen_at, last_seen_at, fixed_at, severity_rank";
+
+fn issue_from(row: &AnyRow) -> Result<Issue, StoreError> {
+    let evidence: String = row.try_get("evidence")?;
+    Ok(Issue {
+        id: row.try_get("id")?,
+        repository_id: row.try_get("repository_id")?,
+        branch: row.try_get("branch")?,
+        fingerprint: row.try_get("fingerprint")?,
+        kind: row.try_get("kind")?,
+        rule_id: row.try_get("rule_id")?,
+        title: row.try_get("title")?,
+        severity: row.try_get("severity")?,
+        status: row.try_get("status")?,
+        path: row.try_get("path")?,
+        start_line: row.try_get("start_line")?,
+        evidence: serde_json::from_str(&evidence).unwrap_or(serde_json::Value::Null),
+        first_seen_at: row.try_get("first_seen_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        fixed_at: row.try_get("fixed_at")?,
+    })
+}
+
+fn suppression_from(row: &AnyRow) -> Result<Suppression, StoreError> {
+    Ok(Suppression {
+        id: row.try_get("id")?,
+        issue_id: row.try_get("issue_id")?,
+        reason: row.try_get("reason")?,
+        author: row.try_get("author")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        ended_at: row.try_get("ended_at")?,
+    })
+}
+
+const SUPPRESSION_COLUMNS: &str = "id, issue_id, reason, author, created_at, expires_at, ended_at";
+
+/// `%text%` for LIKE, with the wildcard characters of `text` escaped.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{}%", escaped.to_ascii_lowercase())
+}
+
+impl Store {
+    /// One page of issues.
+    pub async fn issues(&self, filter: &IssueFilter) -> Result<IssuePage, StoreError> {
+        let sort = filter.sort.column();
+        let limit = filter.limit.clamp(1, 500);
+        // Each optional filter is written `($n IS NULL OR column = $n)`; the
+        // planner drops the absent ones, so the matching index is used.
+        let sql = format!(
+            "SELECT {ISSUE_COLUMNS} FROM issues WHERE \
+             ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR severity = $2) AND ($3 IS NULL OR status = $3) \
+             AND ($4 IS NULL OR repository_id = $4) AND ($5 IS NULL OR branch = $5) AND ($6 IS NULL OR rule_id = $6) \
+             AND ($7 IS NULL OR LOWER(title) LIKE $7 ESCAPE '\\' OR LOWER(path) LIKE $7 ESCAPE '\\' OR LOWER(rule_id) LIKE $7 ESCAPE '\\') \
+             AND ($8 IS NULL OR {sort} < $8 OR ({sort} = $8 AND id < $9)) \
+             ORDER BY {sort} DESC, id DESC LIMIT $10"
+        );
+        let (after_key, after_id) = filter.after.unzip();
+        let rows = sqlx::query(&sql)
+            .bind(filter.kind.as_deref())
+            .bind(filter.severity.as_deref())
+            .bind(filter.status.as_deref())
+            .bind(filter.repository_id)
+            .bind(filter.branch.as_deref())
+            .bind(filter.rule_id.as_deref())
+            .bind(filter.text.as_deref().map(like_pattern))
+            .bind(after_key)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut next = None;
+        if i64::try_from(rows.len()).unwrap_or(i64::MAX) == limit {
+            if let Some(last) = rows.last() {
+                let key: i64 = match filter.sort {
+                    IssueSort::Severity => i64::from(last.try_get::<i32, _>("severity_rank")?),
+                    IssueSort::LastSeen => last.try_get("last_seen_at")?,
+                    IssueSort::FirstSeen => last.try_get("first_seen_at")?,
+                };
+                next = Some((key, last.try_get("id")?));
+            }
+        }
+        let issues = rows.iter().map(issue_from).collect::<Result<_, _>>()?;
+        Ok(IssuePage { issues, next })
+    }
+
+    /// One issue.
+    pub async fn issue(&self, id: i64) -> Result<Option<Issue>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(issue_from).transpose()
+    }
+
+    /// Suppresses an open issue. The caller has checked reason and expiry
+    /// (`vigil_core::check_suppression`). [`StoreError::Conflict`] when the
+    /// issue already has an active suppression.
+    pub async fn suppress(
+        &self,
+        issue_id: i64,
+        reason: &str,
+        author: &str,
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<Suppression, StoreError> {
+        let mut transaction = self.pool.begin().await?;
+        let status = sqlx::query("SELECT status FROM issues WHERE id = $1")
+            .bind(issue_id)
+            .fetch_optional(&mut *transaction)
+            .await?
+            .ok_or(StoreError::NotFound("issue"))?;
+        let status: String = status.try_get("status")?;
+        if status == "suppressed" {
+            return Err(StoreError::Conflict(format!("issue {issue_id} is already suppressed")));
+        }
+        let row = sqlx::query(&format!(
+            "INSERT INTO suppressions (issue_id, reason, author, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING {SUPPRESSION_COLUMNS}"
+        ))
+        .bind(issue_id)
+        .bind(reason)
+        .bind(author)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(&mut *transaction)
+        .await?;
+        sqlx::query("UPDATE issues SET status = 'suppressed' WHERE id = $1")
+            .bind(issue_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        suppression_from(&row)
+    }
+
+    /// Lifts a suppression: it ends now and its issue is open again (if it
+    /// was still suppressed). False when absent or already ended.
+    pub async fn lift_suppression(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin().await?;
+        let row = sqlx::query("UPDATE suppressions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL RETURNING issue_id")
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let Some(row) = row else { return Ok(false) };
+        let issue_id: i64 = row.try_get("issue_id")?;
+        sqlx::query("UPDATE issues SET status = 'open' WHERE id = $1 AND status = 'suppressed'")
+            .bind(issue_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends every suppression whose expiry has passed and reopens its
+    /// issue. Returns how many ended.
+    pub async fn expire_suppressions(&self, now: i64) -> Result<u64, StoreError> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE issues SET status = 'open' WHERE status = 'suppressed' AND id IN \
+             (SELECT issue_id FROM suppressions WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1)",
+        )
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+        let ended = sqlx::query(
+            "UPDATE suppressions SET ended_at = expires_at WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1",
+        )
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(ended.rows_affected())
+    }
+
+    /// Suppressions, newest first: of one issue when given, active only
+    /// when `active`.
+    pub async fn suppressions(
+        &self,
+        issue_id: Option<i64>,
+        active: bool,
+    ) -> Result<Vec<Suppression>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SUPPRESSION_COLUMNS} FROM suppressions WHERE ($1 IS NULL OR issue_id = $1) \
+             AND ($2 = 0 OR ended_at IS NULL) ORDER BY id DESC LIMIT 1000"
+        ))
+        .bind(issue_id)
+        .bind(i64::from(active))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(suppression_from).collect()
+    }
+
+    /// One suppression.
+    pub async fn suppression(&self, id: i64) -> Result<Option<Suppression>, StoreError> {
+        let row =
+            sqlx::query(&format!("SELECT {SUPPRESSION_COLUMNS} FROM suppressions WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(suppression_from).transpose()
+    }
+}

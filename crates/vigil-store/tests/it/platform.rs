@@ -1,0 +1,441 @@
+//! The platform tables on every backend: accounts and tokens, secrets at
+//! rest and key rotation, cascade deletes, issue reconciliation across
+//! scans, suppressions and their expiry, issue lists, scan history limit,
+//! leases and the scheduler's due repositories.
+
+use vigil_core::{Finding, FindingKind, Location, Severity};
+use vigil_store::{
+    IssueFilter, IssueSort, Keyring, NewInstance, NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT,
+    ScanScope, SecretString, Store, StoreError,
+};
+
+use crate::stores;
+
+const T0: i64 = 1_764_000_000_000;
+
+fn finding(rule: &str, path: &str, content: &str, severity: Severity) -> Finding {
+    Finding::new(
+        FindingKind::Secret,
+        rule,
+        format!("{rule} title"),
+        severity,
+        Location::line_span(path, 3, 1, 3, 20),
+        content,
+    )
+}
+
+async fn repository(store: &Store) -> i64 {
+    let instance = store
+        .create_instance(
+            &NewInstance {
+                name: "gitlab".into(),
+                base_url: "https://gitlab.example.com".into(),
+                oauth_client_id: Some("client".into()),
+                oauth_client_secret: Some(SecretString::new("gloas-0123456789")),
+                transporter_id: None,
+                scan_interval_s: 3600,
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    store.upsert_repository(instance.id, 42, "group/app", "main", T0).await.unwrap().id
+}
+
+async fn scan(
+    store: &Store,
+    repository_id: i64,
+    scope: ScanScope,
+    findings: &[Finding],
+    now: i64,
+) -> ReconcileCounts {
+    let new = NewScan {
+        repository_id,
+        branch: "main".into(),
+        commit_sha: None,
+        trigger: "manual".into(),
+        scope: scope.clone(),
+    };
+    let scan = store.create_scan(&new, now).await.unwrap();
+    store.start_scan(scan.id, now).await.unwrap();
+    store.finish_scan(scan.id, &scope, findings, 10, "", now + 5).await.unwrap()
+}
+
+fn counts(findings: i64, new_issues: i64, fixed_issues: i64, reopened: i64) -> ReconcileCounts {
+    ReconcileCounts { findings, new_issues, fixed_issues, reopened }
+}
+
+async fn statuses(store: &Store) -> Vec<(String, String)> {
+    let page = store.issues(&IssueFilter { limit: 100, ..IssueFilter::default() }).await.unwrap();
+    let mut statuses: Vec<_> =
+        page.issues.into_iter().map(|issue| (issue.rule_id, issue.status)).collect();
+    statuses.sort();
+    statuses
+}
+
+#[tokio::test]
+async fn issues_are_created_kept_fixed_and_reopened() {
+    for test in stores().await {
+        let store = test
+            .store
+            .clone()
+            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let repo = repository(&store).await;
+        let a = finding("SEC001", "a.env", "AKIAAAAAAAAAAAAAAAAA", Severity::High);
+        let b = finding(
+            "SEC002",
+            "b.env",
+            "ghp_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            Severity::Critical,
+        );
+        assert_eq!(
+            scan(&store, repo, ScanScope::Full, &[a.clone(), b.clone()], T0).await,
+            counts(2, 2, 0, 0),
+            "{}",
+            test.name
+        );
+        // Same findings again: nothing new; a retried job is harmless.
+        assert_eq!(
+            scan(&store, repo, ScanScope::Full, &[a.clone(), b.clone(), b.clone()], T0 + 10).await,
+            counts(2, 0, 0, 0)
+        );
+        // A scan of other paths does not fix b.
+        assert_eq!(
+            scan(&store, repo, ScanScope::Paths(vec!["c.env".into()]), &[], T0 + 20).await,
+            counts(0, 0, 0, 0)
+        );
+        // A full scan without b fixes it.
+        assert_eq!(
+            scan(&store, repo, ScanScope::Full, &[a.clone()], T0 + 30).await,
+            counts(1, 0, 1, 0)
+        );
+        assert_eq!(
+            statuses(&store).await,
+            [("SEC001".into(), "open".into()), ("SEC002".into(), "fixed".into())]
+        );
+        // b comes back: reopened.
+        assert_eq!(
+            scan(&store, repo, ScanScope::Paths(vec!["b.env".into()]), &[b.clone()], T0 + 40).await,
+            counts(1, 0, 0, 1)
+        );
+        // A changed-files scan covering a.env without a fixes a.
+        assert_eq!(
+            scan(&store, repo, ScanScope::Paths(vec!["a.env".into()]), &[], T0 + 50).await,
+            counts(0, 0, 1, 0)
+        );
+        let scans = store.scans(Some(repo), None, 10).await.unwrap();
+        assert_eq!(scans.len(), 6);
+        assert_eq!((scans[0].status.as_str(), scans[0].duration_ms), ("succeeded", Some(5)));
+        test.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn suppressions_hold_until_lifted_or_expired() {
+    for test in stores().await {
+        let store = test
+            .store
+            .clone()
+            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let repo = repository(&store).await;
+        let a = finding("SEC001", "a.env", "AKIAAAAAAAAAAAAAAAAA", Severity::High);
+        let b = finding("SEC002", "b.env", "xoxb-1", Severity::Low);
+        scan(&store, repo, ScanScope::Full, &[a.clone(), b.clone()], T0).await;
+        let issues = store
+            .issues(&IssueFilter { limit: 10, ..IssueFilter::default() })
+            .await
+            .unwrap()
+            .issues;
+        let (high, low) = (issues[0].id, issues[1].id);
+        let kept =
+            store.suppress(high, "test fixture", "alice", Some(T0 + 1_000), T0 + 1).await.unwrap();
+        let forever = store.suppress(low, "accepted", "alice", None, T0 + 1).await.unwrap();
+        assert!(matches!(
+            store.suppress(high, "again", "bob", None, T0 + 2).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Seen again while suppressed: stays suppressed.
+        scan(&store, repo, ScanScope::Full, &[a.clone(), b.clone()], T0 + 10).await;
+        assert_eq!(
+            statuses(&store).await,
+            [("SEC001".into(), "suppressed".into()), ("SEC002".into(), "suppressed".into())]
+        );
+        assert_eq!(store.expire_suppressions(T0 + 999).await.unwrap(), 0);
+        assert_eq!(store.expire_suppressions(T0 + 1_000).await.unwrap(), 1);
+        assert_eq!(
+            statuses(&store).await,
+            [("SEC001".into(), "open".into()), ("SEC002".into(), "suppressed".into())]
+        );
+        assert_eq!(store.suppression(kept.id).await.unwrap().unwrap().ended_at, Some(T0 + 1_000));
+        assert!(store.lift_suppression(forever.id, T0 + 2_000).await.unwrap());
+        assert!(!store.lift_suppression(forever.id, T0 + 2_001).await.unwrap());
+        assert_eq!(
+            statuses(&store).await,
+            [("SEC001".into(), "open".into()), ("SEC002".into(), "open".into())]
+        );
+        assert_eq!(store.suppressions(None, true).await.unwrap().len(), 0);
+        assert_eq!(store.suppressions(Some(high), false).await.unwrap().len(), 1);
+        test.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn issue_lists_filter_sort_and_page_without_gaps() {
+    for test in stores().await {
+        let store = test
+            .store
+            .clone()
+            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let repo = repository(&store).await;
+        let severities = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
+        let findings: Vec<Finding> = (0..37)
+            .map(|n| {
+                finding(
+                    &format!("SEC{:03}", n % 5),
+                    &format!("dir/file_{n}.env"),
+                    &format!("secret-{n}"),
+                    severities[n % 4],
+                )
+            })
+            .collect();
+        scan(&store, repo, ScanScope::Full, &findings, T0).await;
+        for sort in [IssueSort::Severity, IssueSort::LastSeen, IssueSort::FirstSeen] {
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store
+                    .issues(&IssueFilter { sort, after, limit: 10, ..IssueFilter::default() })
+                    .await
+                    .unwrap();
+                seen.extend(page.issues.iter().map(|issue| issue.id));
+                after = page.next;
+                if after.is_none() {
+                    break;
+                }
+            }
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!((seen.len(), unique.len()), (37, 37), "{} {sort:?}", test.name);
+        }
+        let first = store
+            .issues(&IssueFilter { limit: 37, ..IssueFilter::default() })
+            .await
+            .unwrap()
+            .issues;
+        assert!(first.windows(2).all(|pair| {
+            let rank = |severity: &str| severity.parse::<Severity>().unwrap();
+            rank(&pair[0].severity) >= rank(&pair[1].severity)
+        }));
+        let critical =
+            IssueFilter { severity: Some("critical".into()), limit: 100, ..IssueFilter::default() };
+        assert_eq!(store.issues(&critical).await.unwrap().issues.len(), 10);
+        let rule =
+            IssueFilter { rule_id: Some("SEC003".into()), limit: 100, ..IssueFilter::default() };
+        assert_eq!(store.issues(&rule).await.unwrap().issues.len(), 7);
+        let text =
+            IssueFilter { text: Some("FILE_1".into()), limit: 100, ..IssueFilter::default() };
+        // file_1, file_10..file_19
+        assert_eq!(store.issues(&text).await.unwrap().issues.len(), 11);
+        let wildcard = IssueFilter { text: Some("%".into()), limit: 100, ..IssueFilter::default() };
+        assert_eq!(store.issues(&wildcard).await.unwrap().issues.len(), 0);
+        test.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn secrets_are_encrypted_at_rest_and_survive_rotation() {
+    for test in stores().await {
+        let old = Keyring::generate_key();
+        let store = test.store.clone().with_keyring(Keyring::from_base64(&old, "old").unwrap());
+        let repo = repository(&store).await;
+        let instance = store.repository(repo).await.unwrap().unwrap().instance_id;
+        store
+            .set_instance_secret(
+                instance,
+                "access_token_enc",
+                Some(&SecretString::new("glpat-abc")),
+                T0,
+            )
+            .await
+            .unwrap();
+        let row_text = store.instances().await.unwrap();
+        assert!(row_text[0].has_client_secret);
+        // Without the key: a clear error, not garbage.
+        let keyless = test.store.clone();
+        assert!(matches!(
+            keyless.instance_secret(instance, "access_token_enc").await,
+            Err(StoreError::NoKeyring)
+        ));
+        let stranger = test
+            .store
+            .clone()
+            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "x").unwrap());
+        let error =
+            stranger.instance_secret(instance, "access_token_enc").await.unwrap_err().to_string();
+        assert!(error.contains("not loaded"), "{error}");
+        // Rotation: new key first, old one still decrypts.
+        let new = Keyring::generate_key();
+        let rotating = test.store.clone().with_keyring(
+            Keyring::from_base64(&new, "new")
+                .unwrap()
+                .with_decrypt_keys(Keyring::from_base64(&old, "old").unwrap()),
+        );
+        assert_eq!(rotating.reencrypt_secrets().await.unwrap(), 2);
+        assert_eq!(rotating.reencrypt_secrets().await.unwrap(), 0);
+        let rotated = test.store.clone().with_keyring(Keyring::from_base64(&new, "new").unwrap());
+        assert_eq!(
+            rotated.instance_secret(instance, "oauth_secret_enc").await.unwrap().unwrap().expose(),
+            "gloas-0123456789"
+        );
+        assert_eq!(
+            rotated.instance_secret(instance, "access_token_enc").await.unwrap().unwrap().expose(),
+            "glpat-abc"
+        );
+        assert!(matches!(
+            rotated.instance_secret(instance, "password_hash").await,
+            Err(StoreError::NotEncrypted(_))
+        ));
+        test.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_instance_leaves_no_row_behind() {
+    for test in stores().await {
+        let store = test
+            .store
+            .clone()
+            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let repo = repository(&store).await;
+        let a = finding("SEC001", "a.env", "AKIAAAAAAAAAAAAAAAAA", Severity::High);
+        scan(&store, repo, ScanScope::Full, &[a], T0).await;
+        let issue =
+            store.issues(&IssueFilter { limit: 1, ..IssueFilter::default() }).await.unwrap().issues
+                [0]
+            .id;
+        store.suppress(issue, "fixture", "alice", None, T0).await.unwrap();
+        let instance = store.repository(repo).await.unwrap().unwrap().instance_id;
+        assert!(store.delete_instance(instance).await.unwrap());
+        assert!(store.repositories(None).await.unwrap().is_empty());
+        assert!(store.scans(None, None, 10).await.unwrap().is_empty());
+        assert!(
+            store
+                .issues(&IssueFilter { limit: 10, ..IssueFilter::default() })
+                .await
+                .unwrap()
+                .issues
+                .is_empty()
+        );
+        assert!(store.suppressions(None, false).await.unwrap().is_empty());
+        test.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn scan_history_keeps_the_last_thousand_per_repository() {
+    for test in stores().await {
+        let store = test
+            .store
+            .clone()
+            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let repo = repository(&store).await;
+        let new = NewScan {
+            repository_id: repo,
+            branch: "main".into(),
+            commit_sha: None,
+            trigger: "schedule".into(),
+            scope: ScanScope::Full,
+        };
+        let mut last = 0;
+        for n in 0..(SCAN_HISTORY_LIMIT + 5) {
+            last = store.create_scan(&new, T0 + n).await.unwrap().id;
+        }
+        let mut kept = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store.scans(Some(repo), before, 500).await.unwrap();
+            let Some(tail) = page.last() else { break };
+            before = Some(tail.id);
+            kept.extend(page.into_iter().map(|scan| scan.id));
+        }
+        assert_eq!(kept.len() as i64, SCAN_HISTORY_LIMIT, "{}", test.name);
+        assert_eq!(kept[0], last);
+        test.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn accounts_tokens_and_audit() {
+    for test in stores().await {
+        let store = &test.store;
+        let alice = store.create_user("alice", "$argon2id$fake", "admin", T0).await.unwrap();
+        assert!(matches!(
+            store.create_user("alice", "x", "viewer", T0).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(store.admin_count().await.unwrap(), 1);
+        let token = store
+            .create_token(alice.id, "ci", "hash-1", "vgl_abcd", "read", T0, Some(T0 + 10))
+            .await
+            .unwrap();
+        let (owner, found) = store.token_by_hash("hash-1").await.unwrap().unwrap();
+        assert_eq!(
+            (owner.username.as_str(), found.id, found.expires_at),
+            ("alice", token.id, Some(T0 + 10))
+        );
+        assert!(store.revoke_token(token.id, T0 + 1).await.unwrap());
+        assert!(!store.revoke_token(token.id, T0 + 2).await.unwrap());
+        assert_eq!(
+            store.token_by_hash("hash-1").await.unwrap().unwrap().1.revoked_at,
+            Some(T0 + 1)
+        );
+        store.create_session("session-hash", alice.id, "csrf", T0, T0 + 100).await.unwrap();
+        assert_eq!(store.session("session-hash", T0 + 50).await.unwrap().unwrap().1, "csrf");
+        assert!(store.session("session-hash", T0 + 100).await.unwrap().is_none());
+        store.create_session("s2", alice.id, "csrf2", T0, T0 + 100).await.unwrap();
+        let disabled = store.update_user(alice.id, None, Some(true), None).await.unwrap().unwrap();
+        assert!(disabled.disabled);
+        assert!(store.session("s2", T0 + 1).await.unwrap().is_none(), "disabling ends sessions");
+        store.audit("user:alice", "token.revoke", "token:1", "", T0).await.unwrap();
+        store.audit("user:alice", "user.update", "user:1", "disabled", T0 + 1).await.unwrap();
+        let log = store.audit_log(None, 10).await.unwrap();
+        assert_eq!(
+            log.iter().map(|entry| entry.action.as_str()).collect::<Vec<_>>(),
+            ["user.update", "token.revoke"]
+        );
+        assert_eq!(store.audit_log(Some(log[0].id), 10).await.unwrap().len(), 1);
+        assert!(store.delete_user(alice.id).await.unwrap());
+        assert!(store.token_by_hash("hash-1").await.unwrap().is_none());
+        test.drop_database().await;
+    }
+}
+
+#[tokio::test]
+async fn one_lease_holder_and_due_repositories_once_per_interval() {
+    for test in stores().await {
+        let store = test
+            .store
+            .clone()
+            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        assert!(store.acquire_lease("scheduler", "server-a", 1_000, T0).await.unwrap());
+        assert!(!store.acquire_lease("scheduler", "server-b", 1_000, T0 + 500).await.unwrap());
+        assert!(
+            store.acquire_lease("scheduler", "server-a", 1_000, T0 + 500).await.unwrap(),
+            "renewal"
+        );
+        assert!(!store.acquire_lease("scheduler", "server-b", 1_000, T0 + 1_400).await.unwrap());
+        assert!(
+            store.acquire_lease("scheduler", "server-b", 1_000, T0 + 1_600).await.unwrap(),
+            "expired"
+        );
+        store.release_lease("scheduler", "server-b").await.unwrap();
+        assert!(store.acquire_lease("scheduler", "server-a", 1_000, T0 + 1_700).await.unwrap());
+
+        let repo = repository(&store).await; // next_scan_at = T0, interval 3600 s
+        assert_eq!(store.take_due_repositories(T0, 10).await.unwrap(), [(repo, "main".to_owned())]);
+        assert!(store.take_due_repositories(T0 + 1_000, 10).await.unwrap().is_empty());
+        assert_eq!(store.take_due_repositories(T0 + 3_600_000, 10).await.unwrap().len(), 1);
+        test.drop_database().await;
+    }
+}
