@@ -106,7 +106,7 @@ async fn issues_are_created_kept_fixed_and_reopened() {
         );
         // A full scan without b fixes it.
         assert_eq!(
-            scan(&store, repo, ScanScope::Full, &[a.clone()], T0 + 30).await,
+            scan(&store, repo, ScanScope::Full, std::slice::from_ref(&a), T0 + 30).await,
             counts(1, 0, 1, 0)
         );
         assert_eq!(
@@ -115,7 +115,14 @@ async fn issues_are_created_kept_fixed_and_reopened() {
         );
         // b comes back: reopened.
         assert_eq!(
-            scan(&store, repo, ScanScope::Paths(vec!["b.env".into()]), &[b.clone()], T0 + 40).await,
+            scan(
+                &store,
+                repo,
+                ScanScope::Paths(vec!["b.env".into()]),
+                std::slice::from_ref(&b),
+                T0 + 40
+            )
+            .await,
             counts(1, 0, 0, 1)
         );
         // A changed-files scan covering a.env without a fixes a.
