@@ -88,6 +88,8 @@ pub struct Claimed {
     pub attempt: i32,
     /// The lease ends at this time (Unix ms) unless renewed by a heartbeat.
     pub lease_until: i64,
+    /// When the job became runnable (Unix ms): claim latency is `now − this`.
+    pub runnable_since: i64,
 }
 
 /// Where a job is in its life.
@@ -158,7 +160,7 @@ pub struct Queue<'a> {
     backend: Backend,
 }
 
-const CLAIM_COLUMNS: &str = "id, kind, attempts, locked_until";
+const CLAIM_COLUMNS: &str = "id, kind, attempts, locked_until, run_after";
 
 impl<'a> Queue<'a> {
     pub(crate) fn new(pool: &'a AnyPool, backend: Backend) -> Queue<'a> {
@@ -261,6 +263,7 @@ impl<'a> Queue<'a> {
                 .map_err(|source| StoreError::Payload { id, source })?,
             attempt: row.try_get("attempts")?,
             lease_until: row.try_get("locked_until")?,
+            runnable_since: row.try_get("run_after")?,
         }))
     }
 

@@ -371,3 +371,29 @@ impl Store {
         Ok(counts)
     }
 }
+
+impl Store {
+    /// Scans in the history by status.
+    pub async fn scan_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) AS n FROM scans GROUP BY status ORDER BY status")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|row| Ok((row.try_get("status")?, row.try_get("n")?))).collect()
+    }
+
+    /// The scan a job runs.
+    pub async fn scan_by_job(&self, job_id: i64) -> Result<Option<Scan>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {SCAN_COLUMNS} FROM scans WHERE job_id = $1"))
+            .bind(job_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(scan_from).transpose()
+    }
+
+    /// Deletes a scan that never ran (its job was de-duplicated).
+    pub async fn delete_scan(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM scans WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -24,6 +24,130 @@ pub(crate) enum Command {
     Scan(Box<ScanArgs>),
     /// List the rules Vigil runs.
     Rules(RulesArgs),
+    /// Run the server: web API, embedded worker pool and scheduler.
+    Serve(ServeArgs),
+    /// Run workers only, against the same database as the servers.
+    Worker(WorkerArgs),
+    /// Database administration.
+    Db(DbArgs),
+    /// User administration.
+    Admin(AdminArgs),
+    /// Master key administration (secrets at rest).
+    Key(KeyArgs),
+}
+
+/// Where the server keeps its state; shared by every server subcommand.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct StoreArgs {
+    /// Data directory: the SQLite database and the master key file live here.
+    #[arg(long, env = "VIGIL_DATA_DIR", default_value = "vigil-data")]
+    pub(crate) data_dir: PathBuf,
+    /// Database URL: postgres://… for many processes; default
+    /// sqlite://DATA_DIR/vigil.db.
+    #[arg(long, env = "VIGIL_DATABASE_URL", hide_env_values = true)]
+    pub(crate) database_url: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, value_enum, env = "VIGIL_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, env = "VIGIL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: String,
+    /// Embedded workers; 0 runs none (same as --no-worker).
+    #[arg(long, env = "VIGIL_WORKERS", default_value_t = 2)]
+    pub(crate) workers: usize,
+    /// Run no embedded workers (run `vigil worker` processes instead).
+    #[arg(long)]
+    pub(crate) no_worker: bool,
+    /// Seconds between scheduler ticks (periodic scans, suppression expiry).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) scheduler_tick: u64,
+    /// Mark the session cookie Secure (when served over HTTPS).
+    #[arg(long, env = "VIGIL_SECURE_COOKIES")]
+    pub(crate) secure_cookies: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WorkerArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Concurrent jobs in this process.
+    #[arg(long, env = "VIGIL_WORKERS", default_value_t = 2)]
+    pub(crate) workers: usize,
+    /// Job lease in seconds; a job whose worker stops heartbeating runs
+    /// again after it.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) lease: u64,
+    /// Longest idle wait between claim attempts, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) poll_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    #[command(subcommand)]
+    pub(crate) command: DbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Apply the migrations not applied yet (servers also do this at start).
+    Migrate(StoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AdminArgs {
+    #[command(subcommand)]
+    pub(crate) command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// Create a user. The password is read from VIGIL_ADMIN_PASSWORD or,
+    /// when unset, from the first line of standard input.
+    Create(AdminCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AdminCreateArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Sign-in name.
+    #[arg(long)]
+    pub(crate) username: String,
+    /// Role: admin, member or viewer.
+    #[arg(long, default_value = "admin")]
+    pub(crate) role: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeyArgs {
+    #[command(subcommand)]
+    pub(crate) command: KeyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Re-encrypt every stored secret with a new master key. With a key
+    /// file, a new file replaces it (the old one is kept as
+    /// master.key.retired-TIMESTAMP); with VIGIL_MASTER_KEY, the new key is
+    /// read from VIGIL_NEW_MASTER_KEY and must then replace the old one in
+    /// the environment.
+    Rotate(StoreArgs),
 }
 
 /// Report formats of `vigil scan`.

@@ -6,6 +6,7 @@ mod config;
 mod progress;
 mod rules;
 mod scan;
+mod server;
 mod table;
 
 use clap::Parser;
@@ -26,6 +27,11 @@ fn main() -> std::process::ExitCode {
     let result = match &cli.command {
         cli::Command::Scan(args) => scan::run(args),
         cli::Command::Rules(args) => rules::run(args),
+        cli::Command::Serve(args) => server::serve(args),
+        cli::Command::Worker(args) => server::worker(args),
+        cli::Command::Db(args) => server::db(&args.command),
+        cli::Command::Admin(args) => server::admin(&args.command),
+        cli::Command::Key(args) => server::key(&args.command),
     };
     let code = match result {
         Ok(code) => code,

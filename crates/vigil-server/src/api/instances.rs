@@ -1,0 +1,201 @@
+//! GitLab instances and transporters: list and read for everyone; create
+//! and delete for admins. Client secrets are encrypted before they are
+//! stored and never returned; a transporter's enrolment token is shown
+//! once. (The onboarding flow that verifies an instance and selects its
+//! repositories builds on these.)
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use serde::{Deserialize, Serialize};
+use vigil_store::{Instance, NewInstance, Queue, SecretString, Transporter};
+
+use super::audit;
+use crate::AppState;
+use crate::auth::{self, Admin, Viewer};
+use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/instances", get(list_instances).post(create_instance))
+        .route("/api/v1/instances/{id}", get(get_instance).delete(delete_instance))
+        .route("/api/v1/transporters", get(list_transporters).post(create_transporter))
+        .route("/api/v1/transporters/{id}", delete(delete_transporter))
+}
+
+/// Lists instances.
+#[utoipa::path(get, path = "/api/v1/instances", tag = "instances", security(("token" = []), ("session" = [])),
+    responses((status = 200, body = Vec<Instance>)))]
+pub(super) async fn list_instances(
+    Viewer(_caller): Viewer,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<Instance>>> {
+    Ok(Json(state.store.instances().await?))
+}
+
+/// A new instance.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct CreateInstance {
+    /// Display name.
+    name: String,
+    /// `https://host[:port]` of the GitLab instance.
+    base_url: String,
+    /// OAuth application id.
+    client_id: Option<String>,
+    /// OAuth application secret; stored encrypted, never returned.
+    client_secret: Option<String>,
+    /// Transporter to reach it through.
+    transporter_id: Option<i64>,
+    /// Seconds between periodic full scans (default 86,400; at least 300).
+    scan_interval_s: Option<i64>,
+}
+
+/// `https://host[:port]` with no path, query or trailing slash.
+fn parse_base_url(text: &str) -> Result<String, AppError> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| {
+            AppError::bad_request(format!(
+                "base_url `{text}` must start with https:// (or http://)"
+            ))
+        })?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err(AppError::bad_request(format!(
+            "base_url `{text}` must be a scheme and host with an optional port, like https://gitlab.example.com:8443"
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Adds an instance.
+#[utoipa::path(post, path = "/api/v1/instances", tag = "instances", request_body = CreateInstance, security(("token" = []), ("session" = [])),
+    responses((status = 201, body = Instance), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn create_instance(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateInstance>,
+) -> ApiResult<(StatusCode, Json<Instance>)> {
+    let scan_interval_s = body.scan_interval_s.unwrap_or(86_400);
+    if scan_interval_s < 300 {
+        return Err(AppError::bad_request("scan_interval_s must be at least 300 seconds"));
+    }
+    if body.name.trim().is_empty() {
+        return Err(AppError::bad_request("name must not be empty"));
+    }
+    let new = NewInstance {
+        name: body.name.trim().to_owned(),
+        base_url: parse_base_url(&body.base_url)?,
+        oauth_client_id: body.client_id,
+        oauth_client_secret: body.client_secret.map(SecretString::new),
+        transporter_id: body.transporter_id,
+        scan_interval_s,
+    };
+    let instance = state.store.create_instance(&new, Queue::now_ms()).await?;
+    audit(
+        &state,
+        &caller,
+        "instance.create",
+        format!("instance:{}", instance.id),
+        &instance.base_url,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(instance)))
+}
+
+/// One instance.
+#[utoipa::path(get, path = "/api/v1/instances/{id}", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
+    security(("token" = []), ("session" = [])), responses((status = 200, body = Instance), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_instance(
+    Viewer(_caller): Viewer,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Instance>> {
+    state.store.instance(id).await?.map(Json).ok_or_else(|| AppError::not_found("instance"))
+}
+
+/// Deletes an instance and all its data (repositories, scans, issues).
+#[utoipa::path(delete, path = "/api/v1/instances/{id}", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
+    security(("token" = []), ("session" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_instance(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    if !state.store.delete_instance(id).await? {
+        return Err(AppError::not_found("instance"));
+    }
+    audit(&state, &caller, "instance.delete", format!("instance:{id}"), "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists transporters.
+#[utoipa::path(get, path = "/api/v1/transporters", tag = "instances", security(("token" = []), ("session" = [])),
+    responses((status = 200, body = Vec<Transporter>)))]
+pub(super) async fn list_transporters(
+    Viewer(_caller): Viewer,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<Transporter>>> {
+    Ok(Json(state.store.transporters().await?))
+}
+
+/// A new transporter.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct CreateTransporter {
+    /// Name (the host that runs the agent).
+    name: String,
+}
+
+/// A registered transporter and its one-time enrolment token.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct CreatedTransporter {
+    transporter: Transporter,
+    /// Shown once: the agent trades it for its long-lived credential.
+    enrolment_token: String,
+}
+
+/// Registers a transporter.
+#[utoipa::path(post, path = "/api/v1/transporters", tag = "instances", request_body = CreateTransporter,
+    security(("token" = []), ("session" = [])),
+    responses((status = 201, body = CreatedTransporter), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn create_transporter(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateTransporter>,
+) -> ApiResult<(StatusCode, Json<CreatedTransporter>)> {
+    if body.name.trim().is_empty() {
+        return Err(AppError::bad_request("name must not be empty"));
+    }
+    let enrolment_token = format!("vgle_{}", auth::random_token());
+    let transporter = state
+        .store
+        .create_transporter(body.name.trim(), &auth::token_hash(&enrolment_token), Queue::now_ms())
+        .await?;
+    audit(
+        &state,
+        &caller,
+        "transporter.create",
+        format!("transporter:{}", transporter.id),
+        &transporter.name,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(CreatedTransporter { transporter, enrolment_token })))
+}
+
+/// Deletes a transporter; instances using it go direct.
+#[utoipa::path(delete, path = "/api/v1/transporters/{id}", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
+    security(("token" = []), ("session" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_transporter(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    if !state.store.delete_transporter(id).await? {
+        return Err(AppError::not_found("transporter"));
+    }
+    audit(&state, &caller, "transporter.delete", format!("transporter:{id}"), "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}

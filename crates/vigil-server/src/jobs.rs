@@ -1,0 +1,245 @@
+//! What jobs do. `scan`: fetch the repository's files through the
+//! [`SourceFetcher`], run the engines, reconcile into issues. `noop`: does
+//! nothing (queue benchmarks and tests). [`enqueue_scan`] is the one way a
+//! scan is requested (API trigger, scheduler, webhooks), so every scan has
+//! a history row and at most one pending full scan per repository+branch.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::json;
+use vigil_core::Engine;
+use vigil_scanner::{Progress, ScanOptions, Scanner};
+use vigil_store::{
+    Claimed, NewJob, NewScan, Queue, Repository, Scan, ScanScope, Store, StoreError,
+};
+
+/// The job kind that scans a repository.
+pub const SCAN_JOB: &str = "scan";
+/// The job kind that does nothing.
+pub const NOOP_JOB: &str = "noop";
+
+/// What a fetcher produced: a directory holding the files to scan.
+#[derive(Debug)]
+pub struct FetchedSource {
+    /// Root of the files, with paths as in the repository.
+    pub root: PathBuf,
+    /// The commit the files are from, when known.
+    pub commit_sha: Option<String>,
+    /// Keeps a temporary download alive until the scan is done.
+    pub guard: Option<tempfile::TempDir>,
+}
+
+/// A boxed future, for object-safe async traits.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Brings a repository's files to the worker: the GitLab archive or
+/// compare API in production (the GitLab integration), a directory in tests.
+pub trait SourceFetcher: Send + Sync + std::fmt::Debug {
+    /// Fetches `scope` of `branch` of `repository`.
+    fn fetch<'a>(
+        &'a self,
+        repository: &'a Repository,
+        branch: &'a str,
+        scope: &'a ScanScope,
+    ) -> BoxFuture<'a, Result<FetchedSource, String>>;
+}
+
+/// The fetcher of a server with no GitLab source configured: every scan
+/// fails with a message that says so.
+#[derive(Debug, Default)]
+pub struct NoSource;
+
+impl SourceFetcher for NoSource {
+    fn fetch<'a>(
+        &'a self,
+        repository: &'a Repository,
+        _branch: &'a str,
+        _scope: &'a ScanScope,
+    ) -> BoxFuture<'a, Result<FetchedSource, String>> {
+        Box::pin(async move {
+            Err(format!(
+                "repository {}: no source fetcher is configured for instance {}, so its files cannot be downloaded",
+                repository.path, repository.instance_id
+            ))
+        })
+    }
+}
+
+/// Why a scan is requested; decides its priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A merge request was opened or updated.
+    MergeRequest,
+    /// A push to a watched branch.
+    Push,
+    /// Someone asked for it.
+    Manual,
+    /// The first scan after onboarding.
+    Onboarding,
+    /// The periodic full scan.
+    Schedule,
+}
+
+impl Trigger {
+    /// Name stored in the scan history.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::MergeRequest => "merge_request",
+            Trigger::Push => "push",
+            Trigger::Manual => "manual",
+            Trigger::Onboarding => "onboarding",
+            Trigger::Schedule => "schedule",
+        }
+    }
+
+    /// Queue priority: merge requests before everything, periodic scans last.
+    pub fn priority(self) -> i32 {
+        match self {
+            Trigger::MergeRequest => 100,
+            Trigger::Push | Trigger::Manual => 50,
+            Trigger::Onboarding => 10,
+            Trigger::Schedule => 0,
+        }
+    }
+}
+
+/// Requests a scan: records it in the history and enqueues its job. A full
+/// scan of a repository and branch that is already queued is not queued
+/// twice: the pending scan is returned instead.
+pub async fn enqueue_scan(
+    store: &Store,
+    repository: &Repository,
+    branch: &str,
+    scope: ScanScope,
+    trigger: Trigger,
+) -> Result<(Scan, bool), StoreError> {
+    let now = Queue::now_ms();
+    let new = NewScan {
+        repository_id: repository.id,
+        branch: branch.to_owned(),
+        commit_sha: None,
+        trigger: trigger.as_str().to_owned(),
+        scope: scope.clone(),
+    };
+    let scan = store.create_scan(&new, now).await?;
+    let mut job = match &scope {
+        ScanScope::Full => NewJob::new(SCAN_JOB, json!({ "scan_id": scan.id }))
+            .dedup_key(format!("scan:{}:{branch}", repository.id)),
+        ScanScope::Paths(paths) => {
+            NewJob::new(SCAN_JOB, json!({ "scan_id": scan.id, "paths": paths }))
+        }
+    };
+    job = job.priority(trigger.priority());
+    let enqueued = store.queue().enqueue(&job, now).await?;
+    if enqueued.deduplicated {
+        store.delete_scan(scan.id).await?;
+        if let Some(pending) = store.scan_by_job(enqueued.id).await? {
+            return Ok((pending, true));
+        }
+    }
+    store.set_scan_job(scan.id, enqueued.id).await?;
+    Ok((Scan { job_id: Some(enqueued.id), ..scan }, false))
+}
+
+/// Runs jobs of every kind this server knows.
+#[derive(Debug, Clone)]
+pub struct JobRunner {
+    store: Store,
+    fetcher: Arc<dyn SourceFetcher>,
+}
+
+impl JobRunner {
+    /// A runner over `store` fetching sources with `fetcher`.
+    pub fn new(store: Store, fetcher: Arc<dyn SourceFetcher>) -> JobRunner {
+        JobRunner { store, fetcher }
+    }
+
+    /// Runs one claimed job; the error becomes the job's last error.
+    pub async fn run(&self, job: &Claimed) -> Result<(), String> {
+        match job.kind.as_str() {
+            NOOP_JOB => {
+                let sleep_ms =
+                    job.payload.get("sleep_ms").and_then(serde_json::Value::as_u64).unwrap_or(0);
+                if sleep_ms > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(sleep_ms)).await;
+                }
+                Ok(())
+            }
+            SCAN_JOB => self.run_scan(job).await,
+            other => Err(format!("no handler for job kind `{other}`")),
+        }
+    }
+
+    async fn run_scan(&self, job: &Claimed) -> Result<(), String> {
+        let scan_id = job
+            .payload
+            .get("scan_id")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(|| format!("scan job {} has no scan_id in its payload", job.id))?;
+        let store_error = |error: StoreError| error.to_string();
+        // The scan (or its repository) was deleted meanwhile: nothing to do.
+        let Some(scan) = self.store.scan(scan_id).await.map_err(store_error)? else {
+            return Ok(());
+        };
+        let Some(repository) =
+            self.store.repository(scan.repository_id).await.map_err(store_error)?
+        else {
+            return Ok(());
+        };
+        self.store.start_scan(scan_id, Queue::now_ms()).await.map_err(store_error)?;
+        let scope = match job.payload.get("paths").and_then(serde_json::Value::as_array) {
+            Some(paths) => ScanScope::Paths(
+                paths.iter().filter_map(|path| path.as_str().map(str::to_owned)).collect(),
+            ),
+            None => ScanScope::Full,
+        };
+        let result = async {
+            let source = self.fetcher.fetch(&repository, &scan.branch, &scope).await?;
+            let output = tokio::task::spawn_blocking(move || {
+                let engines: Vec<Box<dyn Engine>> = vec![Box::new(
+                    vigil_secrets::SecretsEngine::builtin()
+                        .map_err(|error| format!("secret rules: {error}"))?,
+                )];
+                let scanner =
+                    Scanner::new(engines, ScanOptions { threads: 1, ..ScanOptions::default() });
+                let output = scanner
+                    .scan(&source.root, &Progress::default())
+                    .map_err(|error| error.to_string());
+                drop(source.guard);
+                output
+            })
+            .await
+            .map_err(|error| format!("scan task failed: {error}"))??;
+            let errors: Vec<String> = output
+                .diagnostics
+                .iter()
+                .map(|diagnostic| match &diagnostic.path {
+                    Some(path) => format!("{path}: {}", diagnostic.message),
+                    None => diagnostic.message.clone(),
+                })
+                .collect();
+            let files = i64::try_from(output.stats.files_scanned).unwrap_or(i64::MAX);
+            self.store
+                .finish_scan(
+                    scan_id,
+                    &scope,
+                    &output.findings,
+                    files,
+                    &errors.join("\n"),
+                    Queue::now_ms(),
+                )
+                .await
+                .map_err(store_error)?;
+            Ok::<(), String>(())
+        }
+        .await;
+        if let Err(error) = &result {
+            let message = format!("attempt {}: {error}", job.attempt);
+            self.store.fail_scan(scan_id, &message, Queue::now_ms()).await.map_err(store_error)?;
+        }
+        result
+    }
+}

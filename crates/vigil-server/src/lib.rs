@@ -1,0 +1,92 @@
+//! Vigil's server: the axum application (REST API under `/api/v1` with its
+//! OpenAPI document, sign-in, operations endpoints), the worker pool that
+//! runs queued jobs, and the scheduler that enqueues periodic scans.
+//!
+//! The binary builds a [`ServerSettings`] and a migrated [`Store`], then
+//! calls [`app`] for the router, [`worker::WorkerPool::start`] for workers
+//! and [`scheduler::Scheduler::start`] for the scheduler.
+//!
+//! **Architecture invariant:** handlers extract, parse, make one store or
+//! service call and map the result; SQL lives in `vigil-store`, lifecycle
+//! rules in `vigil-core`.
+//!
+//! **Architecture invariant:** every route under `/api/v1` except sign-in
+//! and the OpenAPI document names its permission in its signature
+//! ([`auth::Viewer`], [`auth::Member`], [`auth::Admin`]); a test walks the
+//! OpenAPI document and checks each route refuses callers without it.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod jobs;
+pub mod metrics;
+mod ops;
+pub mod scheduler;
+pub mod worker;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::sync::Notify;
+use vigil_store::Store;
+
+pub use metrics::Metrics;
+
+/// Settings of the HTTP side.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Mark the session cookie `Secure` (serve behind HTTPS).
+    pub secure_cookies: bool,
+    /// How long a session lasts, ms.
+    pub session_ttl_ms: i64,
+    /// Largest JSON body accepted, bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            secure_cookies: false,
+            session_ttl_ms: 12 * 3_600_000,
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// HTTP settings.
+    pub settings: Arc<ServerSettings>,
+    /// Counters and histograms for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Wakes this process's workers when it enqueues (SQLite has no NOTIFY).
+    pub job_wakeup: Arc<Notify>,
+}
+
+impl AppState {
+    /// State over `store` with `settings`.
+    pub fn new(store: Store, settings: ServerSettings) -> AppState {
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+            job_wakeup: Arc::new(Notify::new()),
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let limit = state.settings.max_body_bytes;
+    Router::new()
+        .merge(ops::router())
+        .merge(api::router())
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,108 @@
+//! The scheduler: every tick, the server holding the `scheduler` lease row
+//! enqueues the periodic full scans that are due and ends expired
+//! suppressions (their issues reopen). Any number of servers run it; the
+//! lease in the database makes exactly one of them act.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use vigil_store::{Queue, ScanScope, Store, StoreError};
+
+use crate::jobs::{Trigger, enqueue_scan};
+
+/// The lease row's name.
+pub const LEASE: &str = "scheduler";
+
+/// How the scheduler runs.
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// Time between ticks.
+    pub tick: Duration,
+    /// This process's name in the lease row.
+    pub holder: String,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        SchedulerSettings {
+            tick: Duration::from_secs(10),
+            holder: format!("server-{}", std::process::id()),
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Whether this process held the lease.
+    pub leader: bool,
+    /// Scans enqueued.
+    pub scans: usize,
+    /// Suppressions ended.
+    pub expired_suppressions: u64,
+}
+
+/// A running scheduler.
+#[derive(Debug)]
+pub struct Scheduler {
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// One tick: take the lease (renewing it) and, if held, do the work.
+pub async fn tick(store: &Store, settings: &SchedulerSettings) -> Result<TickReport, StoreError> {
+    let now = Queue::now_ms();
+    // The lease outlives three ticks so that one slow tick does not hand
+    // the scheduler to another server in the middle of its work.
+    let ttl = i64::try_from(settings.tick.as_millis()).unwrap_or(i64::MAX / 4).saturating_mul(3);
+    if !store.acquire_lease(LEASE, &settings.holder, ttl, now).await? {
+        return Ok(TickReport::default());
+    }
+    let mut report = TickReport { leader: true, ..TickReport::default() };
+    for (repository_id, branch) in store.take_due_repositories(now, 500).await? {
+        let Some(repository) = store.repository(repository_id).await? else { continue };
+        enqueue_scan(store, &repository, &branch, ScanScope::Full, Trigger::Schedule).await?;
+        report.scans += 1;
+    }
+    report.expired_suppressions = store.expire_suppressions(now).await?;
+    Ok(report)
+}
+
+impl Scheduler {
+    /// Starts ticking.
+    pub fn start(store: Store, settings: SchedulerSettings) -> Scheduler {
+        let (shutdown, mut stop) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                match tick(&store, &settings).await {
+                    Ok(report) if report.scans > 0 || report.expired_suppressions > 0 => {
+                        tracing::info!(
+                            scans = report.scans,
+                            expired_suppressions = report.expired_suppressions,
+                            "scheduler tick"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::warn!(%error, "scheduler tick failed; retrying next tick")
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(settings.tick) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+            if let Err(error) = store.release_lease(LEASE, &settings.holder).await {
+                tracing::warn!(%error, "cannot release the scheduler lease; it expires by itself");
+            }
+        });
+        Scheduler { shutdown, task }
+    }
+
+    /// Stops after the current tick and gives the lease up.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}

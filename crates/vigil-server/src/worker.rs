@@ -1,0 +1,225 @@
+//! The worker pool: N tasks that claim jobs under a lease, keep the lease
+//! alive with heartbeats while the job runs, record success or failure
+//! (with backoff and dead-lettering in the store), and on shutdown stop
+//! claiming, let running jobs finish within a grace period and release the
+//! rest so another worker takes them at once.
+//!
+//! Idle workers wake on PostgreSQL `NOTIFY`, on this process's own
+//! enqueues, or after the poll interval, whichever comes first.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use vigil_store::{Claimed, Queue, RetryPolicy, Store};
+
+use crate::Metrics;
+use crate::jobs::JobRunner;
+
+/// How the pool runs.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// Concurrent jobs.
+    pub workers: usize,
+    /// Lease length, ms; heartbeats renew it every third of it.
+    pub lease_ms: i64,
+    /// Longest idle sleep between claim attempts, ms.
+    pub poll_ms: u64,
+    /// Backoff between attempts.
+    pub retry: RetryPolicy,
+    /// Time running jobs get to finish on shutdown.
+    pub grace: Duration,
+    /// Prefix of worker ids (`host:pid`), for `locked_by`.
+    pub name: String,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            workers: 2,
+            lease_ms: 60_000,
+            poll_ms: 1_000,
+            retry: RetryPolicy::default(),
+            grace: Duration::from_secs(30),
+            name: format!("worker-{}", std::process::id()),
+        }
+    }
+}
+
+/// A running pool.
+#[derive(Debug)]
+pub struct WorkerPool {
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    store: Store,
+    settings: WorkerSettings,
+}
+
+impl WorkerPool {
+    /// Starts `settings.workers` workers.
+    pub async fn start(
+        store: Store,
+        runner: JobRunner,
+        settings: WorkerSettings,
+        wakeup: Arc<Notify>,
+        metrics: Arc<Metrics>,
+    ) -> WorkerPool {
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        match store.listen_jobs().await {
+            Ok(Some(mut listener)) => {
+                let wakeup = Arc::clone(&wakeup);
+                let mut stop = shutdown_rx.clone();
+                tasks.spawn(async move {
+                    loop {
+                        tokio::select! {
+                            received = listener.recv() => match received {
+                                Ok(()) => wakeup.notify_waiters(),
+                                Err(error) => {
+                                    tracing::warn!(%error, "job notifications interrupted; polling meanwhile");
+                                    tokio::time::sleep(Duration::from_secs(1)).await;
+                                }
+                            },
+                            _ = stop.changed() => return,
+                        }
+                    }
+                });
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "cannot LISTEN for jobs; workers will poll"),
+        }
+        for index in 0..settings.workers.max(1) {
+            let worker = Worker {
+                id: format!("{}-{index}", settings.name),
+                store: store.clone(),
+                runner: runner.clone(),
+                settings: settings.clone(),
+                wakeup: Arc::clone(&wakeup),
+                metrics: Arc::clone(&metrics),
+            };
+            tasks.spawn(worker.run(shutdown_rx.clone()));
+        }
+        WorkerPool { shutdown, tasks, store, settings }
+    }
+
+    /// Stops claiming, waits up to the grace period for running jobs, then
+    /// releases what is still held. Returns the number of jobs released.
+    pub async fn shutdown(mut self) -> u64 {
+        let _ = self.shutdown.send(true);
+        let drained = tokio::time::timeout(self.settings.grace, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+        let mut released = 0;
+        for index in 0..self.settings.workers.max(1) {
+            let id = format!("{}-{index}", self.settings.name);
+            match self.store.queue().release_all(&id, Queue::now_ms()).await {
+                Ok(count) => released += count,
+                Err(error) => {
+                    tracing::error!(%error, worker = %id, "cannot release jobs; they return when the lease ends")
+                }
+            }
+        }
+        released
+    }
+}
+
+struct Worker {
+    id: String,
+    store: Store,
+    runner: JobRunner,
+    settings: WorkerSettings,
+    wakeup: Arc<Notify>,
+    metrics: Arc<Metrics>,
+}
+
+impl Worker {
+    async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.settings.poll_ms);
+        while !*shutdown.borrow() {
+            let claimed =
+                self.store.queue().claim(&self.id, self.settings.lease_ms, Queue::now_ms()).await;
+            match claimed {
+                Ok(Some(job)) => self.execute(job).await,
+                Ok(None) => {
+                    tokio::select! {
+                        _ = self.wakeup.notified() => {}
+                        _ = tokio::time::sleep(poll) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, worker = %self.id, "cannot claim a job");
+                    tokio::select! {
+                        _ = tokio::time::sleep(poll) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn execute(&self, job: Claimed) {
+        let started = Instant::now();
+        let wait_seconds = (Queue::now_ms() - job.runnable_since) as f64 / 1000.0;
+        let heartbeat = {
+            let store = self.store.clone();
+            let (id, worker, lease) = (job.id, self.id.clone(), self.settings.lease_ms);
+            tokio::spawn(async move {
+                let every =
+                    Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1_000).max(100));
+                loop {
+                    tokio::time::sleep(every).await;
+                    match store.queue().heartbeat(id, &worker, lease, Queue::now_ms()).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!(job = id, %worker, "lease lost; another worker may run this job");
+                            return;
+                        }
+                        Err(error) => tracing::warn!(%error, job = id, "heartbeat failed"),
+                    }
+                }
+            })
+        };
+        let result = self.runner.run(&job).await;
+        heartbeat.abort();
+        let now = Queue::now_ms();
+        let outcome = match &result {
+            Ok(()) => match self.store.queue().complete(job.id, &self.id, now).await {
+                Ok(true) => "succeeded",
+                Ok(false) => "lease_lost",
+                Err(error) => {
+                    tracing::error!(%error, job = job.id, "cannot record completion; the job will run again");
+                    "store_error"
+                }
+            },
+            Err(message) => {
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, error = %message, "job failed");
+                match self
+                    .store
+                    .queue()
+                    .fail(job.id, &self.id, message, &self.settings.retry, now)
+                    .await
+                {
+                    Ok(Some(vigil_store::JobState::Dead)) => "dead",
+                    Ok(_) => "retry",
+                    Err(error) => {
+                        tracing::error!(%error, job = job.id, "cannot record failure");
+                        "store_error"
+                    }
+                }
+            }
+        };
+        self.metrics.job_finished(
+            &job.kind,
+            outcome,
+            started.elapsed().as_secs_f64(),
+            wait_seconds,
+        );
+    }
+}

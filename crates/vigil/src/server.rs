@@ -1,0 +1,265 @@
+//! The server subcommands: `serve` (API + embedded workers + scheduler),
+//! `worker`, `db migrate`, `admin create` and `key rotate`. This module
+//! resolves flags and environment into the settings of `vigil-store` and
+//! `vigil-server`; everything else is theirs.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use vigil_server::jobs::{JobRunner, NoSource};
+use vigil_server::scheduler::{Scheduler, SchedulerSettings};
+use vigil_server::worker::{WorkerPool, WorkerSettings};
+use vigil_server::{AppState, ServerSettings};
+use vigil_store::crypto::{self, KEY_FILE, NEXT_KEY_FILE};
+use vigil_store::{Keyring, Queue, Store};
+
+use crate::ExitCode;
+use crate::cli::{
+    AdminCommand, DbCommand, KeyCommand, LogFormat, ServeArgs, StoreArgs, WorkerArgs,
+};
+
+#[expect(clippy::disallowed_methods, reason = "the binary is where the environment is read")]
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Opens and migrates the store of `args`, with the master keys loaded.
+async fn open_store(args: &StoreArgs) -> Result<Store> {
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
+    let url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}?mode=rwc", args.data_dir.join("vigil.db").display()),
+    };
+    let store = Store::connect(&url).await?;
+    store.migrate().await?;
+    Ok(store.with_keyring(load_keyring(&args.data_dir)?))
+}
+
+fn load_keyring(data_dir: &Path) -> Result<Keyring> {
+    match env("VIGIL_MASTER_KEY") {
+        Some(key) => {
+            let mut keyring = Keyring::from_base64(&key, "VIGIL_MASTER_KEY")?;
+            if let Some(next) = env("VIGIL_NEW_MASTER_KEY") {
+                keyring =
+                    Keyring::from_base64(&next, "VIGIL_NEW_MASTER_KEY")?.with_decrypt_keys(keyring);
+            }
+            Ok(keyring)
+        }
+        None => Ok(crypto::load_data_dir_keyring(data_dir)?),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down: no new requests or jobs; running jobs get 30 s to finish");
+}
+
+/// Creates the first admin from VIGIL_ADMIN_USERNAME / VIGIL_ADMIN_PASSWORD
+/// when the database has no user yet.
+async fn bootstrap_admin(store: &Store) -> Result<()> {
+    if !store.users().await?.is_empty() {
+        return Ok(());
+    }
+    match (env("VIGIL_ADMIN_USERNAME"), env("VIGIL_ADMIN_PASSWORD")) {
+        (Some(username), Some(password)) => {
+            create_user(store, &username, &password, "admin").await?;
+            tracing::info!(%username, "created the first admin from VIGIL_ADMIN_USERNAME");
+        }
+        _ => tracing::warn!(
+            "no user exists yet: run `vigil admin create --username NAME`, or set VIGIL_ADMIN_USERNAME and VIGIL_ADMIN_PASSWORD before starting"
+        ),
+    }
+    Ok(())
+}
+
+async fn create_user(store: &Store, username: &str, password: &str, role: &str) -> Result<()> {
+    vigil_server::auth::check_password_strength(password).map_err(|_| {
+        anyhow::anyhow!(
+            "the password needs at least {} characters",
+            vigil_server::auth::MIN_PASSWORD_LEN
+        )
+    })?;
+    if vigil_server::auth::Permission::of_role(role).is_none() {
+        bail!("unknown role `{role}` (expected one of: admin, member, viewer)");
+    }
+    let hash = vigil_server::auth::hash_password(password)
+        .map_err(|_| anyhow::anyhow!("cannot hash the password"))?;
+    store.create_user(username, &hash, role, Queue::now_ms()).await?;
+    store.audit("cli", "user.create", &format!("user:{username}"), role, Queue::now_ms()).await?;
+    Ok(())
+}
+
+fn worker_name(kind: &str) -> String {
+    let host = env("HOSTNAME").unwrap_or_else(|| "host".to_owned());
+    format!("{kind}-{host}-{}", std::process::id())
+}
+
+pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
+    init_logging(args.store.log_format);
+    runtime()?.block_on(async {
+        let store = open_store(&args.store).await?;
+        bootstrap_admin(&store).await?;
+        let settings = ServerSettings { secure_cookies: args.secure_cookies, ..ServerSettings::default() };
+        let state = AppState::new(store.clone(), settings);
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let address = listener.local_addr().context("cannot read the listening address")?;
+        let workers = if args.no_worker { 0 } else { args.workers };
+        let pool = if workers > 0 {
+            let runner = JobRunner::new(store.clone(), Arc::new(NoSource));
+            let settings = WorkerSettings { workers, name: worker_name("serve"), ..WorkerSettings::default() };
+            Some(WorkerPool::start(store.clone(), runner, settings, Arc::clone(&state.job_wakeup), Arc::clone(&state.metrics)).await)
+        } else {
+            None
+        };
+        let scheduler = Scheduler::start(
+            store.clone(),
+            SchedulerSettings { tick: Duration::from_secs(args.scheduler_tick.max(1)), holder: worker_name("server") },
+        );
+        tracing::info!(%address, backend = ?store.backend(), workers, "vigil is listening; API reference at /api/docs");
+        axum::serve(listener, vigil_server::app(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("the HTTP server failed")?;
+        scheduler.shutdown().await;
+        if let Some(pool) = pool {
+            let released = pool.shutdown().await;
+            tracing::info!(released, "workers stopped");
+        }
+        store.close().await;
+        Ok(ExitCode::Clean)
+    })
+}
+
+pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
+    init_logging(args.store.log_format);
+    runtime()?.block_on(async {
+        let store = open_store(&args.store).await?;
+        let runner = JobRunner::new(store.clone(), Arc::new(NoSource));
+        let settings = WorkerSettings {
+            workers: args.workers.max(1),
+            lease_ms: i64::try_from(args.lease.max(1)).unwrap_or(60) * 1000,
+            poll_ms: args.poll_ms.max(10),
+            name: worker_name("worker"),
+            ..WorkerSettings::default()
+        };
+        tracing::info!(workers = settings.workers, backend = ?store.backend(), "worker started");
+        let metrics = Arc::new(vigil_server::Metrics::default());
+        let pool = WorkerPool::start(
+            store.clone(),
+            runner,
+            settings,
+            Arc::new(tokio::sync::Notify::new()),
+            metrics,
+        )
+        .await;
+        shutdown_signal().await;
+        let released = pool.shutdown().await;
+        tracing::info!(released, "worker stopped");
+        store.close().await;
+        Ok(ExitCode::Clean)
+    })
+}
+
+pub(crate) fn db(command: &DbCommand) -> Result<ExitCode> {
+    let DbCommand::Migrate(args) = command;
+    runtime()?.block_on(async {
+        let store = open_store(args).await?;
+        store.close().await;
+        anstream::eprintln!("database is up to date ({:?})", store.backend());
+        Ok(ExitCode::Clean)
+    })
+}
+
+pub(crate) fn admin(command: &AdminCommand) -> Result<ExitCode> {
+    let AdminCommand::Create(args) = command;
+    let password = match env("VIGIL_ADMIN_PASSWORD") {
+        Some(password) => password,
+        None => {
+            anstream::eprint!("password for {}: ", args.username);
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    runtime()?.block_on(async {
+        let store = open_store(&args.store).await?;
+        create_user(&store, &args.username, &password, &args.role).await?;
+        store.close().await;
+        anstream::eprintln!("created {} ({})", args.username, args.role);
+        Ok(ExitCode::Clean)
+    })
+}
+
+pub(crate) fn key(command: &KeyCommand) -> Result<ExitCode> {
+    let KeyCommand::Rotate(args) = command;
+    runtime()?.block_on(async {
+        let from_env = env("VIGIL_MASTER_KEY").is_some();
+        if from_env && env("VIGIL_NEW_MASTER_KEY").is_none() {
+            bail!("the master key comes from VIGIL_MASTER_KEY: put the new key in VIGIL_NEW_MASTER_KEY (openssl rand -base64 32) and run again");
+        }
+        let next_path = args.data_dir.join(NEXT_KEY_FILE);
+        if !from_env && !next_path.exists() {
+            std::fs::create_dir_all(&args.data_dir)?;
+            crypto::write_key_file(&next_path, &Keyring::generate_key())
+                .with_context(|| format!("cannot write {}", next_path.display()))?;
+        }
+        // The keyring now encrypts with the new key and still decrypts with
+        // the old one; a crash from here on leaves both files, and the next
+        // start (or run) loads both.
+        let store = open_store(args).await?;
+        let rewritten = store.reencrypt_secrets().await?;
+        store.close().await;
+        if !from_env {
+            let key_path = args.data_dir.join(KEY_FILE);
+            let retired = args.data_dir.join(format!("{KEY_FILE}.retired-{}", Queue::now_ms()));
+            std::fs::rename(&key_path, &retired).with_context(|| format!("cannot retire {}", key_path.display()))?;
+            std::fs::rename(&next_path, &key_path).with_context(|| format!("cannot install {}", key_path.display()))?;
+            anstream::eprintln!(
+                "re-encrypted {rewritten} secrets; the old key is kept as {} until you delete it",
+                retired.display()
+            );
+        } else {
+            anstream::eprintln!("re-encrypted {rewritten} secrets; now replace VIGIL_MASTER_KEY with VIGIL_NEW_MASTER_KEY");
+        }
+        Ok(ExitCode::Clean)
+    })
+}
