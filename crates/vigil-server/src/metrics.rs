@@ -21,6 +21,8 @@ pub struct Metrics {
     /// Claim latency (enqueue → claim) histogram.
     wait_buckets: [AtomicU64; BUCKETS.len() + 1],
     wait_seconds_micros: AtomicU64,
+    /// Durations of successful claim statements, µs (the first million).
+    claims: Mutex<Vec<u32>>,
     /// Webhook deliveries received, by outcome.
     pub webhooks_accepted: AtomicU64,
     /// Webhook deliveries refused (bad token, too large, malformed).
@@ -70,6 +72,28 @@ impl Metrics {
             Some(entry) => entry.2 += 1,
             None => jobs.push((kind.to_owned(), outcome, 1)),
         }
+    }
+
+    /// Records how long a successful claim took.
+    pub fn claim_took(&self, elapsed: std::time::Duration) {
+        let Ok(mut claims) = self.claims.lock() else { return };
+        if claims.len() < 1_000_000 {
+            claims.push(u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// Claim latency percentiles in ms (`p50`, `p99`) and the number of
+    /// claims measured, for the worker's summary at shutdown.
+    pub fn claim_summary(&self) -> Option<(f64, f64, usize)> {
+        let mut claims = self.claims.lock().ok()?.clone();
+        if claims.is_empty() {
+            return None;
+        }
+        claims.sort_unstable();
+        let at = |quantile: f64| {
+            f64::from(claims[((claims.len() - 1) as f64 * quantile) as usize]) / 1000.0
+        };
+        Some((at(0.5), at(0.99), claims.len()))
     }
 
     /// The process-local part of the exposition.
