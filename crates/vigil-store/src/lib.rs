@@ -31,6 +31,8 @@ mod leases;
 mod queue;
 mod scans;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use accounts::{ApiToken, AuditEntry, User};
 pub use catalog::{Instance, NewInstance, Repository, Transporter};

@@ -133,7 +133,7 @@ async fn issues_are_created_kept_fixed_and_reopened() {
         let scans = store.scans(Some(repo), None, 10).await.unwrap();
         assert_eq!(scans.len(), 6);
         assert_eq!((scans[0].status.as_str(), scans[0].duration_ms), ("succeeded", Some(5)));
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -182,7 +182,7 @@ async fn suppressions_hold_until_lifted_or_expired() {
         );
         assert_eq!(store.suppressions(None, true).await.unwrap().len(), 0);
         assert_eq!(store.suppressions(Some(high), false).await.unwrap().len(), 1);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -246,7 +246,7 @@ async fn issue_lists_filter_sort_and_page_without_gaps() {
         assert_eq!(store.issues(&text).await.unwrap().issues.len(), 11);
         let wildcard = IssueFilter { text: Some("%".into()), limit: 100, ..IssueFilter::default() };
         assert_eq!(store.issues(&wildcard).await.unwrap().issues.len(), 0);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -303,7 +303,7 @@ async fn secrets_are_encrypted_at_rest_and_survive_rotation() {
             rotated.instance_secret(instance, "password_hash").await,
             Err(StoreError::NotEncrypted(_))
         ));
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -335,7 +335,7 @@ async fn deleting_an_instance_leaves_no_row_behind() {
                 .is_empty()
         );
         assert!(store.suppressions(None, false).await.unwrap().is_empty());
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -368,7 +368,7 @@ async fn scan_history_keeps_the_last_thousand_per_repository() {
         }
         assert_eq!(kept.len() as i64, SCAN_HISTORY_LIMIT, "{}", test.name);
         assert_eq!(kept[0], last);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -414,7 +414,7 @@ async fn accounts_tokens_and_audit() {
         assert_eq!(store.audit_log(Some(log[0].id), 10).await.unwrap().len(), 1);
         assert!(store.delete_user(alice.id).await.unwrap());
         assert!(store.token_by_hash("hash-1").await.unwrap().is_none());
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -443,6 +443,6 @@ async fn one_lease_holder_and_due_repositories_once_per_interval() {
         assert_eq!(store.take_due_repositories(T0, 10).await.unwrap(), [(repo, "main".to_owned())]);
         assert!(store.take_due_repositories(T0 + 1_000, 10).await.unwrap().is_empty());
         assert_eq!(store.take_due_repositories(T0 + 3_600_000, 10).await.unwrap().len(), 1);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }

@@ -54,7 +54,7 @@ async fn enqueue_deduplicates_pending_jobs_and_claims_by_priority() {
             "{}",
             test.name
         );
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -79,7 +79,7 @@ async fn an_expired_lease_makes_the_job_claimable_again_and_the_old_worker_loses
             test.name
         );
         assert!(queue.complete(job.id, "w2", T0 + 10 + LEASE + 3).await.unwrap(), "{}", test.name);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -119,7 +119,7 @@ async fn failures_back_off_exponentially_then_dead_letter_with_the_last_error() 
             test.name
         );
         assert_eq!(queue.counts().await.unwrap().dead, 1, "{}", test.name);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -132,7 +132,7 @@ async fn a_job_whose_worker_dies_on_the_last_attempt_is_dead_lettered() {
         assert!(queue.claim("w2", LEASE, T0 + LEASE + 1).await.unwrap().is_none(), "{}", test.name);
         let error = queue.last_error(job.id).await.unwrap().unwrap();
         assert!(error.contains("lease expired"), "{}: {error}", test.name);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -145,7 +145,7 @@ async fn release_gives_jobs_back_without_counting_the_attempt() {
         assert_eq!(queue.release_all("stopping", T0 + 1).await.unwrap(), 1);
         let again = queue.claim("w2", LEASE, T0 + 1).await.unwrap().unwrap();
         assert_eq!((again.id, again.attempt), (job.id, 1), "{}", test.name);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }
 
@@ -183,6 +183,6 @@ async fn concurrent_workers_never_claim_a_job_twice() {
             test.name
         );
         assert_eq!(queue.counts().await.unwrap().succeeded, 200, "{}", test.name);
-        test.drop_database().await;
+        test.drop_database().await.unwrap();
     }
 }

@@ -1,0 +1,263 @@
+//! Jobs end to end: a scan triggered over the API runs in the worker pool
+//! against a directory source, reconciles into issues, and a later scan
+//! fixes what disappeared; failures are recorded on the scan; the
+//! scheduler acts in one process only; shutdown releases unfinished jobs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use vigil_server::jobs::{BoxFuture, FetchedSource, JobRunner, NoSource, SourceFetcher};
+use vigil_server::scheduler::{SchedulerSettings, tick};
+use vigil_server::worker::{WorkerPool, WorkerSettings};
+use vigil_store::{NewInstance, NewJob, Queue, QueueCounts, Repository, ScanScope, Store};
+
+use crate::TestApp;
+
+/// Serves each repository from `root/<repository path>`.
+#[derive(Debug)]
+struct DirectorySource {
+    root: PathBuf,
+}
+
+impl SourceFetcher for DirectorySource {
+    fn fetch<'a>(
+        &'a self,
+        repository: &'a Repository,
+        _branch: &'a str,
+        _scope: &'a ScanScope,
+    ) -> BoxFuture<'a, Result<FetchedSource, String>> {
+        Box::pin(async move {
+            Ok(FetchedSource {
+                root: self.root.join(&repository.path),
+                commit_sha: None,
+                guard: None,
+            })
+        })
+    }
+}
+
+async fn repository(store: &Store, interval_s: i64) -> Repository {
+    let instance = store
+        .create_instance(
+            &NewInstance {
+                name: "gitlab".into(),
+                base_url: format!("https://gitlab-{interval_s}.example.com"),
+                oauth_client_id: None,
+                oauth_client_secret: None,
+                transporter_id: None,
+                scan_interval_s: interval_s,
+            },
+            Queue::now_ms(),
+        )
+        .await
+        .unwrap();
+    store.upsert_repository(instance.id, 1, "group/app", "main", Queue::now_ms()).await.unwrap()
+}
+
+fn settings(workers: usize) -> WorkerSettings {
+    WorkerSettings {
+        workers,
+        poll_ms: 20,
+        lease_ms: 5_000,
+        grace: Duration::from_millis(200),
+        ..WorkerSettings::default()
+    }
+}
+
+async fn wait_for_scan(app: &TestApp, scan: i64) -> serde_json::Value {
+    for _ in 0..500 {
+        let reply = app.get(&format!("/api/v1/scans/{scan}"), &app.viewer).await;
+        if matches!(reply.json["status"].as_str(), Some("succeeded" | "failed")) {
+            return reply.json;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("scan {scan} did not finish in 10 s");
+}
+
+#[tokio::test]
+async fn a_triggered_scan_runs_and_reconciles_issues() {
+    for app in TestApp::all().await {
+        let sources = tempfile::tempdir().unwrap();
+        let checkout = sources.path().join("group/app");
+        std::fs::create_dir_all(&checkout).unwrap();
+        std::fs::write(checkout.join("deploy.env"), "AWS_ACCESS_KEY_ID=AKIAZ5IE4ZYEYRUHWWTV\nGITHUB_TOKEN=ghp_qQuHOtnUnwiedLRNSFNSzDf4IX6pmARK7vPU\n").unwrap();
+        let repo = repository(app.store(), 3600).await;
+        let runner = JobRunner::new(
+            app.store().clone(),
+            Arc::new(DirectorySource { root: sources.path().to_owned() }),
+        );
+        let pool = WorkerPool::start(
+            app.store().clone(),
+            runner,
+            settings(2),
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+
+        let path = format!("/api/v1/repositories/{}/scans", repo.id);
+        let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
+        assert_eq!(triggered.status, StatusCode::ACCEPTED, "{triggered:?}");
+        let scan = wait_for_scan(&app, triggered.json["scan"]["id"].as_i64().unwrap()).await;
+        assert_eq!(
+            (scan["status"].as_str(), scan["new_issues"].as_i64(), scan["trigger"].as_str()),
+            (Some("succeeded"), Some(2), Some("manual")),
+            "{scan}"
+        );
+        let issues = app.get("/api/v1/issues?status=open", &app.viewer).await.json;
+        let rules: Vec<&str> = issues["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|issue| issue["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["deploy.env", "deploy.env"]);
+        assert!(
+            !issues.to_string().contains("ghp_qQuHOtnUnwiedLRNSFNSzDf4IX6pmARK7vPU"),
+            "no secret stored whole"
+        );
+
+        // The token is removed: the next full scan fixes its issue.
+        std::fs::write(checkout.join("deploy.env"), "AWS_ACCESS_KEY_ID=AKIAZ5IE4ZYEYRUHWWTV\n")
+            .unwrap();
+        let again =
+            app.call(Method::POST, &path, &app.member, Some(json!({"branch": "main"}))).await;
+        let scan = wait_for_scan(&app, again.json["scan"]["id"].as_i64().unwrap()).await;
+        assert_eq!(
+            (scan["fixed_issues"].as_i64(), scan["new_issues"].as_i64()),
+            (Some(1), Some(0)),
+            "{scan}"
+        );
+        assert_eq!(
+            app.get("/api/v1/issues?status=fixed", &app.viewer).await.json["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        let metrics = app.get("/metrics", &crate::As::Nobody).await.json;
+        let metrics = metrics.as_str().unwrap();
+        assert!(metrics.contains("vigil_jobs{state=\"succeeded\"} 2"), "{metrics}");
+        assert!(
+            metrics.contains("vigil_jobs_processed_total{kind=\"scan\",outcome=\"succeeded\"} 2"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("vigil_scans{status=\"succeeded\"} 2"), "{metrics}");
+        assert_eq!(pool.shutdown().await, 0);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_full_scan_already_queued_is_not_queued_twice() {
+    for app in TestApp::all().await {
+        let repo = repository(app.store(), 3600).await;
+        let path = format!("/api/v1/repositories/{}/scans", repo.id);
+        let first = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
+        let second = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
+        assert_eq!(second.json["already_queued"], true, "{second:?}");
+        assert_eq!(first.json["scan"]["id"], second.json["scan"]["id"]);
+        assert_eq!(
+            app.get("/api/v1/scans", &app.viewer).await.json["items"].as_array().unwrap().len(),
+            1
+        );
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_scan_that_cannot_fetch_fails_with_the_reason() {
+    for app in TestApp::all().await {
+        let repo = repository(app.store(), 3600).await;
+        let runner = JobRunner::new(app.store().clone(), Arc::new(NoSource));
+        let pool = WorkerPool::start(
+            app.store().clone(),
+            runner,
+            settings(1),
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+        let triggered = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/repositories/{}/scans", repo.id),
+                &app.member,
+                Some(json!({})),
+            )
+            .await;
+        let scan = wait_for_scan(&app, triggered.json["scan"]["id"].as_i64().unwrap()).await;
+        assert_eq!(scan["status"], "failed");
+        assert!(
+            scan["errors"]
+                .as_str()
+                .unwrap()
+                .starts_with("attempt 1: repository group/app: no source fetcher"),
+            "{scan}"
+        );
+        pool.shutdown().await;
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn one_scheduler_acts_and_due_scans_are_queued_once() {
+    for app in TestApp::all().await {
+        let repo = repository(app.store(), 300).await;
+        let a = SchedulerSettings { tick: Duration::from_secs(1), holder: "server-a".into() };
+        let b = SchedulerSettings { tick: Duration::from_secs(1), holder: "server-b".into() };
+        let (first, second) = tokio::join!(tick(app.store(), &a), tick(app.store(), &b));
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert!(first.leader ^ second.leader, "exactly one leader: {first:?} {second:?}");
+        assert_eq!(first.scans + second.scans, 1);
+        // The next tick (either server) finds nothing due for another 300 s.
+        assert_eq!(
+            tick(app.store(), &a).await.unwrap().scans + tick(app.store(), &b).await.unwrap().scans,
+            0
+        );
+        let scans =
+            app.get(&format!("/api/v1/scans?repository={}", repo.id), &app.viewer).await.json;
+        assert_eq!(scans["items"][0]["trigger"], "schedule");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn shutdown_releases_jobs_that_did_not_finish() {
+    for app in TestApp::all().await {
+        let queue = app.store().queue();
+        queue
+            .enqueue(&NewJob::new("noop", json!({"sleep_ms": 60_000})), Queue::now_ms())
+            .await
+            .unwrap();
+        queue.enqueue(&NewJob::new("noop", json!({})), Queue::now_ms()).await.unwrap();
+        let runner = JobRunner::new(app.store().clone(), Arc::new(NoSource));
+        let pool = WorkerPool::start(
+            app.store().clone(),
+            runner,
+            settings(2),
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+        for _ in 0..250 {
+            if queue.counts().await.unwrap().succeeded == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(pool.shutdown().await, 1, "{}", app.name);
+        assert_eq!(
+            queue.counts().await.unwrap(),
+            QueueCounts { queued: 1, running: 0, succeeded: 1, dead: 0 }
+        );
+        let again = queue.claim("w", 1_000, Queue::now_ms()).await.unwrap().unwrap();
+        assert_eq!(again.attempt, 1, "the interrupted attempt is not counted");
+        app.finish().await;
+    }
+}
