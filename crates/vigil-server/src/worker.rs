@@ -142,8 +142,12 @@ impl Worker {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.settings.poll_ms);
         while !*shutdown.borrow() {
+            let claim_started = Instant::now();
             let claimed =
                 self.store.queue().claim(&self.id, self.settings.lease_ms, Queue::now_ms()).await;
+            if matches!(claimed, Ok(Some(_))) {
+                self.metrics.claim_took(claim_started.elapsed());
+            }
             match claimed {
                 Ok(Some(job)) => self.execute(job).await,
                 Ok(None) => {
@@ -165,6 +169,7 @@ impl Worker {
     }
 
     async fn execute(&self, job: Claimed) {
+        tracing::debug!(job = job.id, attempt = job.attempt, worker = %self.id, started_ms = Queue::now_ms(), "job claimed");
         let started = Instant::now();
         let wait_seconds = (Queue::now_ms() - job.runnable_since) as f64 / 1000.0;
         let heartbeat = {
@@ -220,6 +225,18 @@ impl Worker {
             outcome,
             started.elapsed().as_secs_f64(),
             wait_seconds,
+        );
+        // One line per job run: with JSON logs, enough to audit that no job
+        // ever ran twice at the same time (the reliability tests do).
+        tracing::info!(
+            job = job.id,
+            kind = %job.kind,
+            attempt = job.attempt,
+            worker = %self.id,
+            started_ms = now - i64::try_from(started.elapsed().as_millis()).unwrap_or(0),
+            finished_ms = now,
+            outcome,
+            "job finished"
         );
     }
 }

@@ -186,12 +186,23 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
             runner,
             settings,
             Arc::new(tokio::sync::Notify::new()),
-            metrics,
+            Arc::clone(&metrics),
         )
         .await;
         shutdown_signal().await;
         let released = pool.shutdown().await;
-        tracing::info!(released, "worker stopped");
+        match metrics.claim_summary() {
+            Some((p50, p99, claims)) => {
+                tracing::info!(
+                    released,
+                    claims,
+                    claim_p50_ms = p50,
+                    claim_p99_ms = p99,
+                    "worker stopped"
+                );
+            }
+            None => tracing::info!(released, claims = 0, "worker stopped"),
+        }
         store.close().await;
         Ok(ExitCode::Clean)
     })

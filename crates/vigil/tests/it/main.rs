@@ -11,3 +11,4 @@ mod formats;
 mod harness;
 mod history;
 mod scan;
+mod server;
