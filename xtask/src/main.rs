@@ -68,6 +68,11 @@ fn codegen(root: &Path, check: bool) -> Result<()> {
         ("vigil", &["--help"][..]),
         ("vigil scan", &["scan", "--help"][..]),
         ("vigil rules", &["rules", "--help"][..]),
+        ("vigil serve", &["serve", "--help"][..]),
+        ("vigil worker", &["worker", "--help"][..]),
+        ("vigil db migrate", &["db", "migrate", "--help"][..]),
+        ("vigil admin create", &["admin", "create", "--help"][..]),
+        ("vigil key rotate", &["key", "rotate", "--help"][..]),
     ] {
         cli.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", vigil(root, args)?));
     }

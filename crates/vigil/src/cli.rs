@@ -40,14 +40,14 @@ pub(crate) enum Command {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct StoreArgs {
     /// Data directory: the SQLite database and the master key file live here.
-    #[arg(long, env = "VIGIL_DATA_DIR", default_value = "vigil-data")]
+    #[arg(long, env = "VIGIL_DATA_DIR", hide_env_values = true, default_value = "vigil-data")]
     pub(crate) data_dir: PathBuf,
     /// Database URL: postgres://… for many processes; default
     /// sqlite://DATA_DIR/vigil.db.
     #[arg(long, env = "VIGIL_DATABASE_URL", hide_env_values = true)]
     pub(crate) database_url: Option<String>,
     /// Log format on stderr.
-    #[arg(long, value_enum, env = "VIGIL_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    #[arg(long, value_enum, env = "VIGIL_LOG_FORMAT", hide_env_values = true, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
 }
 
@@ -65,10 +65,10 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
     /// Address to listen on.
-    #[arg(long, env = "VIGIL_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "VIGIL_LISTEN", hide_env_values = true, default_value = "127.0.0.1:8080")]
     pub(crate) listen: String,
     /// Embedded workers; 0 runs none (same as --no-worker).
-    #[arg(long, env = "VIGIL_WORKERS", default_value_t = 2)]
+    #[arg(long, env = "VIGIL_WORKERS", hide_env_values = true, default_value_t = 2)]
     pub(crate) workers: usize,
     /// Run no embedded workers (run `vigil worker` processes instead).
     #[arg(long)]
@@ -77,7 +77,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value_t = 10)]
     pub(crate) scheduler_tick: u64,
     /// Mark the session cookie Secure (when served over HTTPS).
-    #[arg(long, env = "VIGIL_SECURE_COOKIES")]
+    #[arg(long, env = "VIGIL_SECURE_COOKIES", hide_env_values = true)]
     pub(crate) secure_cookies: bool,
 }
 
@@ -86,7 +86,7 @@ pub(crate) struct WorkerArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
     /// Concurrent jobs in this process.
-    #[arg(long, env = "VIGIL_WORKERS", default_value_t = 2)]
+    #[arg(long, env = "VIGIL_WORKERS", hide_env_values = true, default_value_t = 2)]
     pub(crate) workers: usize,
     /// Job lease in seconds; a job whose worker stops heartbeating runs
     /// again after it.

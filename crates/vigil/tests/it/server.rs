@@ -326,3 +326,149 @@ fn two_servers_and_four_workers_run_each_job_once_and_schedule_once_per_interval
     }
     runtime.block_on(test.drop_database()).unwrap();
 }
+
+/// schemathesis (PyPI), when installed: `.ci/run` installs it, and CI fails
+/// without it; elsewhere the test says it is skipped.
+fn schemathesis() -> Option<&'static str> {
+    let found =
+        Command::new("st").arg("--version").output().is_ok_and(|output| output.status.success());
+    if found {
+        return Some("st");
+    }
+    #[expect(clippy::disallowed_methods, reason = "CI marks itself in the environment")]
+    let in_ci = std::env::var_os("CI").is_some();
+    assert!(!in_ci, "schemathesis is not installed; .ci/run installs it with pip");
+    let _ = writeln!(
+        std::io::stderr(),
+        "vigil server tests: skipping schemathesis: `st` is not installed (pip install schemathesis)"
+    );
+    None
+}
+
+#[test]
+fn schemathesis_finds_no_server_error_and_no_schema_mismatch() {
+    let Some(st) = schemathesis() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", data.path().join("vigil.db").display());
+    let (secret, prefix) = vigil_server::auth::new_api_token();
+    runtime().block_on(async {
+        let store = vigil_store::Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let hash = vigil_server::auth::hash_password("correct horse battery").unwrap();
+        let admin = store.create_user("admin", &hash, "admin", Queue::now_ms()).await.unwrap();
+        let token_hash = vigil_server::auth::token_hash(&secret);
+        store
+            .create_token(admin.id, "fuzz", &token_hash, &prefix, "admin", Queue::now_ms(), None)
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let mut server = Process::start(
+        &["serve", "--listen", "127.0.0.1:0", "--workers", "1"],
+        &url,
+        data.path(),
+        "serve.log",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let address = loop {
+        if let Some(event) =
+            server.events().iter().find(|event| message(event).starts_with("vigil is listening"))
+        {
+            break event["fields"]["address"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Revoking its own token would leave the rest of the run unauthenticated;
+    // the access tests cover that route.
+    let output = Command::new(st)
+        .args(["run", &format!("http://{address}/api/v1/openapi.json")])
+        .args(["-H", &format!("Authorization: Bearer {secret}")])
+        .args(["--checks", "not_a_server_error,response_schema_conformance"])
+        .args(["--max-time", "30", "--exclude-path", "/api/v1/tokens/{id}", "--no-color"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemathesis found failures:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains("passed"), "{report}");
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn admin_create_and_key_rotation_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let vigil = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(binary())
+            .args(args)
+            .args(["--data-dir", dir])
+            .env_remove("VIGIL_MASTER_KEY")
+            .env_remove("VIGIL_ADMIN_PASSWORD")
+            .env_remove("VIGIL_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        (output.status.code().unwrap(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    assert_eq!(vigil(&["db", "migrate"], "").0, 0);
+    let (code, stderr) = vigil(&["admin", "create", "--username", "root"], "short\n");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("at least 12 characters"), "{stderr}");
+    let (code, stderr) =
+        vigil(&["admin", "create", "--username", "root"], "correct horse battery\n");
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = vigil(
+        &["admin", "create", "--username", "root", "--role", "viewer"],
+        "correct horse battery\n",
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("user `root` already exists"), "{stderr}");
+
+    // A secret stored under the first key survives a rotation.
+    let url = format!("sqlite://{}?mode=rwc", data.path().join("vigil.db").display());
+    let key_file = data.path().join("master.key");
+    let old_key = std::fs::read_to_string(&key_file).unwrap();
+    runtime().block_on(async {
+        let keyring = vigil_store::Keyring::load_or_create(&key_file).unwrap();
+        let store = vigil_store::Store::connect(&url).await.unwrap().with_keyring(keyring);
+        let instance = NewInstance {
+            name: "gitlab".into(),
+            base_url: "https://gitlab.example.com".into(),
+            oauth_client_id: Some("app".into()),
+            oauth_client_secret: Some(vigil_store::SecretString::new("gloas-rotate-me")),
+            transporter_id: None,
+            scan_interval_s: 3600,
+        };
+        store.create_instance(&instance, Queue::now_ms()).await.unwrap();
+        store.close().await;
+    });
+    let (code, stderr) = vigil(&["key", "rotate"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("re-encrypted 1 secrets"), "{stderr}");
+    let new_key = std::fs::read_to_string(&key_file).unwrap();
+    assert_ne!(old_key, new_key);
+    let retired: Vec<_> = std::fs::read_dir(data.path())
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("master.key.retired-"))
+        .collect();
+    assert_eq!(retired.len(), 1);
+    runtime().block_on(async {
+        let keyring = vigil_store::Keyring::from_base64(&new_key, "new").unwrap();
+        let store = vigil_store::Store::connect(&url).await.unwrap().with_keyring(keyring);
+        let id = store.instances().await.unwrap()[0].id;
+        assert_eq!(
+            store.instance_secret(id, "oauth_secret_enc").await.unwrap().unwrap().expose(),
+            "gloas-rotate-me"
+        );
+        store.close().await;
+    });
+}
