@@ -157,6 +157,12 @@ fn suppression_from(row: &AnyRow) -> Result<Suppression, StoreError> {
 
 const SUPPRESSION_COLUMNS: &str = "id, issue_id, reason, author, created_at, expires_at, ended_at";
 
+/// A parameter of a statement built at run time.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
 /// `%text%` for LIKE, with the wildcard characters of `text` escaped.
 fn like_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -168,30 +174,58 @@ impl Store {
     pub async fn issues(&self, filter: &IssueFilter) -> Result<IssuePage, StoreError> {
         let sort = filter.sort.column();
         let limit = filter.limit.clamp(1, 500);
-        // Each optional filter is written `($n IS NULL OR column = $n)`; the
-        // planner drops the absent ones, so the matching index is used.
+        // Only the filters given become conditions, so each combination is
+        // its own statement with a plan that uses the matching index
+        // (`$n IS NULL OR …` would let PostgreSQL's generic plans ignore them).
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut push = |condition: &str, bind: Bind| {
+            binds.push(bind);
+            conditions.push(condition.replace('#', &format!("${}", binds.len())));
+        };
+        let text_columns =
+            [("kind", &filter.kind), ("severity", &filter.severity), ("status", &filter.status)];
+        for (column, value) in text_columns
+            .into_iter()
+            .chain([("branch", &filter.branch), ("rule_id", &filter.rule_id)])
+        {
+            if let Some(value) = value {
+                push(&format!("{column} = #"), Bind::Text(value.clone()));
+            }
+        }
+        if let Some(repository_id) = filter.repository_id {
+            push("repository_id = #", Bind::Int(repository_id));
+        }
+        if let Some(text) = &filter.text {
+            push(
+                "(LOWER(title) LIKE # ESCAPE '\\' OR LOWER(path) LIKE # ESCAPE '\\' OR LOWER(rule_id) LIKE # ESCAPE '\\')",
+                Bind::Text(like_pattern(text)),
+            );
+        }
+        if let Some((key, id)) = filter.after {
+            push(&format!("({sort} < # OR ({sort} = #"), Bind::Int(key));
+            let last = conditions.len() - 1;
+            binds.push(Bind::Int(id));
+            conditions[last].push_str(&format!(" AND id < ${}))", binds.len()));
+        }
+        binds.push(Bind::Int(limit));
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
         let sql = format!(
-            "SELECT {ISSUE_COLUMNS} FROM issues WHERE \
-             ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR severity = $2) AND ($3 IS NULL OR status = $3) \
-             AND ($4 IS NULL OR repository_id = $4) AND ($5 IS NULL OR branch = $5) AND ($6 IS NULL OR rule_id = $6) \
-             AND ($7 IS NULL OR LOWER(title) LIKE $7 ESCAPE '\\' OR LOWER(path) LIKE $7 ESCAPE '\\' OR LOWER(rule_id) LIKE $7 ESCAPE '\\') \
-             AND ($8 IS NULL OR {sort} < $8 OR ({sort} = $8 AND id < $9)) \
-             ORDER BY {sort} DESC, id DESC LIMIT $10"
+            "SELECT {ISSUE_COLUMNS} FROM issues {clause} ORDER BY {sort} DESC, id DESC LIMIT ${}",
+            binds.len()
         );
-        let (after_key, after_id) = filter.after.unzip();
-        let rows = sqlx::query(&sql)
-            .bind(filter.kind.as_deref())
-            .bind(filter.severity.as_deref())
-            .bind(filter.status.as_deref())
-            .bind(filter.repository_id)
-            .bind(filter.branch.as_deref())
-            .bind(filter.rule_id.as_deref())
-            .bind(filter.text.as_deref().map(like_pattern))
-            .bind(after_key)
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let mut query = sqlx::query(&sql);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(number) => query.bind(number),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let mut next = None;
         if i64::try_from(rows.len()).unwrap_or(i64::MAX) == limit {
             if let Some(last) = rows.last() {
