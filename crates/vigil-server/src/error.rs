@@ -57,6 +57,15 @@ impl AppError {
         AppError { status: StatusCode::CONFLICT, code: "conflict", message: message.into() }
     }
 
+    /// 413.
+    pub fn payload_too_large(message: impl Into<String>) -> AppError {
+        AppError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_too_large",
+            message: message.into(),
+        }
+    }
+
     /// 500; the cause is logged, not sent.
     pub fn internal(cause: &dyn std::fmt::Display) -> AppError {
         tracing::error!(error = %cause, "request failed");

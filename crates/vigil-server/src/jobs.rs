@@ -144,6 +144,28 @@ pub async fn enqueue_scan(
     Ok((Scan { job_id: Some(enqueued.id), ..scan }, false))
 }
 
+/// The files a push touched, or a full scan when the payload cannot say:
+/// GitLab lists only the newest 20 commits (`total_commits_count` tells).
+pub fn push_scope(payload: &serde_json::Value) -> ScanScope {
+    let commits = payload.get("commits").and_then(serde_json::Value::as_array);
+    let total = payload.get("total_commits_count").and_then(serde_json::Value::as_u64);
+    let Some(commits) = commits else { return ScanScope::Full };
+    if total.is_none_or(|total| total as usize > commits.len()) {
+        return ScanScope::Full;
+    }
+    let mut paths: Vec<String> = commits
+        .iter()
+        .flat_map(|commit| ["added", "modified", "removed"].map(|key| commit.get(key)))
+        .flatten()
+        .filter_map(serde_json::Value::as_array)
+        .flatten()
+        .filter_map(|path| path.as_str().map(str::to_owned))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    ScanScope::Paths(paths)
+}
+
 /// Runs jobs of every kind this server knows.
 #[derive(Debug, Clone)]
 pub struct JobRunner {
@@ -169,8 +191,61 @@ impl JobRunner {
                 Ok(())
             }
             SCAN_JOB => self.run_scan(job).await,
+            crate::hooks::WEBHOOK_JOB => self.run_webhook(job).await,
             other => Err(format!("no handler for job kind `{other}`")),
         }
+    }
+
+    /// Acts on a stored webhook event. A push to a repository's default
+    /// branch scans the files it touched (all files when GitLab truncated
+    /// the commit list); notes are ignored (Vigil's own comments fire them).
+    /// Merge-request and system events stay stored, unprocessed, for the
+    /// handlers that need the GitLab API.
+    async fn run_webhook(&self, job: &Claimed) -> Result<(), String> {
+        let store_error = |error: StoreError| error.to_string();
+        let event_id =
+            job.payload.get("event_id").and_then(serde_json::Value::as_i64).ok_or("no event_id")?;
+        let Some(event) = self.store.webhook_event(event_id).await.map_err(store_error)? else {
+            return Ok(());
+        };
+        if event.processed_at.is_some() {
+            return Ok(());
+        }
+        let payload: serde_json::Value = serde_json::from_str(&event.payload)
+            .map_err(|error| format!("event {event_id}: {error}"))?;
+        match event.kind.as_str() {
+            "push" => self.on_push(event.instance_id, &payload).await?,
+            "note" => {}
+            _ => return Ok(()),
+        }
+        self.store.mark_webhook_processed(event_id, Queue::now_ms()).await.map_err(store_error)
+    }
+
+    async fn on_push(&self, instance_id: i64, payload: &serde_json::Value) -> Result<(), String> {
+        let Some(project_id) = payload.get("project_id").and_then(serde_json::Value::as_i64) else {
+            return Ok(());
+        };
+        let repository = self
+            .store
+            .repository_by_project(instance_id, project_id)
+            .await
+            .map_err(|error| error.to_string())?;
+        let Some(repository) = repository.filter(|repository| repository.selected) else {
+            return Ok(());
+        };
+        let branch = payload
+            .get("ref")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|name| name.strip_prefix("refs/heads/"));
+        if branch != Some(repository.default_branch.as_str()) {
+            return Ok(());
+        }
+        let scope = push_scope(payload);
+        let branch = repository.default_branch.clone();
+        enqueue_scan(&self.store, &repository, &branch, scope, Trigger::Push)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(())
     }
 
     async fn run_scan(&self, job: &Claimed) -> Result<(), String> {

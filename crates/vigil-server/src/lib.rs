@@ -19,6 +19,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod hooks;
 pub mod jobs;
 pub mod metrics;
 mod ops;
@@ -85,8 +86,8 @@ pub fn app(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
     Router::new()
         .merge(ops::router())
-        .merge(api::router())
-        .layer(DefaultBodyLimit::max(limit))
+        .merge(api::router().layer(DefaultBodyLimit::max(limit)))
+        .merge(hooks::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

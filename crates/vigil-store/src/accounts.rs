@@ -107,7 +107,7 @@ impl Store {
         .bind(password_hash)
         .bind(role)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await
         .map_err(|error| StoreError::conflict_or(error, format!("user `{username}` already exists")))?;
         user_from(&row)
@@ -162,7 +162,7 @@ impl Store {
         disabled: Option<bool>,
         password_hash: Option<&str>,
     ) -> Result<Option<User>, StoreError> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer().begin().await?;
         let row = sqlx::query(&format!(
             "UPDATE users SET role = COALESCE($1, role), disabled = COALESCE($2, disabled), \
              password_hash = COALESCE($3, password_hash) WHERE id = $4 RETURNING {USER_COLUMNS}"
@@ -186,7 +186,7 @@ impl Store {
     /// Deletes a user with their sessions and tokens; false when absent.
     pub async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
         let result =
-            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&self.pool).await?;
+            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(self.writer()).await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -201,7 +201,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -211,7 +211,7 @@ impl Store {
         .bind(csrf_token)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -237,7 +237,7 @@ impl Store {
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -268,7 +268,7 @@ impl Store {
         .bind(scope)
         .bind(now)
         .bind(expires_at)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await?;
         token_from(&row)
     }
@@ -307,7 +307,7 @@ impl Store {
         .bind(now)
         .bind(id)
         .bind(now - 60_000)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -339,7 +339,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -359,7 +359,7 @@ impl Store {
             .bind(action)
             .bind(target)
             .bind(detail)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(())
     }

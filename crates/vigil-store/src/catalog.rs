@@ -172,7 +172,7 @@ impl Store {
         .bind(secret)
         .bind(new.scan_interval_s)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await
         .map_err(|error| StoreError::conflict_or(error, format!("instance `{}` already exists", new.base_url)))?;
         instance_from(&row)
@@ -217,7 +217,7 @@ impl Store {
             .bind(sealed)
             .bind(now)
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -245,11 +245,33 @@ impl Store {
         }
     }
 
+    /// The webhook secret of an instance: `None` when the instance does not
+    /// exist, `Some(None)` when it has no secret yet.
+    pub async fn webhook_secret(
+        &self,
+        id: i64,
+    ) -> Result<Option<Option<SecretString>>, StoreError> {
+        let row = sqlx::query("SELECT webhook_secret_enc FROM instances WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let sealed: Option<String> = row.try_get("webhook_secret_enc")?;
+        match sealed {
+            Some(sealed) => {
+                Ok(Some(Some(self.keyring()?.decrypt("instances.webhook_secret_enc", &sealed)?)))
+            }
+            None => Ok(Some(None)),
+        }
+    }
+
     /// Deletes an instance and, by cascade, its repositories, scans,
     /// issues, suppressions and webhook events; false when absent.
     pub async fn delete_instance(&self, id: i64) -> Result<bool, StoreError> {
-        let result =
-            sqlx::query("DELETE FROM instances WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let result = sqlx::query("DELETE FROM instances WHERE id = $1")
+            .bind(id)
+            .execute(self.writer())
+            .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -273,7 +295,7 @@ impl Store {
         .bind(path)
         .bind(default_branch)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await?;
         repository_from(&row)
     }
@@ -302,6 +324,22 @@ impl Store {
         row.as_ref().map(repository_from).transpose()
     }
 
+    /// The repository of a GitLab project on an instance.
+    pub async fn repository_by_project(
+        &self,
+        instance_id: i64,
+        gitlab_project_id: i64,
+    ) -> Result<Option<Repository>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {REPOSITORY_COLUMNS} FROM repositories WHERE instance_id = $1 AND gitlab_project_id = $2"
+        ))
+        .bind(instance_id)
+        .bind(gitlab_project_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(repository_from).transpose()
+    }
+
     /// Registers a transporter awaiting enrolment with the hash of its
     /// one-time enrolment token.
     pub async fn create_transporter(
@@ -317,7 +355,7 @@ impl Store {
         .bind(name)
         .bind(enrolment_hash)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await
         .map_err(|error| {
             StoreError::conflict_or(error, format!("transporter `{name}` already exists"))
@@ -339,7 +377,7 @@ impl Store {
     pub async fn delete_transporter(&self, id: i64) -> Result<bool, StoreError> {
         let result = sqlx::query("DELETE FROM transporters WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -349,7 +387,7 @@ impl Store {
     /// Returns how many ciphertexts were rewritten.
     pub async fn reencrypt_secrets(&self) -> Result<u64, StoreError> {
         let keyring = self.keyring()?;
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer().begin().await?;
         let mut rewritten = 0;
         for (table, column) in ENCRYPTED_COLUMNS {
             let rows = sqlx::query(&format!(

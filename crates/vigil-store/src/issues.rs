@@ -261,7 +261,7 @@ impl Store {
         expires_at: Option<i64>,
         now: i64,
     ) -> Result<Suppression, StoreError> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer().begin().await?;
         let status = sqlx::query("SELECT status FROM issues WHERE id = $1")
             .bind(issue_id)
             .fetch_optional(&mut *transaction)
@@ -293,7 +293,7 @@ impl Store {
     /// Lifts a suppression: it ends now and its issue is open again (if it
     /// was still suppressed). False when absent or already ended.
     pub async fn lift_suppression(&self, id: i64, now: i64) -> Result<bool, StoreError> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer().begin().await?;
         let row = sqlx::query("UPDATE suppressions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL RETURNING issue_id")
             .bind(now)
             .bind(id)
@@ -312,7 +312,7 @@ impl Store {
     /// Ends every suppression whose expiry has passed and reopens its
     /// issue. Returns how many ended.
     pub async fn expire_suppressions(&self, now: i64) -> Result<u64, StoreError> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer().begin().await?;
         sqlx::query(
             "UPDATE issues SET status = 'open' WHERE status = 'suppressed' AND id IN \
              (SELECT issue_id FROM suppressions WHERE ended_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1)",

@@ -33,6 +33,7 @@ mod scans;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 
 pub use accounts::{ApiToken, AuditEntry, User};
 pub use catalog::{Instance, NewInstance, Repository, Transporter};
@@ -41,3 +42,4 @@ pub use issues::{Issue, IssueFilter, IssuePage, IssueSort, Suppression};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
 pub use scans::{NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope};
 pub use store::{Backend, JobListener, Store, StoreError};
+pub use webhooks::WebhookEvent;

@@ -153,18 +153,57 @@ impl RetryPolicy {
     }
 }
 
+/// Inserts `job` on `connection` (which may be inside a transaction) and,
+/// on PostgreSQL, notifies idle workers (delivered at commit). `None` when a
+/// queued job with the same de-duplication key exists.
+pub(crate) async fn insert_job(
+    connection: &mut sqlx::AnyConnection,
+    backend: Backend,
+    job: &NewJob,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let payload = match backend {
+        Backend::Sqlite => "$2",
+        Backend::Postgres => "CAST($2 AS JSONB)",
+    };
+    let sql = format!(
+        "INSERT INTO jobs (kind, payload, dedup_key, priority, max_attempts, run_after, created_at, updated_at) \
+         VALUES ($1, {payload}, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (dedup_key) WHERE state = 'queued' AND dedup_key IS NOT NULL DO NOTHING RETURNING id"
+    );
+    let inserted = sqlx::query(&sql)
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind(job.dedup_key.as_deref())
+        .bind(job.priority)
+        .bind(job.max_attempts)
+        .bind(job.run_after.unwrap_or(now))
+        .bind(now)
+        .fetch_optional(&mut *connection)
+        .await?;
+    let Some(row) = inserted else { return Ok(None) };
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(crate::store::JOBS_CHANNEL)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(Some(row.try_get("id")?))
+}
+
 /// The queue of one store.
 #[derive(Debug, Clone, Copy)]
 pub struct Queue<'a> {
     pool: &'a AnyPool,
+    writer: &'a AnyPool,
     backend: Backend,
 }
 
 const CLAIM_COLUMNS: &str = "id, kind, attempts, locked_until, run_after";
 
 impl<'a> Queue<'a> {
-    pub(crate) fn new(pool: &'a AnyPool, backend: Backend) -> Queue<'a> {
-        Queue { pool, backend }
+    pub(crate) fn new(pool: &'a AnyPool, writer: &'a AnyPool, backend: Backend) -> Queue<'a> {
+        Queue { pool, writer, backend }
     }
 
     /// The current time in Unix milliseconds.
@@ -185,34 +224,15 @@ impl<'a> Queue<'a> {
     /// Adds a job, unless a queued job with the same de-duplication key
     /// exists: then that job's id is returned with `deduplicated`.
     pub async fn enqueue(&self, job: &NewJob, now: i64) -> Result<Enqueued, StoreError> {
-        let (_, payload) = self.payload_sql();
-        let sql = format!(
-            "INSERT INTO jobs (kind, payload, dedup_key, priority, max_attempts, run_after, created_at, updated_at) \
-             VALUES ($1, {payload}, $3, $4, $5, $6, $7, $7) \
-             ON CONFLICT (dedup_key) WHERE state = 'queued' AND dedup_key IS NOT NULL DO NOTHING RETURNING id"
-        );
-        let inserted = sqlx::query(&sql)
-            .bind(&job.kind)
-            .bind(job.payload.to_string())
-            .bind(job.dedup_key.as_deref())
-            .bind(job.priority)
-            .bind(job.max_attempts)
-            .bind(job.run_after.unwrap_or(now))
-            .bind(now)
-            .fetch_optional(self.pool)
-            .await?;
-        if let Some(row) = inserted {
-            if self.backend == Backend::Postgres {
-                sqlx::query("SELECT pg_notify($1, '')")
-                    .bind(crate::store::JOBS_CHANNEL)
-                    .execute(self.pool)
-                    .await?;
-            }
-            return Ok(Enqueued { id: row.try_get("id")?, deduplicated: false });
+        let mut connection = self.writer.acquire().await?;
+        let inserted = insert_job(&mut connection, self.backend, job, now).await?;
+        drop(connection);
+        if let Some(id) = inserted {
+            return Ok(Enqueued { id, deduplicated: false });
         }
         let existing = sqlx::query("SELECT id FROM jobs WHERE dedup_key = $1 AND state = 'queued'")
             .bind(job.dedup_key.as_deref())
-            .fetch_one(self.pool)
+            .fetch_one(self.writer)
             .await?;
         Ok(Enqueued { id: existing.try_get("id")?, deduplicated: true })
     }
@@ -233,7 +253,7 @@ impl<'a> Queue<'a> {
              WHERE state = 'running' AND locked_until < $1 AND attempts >= max_attempts",
         )
         .bind(now)
-        .execute(self.pool)
+        .execute(self.writer)
         .await?;
         let lock = match self.backend {
             Backend::Sqlite => "",
@@ -251,7 +271,7 @@ impl<'a> Queue<'a> {
             .bind(worker)
             .bind(now + lease_ms)
             .bind(now)
-            .fetch_optional(self.pool)
+            .fetch_optional(self.writer)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.try_get("id")?;
@@ -283,7 +303,7 @@ impl<'a> Queue<'a> {
         .bind(now)
         .bind(id)
         .bind(worker)
-        .execute(self.pool)
+        .execute(self.writer)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -297,7 +317,7 @@ impl<'a> Queue<'a> {
         .bind(now)
         .bind(id)
         .bind(worker)
-        .execute(self.pool)
+        .execute(self.writer)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -316,7 +336,7 @@ impl<'a> Queue<'a> {
         let row = sqlx::query("SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND locked_by = $2 AND state = 'running'")
             .bind(id)
             .bind(worker)
-            .fetch_optional(self.pool)
+            .fetch_optional(self.writer)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let attempts: i32 = row.try_get("attempts")?;
@@ -332,7 +352,7 @@ impl<'a> Queue<'a> {
         .bind(now)
         .bind(id)
         .bind(worker)
-        .execute(self.pool)
+        .execute(self.writer)
         .await?;
         Ok((result.rows_affected() == 1).then_some(state))
     }
@@ -346,7 +366,7 @@ impl<'a> Queue<'a> {
         )
         .bind(now)
         .bind(worker)
-        .execute(self.pool)
+        .execute(self.writer)
         .await?;
         Ok(result.rows_affected())
     }

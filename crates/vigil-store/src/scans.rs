@@ -144,7 +144,7 @@ impl Store {
         .bind(&new.trigger)
         .bind(scope_text(&new.scope))
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await?;
         sqlx::query(
             "DELETE FROM scans WHERE repository_id = $1 AND id <= \
@@ -152,7 +152,7 @@ impl Store {
         )
         .bind(new.repository_id)
         .bind(SCAN_HISTORY_LIMIT)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         scan_from(&row)
     }
@@ -162,7 +162,7 @@ impl Store {
         sqlx::query("UPDATE scans SET job_id = $1 WHERE id = $2")
             .bind(job_id)
             .bind(scan_id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -172,7 +172,7 @@ impl Store {
         sqlx::query("UPDATE scans SET status = 'running', started_at = $1 WHERE id = $2")
             .bind(now)
             .bind(scan_id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -185,7 +185,7 @@ impl Store {
         .bind(now)
         .bind(error)
         .bind(scan_id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -232,7 +232,7 @@ impl Store {
         errors: &str,
         now: i64,
     ) -> Result<ReconcileCounts, StoreError> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.writer().begin().await?;
         let scan = sqlx::query("SELECT repository_id, branch FROM scans WHERE id = $1")
             .bind(scan_id)
             .fetch_optional(&mut *transaction)
@@ -393,7 +393,7 @@ impl Store {
 
     /// Deletes a scan that never ran (its job was de-duplicated).
     pub async fn delete_scan(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM scans WHERE id = $1").bind(id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM scans WHERE id = $1").bind(id).execute(self.writer()).await?;
         Ok(())
     }
 }

@@ -84,7 +84,11 @@ impl StoreError {
 /// A connection pool to one database.
 #[derive(Clone)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, writes).
     pub(crate) pool: AnyPool,
+    /// Writes: on SQLite one connection, so writers queue in the process
+    /// instead of sleeping in SQLite's busy handler; on PostgreSQL `pool`.
+    writer: AnyPool,
     pub(crate) backend: Backend,
     /// Kept for the PostgreSQL `LISTEN` connection; never printed.
     url: String,
@@ -98,6 +102,32 @@ fn redact_url(url: &str) -> String {
     let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
     let host = host.split(['/', '?']).next().unwrap_or_default();
     format!("{scheme}://{host}")
+}
+
+/// A pool of `connections` to `url`; SQLite connections get their pragmas.
+async fn open_pool(url: &str, backend: Backend, connections: u32) -> Result<AnyPool, StoreError> {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(move |connection, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    use sqlx::Executor as _;
+                    // Per connection: WAL lets readers run beside the
+                    // writer, the busy timeout makes writers queue instead
+                    // of failing, and foreign keys make deletes cascade.
+                    connection
+                        .execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(|source| StoreError::Connect { target: redact_url(url), source })
 }
 
 impl std::fmt::Debug for Store {
@@ -165,38 +195,19 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        // SQLite has one writer; a small pool avoids lock contention on it.
-        let connections = if backend == Backend::Sqlite { 4 } else { 16 };
-        let pool = AnyPoolOptions::new()
-            .max_connections(connections)
-            .after_connect(move |connection, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        use sqlx::Executor as _;
-                        // Per connection: WAL lets readers run beside the
-                        // writer, the busy timeout makes writers queue instead
-                        // of failing, and foreign keys make deletes cascade.
-                        connection
-                            .execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                            )
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await
-            .map_err(|source| StoreError::Connect { target: redact_url(url), source })?;
-        Ok(Store { pool, backend, url: url.to_owned(), keyring: None })
+        let pool = open_pool(url, backend, if backend == Backend::Sqlite { 4 } else { 16 }).await?;
+        let writer = match backend {
+            Backend::Sqlite => open_pool(url, backend, 1).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Store { pool, writer, backend, url: url.to_owned(), keyring: None })
     }
 
     /// Applies every migration of this backend not applied yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.writer).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.writer).await?,
         }
         Ok(())
     }
@@ -208,18 +219,24 @@ impl Store {
 
     /// The job queue.
     pub fn queue(&self) -> Queue<'_> {
-        Queue::new(&self.pool, self.backend)
+        Queue::new(&self.pool, &self.writer, self.backend)
+    }
+
+    /// The pool writes go through.
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 
     /// Runs one statement that takes no parameters and returns no rows
     /// (administration: `CREATE DATABASE`, `VACUUM`).
     pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
-        sqlx::raw_sql(sql).execute(&self.pool).await?;
+        sqlx::raw_sql(sql).execute(&self.writer).await?;
         Ok(())
     }
 
     /// Closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

@@ -90,11 +90,13 @@ CREATE INDEX repositories_due ON repositories (selected, next_scan_at);
 CREATE TABLE webhook_events (
     id            BIGSERIAL PRIMARY KEY,
     instance_id   BIGINT NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
-    event_uuid    TEXT   NOT NULL UNIQUE,
+    -- The delivery key: Idempotency-Key, else X-Gitlab-Event-UUID, else a body hash.
+    event_uuid    TEXT   NOT NULL,
     kind          TEXT   NOT NULL,
     payload       TEXT   NOT NULL,
     received_at   BIGINT NOT NULL,
-    processed_at  BIGINT
+    processed_at  BIGINT,
+    UNIQUE (instance_id, event_uuid)
 );
 
 CREATE TABLE scans (

@@ -90,11 +90,13 @@ CREATE INDEX repositories_due ON repositories (selected, next_scan_at);
 CREATE TABLE webhook_events (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     instance_id   INTEGER NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
-    event_uuid    TEXT   NOT NULL UNIQUE,
+    -- The delivery key: Idempotency-Key, else X-Gitlab-Event-UUID, else a body hash.
+    event_uuid    TEXT   NOT NULL,
     kind          TEXT   NOT NULL,
     payload       TEXT   NOT NULL,
     received_at   INTEGER NOT NULL,
-    processed_at  INTEGER
+    processed_at  INTEGER,
+    UNIQUE (instance_id, event_uuid)
 );
 
 CREATE TABLE scans (

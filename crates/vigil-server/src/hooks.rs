@@ -1,0 +1,142 @@
+//! GitLab webhook intake, `POST /hooks/gitlab/{instance}`: checks
+//! `X-Gitlab-Token` against the instance's webhook secret in constant time,
+//! de-duplicates deliveries (`Idempotency-Key`, then `X-Gitlab-Event-UUID`,
+//! then `X-Gitlab-Webhook-UUID`, then a hash of the body), stores the event
+//! and enqueues its job in one transaction, and answers at once: GitLab
+//! waits 10 s at most and never retries by itself.
+//!
+//! Events Vigil acts on: `Push Hook`, `Merge Request Hook`, `Note Hook` and
+//! `System Hook` (dispatched on the body's `event_name`). Any other event is
+//! answered 202 and dropped. Bodies over 25 MB are refused with 413.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use std::sync::atomic::Ordering;
+use subtle::ConstantTimeEq as _;
+use vigil_store::{NewJob, Queue};
+
+use crate::AppState;
+use crate::error::{ApiPath, ApiResult, AppError};
+
+/// Largest delivery accepted.
+pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
+/// The job kind that processes a stored webhook event.
+pub const WEBHOOK_JOB: &str = "webhook";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/hooks/gitlab/{instance}", post(receive))
+        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+}
+
+/// The intake's answer.
+#[derive(Debug, Serialize)]
+struct Receipt {
+    /// `accepted`, `duplicate` or `ignored`.
+    status: &'static str,
+    /// The stored event, when accepted or duplicate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<i64>,
+}
+
+/// The event kinds Vigil acts on, from `X-Gitlab-Event`.
+fn event_kind(headers: &HeaderMap) -> Option<&'static str> {
+    match headers.get("x-gitlab-event")?.to_str().ok()? {
+        "Push Hook" => Some("push"),
+        "Merge Request Hook" => Some("merge_request"),
+        "Note Hook" => Some("note"),
+        "System Hook" => Some("system"),
+        _ => None,
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name)?.to_str().ok().map(str::trim).filter(|value| !value.is_empty())
+}
+
+/// The de-duplication key of a delivery.
+fn delivery_key(headers: &HeaderMap, body: &[u8]) -> String {
+    if let Some(key) = header(headers, "idempotency-key") {
+        return format!("idem:{key}");
+    }
+    if let Some(uuid) = header(headers, "x-gitlab-event-uuid") {
+        return format!("event:{uuid}");
+    }
+    if let Some(uuid) = header(headers, "x-gitlab-webhook-uuid") {
+        return format!("webhook:{uuid}");
+    }
+    let digest: String = Sha256::digest(body).iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("body:{digest}")
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    ApiPath(instance): ApiPath<i64>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Receipt>)> {
+    let refused = |error: AppError| {
+        state.metrics.webhooks_refused.fetch_add(1, Ordering::Relaxed);
+        error
+    };
+    let body = body.map_err(|rejection| {
+        refused(if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::payload_too_large(format!(
+                "webhook bodies are limited to {} MB",
+                MAX_WEBHOOK_BYTES >> 20
+            ))
+        } else {
+            AppError::bad_request(rejection.body_text())
+        })
+    })?;
+    let secret = match state.store.webhook_secret(instance).await? {
+        None => return Err(refused(AppError::not_found("instance"))),
+        Some(None) => {
+            return Err(refused(AppError::unauthorized(
+                "this instance has no webhook secret yet; finish its onboarding",
+            )));
+        }
+        Some(Some(secret)) => secret,
+    };
+    let sent = header(&headers, "x-gitlab-token").unwrap_or("");
+    let matches = sent.len() == secret.expose().len()
+        && bool::from(sent.as_bytes().ct_eq(secret.expose().as_bytes()));
+    if !matches {
+        return Err(refused(AppError::unauthorized(
+            "X-Gitlab-Token does not match this instance's webhook secret",
+        )));
+    }
+    let Some(kind) = event_kind(&headers) else {
+        return Ok((StatusCode::ACCEPTED, Json(Receipt { status: "ignored", event: None })));
+    };
+    let payload: serde_json::Value = serde_json::from_slice(&body).map_err(|error| {
+        refused(AppError::bad_request(format!("the webhook body is not JSON: {error}")))
+    })?;
+    if !payload.is_object() {
+        return Err(refused(AppError::bad_request("the webhook body is not a JSON object")));
+    }
+    let key = delivery_key(&headers, &body);
+    let now = Queue::now_ms();
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| refused(AppError::bad_request("the webhook body is not UTF-8")))?;
+    let job = NewJob::new(WEBHOOK_JOB, serde_json::json!({}))
+        .priority(if kind == "merge_request" { 100 } else { 50 });
+    match state.store.record_webhook(instance, &key, kind, text, &job, now).await? {
+        Some(event) => {
+            state.metrics.webhooks_accepted.fetch_add(1, Ordering::Relaxed);
+            state.job_wakeup.notify_waiters();
+            Ok((StatusCode::OK, Json(Receipt { status: "accepted", event: Some(event) })))
+        }
+        None => {
+            state.metrics.webhooks_duplicate.fetch_add(1, Ordering::Relaxed);
+            Ok((StatusCode::OK, Json(Receipt { status: "duplicate", event: None })))
+        }
+    }
+}
