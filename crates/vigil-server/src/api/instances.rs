@@ -8,7 +8,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use vigil_store::{Instance, NewInstance, Queue, SecretString, Transporter};
 
@@ -21,6 +21,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/instances", get(list_instances).post(create_instance))
         .route("/api/v1/instances/{id}", get(get_instance).delete(delete_instance))
+        .route("/api/v1/instances/{id}/webhook-secret", post(rotate_webhook_secret))
         .route("/api/v1/transporters", get(list_transporters).post(create_transporter))
         .route("/api/v1/transporters/{id}", delete(delete_transporter))
 }
@@ -95,6 +96,13 @@ pub(super) async fn create_instance(
         scan_interval_s,
     };
     let instance = state.store.create_instance(&new, Queue::now_ms()).await?;
+    // Vigil makes the secret GitLab's hooks send back; the onboarding puts
+    // it into every hook it creates.
+    let secret = SecretString::new(auth::random_token());
+    state
+        .store
+        .set_instance_secret(instance.id, "webhook_secret_enc", Some(&secret), Queue::now_ms())
+        .await?;
     audit(
         &state,
         &caller,
@@ -130,6 +138,40 @@ pub(super) async fn delete_instance(
     }
     audit(&state, &caller, "instance.delete", format!("instance:{id}"), "").await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new webhook secret, shown once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct WebhookSecret {
+    /// Where GitLab delivers this instance's hooks (path on this server).
+    webhook_path: String,
+    /// The `X-Gitlab-Token` GitLab must send; only shown here.
+    webhook_secret: String,
+}
+
+/// Replaces an instance's webhook secret and shows the new one once
+/// (hooks that still send the old one are refused from now on).
+#[utoipa::path(post, path = "/api/v1/instances/{id}/webhook-secret", tag = "instances",
+    params(("id" = i64, Path, description = "Instance id")), security(("token" = []), ("session" = [])),
+    responses((status = 200, body = WebhookSecret), (status = 404, body = ErrorBody)))]
+pub(super) async fn rotate_webhook_secret(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<WebhookSecret>> {
+    state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    let secret = auth::random_token();
+    state
+        .store
+        .set_instance_secret(
+            id,
+            "webhook_secret_enc",
+            Some(&SecretString::new(secret.clone())),
+            Queue::now_ms(),
+        )
+        .await?;
+    audit(&state, &caller, "instance.webhook_secret.rotate", format!("instance:{id}"), "").await?;
+    Ok(Json(WebhookSecret { webhook_path: format!("/hooks/gitlab/{id}"), webhook_secret: secret }))
 }
 
 /// Lists transporters.

@@ -195,6 +195,24 @@ async fn instances_keep_secrets_out_of_responses() {
         assert_eq!(created.json["has_client_secret"], true);
         assert!(!created.json.to_string().contains("supersecret"));
         let id = created.json["id"].as_i64().unwrap();
+        let generated = app.store().webhook_secret(id).await.unwrap().unwrap().unwrap();
+        let rotated = app
+            .call(Method::POST, &format!("/api/v1/instances/{id}/webhook-secret"), &app.admin, None)
+            .await;
+        let shown = rotated.json["webhook_secret"].as_str().unwrap();
+        assert_ne!(shown, generated.expose(), "a new secret replaces the generated one");
+        let now_stored = app.store().webhook_secret(id).await.unwrap().unwrap().unwrap();
+        assert_eq!(
+            (shown, rotated.json["webhook_path"].as_str()),
+            (now_stored.expose(), Some(format!("/hooks/gitlab/{id}").as_str()))
+        );
+        assert!(
+            !app.get(&format!("/api/v1/instances/{id}"), &app.viewer)
+                .await
+                .json
+                .to_string()
+                .contains(shown)
+        );
         let stored = app.store().instance_secret(id, "oauth_secret_enc").await.unwrap().unwrap();
         assert_eq!(stored.expose(), "gloas-supersecret");
         assert_eq!(
