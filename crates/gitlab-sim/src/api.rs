@@ -1,0 +1,502 @@
+//! The simulated REST API v4: authentication, faults, pagination and the
+//! endpoints, answering with GitLab's status codes, headers and bodies.
+
+// Handlers return ready-made error responses; boxing them would only add
+// noise to a test double.
+#![allow(clippy::result_large_err)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use serde_json::{Value, json};
+
+use crate::state::{Fault, Hook, MAINTAINER, Project, SimState, User};
+
+#[derive(Clone)]
+struct Shared {
+    state: Arc<Mutex<SimState>>,
+    base_url: String,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+pub(crate) fn router(state: Arc<Mutex<SimState>>, base_url: String) -> Router {
+    let shared = Shared { state, base_url };
+    Router::new()
+        .route("/api/v4/version", get(version))
+        .route("/api/v4/user", get(current_user))
+        .route("/api/v4/projects", get(list_projects))
+        .route("/api/v4/projects/{id}", get(get_project))
+        .route("/api/v4/projects/{id}/hooks", get(list_hooks).post(create_hook))
+        .route("/api/v4/projects/{id}/hooks/{hook}", delete(delete_hook).put(update_hook))
+        .fallback(|| async { gitlab_error(StatusCode::NOT_FOUND, "404 Not Found") })
+        .layer(middleware::from_fn_with_state(shared.clone(), faults))
+        .with_state(shared)
+}
+
+/// GitLab's usual error body: `{"message": "..."}`.
+fn gitlab_error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "message": message }))).into_response()
+}
+
+/// Logs the request and applies a pending fault for its path.
+async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let fault = {
+        let mut state = shared.lock();
+        let query = request.uri().query().map(|query| format!("?{query}")).unwrap_or_default();
+        state.requests.push(format!("{} {path}{query}", request.method()));
+        state.take_fault(&path)
+    };
+    match fault {
+        Some(Fault::TooManyRequests { retry_after }) => {
+            // GitLab's throttle answers plain text, not JSON.
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, "Retry later\n").into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            response
+        }
+        Some(Fault::ServerError) => {
+            gitlab_error(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
+        }
+        Some(Fault::Delay(ms)) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(request).await
+        }
+        None => next.run(request).await,
+    }
+}
+
+/// The user a request authenticates as: `Authorization: Bearer` (OAuth) or
+/// `PRIVATE-TOKEN`.
+fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<User, Response> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
+    let private = headers.get("private-token").and_then(|value| value.to_str().ok());
+    let Some(token) = bearer.or(private) else {
+        return Err(gitlab_error(StatusCode::UNAUTHORIZED, "401 Unauthorized"));
+    };
+    let state = shared.lock();
+    if state.revoked.iter().any(|revoked| revoked == token) {
+        let mut response = (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_token", "error_description": "Token was revoked. You have to re-authorize from the user."})),
+        )
+            .into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"Doorkeeper\", error=\"invalid_token\", error_description=\"Token was revoked. You have to re-authorize from the user.\""),
+        );
+        return Err(response);
+    }
+    state
+        .tokens
+        .get(token)
+        .and_then(|id| state.users.get(id))
+        .cloned()
+        .ok_or_else(|| gitlab_error(StatusCode::UNAUTHORIZED, "401 Unauthorized"))
+}
+
+async fn version(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    if let Err(response) = authenticate(&shared, &headers) {
+        return response;
+    }
+    Json(json!({"version": "17.11.2-ee", "revision": "6f8e3a1b2c4"})).into_response()
+}
+
+fn user_json(user: &User, base_url: &str) -> Value {
+    json!({
+        "id": user.id, "username": user.username, "name": user.username, "state": "active", "locked": false,
+        "avatar_url": null, "web_url": format!("{base_url}/{}", user.username), "created_at": "2024-01-15T09:00:00.000Z",
+        "is_admin": user.admin, "bot": false,
+    })
+}
+
+async fn current_user(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    match authenticate(&shared, &headers) {
+        Ok(user) => Json(user_json(&user, &shared.base_url)).into_response(),
+        Err(response) => response,
+    }
+}
+
+fn project_json(project: &Project, user: &User, base_url: &str) -> Value {
+    let (namespace, name) =
+        project.path_with_namespace.rsplit_once('/').unwrap_or(("", &project.path_with_namespace));
+    let access = project
+        .members
+        .get(&user.id)
+        .map(|level| json!({"access_level": level, "notification_level": 3}));
+    json!({
+        "id": project.id, "description": null, "name": name, "name_with_namespace": project.path_with_namespace.replace('/', " / "),
+        "path": name, "path_with_namespace": project.path_with_namespace, "created_at": "2024-01-15T09:00:00.000Z",
+        "default_branch": project.default_branch, "tag_list": [], "topics": [],
+        "ssh_url_to_repo": format!("git@sim:{}.git", project.path_with_namespace),
+        "http_url_to_repo": format!("{base_url}/{}.git", project.path_with_namespace),
+        "web_url": format!("{base_url}/{}", project.path_with_namespace), "readme_url": null, "avatar_url": null,
+        "forks_count": 0, "star_count": 0, "last_activity_at": "2024-01-15T09:00:00.000Z", "visibility": "private",
+        "archived": false, "empty_repo": false,
+        "namespace": {"id": 1, "name": namespace, "path": namespace, "kind": "group", "full_path": namespace, "parent_id": null, "avatar_url": null, "web_url": format!("{base_url}/groups/{namespace}")},
+        // An admin who is not a member gets null access levels.
+        "permissions": {"project_access": access, "group_access": null},
+    })
+}
+
+/// `simple=true` answers GitLab's basic project entity: exactly these
+/// fields (its schema allows no others), no permissions.
+const BASIC_PROJECT_FIELDS: [&str; 18] = [
+    "id",
+    "description",
+    "name",
+    "name_with_namespace",
+    "path",
+    "path_with_namespace",
+    "created_at",
+    "default_branch",
+    "tag_list",
+    "ssh_url_to_repo",
+    "http_url_to_repo",
+    "web_url",
+    "readme_url",
+    "avatar_url",
+    "forks_count",
+    "star_count",
+    "last_activity_at",
+    "namespace",
+];
+
+fn project_body(project: &Project, user: &User, base_url: &str, simple: bool) -> Value {
+    let mut body = project_json(project, user, base_url);
+    if simple {
+        if let Some(object) = body.as_object_mut() {
+            object.retain(|key, _| BASIC_PROJECT_FIELDS.contains(&key.as_str()));
+        }
+    }
+    body
+}
+
+/// Projects `user` can see, by id.
+fn visible<'a>(state: &'a SimState, user: &User) -> impl Iterator<Item = &'a Project> {
+    let (id, admin) = (user.id, user.admin);
+    state.projects.values().filter(move |project| admin || project.members.contains_key(&id))
+}
+
+fn param<T: std::str::FromStr>(params: &HashMap<String, String>, name: &str) -> Option<T> {
+    params.get(name).and_then(|value| value.parse().ok())
+}
+
+async fn list_projects(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match authenticate(&shared, &headers) {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let state = shared.lock();
+    let membership = params.get("membership").is_some_and(|value| value == "true");
+    let min_access: u32 = param(&params, "min_access_level").unwrap_or(0);
+    let per_page = param::<usize>(&params, "per_page").unwrap_or(20).clamp(1, 100);
+    let mut projects: Vec<&Project> = visible(&state, &user)
+        .filter(|project| {
+            let level = project.members.get(&user.id).copied();
+            (!membership || level.is_some())
+                && (min_access == 0 || level.is_some_and(|level| level >= min_access))
+        })
+        .collect();
+    let url = format!("{}/api/v4/projects", shared.base_url);
+    let simple = params.get("simple").is_some_and(|value| value == "true");
+    if params.get("pagination").map(String::as_str) == Some("keyset") {
+        // Keyset: only a Link header; a full page has rel="next" even when
+        // it is the last one, and the end is an empty page.
+        let after: u64 = param(&params, "id_after").unwrap_or(0);
+        projects.retain(|project| project.id > after);
+        projects.truncate(per_page);
+        let body: Vec<Value> = projects
+            .iter()
+            .map(|project| project_body(project, &user, &shared.base_url, simple))
+            .collect();
+        let mut response = Json(body).into_response();
+        if let Some(last) = projects.last().filter(|_| projects.len() == per_page) {
+            let mut query: Vec<(String, String)> = params
+                .iter()
+                .filter(|(key, _)| *key != "id_after")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            query.sort();
+            query.push(("id_after".into(), last.id.to_string()));
+            let query: Vec<String> =
+                query.iter().map(|(key, value)| format!("{key}={value}")).collect();
+            let link = format!("<{url}?{}>; rel=\"next\"", query.join("&"));
+            if let Ok(value) = HeaderValue::from_str(&link) {
+                response.headers_mut().insert(header::LINK, value);
+            }
+        }
+        return response;
+    }
+    // GitLab lists projects newest first by default.
+    projects.sort_by_key(|project| std::cmp::Reverse(project.id));
+    let page = param::<usize>(&params, "page").unwrap_or(1).max(1);
+    let total = projects.len();
+    let pages = total.div_ceil(per_page).max(1);
+    let body: Vec<Value> = projects
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|project| project_body(project, &user, &shared.base_url, simple))
+        .collect();
+    let mut response = Json(body).into_response();
+    let headers = response.headers_mut();
+    let next = if page < pages { (page + 1).to_string() } else { String::new() };
+    for (name, value) in [
+        ("x-page", page.to_string()),
+        ("x-per-page", per_page.to_string()),
+        ("x-next-page", next.clone()),
+        ("x-prev-page", if page > 1 { (page - 1).to_string() } else { String::new() }),
+        ("x-total", total.to_string()),
+        ("x-total-pages", pages.to_string()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    let mut links = vec![format!("<{url}?page=1&per_page={per_page}>; rel=\"first\"")];
+    if !next.is_empty() {
+        links.push(format!("<{url}?page={next}&per_page={per_page}>; rel=\"next\""));
+    }
+    links.push(format!("<{url}?page={pages}&per_page={per_page}>; rel=\"last\""));
+    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
+        headers.insert(header::LINK, value);
+    }
+    response
+}
+
+/// The project named by `:id`, numeric or URL-encoded path, if `user` can
+/// see it (GitLab answers 404, not 403, for projects you cannot see).
+fn find_project(state: &SimState, user: &User, id: &str) -> Result<Project, Response> {
+    let found = match id.parse::<u64>() {
+        Ok(number) => state.projects.get(&number),
+        Err(_) => state.projects.values().find(|project| project.path_with_namespace == id),
+    };
+    found
+        .filter(|project| user.admin || project.members.contains_key(&user.id))
+        .cloned()
+        .ok_or_else(|| gitlab_error(StatusCode::NOT_FOUND, "404 Project Not Found"))
+}
+
+async fn get_project(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match authenticate(&shared, &headers) {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    let state = shared.lock();
+    match find_project(&state, &user, &id) {
+        Ok(project) => Json(project_json(&project, &user, &shared.base_url)).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// A hook as GitLab's `project_hook.json` schema describes it (the schema
+/// forbids fields the newer docs example shows, such as `name`, so the
+/// schema wins).
+fn hook_json(hook: &Hook, project_id: u64) -> Value {
+    json!({
+        "id": hook.id, "url": hook.url, "project_id": project_id,
+        "push_events": hook.push_events, "push_events_branch_filter": "", "issues_events": false,
+        "confidential_issues_events": false, "merge_requests_events": hook.merge_requests_events,
+        "tag_push_events": false, "note_events": hook.note_events, "confidential_note_events": false,
+        "job_events": false, "pipeline_events": false, "wiki_page_events": false, "deployment_events": false,
+        "releases_events": false, "emoji_events": false, "enable_ssl_verification": hook.enable_ssl_verification,
+        "repository_update_events": false, "alert_status": "executable", "disabled_until": null, "url_variables": [],
+        "created_at": "2024-01-15T09:00:00.000Z", "custom_webhook_template": null,
+    })
+}
+
+/// The project, if `user` may manage its hooks (Maintainer or above).
+fn hook_project(
+    shared: &Shared,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Project, SimStateGuard), Response> {
+    let user = authenticate(shared, headers)?;
+    let state = shared.lock();
+    let project = find_project(&state, &user, id)?;
+    if !user.admin && project.members.get(&user.id).is_none_or(|level| *level < MAINTAINER) {
+        return Err(gitlab_error(StatusCode::FORBIDDEN, "403 Forbidden"));
+    }
+    drop(state);
+    Ok((project, SimStateGuard(shared.clone())))
+}
+
+/// Re-locks the state after the permission check.
+struct SimStateGuard(Shared);
+
+async fn list_hooks(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match hook_project(&shared, &headers, &id) {
+        Ok((project, _)) => {
+            Json(project.hooks.iter().map(|hook| hook_json(hook, project.id)).collect::<Vec<_>>())
+                .into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+/// Request parameters come as JSON or as a form, like GitLab's Grape API.
+fn parameters(headers: &HeaderMap, body: &Bytes) -> HashMap<String, Value> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if is_json {
+        return serde_json::from_slice::<HashMap<String, Value>>(body).unwrap_or_default();
+    }
+    let text = String::from_utf8_lossy(body);
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(key, value)| (decode(key), Value::String(decode(value))))
+        .collect()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' && index + 2 < bytes.len() {
+            if let Ok(byte) =
+                u8::from_str_radix(&String::from_utf8_lossy(&bytes[index + 1..index + 3]), 16)
+            {
+                out.push(byte);
+                index += 3;
+                continue;
+            }
+        }
+        out.push(bytes[index]);
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn flag(params: &HashMap<String, Value>, name: &str, default: bool) -> bool {
+    match params.get(name) {
+        Some(Value::Bool(value)) => *value,
+        Some(Value::String(text)) => text == "true",
+        _ => default,
+    }
+}
+
+async fn create_hook(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (project, guard) = match hook_project(&shared, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let params = parameters(&headers, &body);
+    let Some(url) = params.get("url").and_then(Value::as_str).map(str::to_owned) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "url is missing"}))).into_response();
+    };
+    let mut state = guard.0.lock();
+    let local = ["://127.", "://localhost", "://10.", "://192.168.", "://[::1]"]
+        .iter()
+        .any(|marker| url.contains(marker));
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || (local && !state.allow_local_webhooks)
+    {
+        return gitlab_error(StatusCode::UNPROCESSABLE_ENTITY, "Invalid url given");
+    }
+    let hook = Hook {
+        id: state.new_hook_id(),
+        url,
+        token: params.get("token").and_then(Value::as_str).map(str::to_owned),
+        push_events: flag(&params, "push_events", true),
+        merge_requests_events: flag(&params, "merge_requests_events", false),
+        note_events: flag(&params, "note_events", false),
+        enable_ssl_verification: flag(&params, "enable_ssl_verification", true),
+    };
+    let body = hook_json(&hook, project.id);
+    if let Some(stored) = state.projects.get_mut(&project.id) {
+        stored.hooks.push(hook);
+    }
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+async fn update_hook(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path((id, hook)): Path<(String, u64)>,
+    body: Bytes,
+) -> Response {
+    let (project, guard) = match hook_project(&shared, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let params = parameters(&headers, &body);
+    let mut state = guard.0.lock();
+    let Some(stored) = state
+        .projects
+        .get_mut(&project.id)
+        .and_then(|project| project.hooks.iter_mut().find(|h| h.id == hook))
+    else {
+        return gitlab_error(StatusCode::NOT_FOUND, "404 Not found");
+    };
+    if let Some(url) = params.get("url").and_then(Value::as_str) {
+        stored.url = url.to_owned();
+    }
+    if let Some(token) = params.get("token").and_then(Value::as_str) {
+        stored.token = Some(token.to_owned());
+    }
+    stored.push_events = flag(&params, "push_events", stored.push_events);
+    stored.merge_requests_events =
+        flag(&params, "merge_requests_events", stored.merge_requests_events);
+    stored.note_events = flag(&params, "note_events", stored.note_events);
+    stored.enable_ssl_verification =
+        flag(&params, "enable_ssl_verification", stored.enable_ssl_verification);
+    Json(hook_json(stored, project.id)).into_response()
+}
+
+async fn delete_hook(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path((id, hook)): Path<(String, u64)>,
+) -> Response {
+    let (project, guard) = match hook_project(&shared, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let mut state = guard.0.lock();
+    let Some(stored) = state.projects.get_mut(&project.id) else {
+        return gitlab_error(StatusCode::NOT_FOUND, "404 Project Not Found");
+    };
+    let before = stored.hooks.len();
+    stored.hooks.retain(|existing| existing.id != hook);
+    if stored.hooks.len() == before {
+        return gitlab_error(StatusCode::NOT_FOUND, "404 Not found");
+    }
+    StatusCode::NO_CONTENT.into_response()
+}

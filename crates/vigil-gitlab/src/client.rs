@@ -1,0 +1,343 @@
+//! The HTTP side: one `reqwest::Client`, a bearer token, and the request
+//! loop with retries, rate limits and pagination.
+
+use std::fmt;
+use std::time::Duration;
+
+use rand::Rng as _;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::error_message;
+use crate::{GitLabError, MAINTAINER_ACCESS, Project, ProjectHook, User, Version};
+
+/// An access token; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How the client behaves.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Attempts for idempotent requests (1 = no retry).
+    pub attempts: u32,
+    /// First backoff after a failure; doubles, with full jitter.
+    pub backoff: Duration,
+    /// Longest `Retry-After` the client waits itself; longer ones are
+    /// returned as [`GitLabError::RateLimited`] for the job queue to retry.
+    pub max_retry_after: Duration,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            timeout: Duration::from_secs(30),
+            attempts: 4,
+            backoff: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Events a Vigil project hook subscribes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HookEvents {
+    /// Pushes.
+    pub push: bool,
+    /// Merge requests.
+    pub merge_requests: bool,
+    /// Comments.
+    pub notes: bool,
+}
+
+impl HookEvents {
+    /// What Vigil needs: pushes, merge requests and notes.
+    pub const VIGIL: HookEvents = HookEvents { push: true, merge_requests: true, notes: true };
+}
+
+/// A client for one GitLab instance and one token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    token: Token,
+    settings: ClientSettings,
+}
+
+/// One answer: status, headers, body.
+struct Answer {
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+fn idempotent(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE)
+}
+
+/// `<url>; rel="next"` from a `Link` header.
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let link = headers.get(reqwest::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.trim().split_once(';')?;
+        params
+            .contains("rel=\"next\"")
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+    })
+}
+
+impl Client {
+    /// A client for the instance at `base_url` (`https://gitlab.example.com`).
+    pub fn new(
+        base_url: &str,
+        token: Token,
+        settings: ClientSettings,
+    ) -> Result<Client, GitLabError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
+            // Redirects to another host would carry the token there.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| GitLabError::Transport {
+                endpoint: base_url.to_owned(),
+                reason: error.to_string(),
+            })?;
+        Ok(Client { http, base_url: base_url.trim_end_matches('/').to_owned(), token, settings })
+    }
+
+    /// The instance's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Sends one request (with retries when idempotent) to `url`.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, GitLabError> {
+        let path = url.strip_prefix(&self.base_url).unwrap_or(url);
+        let endpoint = format!("{method} {}", path.split('?').next().unwrap_or(path));
+        let attempts = if idempotent(&method) { self.settings.attempts.max(1) } else { 1 };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self.http.request(method.clone(), url).bearer_auth(&self.token.0);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let retry_in = match request.send().await {
+                Err(error) => {
+                    let reason = if error.is_timeout() {
+                        format!("no answer within {} s", self.settings.timeout.as_secs())
+                    } else {
+                        // reqwest's error text names the URL, never headers.
+                        error.without_url().to_string()
+                    };
+                    if attempt >= attempts {
+                        return Err(GitLabError::Transport { endpoint, reason });
+                    }
+                    self.backoff(attempt)
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await.map_err(|error| GitLabError::Transport {
+                        endpoint: endpoint.clone(),
+                        reason: error.without_url().to_string(),
+                    })?;
+                    if status.is_success() {
+                        return Ok(Answer { headers, body: body.to_vec() });
+                    }
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        let retry_after_s = headers
+                            .get(reqwest::header::RETRY_AFTER)
+                            .and_then(|value| value.to_str().ok())
+                            .and_then(|value| value.trim().parse::<u64>().ok())
+                            .unwrap_or(60);
+                        let wait = Duration::from_secs(retry_after_s);
+                        if attempt >= attempts || wait > self.settings.max_retry_after {
+                            return Err(GitLabError::RateLimited { endpoint, retry_after_s });
+                        }
+                        tracing::debug!(%endpoint, retry_after_s, "GitLab rate limit; waiting");
+                        wait
+                    } else if status.is_server_error() && attempt < attempts {
+                        self.backoff(attempt)
+                    } else {
+                        let message = error_message(&body);
+                        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                            && (status == StatusCode::UNAUTHORIZED
+                                || message.contains("insufficient_scope"))
+                        {
+                            return Err(GitLabError::Unauthorized {
+                                endpoint,
+                                status: status.as_u16(),
+                                reason: message,
+                            });
+                        }
+                        return Err(GitLabError::Api {
+                            endpoint,
+                            status: status.as_u16(),
+                            message,
+                        });
+                    }
+                }
+            };
+            tokio::time::sleep(retry_in).await;
+        }
+    }
+
+    /// Full jitter: a random wait up to `backoff × 2^(attempt−1)`.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.settings.backoff.saturating_mul(1 << attempt.saturating_sub(1).min(10));
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX).max(1);
+        Duration::from_millis(rand::thread_rng().gen_range(0..=millis))
+    }
+
+    fn url(&self, path_and_query: &str) -> String {
+        format!("{}/api/v4{path_and_query}", self.base_url)
+    }
+
+    fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T, GitLabError> {
+        serde_json::from_slice(body).map_err(|error| GitLabError::Decode {
+            endpoint: endpoint.to_owned(),
+            reason: error.to_string(),
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, GitLabError> {
+        let answer = self.send(Method::GET, &self.url(path_and_query), None).await?;
+        Self::decode(&format!("GET /api/v4{path_and_query}"), &answer.body)
+    }
+
+    /// Every item of a keyset-paginated list: follows `Link: rel="next"`
+    /// until a page has no next link or is empty (a full last page still
+    /// has a next link).
+    async fn get_all_keyset<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+    ) -> Result<Vec<T>, GitLabError> {
+        let mut items = Vec::new();
+        let mut url = self.url(path_and_query);
+        loop {
+            let answer = self.send(Method::GET, &url, None).await?;
+            let page: Vec<T> = Self::decode(&format!("GET /api/v4{path_and_query}"), &answer.body)?;
+            let empty = page.is_empty();
+            items.extend(page);
+            match next_link(&answer.headers) {
+                Some(next) if !empty => url = next,
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// Every item of an offset-paginated list: follows `x-next-page`
+    /// (empty on the last page), never relying on `x-total`, which GitLab
+    /// omits above 10,000 rows.
+    async fn get_all_offset<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, GitLabError> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut page = 1_u64;
+        loop {
+            let url = self.url(&format!("{path}{separator}per_page=100&page={page}"));
+            let answer = self.send(Method::GET, &url, None).await?;
+            let batch: Vec<T> = Self::decode(&format!("GET /api/v4{path}"), &answer.body)?;
+            let empty = batch.is_empty();
+            items.extend(batch);
+            let next = answer
+                .headers
+                .get("x-next-page")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("");
+            match next.trim().parse::<u64>() {
+                Ok(next) if next > page && !empty => page = next,
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// `GET /version`: the instance answers and the token works.
+    pub async fn version(&self) -> Result<Version, GitLabError> {
+        self.get("/version").await
+    }
+
+    /// `GET /user`: whose token this is.
+    pub async fn current_user(&self) -> Result<User, GitLabError> {
+        self.get("/user").await
+    }
+
+    /// Every project the token's user is Maintainer or above of, by id,
+    /// with keyset pagination.
+    pub async fn maintained_projects(&self) -> Result<Vec<Project>, GitLabError> {
+        self.get_all_keyset(&format!(
+            "/projects?membership=true&min_access_level={MAINTAINER_ACCESS}&pagination=keyset&order_by=id&sort=asc&per_page=100&simple=true"
+        ))
+        .await
+    }
+
+    /// One project by id.
+    pub async fn project(&self, id: u64) -> Result<Project, GitLabError> {
+        self.get(&format!("/projects/{id}")).await
+    }
+
+    /// A project's hooks.
+    pub async fn project_hooks(&self, project: u64) -> Result<Vec<ProjectHook>, GitLabError> {
+        self.get_all_offset(&format!("/projects/{project}/hooks")).await
+    }
+
+    /// Makes sure `project` has one hook to `url` with `secret` and
+    /// `events`, SSL verification on: an existing hook with the same URL is
+    /// updated (GitLab never shows its token, so it is set again), not
+    /// duplicated. Returns the hook and whether it was created.
+    pub async fn ensure_project_hook(
+        &self,
+        project: u64,
+        url: &str,
+        secret: &Token,
+        events: HookEvents,
+    ) -> Result<(ProjectHook, bool), GitLabError> {
+        let body = serde_json::json!({
+            "url": url,
+            "token": secret.0,
+            "push_events": events.push,
+            "merge_requests_events": events.merge_requests,
+            "note_events": events.notes,
+            "enable_ssl_verification": true,
+        });
+        let existing = self.project_hooks(project).await?.into_iter().find(|hook| hook.url == url);
+        let (method, path, created) = match &existing {
+            Some(hook) => (Method::PUT, format!("/projects/{project}/hooks/{}", hook.id), false),
+            None => (Method::POST, format!("/projects/{project}/hooks"), true),
+        };
+        let answer = self.send(method.clone(), &self.url(&path), Some(&body)).await?;
+        let hook = Self::decode(&format!("{method} /api/v4{path}"), &answer.body)?;
+        Ok((hook, created))
+    }
+
+    /// Deletes a project hook; one that is already gone counts as deleted.
+    pub async fn delete_project_hook(&self, project: u64, hook: u64) -> Result<(), GitLabError> {
+        match self
+            .send(Method::DELETE, &self.url(&format!("/projects/{project}/hooks/{hook}")), None)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(GitLabError::Api { status: 404, .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `GitLabError`: each variant names the endpoint (`GET /api/v4/projects`)
+//! and what GitLab said, and never a token.
+
+/// A failed call to GitLab.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GitLabError {
+    /// GitLab answered with an error status.
+    #[error("{endpoint}: GitLab answered {status}: {message}")]
+    Api {
+        /// Method and path.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// GitLab's `message` or `error`, or the start of a text body.
+        message: String,
+    },
+    /// The token was refused (expired, revoked, or lacking scope).
+    #[error(
+        "{endpoint}: GitLab refused the token ({status}: {reason}); reconnect the instance or check the token's scope"
+    )]
+    Unauthorized {
+        /// Method and path.
+        endpoint: String,
+        /// 401 or 403.
+        status: u16,
+        /// GitLab's reason (`invalid_token`, `insufficient_scope`, …).
+        reason: String,
+    },
+    /// Rate limited, and waiting was not allowed (non-idempotent request)
+    /// or would take too long.
+    #[error("{endpoint}: GitLab is rate limiting; retry after {retry_after_s} s")]
+    RateLimited {
+        /// Method and path.
+        endpoint: String,
+        /// Seconds GitLab asked to wait.
+        retry_after_s: u64,
+    },
+    /// GitLab could not be reached or did not answer in time.
+    #[error("{endpoint}: cannot reach GitLab: {reason}")]
+    Transport {
+        /// Method and path.
+        endpoint: String,
+        /// Why (timeout, connection refused, TLS).
+        reason: String,
+    },
+    /// The answer was not what the API documents.
+    #[error("{endpoint}: unexpected answer from GitLab: {reason}")]
+    Decode {
+        /// Method and path.
+        endpoint: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl GitLabError {
+    /// The HTTP status, when GitLab answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GitLabError::Api { status, .. } | GitLabError::Unauthorized { status, .. } => {
+                Some(*status)
+            }
+            GitLabError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+}
+
+/// The human part of an error body: `message` (a string, or an object of
+/// field errors), else `error` with `error_description`, else the start of
+/// a text body (429 answers are plain text).
+pub(crate) fn error_message(body: &[u8]) -> String {
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+        match (value.get("message"), value.get("error")) {
+            (Some(serde_json::Value::String(message)), _) => return message.clone(),
+            (Some(other), _) => return other.to_string(),
+            (None, Some(error)) => {
+                let error = error.as_str().map_or_else(|| error.to_string(), str::to_owned);
+                return match value.get("error_description").and_then(serde_json::Value::as_str) {
+                    Some(description) => format!("{error}: {description}"),
+                    None => error,
+                };
+            }
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    text.chars().take(200).collect()
+}

@@ -1,0 +1,20 @@
+//! Vigil's GitLab REST v4 client. It owns what every call to GitLab needs:
+//! authentication, timeouts, retries with backoff for idempotent requests
+//! only, `429 Retry-After`, offset and keyset pagination, and errors that
+//! name the endpoint and the status without ever containing a token.
+//!
+//! **Architecture invariant:** tokens live in [`Token`], whose `Debug`
+//! prints `[redacted]`; URLs carry no secrets (tokens go in headers), so an
+//! endpoint may appear in any error or log line.
+#![deny(missing_docs)]
+
+mod client;
+mod error;
+mod types;
+
+pub use client::{Client, ClientSettings, HookEvents, Token};
+pub use error::GitLabError;
+pub use types::{Project, ProjectHook, User, Version};
+
+/// Access level of a Maintainer, the least that may manage project hooks.
+pub const MAINTAINER_ACCESS: u32 = 40;

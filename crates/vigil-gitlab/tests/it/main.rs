@@ -1,0 +1,217 @@
+//! The client against `gitlab-sim`: pagination (keyset and offset), rate
+//! limits, retries only for idempotent requests, errors that name the
+//! endpoint and never the token, idempotent hook creation. The simulator's
+//! bodies are checked against GitLab's own JSON schemas
+//! (../shared/fixtures/gitlab/schemas).
+
+// Test helpers outside #[test] functions may panic: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use gitlab_sim::{DEVELOPER, Fault, MAINTAINER, Simulator};
+use vigil_gitlab::{Client, ClientSettings, GitLabError, HookEvents, Token};
+
+fn settings() -> ClientSettings {
+    ClientSettings { backoff: Duration::from_millis(10), ..ClientSettings::default() }
+}
+
+async fn setup() -> (Simulator, Client, String) {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.add_user("vigil-bot", false);
+    sim.add_user("someone", false);
+    let client = Client::new(&sim.base_url(), Token::new(token.clone()), settings()).unwrap();
+    (sim, client, token)
+}
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/gitlab/schemas")
+        .join(name);
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[tokio::test]
+async fn lists_every_maintained_project_across_keyset_pages() {
+    let (sim, client, _) = setup().await;
+    for n in 0..250 {
+        let level = if n % 5 == 0 { DEVELOPER } else { MAINTAINER };
+        sim.add_project(&format!("group/app-{n}"), "main", &[("vigil-bot", level)]);
+        sim.add_project(&format!("other/app-{n}"), "main", &[("someone", MAINTAINER)]);
+    }
+    let projects = client.maintained_projects().await.unwrap();
+    assert_eq!(projects.len(), 200, "Developer projects and others' projects are not listed");
+    assert!(projects.windows(2).all(|pair| pair[0].id < pair[1].id));
+    let requests: Vec<String> = sim
+        .state()
+        .requests
+        .iter()
+        .filter(|r| r.starts_with("GET /api/v4/projects"))
+        .cloned()
+        .collect();
+    // 100 + 100 + a full-looking page... 200 items = 2 full pages, then an empty page ends the walk.
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    assert!(requests[1].contains("id_after="), "{requests:?}");
+}
+
+#[tokio::test]
+async fn simulator_bodies_match_gitlabs_schemas() {
+    let (sim, _client, token) = setup().await;
+    sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let request = http.get(format!("{}/api/v4{path}", sim.base_url())).bearer_auth(&token);
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let full = get("/projects?membership=true").await;
+    assert!(full[0]["permissions"]["project_access"]["access_level"] == 40, "{full}");
+    let projects = get("/projects?membership=true&simple=true").await;
+    let validator = schema("project.json");
+    for project in projects.as_array().unwrap() {
+        let errors: Vec<String> =
+            validator.iter_errors(project).map(|error| error.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let hook = schema("project_hook.json");
+    let client = Client::new(&sim.base_url(), Token::new(token.clone()), settings()).unwrap();
+    sim.state().allow_local_webhooks = true;
+    let id = projects[0]["id"].as_u64().unwrap();
+    client
+        .ensure_project_hook(
+            id,
+            "https://vigil.example/hooks/gitlab/1",
+            &Token::new("s"),
+            HookEvents::VIGIL,
+        )
+        .await
+        .unwrap();
+    let hooks = get(&format!("/projects/{id}/hooks")).await;
+    let errors: Vec<String> = hook.iter_errors(&hooks[0]).map(|error| error.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(hooks[0].get("token").is_none(), "GitLab never returns a hook's token");
+}
+
+#[tokio::test]
+async fn rate_limits_are_waited_out_for_reads_and_reported_for_writes() {
+    let (sim, client, _) = setup().await;
+    let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+    sim.inject("/api/v4/version", Fault::TooManyRequests { retry_after: 1 }, 1);
+    let started = Instant::now();
+    assert_eq!(client.version().await.unwrap().version, "17.11.2-ee");
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+
+    sim.inject(
+        &format!("/api/v4/projects/{project}/hooks"),
+        Fault::TooManyRequests { retry_after: 120 },
+        1,
+    );
+    let error = client.project_hooks(project).await.unwrap_err();
+    assert_eq!(
+        error,
+        GitLabError::RateLimited {
+            endpoint: format!("GET /api/v4/projects/{project}/hooks"),
+            retry_after_s: 120
+        }
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_for_reads_only() {
+    let (sim, client, token) = setup().await;
+    let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+    sim.state().allow_local_webhooks = true;
+    sim.inject("/api/v4/user", Fault::ServerError, 2);
+    assert_eq!(client.current_user().await.unwrap().username, "vigil-bot");
+    sim.inject("/api/v4/user", Fault::ServerError, 10);
+    let error = client.current_user().await.unwrap_err();
+    assert_eq!(error.status(), Some(500));
+    let text = error.to_string();
+    assert!(text.starts_with("GET /api/v4/user: GitLab answered 500"), "{text}");
+    assert!(!text.contains(&token) && !format!("{error:?}").contains(&token));
+    sim.state().faults.clear();
+
+    // A POST that fails is not repeated: GitLab may have acted on it.
+    let hooks_path = format!("/api/v4/projects/{project}/hooks");
+    let before = sim.state().requests.len();
+    sim.inject(&hooks_path, Fault::ServerError, 1);
+    // The GET (list) absorbs the fault and is retried; then the POST runs once.
+    client
+        .ensure_project_hook(
+            project,
+            "http://127.0.0.1:9/hooks",
+            &Token::new("s"),
+            HookEvents::VIGIL,
+        )
+        .await
+        .unwrap();
+    let posts =
+        sim.state().requests[before..].iter().filter(|request| request.starts_with("POST")).count();
+    assert_eq!(posts, 1);
+}
+
+#[tokio::test]
+async fn hooks_are_created_once_and_deleted_idempotently() {
+    let (sim, client, _) = setup().await;
+    let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+    let url = "http://127.0.0.1:8080/hooks/gitlab/1";
+    // A fresh GitLab refuses local URLs: the error says so.
+    let error = client
+        .ensure_project_hook(project, url, &Token::new("s1"), HookEvents::VIGIL)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("POST /api/v4/projects/{project}/hooks: GitLab answered 422: Invalid url given")
+    );
+    sim.state().allow_local_webhooks = true;
+    let (hook, created) = client
+        .ensure_project_hook(project, url, &Token::new("s1"), HookEvents::VIGIL)
+        .await
+        .unwrap();
+    assert!(
+        created
+            && hook.push_events
+            && hook.merge_requests_events
+            && hook.note_events
+            && hook.enable_ssl_verification
+    );
+    let (again, created) = client
+        .ensure_project_hook(project, url, &Token::new("s2"), HookEvents::VIGIL)
+        .await
+        .unwrap();
+    assert_eq!((again.id, created), (hook.id, false));
+    {
+        let state = sim.state();
+        let hooks = &state.projects[&project].hooks;
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(hooks[0].token.as_deref(), Some("s2"), "the secret is set again");
+    }
+    client.delete_project_hook(project, hook.id).await.unwrap();
+    client.delete_project_hook(project, hook.id).await.unwrap();
+    assert!(sim.state().projects[&project].hooks.is_empty());
+}
+
+#[tokio::test]
+async fn refused_tokens_and_invisible_projects_say_what_happened() {
+    let (sim, client, token) = setup().await;
+    let hidden = sim.add_project("secret/app", "main", &[("someone", MAINTAINER)]);
+    let error = client.project(hidden).await.unwrap_err();
+    assert_eq!(error.status(), Some(404), "GitLab hides projects you cannot see: {error}");
+    let developer = sim.add_project("group/dev", "main", &[("vigil-bot", DEVELOPER)]);
+    let error = client.project_hooks(developer).await.unwrap_err();
+    assert_eq!(error.status(), Some(403));
+    sim.state().revoked.push(token.clone());
+    let error = client.current_user().await.unwrap_err();
+    match &error {
+        GitLabError::Unauthorized { status: 401, reason, .. } => {
+            assert!(reason.starts_with("invalid_token: Token was revoked"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let unknown = Client::new(&sim.base_url(), Token::new("glpat-wrong"), settings()).unwrap();
+    assert!(unknown.version().await.unwrap_err().to_string().contains("401: 401 Unauthorized"));
+    let nowhere = Client::new("http://127.0.0.1:9", Token::new("x"), settings()).unwrap();
+    assert!(matches!(nowhere.version().await.unwrap_err(), GitLabError::Transport { .. }));
+}
