@@ -41,6 +41,7 @@ pub(crate) fn router(state: Arc<Mutex<SimState>>, base_url: String) -> Router {
         .route("/api/v4/projects", get(list_projects))
         .route("/api/v4/projects/{id}", get(get_project))
         .route("/api/v4/projects/{id}/hooks", get(list_hooks).post(create_hook))
+        .route("/api/v4/projects/{id}/repository/{archive}", get(archive))
         .route("/api/v4/projects/{id}/hooks/{hook}", delete(delete_hook).put(update_hook))
         .fallback(|| async { gitlab_error(StatusCode::NOT_FOUND, "404 Not Found") })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
@@ -499,4 +500,69 @@ async fn delete_hook(
         return gitlab_error(StatusCode::NOT_FOUND, "404 Not found");
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /projects/:id/repository/archive[.tar.gz]?sha=`: a gzipped tar of
+/// the default branch's files under `<name>-<ref>-<sha>/`, as GitLab lays
+/// archives out. Only `tar.gz` is simulated.
+async fn archive(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path((id, archive)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match authenticate(&shared, &headers) {
+        Ok(user) => user,
+        Err(response) => return response,
+    };
+    if archive != "archive" && archive != "archive.tar.gz" {
+        return gitlab_error(StatusCode::NOT_FOUND, "404 Not Found");
+    }
+    let project = {
+        let state = shared.lock();
+        match find_project(&state, &user, &id) {
+            Ok(project) => project,
+            Err(response) => return response,
+        }
+    };
+    let reference = params.get("sha").cloned().unwrap_or_else(|| project.default_branch.clone());
+    if reference != project.default_branch && reference != project.head_sha {
+        return gitlab_error(StatusCode::NOT_FOUND, "404 Commit Not Found");
+    }
+    let name = project.path_with_namespace.rsplit('/').next().unwrap_or("project");
+    let top = format!("{name}-{reference}-{}", project.head_sha);
+    match tarball(&top, &project.files) {
+        Ok(bytes) => {
+            let disposition = format!("attachment; filename=\"{top}.tar.gz\"");
+            let mut response = (StatusCode::OK, bytes).into_response();
+            let headers = response.headers_mut();
+            headers
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(error) => gitlab_error(StatusCode::INTERNAL_SERVER_ERROR, &format!("500 {error}")),
+    }
+}
+
+fn tarball(
+    top: &str,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> std::io::Result<Vec<u8>> {
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    let mut directory = tar::Header::new_gnu();
+    directory.set_entry_type(tar::EntryType::Directory);
+    directory.set_mode(0o755);
+    directory.set_size(0);
+    builder.append_data(&mut directory, format!("{top}/"), std::io::empty())?;
+    for (path, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(0o644);
+        header.set_size(content.len() as u64);
+        builder.append_data(&mut header, format!("{top}/{path}"), content.as_slice())?;
+    }
+    builder.into_inner()?.finish()
 }

@@ -77,6 +77,11 @@ impl Simulator {
         self.state().add_project(path, default_branch, members)
     }
 
+    /// Writes a file on a project's default branch.
+    pub fn write_file(&self, project: u64, path: &str, content: impl AsRef<[u8]>) {
+        self.state().write_file(project, path, content.as_ref());
+    }
+
     /// Makes the next `times` requests whose path starts with `path_prefix`
     /// fail with `fault`.
     pub fn inject(&self, path_prefix: &str, fault: Fault, times: u32) {

@@ -55,6 +55,10 @@ pub struct Project {
     pub members: BTreeMap<u64, u32>,
     /// Hooks.
     pub hooks: Vec<Hook>,
+    /// Files at the head of the default branch, by path.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The head commit of the default branch (changes with every write).
+    pub head_sha: String,
 }
 
 /// A fault to inject.
@@ -130,9 +134,21 @@ impl SimState {
             default_branch: default_branch.to_owned(),
             members,
             hooks: Vec::new(),
+            files: BTreeMap::new(),
+            head_sha: format!("{:040x}", id),
         };
         self.projects.insert(id, project);
         id
+    }
+
+    /// Writes a file on the default branch of `project` (a new commit).
+    pub fn write_file(&mut self, project: u64, path: &str, content: &[u8]) {
+        let commit = self.next_id();
+        if let Some(project) = self.projects.get_mut(&project) {
+            project.files.insert(path.to_owned(), content.to_vec());
+            project.head_sha =
+                format!("{:040x}", u128::from(commit) << 64 | u128::from(project.id));
+        }
     }
 
     /// Takes the fault for `path`, if one is pending.

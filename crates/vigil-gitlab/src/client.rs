@@ -124,15 +124,15 @@ impl Client {
         &self.base_url
     }
 
-    /// Sends one request (with retries when idempotent) to `url`.
-    async fn send(
+    /// Sends one request (with retries when idempotent) to `url` and
+    /// returns the successful response, body unread.
+    pub(crate) async fn request(
         &self,
         method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Answer, GitLabError> {
-        let path = url.strip_prefix(&self.base_url).unwrap_or(url);
-        let endpoint = format!("{method} {}", path.split('?').next().unwrap_or(path));
+    ) -> Result<reqwest::Response, GitLabError> {
+        let endpoint = self.endpoint(&method, url);
         let attempts = if idempotent(&method) { self.settings.attempts.max(1) } else { 1 };
         let mut attempt = 0;
         loop {
@@ -146,7 +146,7 @@ impl Client {
                     let reason = if error.is_timeout() {
                         format!("no answer within {} s", self.settings.timeout.as_secs())
                     } else {
-                        // reqwest's error text names the URL, never headers.
+                        // Without the URL: the endpoint is already named.
                         error.without_url().to_string()
                     };
                     if attempt >= attempts {
@@ -154,16 +154,12 @@ impl Client {
                     }
                     self.backoff(attempt)
                 }
+                Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    let body = response.bytes().await.map_err(|error| GitLabError::Transport {
-                        endpoint: endpoint.clone(),
-                        reason: error.without_url().to_string(),
-                    })?;
-                    if status.is_success() {
-                        return Ok(Answer { headers, body: body.to_vec() });
-                    }
+                    let body =
+                        response.bytes().await.map(|bytes| bytes.to_vec()).unwrap_or_default();
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         let retry_after_s = headers
                             .get(reqwest::header::RETRY_AFTER)
@@ -180,9 +176,9 @@ impl Client {
                         self.backoff(attempt)
                     } else {
                         let message = error_message(&body);
-                        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
-                            && (status == StatusCode::UNAUTHORIZED
-                                || message.contains("insufficient_scope"))
+                        if status == StatusCode::UNAUTHORIZED
+                            || (status == StatusCode::FORBIDDEN
+                                && message.contains("insufficient_scope"))
                         {
                             return Err(GitLabError::Unauthorized {
                                 endpoint,
@@ -202,6 +198,29 @@ impl Client {
         }
     }
 
+    /// `GET /api/v4/projects` for `…/api/v4/projects?x=1`.
+    pub(crate) fn endpoint(&self, method: &Method, url: &str) -> String {
+        let path = url.strip_prefix(&self.base_url).unwrap_or(url);
+        format!("{method} {}", path.split('?').next().unwrap_or(path))
+    }
+
+    /// [`request`](Client::request), with the body read.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, GitLabError> {
+        let endpoint = self.endpoint(&method, url);
+        let response = self.request(method, url, body).await?;
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|error| GitLabError::Transport {
+            endpoint,
+            reason: error.without_url().to_string(),
+        })?;
+        Ok(Answer { headers, body: body.to_vec() })
+    }
+
     /// Full jitter: a random wait up to `backoff × 2^(attempt−1)`.
     fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self.settings.backoff.saturating_mul(1 << attempt.saturating_sub(1).min(10));
@@ -209,7 +228,7 @@ impl Client {
         Duration::from_millis(rand::thread_rng().gen_range(0..=millis))
     }
 
-    fn url(&self, path_and_query: &str) -> String {
+    pub(crate) fn url(&self, path_and_query: &str) -> String {
         format!("{}/api/v4{path_and_query}", self.base_url)
     }
 

@@ -8,10 +8,12 @@
 //! endpoint may appear in any error or log line.
 #![deny(missing_docs)]
 
+mod archive;
 mod client;
 mod error;
 mod types;
 
+pub use archive::{ArchiveError, ArchiveLimits, Unpacked, unpack};
 pub use client::{Client, ClientSettings, HookEvents, Token};
 pub use error::GitLabError;
 pub use types::{Project, ProjectHook, User, Version};

@@ -215,3 +215,44 @@ async fn refused_tokens_and_invisible_projects_say_what_happened() {
     let nowhere = Client::new("http://127.0.0.1:9", Token::new("x"), settings()).unwrap();
     assert!(matches!(nowhere.version().await.unwrap_err(), GitLabError::Transport { .. }));
 }
+
+#[tokio::test]
+async fn archives_download_and_unpack_without_their_top_directory() {
+    let (sim, client, _) = setup().await;
+    let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+    sim.write_file(project, "config/prod.env", "AWS_ACCESS_KEY_ID=AKIAZ5IE4ZYEYRUHWWTV\n");
+    sim.write_file(project, "README.md", "# app\n");
+    let destination = tempfile::tempdir().unwrap();
+    let unpacked = client
+        .download_archive(
+            project,
+            "main",
+            destination.path(),
+            vigil_gitlab::ArchiveLimits::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((unpacked.files, unpacked.skipped.len()), (2, 0));
+    let secret = std::fs::read_to_string(unpacked.root.join("config/prod.env")).unwrap();
+    assert!(secret.starts_with("AWS_ACCESS_KEY_ID="));
+    assert!(
+        !destination.path().join("archive.tar.gz").exists(),
+        "the download is removed once unpacked"
+    );
+    let limits = vigil_gitlab::ArchiveLimits { max_download_bytes: 10, ..Default::default() };
+    let error = client
+        .download_archive(project, "main", tempfile::tempdir().unwrap().path(), limits)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("larger than the limit of 10 bytes"), "{error}");
+    let error = client
+        .download_archive(
+            project,
+            "no-such-branch",
+            tempfile::tempdir().unwrap().path(),
+            Default::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(404));
+}
