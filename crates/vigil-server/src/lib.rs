@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod metrics;
 mod ops;
 pub mod scheduler;
+pub mod source;
 pub mod worker;
 
 use std::sync::Arc;

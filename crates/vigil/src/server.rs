@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
-use vigil_server::jobs::{JobRunner, NoSource};
+use vigil_gitlab::ArchiveLimits;
+use vigil_server::jobs::JobRunner;
 use vigil_server::scheduler::{Scheduler, SchedulerSettings};
+use vigil_server::source::GitLabSource;
 use vigil_server::worker::{WorkerPool, WorkerSettings};
 use vigil_server::{AppState, ServerSettings};
 use vigil_store::crypto::{self, KEY_FILE, NEXT_KEY_FILE};
@@ -142,7 +144,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let address = listener.local_addr().context("cannot read the listening address")?;
         let workers = if args.no_worker { 0 } else { args.workers };
         let pool = if workers > 0 {
-            let runner = JobRunner::new(store.clone(), Arc::new(NoSource));
+            let runner = JobRunner::new(store.clone(), Arc::new(GitLabSource::new(store.clone(), ArchiveLimits::default())));
             let settings = WorkerSettings { workers, name: worker_name("serve"), ..WorkerSettings::default() };
             Some(WorkerPool::start(store.clone(), runner, settings, Arc::clone(&state.job_wakeup), Arc::clone(&state.metrics)).await)
         } else {
@@ -171,7 +173,10 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
     init_logging(args.store.log_format);
     runtime()?.block_on(async {
         let store = open_store(&args.store).await?;
-        let runner = JobRunner::new(store.clone(), Arc::new(NoSource));
+        let runner = JobRunner::new(
+            store.clone(),
+            Arc::new(GitLabSource::new(store.clone(), ArchiveLimits::default())),
+        );
         let settings = WorkerSettings {
             workers: args.workers.max(1),
             lease_ms: i64::try_from(args.lease.max(1)).unwrap_or(60) * 1000,

@@ -261,3 +261,66 @@ async fn shutdown_releases_jobs_that_did_not_finish() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn scans_download_the_branch_from_gitlab() {
+    use vigil_server::source::GitLabSource;
+    for app in TestApp::all().await {
+        let sim = gitlab_sim::Simulator::start().await.unwrap();
+        let token = sim.add_user("vigil-bot", false);
+        let project =
+            sim.add_project("group/app", "main", &[("vigil-bot", gitlab_sim::MAINTAINER)]);
+        sim.write_file(project, "deploy/prod.env", "AWS_ACCESS_KEY_ID=AKIAZ5IE4ZYEYRUHWWTV\n");
+        sim.write_file(project, "src/main.rs", "fn main() {}\n");
+        let instance = NewInstance {
+            name: "sim".into(),
+            base_url: sim.base_url(),
+            oauth_client_id: None,
+            oauth_client_secret: None,
+            transporter_id: None,
+            scan_interval_s: 3600,
+        };
+        let instance = app.store().create_instance(&instance, Queue::now_ms()).await.unwrap();
+        let secret = vigil_store::SecretString::new(token.clone());
+        app.store()
+            .set_instance_secret(instance.id, "access_token_enc", Some(&secret), Queue::now_ms())
+            .await
+            .unwrap();
+        let repo = app
+            .store()
+            .upsert_repository(instance.id, project as i64, "group/app", "main", Queue::now_ms())
+            .await
+            .unwrap();
+        let source = GitLabSource::new(app.store().clone(), vigil_gitlab::ArchiveLimits::default());
+        let runner = JobRunner::new(app.store().clone(), Arc::new(source));
+        let pool = WorkerPool::start(
+            app.store().clone(),
+            runner,
+            settings(1),
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+
+        let path = format!("/api/v1/repositories/{}/scans", repo.id);
+        let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
+        let scan = wait_for_scan(&app, triggered.json["scan"]["id"].as_i64().unwrap()).await;
+        assert_eq!(
+            (scan["status"].as_str(), scan["files_scanned"].as_i64(), scan["new_issues"].as_i64()),
+            (Some("succeeded"), Some(2), Some(1)),
+            "{scan}"
+        );
+        let issues = app.get("/api/v1/issues", &app.viewer).await.json;
+        assert_eq!(issues["items"][0]["path"], "deploy/prod.env");
+
+        // The token is revoked in GitLab: the scan fails and says why.
+        sim.state().revoked.push(token.clone());
+        let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
+        let scan = wait_for_scan(&app, triggered.json["scan"]["id"].as_i64().unwrap()).await;
+        let errors = scan["errors"].as_str().unwrap();
+        assert!(errors.contains("GitLab refused the token (401: invalid_token"), "{errors}");
+        assert!(!errors.contains(&token));
+        pool.shutdown().await;
+        app.finish().await;
+    }
+}
