@@ -171,12 +171,20 @@ pub fn push_scope(payload: &serde_json::Value) -> ScanScope {
 pub struct JobRunner {
     store: Store,
     fetcher: Arc<dyn SourceFetcher>,
+    public_url: Option<String>,
 }
 
 impl JobRunner {
     /// A runner over `store` fetching sources with `fetcher`.
     pub fn new(store: Store, fetcher: Arc<dyn SourceFetcher>) -> JobRunner {
-        JobRunner { store, fetcher }
+        JobRunner { store, fetcher, public_url: None }
+    }
+
+    /// Sets the URL GitLab reaches this server at, for the hooks that
+    /// repository syncs install.
+    pub fn with_public_url(mut self, public_url: Option<String>) -> JobRunner {
+        self.public_url = public_url;
+        self
     }
 
     /// Runs one claimed job; the error becomes the job's last error.
@@ -192,6 +200,30 @@ impl JobRunner {
             }
             SCAN_JOB => self.run_scan(job).await,
             crate::hooks::WEBHOOK_JOB => self.run_webhook(job).await,
+            crate::onboarding::SYNC_JOB => {
+                let instance = job
+                    .payload
+                    .get("instance_id")
+                    .and_then(serde_json::Value::as_i64)
+                    .ok_or("no instance_id")?;
+                let report = crate::onboarding::sync_job(
+                    &self.store,
+                    self.public_url.as_deref(),
+                    instance,
+                    job.id,
+                )
+                .await?;
+                tracing::info!(instance, ?report, "repositories synced");
+                Ok(())
+            }
+            crate::onboarding::DELETE_JOB => {
+                let instance = job
+                    .payload
+                    .get("instance_id")
+                    .and_then(serde_json::Value::as_i64)
+                    .ok_or("no instance_id")?;
+                crate::onboarding::delete_instance(&self.store, instance).await
+            }
             other => Err(format!("no handler for job kind `{other}`")),
         }
     }

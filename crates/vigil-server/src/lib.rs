@@ -22,6 +22,7 @@ pub mod error;
 pub mod hooks;
 pub mod jobs;
 pub mod metrics;
+pub mod onboarding;
 mod ops;
 pub mod scheduler;
 pub mod source;
@@ -45,6 +46,8 @@ pub struct ServerSettings {
     pub session_ttl_ms: i64,
     /// Largest JSON body accepted, bytes.
     pub max_body_bytes: usize,
+    /// The URL GitLab reaches this server at (for webhook URLs).
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -53,6 +56,7 @@ impl Default for ServerSettings {
             secure_cookies: false,
             session_ttl_ms: 12 * 3_600_000,
             max_body_bytes: 1 << 20,
+            public_url: None,
         }
     }
 }

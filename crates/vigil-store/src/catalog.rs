@@ -324,6 +324,121 @@ impl Store {
         row.as_ref().map(repository_from).transpose()
     }
 
+    /// Sets an instance's repository selection mode (`all`,
+    /// `all_and_future`, `chosen`).
+    pub async fn set_instance_selection(
+        &self,
+        id: i64,
+        selection: &str,
+        chosen_projects: &[i64],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let chosen = serde_json::to_string(chosen_projects)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        sqlx::query("UPDATE instances SET selection = $1, chosen_projects = $2, updated_at = $3 WHERE id = $4")
+            .bind(selection)
+            .bind(chosen)
+            .bind(now)
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// The selection mode and the chosen GitLab project ids of an instance.
+    pub async fn instance_selection(
+        &self,
+        id: i64,
+    ) -> Result<Option<(String, Vec<i64>)>, StoreError> {
+        let row = sqlx::query("SELECT selection, chosen_projects FROM instances WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let chosen: String = row.try_get("chosen_projects")?;
+        let chosen = serde_json::from_str(&chosen)
+            .map_err(|error| StoreError::Corrupt(format!("chosen_projects: {error}")))?;
+        Ok(Some((row.try_get("selection")?, chosen)))
+    }
+
+    /// Sets an instance's status (`pending`, `connected`, `error`,
+    /// `deleting`) and the reason shown with it.
+    pub async fn set_instance_status(
+        &self,
+        id: i64,
+        status: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE instances SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(status)
+        .bind(reason)
+        .bind(now)
+        .bind(id)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a repository selected or not.
+    pub async fn set_repository_selected(&self, id: i64, selected: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE repositories SET selected = $1 WHERE id = $2")
+            .bind(i64::from(selected))
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// Records the id of the hook Vigil created on a repository (`None`
+    /// once removed).
+    pub async fn set_repository_webhook(
+        &self,
+        id: i64,
+        webhook_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE repositories SET webhook_id = $1 WHERE id = $2")
+            .bind(webhook_id)
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// Hooks Vigil created on an instance's repositories: (repository id,
+    /// GitLab project id, hook id).
+    pub async fn instance_webhooks(
+        &self,
+        instance_id: i64,
+    ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, gitlab_project_id, webhook_id FROM repositories WHERE instance_id = $1 AND webhook_id IS NOT NULL ORDER BY id",
+        )
+        .bind(instance_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("gitlab_project_id")?,
+                    row.try_get("webhook_id")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Deletes a repository and its scans, issues and suppressions.
+    pub async fn delete_repository(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM repositories WHERE id = $1")
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
     /// The repository of a GitLab project on an instance.
     pub async fn repository_by_project(
         &self,

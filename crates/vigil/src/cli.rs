@@ -76,6 +76,10 @@ pub(crate) struct ServeArgs {
     /// Seconds between scheduler ticks (periodic scans, suppression expiry).
     #[arg(long, default_value_t = 10)]
     pub(crate) scheduler_tick: u64,
+    /// The URL GitLab reaches this server at; webhooks Vigil installs in
+    /// GitLab point to PUBLIC_URL/hooks/gitlab/INSTANCE.
+    #[arg(long, env = "VIGIL_PUBLIC_URL", hide_env_values = true)]
+    pub(crate) public_url: Option<String>,
     /// Mark the session cookie Secure (when served over HTTPS).
     #[arg(long, env = "VIGIL_SECURE_COOKIES", hide_env_values = true)]
     pub(crate) secure_cookies: bool,
@@ -92,6 +96,10 @@ pub(crate) struct WorkerArgs {
     /// again after it.
     #[arg(long, default_value_t = 60)]
     pub(crate) lease: u64,
+    /// The URL GitLab reaches the servers at (for the hooks repository
+    /// syncs install).
+    #[arg(long, env = "VIGIL_PUBLIC_URL", hide_env_values = true)]
+    pub(crate) public_url: Option<String>,
     /// Longest idle wait between claim attempts, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub(crate) poll_ms: u64,

@@ -136,7 +136,11 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let store = open_store(&args.store).await?;
         bootstrap_admin(&store).await?;
-        let settings = ServerSettings { secure_cookies: args.secure_cookies, ..ServerSettings::default() };
+        let settings = ServerSettings {
+            secure_cookies: args.secure_cookies,
+            public_url: args.public_url.clone(),
+            ..ServerSettings::default()
+        };
         let state = AppState::new(store.clone(), settings);
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
@@ -144,7 +148,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let address = listener.local_addr().context("cannot read the listening address")?;
         let workers = if args.no_worker { 0 } else { args.workers };
         let pool = if workers > 0 {
-            let runner = JobRunner::new(store.clone(), Arc::new(GitLabSource::new(store.clone(), ArchiveLimits::default())));
+            let runner = JobRunner::new(store.clone(), Arc::new(GitLabSource::new(store.clone(), ArchiveLimits::default()))).with_public_url(args.public_url.clone());
             let settings = WorkerSettings { workers, name: worker_name("serve"), ..WorkerSettings::default() };
             Some(WorkerPool::start(store.clone(), runner, settings, Arc::clone(&state.job_wakeup), Arc::clone(&state.metrics)).await)
         } else {
@@ -176,7 +180,8 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
         let runner = JobRunner::new(
             store.clone(),
             Arc::new(GitLabSource::new(store.clone(), ArchiveLimits::default())),
-        );
+        )
+        .with_public_url(args.public_url.clone());
         let settings = WorkerSettings {
             workers: args.workers.max(1),
             lease_ms: i64::try_from(args.lease.max(1)).unwrap_or(60) * 1000,

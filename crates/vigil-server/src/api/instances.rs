@@ -8,20 +8,21 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
-use vigil_store::{Instance, NewInstance, Queue, SecretString, Transporter};
+use vigil_store::{Instance, NewInstance, NewJob, Queue, SecretString, Transporter};
 
 use super::audit;
-use crate::AppState;
 use crate::auth::{self, Admin, Viewer};
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
+use crate::{AppState, onboarding};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/instances", get(list_instances).post(create_instance))
         .route("/api/v1/instances/{id}", get(get_instance).delete(delete_instance))
         .route("/api/v1/instances/{id}/webhook-secret", post(rotate_webhook_secret))
+        .route("/api/v1/instances/{id}/selection", put(set_selection))
         .route("/api/v1/transporters", get(list_transporters).post(create_transporter))
         .route("/api/v1/transporters/{id}", delete(delete_transporter))
 }
@@ -51,6 +52,9 @@ pub(super) struct CreateInstance {
     transporter_id: Option<i64>,
     /// Seconds between periodic full scans (default 86,400; at least 300).
     scan_interval_s: Option<i64>,
+    /// A personal, group or project access token with the `api` scope, for
+    /// instances connected without OAuth; stored encrypted, never returned.
+    access_token: Option<String>,
 }
 
 /// `https://host[:port]` with no path, query or trailing slash.
@@ -103,6 +107,13 @@ pub(super) async fn create_instance(
         .store
         .set_instance_secret(instance.id, "webhook_secret_enc", Some(&secret), Queue::now_ms())
         .await?;
+    if let Some(token) = body.access_token.filter(|token| !token.is_empty()) {
+        let token = SecretString::new(token);
+        state
+            .store
+            .set_instance_secret(instance.id, "access_token_enc", Some(&token), Queue::now_ms())
+            .await?;
+    }
     audit(
         &state,
         &caller,
@@ -126,18 +137,86 @@ pub(super) async fn get_instance(
 }
 
 /// Deletes an instance and all its data (repositories, scans, issues).
+/// With no Vigil hook in GitLab it is gone at once (204); otherwise a job
+/// removes the hooks first and then the data (202, status `deleting`).
 #[utoipa::path(delete, path = "/api/v1/instances/{id}", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
-    security(("token" = []), ("session" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
+    security(("token" = []), ("session" = [])), responses((status = 204), (status = 202), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_instance(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    if !state.store.delete_instance(id).await? {
-        return Err(AppError::not_found("instance"));
-    }
+    state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
     audit(&state, &caller, "instance.delete", format!("instance:{id}"), "").await?;
-    Ok(StatusCode::NO_CONTENT)
+    if state.store.instance_webhooks(id).await?.is_empty() {
+        state.store.delete_instance(id).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    state
+        .store
+        .set_instance_status(
+            id,
+            "deleting",
+            Some("removing Vigil's hooks from GitLab"),
+            Queue::now_ms(),
+        )
+        .await?;
+    let job = NewJob::new(onboarding::DELETE_JOB, serde_json::json!({ "instance_id": id }))
+        .dedup_key(format!("delete:{id}"));
+    state.store.queue().enqueue(&job, Queue::now_ms()).await?;
+    state.job_wakeup.notify_waiters();
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Which repositories of an instance Vigil scans.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct Selection {
+    /// `all` (every project the token's user maintains today), `all_and_future`
+    /// (also those created later, found by the periodic sync), or `chosen`.
+    mode: String,
+    /// GitLab project ids, for `chosen`.
+    #[serde(default)]
+    project_ids: Vec<i64>,
+}
+
+/// The sync job a selection queued.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct SyncQueued {
+    /// Job id.
+    job_id: i64,
+}
+
+/// Sets the repository selection and queues a sync: hooks installed on
+/// selected repositories, their first scans queued, deselected ones dropped
+/// with their hooks and data; the instance's status says how it went.
+#[utoipa::path(put, path = "/api/v1/instances/{id}/selection", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
+    request_body = Selection, security(("token" = []), ("session" = [])),
+    responses((status = 202, body = SyncQueued), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn set_selection(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<Selection>,
+) -> ApiResult<(StatusCode, Json<SyncQueued>)> {
+    let chosen: &[i64] = match body.mode.as_str() {
+        "all" | "all_and_future" => &[],
+        "chosen" => &body.project_ids,
+        other => {
+            return Err(AppError::bad_request(format!(
+                "unknown mode `{other}` (expected one of: all, all_and_future, chosen)"
+            )));
+        }
+    };
+    state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    state.store.set_instance_selection(id, &body.mode, chosen, Queue::now_ms()).await?;
+    // The job reads the selection when it runs, so queued syncs collapse.
+    let job = NewJob::new(onboarding::SYNC_JOB, serde_json::json!({ "instance_id": id }))
+        .dedup_key(format!("sync:{id}"))
+        .priority(20);
+    let queued = state.store.queue().enqueue(&job, Queue::now_ms()).await?;
+    state.job_wakeup.notify_waiters();
+    audit(&state, &caller, "instance.selection", format!("instance:{id}"), &body.mode).await?;
+    Ok((StatusCode::ACCEPTED, Json(SyncQueued { job_id: queued.id })))
 }
 
 /// A new webhook secret, shown once.

@@ -31,6 +31,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/instances/{id}", "read"),
     ("DELETE", "/api/v1/instances/{id}", "admin"),
     ("POST", "/api/v1/instances/{id}/webhook-secret", "admin"),
+    ("PUT", "/api/v1/instances/{id}/selection", "admin"),
     ("GET", "/api/v1/transporters", "read"),
     ("POST", "/api/v1/transporters", "admin"),
     ("DELETE", "/api/v1/transporters/{id}", "admin"),

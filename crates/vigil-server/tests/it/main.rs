@@ -8,6 +8,7 @@ mod access;
 mod hooks;
 mod issues;
 mod jobs;
+mod onboarding;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};

@@ -66,6 +66,8 @@ CREATE TABLE instances (
     token_expires_at     INTEGER,
     webhook_secret_enc   TEXT,
     selection            TEXT   NOT NULL DEFAULT 'chosen' CHECK (selection IN ('all', 'all_and_future', 'chosen')),
+    -- GitLab project ids, JSON array, when selection is 'chosen'.
+    chosen_projects      TEXT   NOT NULL DEFAULT '[]',
     status               TEXT   NOT NULL DEFAULT 'pending',
     status_reason        TEXT,
     scan_interval_s      INTEGER NOT NULL DEFAULT 86400,

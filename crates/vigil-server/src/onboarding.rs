@@ -1,0 +1,253 @@
+//! Connecting an instance's repositories and letting them go: the
+//! `sync_repositories` job lists the projects the token's user maintains,
+//! records the selected ones, installs one Vigil hook on each (reusing an
+//! existing one), queues their first full scan and sets the instance's
+//! status; deselected repositories lose their hook and their data. The
+//! `delete_instance` job removes every hook Vigil created before the rows
+//! go, so no hook in GitLab points at a deleted instance.
+
+use vigil_gitlab::{Client, ClientSettings, GitLabError, HookEvents, Token};
+use vigil_store::{Instance, Queue, ScanScope, Store, StoreError};
+
+use crate::jobs::{Trigger, enqueue_scan};
+
+/// The job kind that syncs an instance's repositories.
+pub const SYNC_JOB: &str = "sync_repositories";
+/// The job kind that deletes an instance and its hooks.
+pub const DELETE_JOB: &str = "delete_instance";
+
+/// What a sync did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Projects the token's user maintains.
+    pub listed: usize,
+    /// Repositories selected.
+    pub selected: usize,
+    /// Hooks created (the others were reused).
+    pub hooks_created: usize,
+    /// Repositories dropped with their data.
+    pub removed: usize,
+    /// Scans queued.
+    pub scans: usize,
+}
+
+fn store_error(error: StoreError) -> String {
+    error.to_string()
+}
+
+async fn client(store: &Store, instance: &Instance) -> Result<Client, String> {
+    let token = store
+        .instance_secret(instance.id, "access_token_enc")
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| {
+            format!("instance {}: no access token; complete the OAuth step", instance.name)
+        })?;
+    Client::new(&instance.base_url, Token::new(token.expose()), ClientSettings::default())
+        .map_err(|error| error.to_string())
+}
+
+/// Why an instance is in error, in the words shown to the admin.
+fn reason(error: &GitLabError) -> String {
+    match error {
+        GitLabError::Unauthorized { .. } => {
+            format!("the token was refused by GitLab (revoked or expired?): {error}")
+        }
+        GitLabError::Transport { .. } => format!("GitLab is unreachable: {error}"),
+        GitLabError::Api { status: 422, message, .. } if message.contains("Invalid url") => {
+            format!(
+                "GitLab refused Vigil's hook URL ({message}); an admin must allow requests to the local network, or Vigil needs a public URL"
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The sync job: one sync per instance at a time (a lease row), with the
+/// selection read now, so the latest selection wins.
+pub async fn sync_job(
+    store: &Store,
+    public_url: Option<&str>,
+    instance_id: i64,
+    job_id: i64,
+) -> Result<SyncReport, String> {
+    let lease = format!("sync:{instance_id}");
+    let holder = format!("job:{job_id}");
+    if !store
+        .acquire_lease(&lease, &holder, 15 * 60_000, Queue::now_ms())
+        .await
+        .map_err(store_error)?
+    {
+        return Err("another sync of this instance is running; this one runs after it".into());
+    }
+    let result = match store.instance_selection(instance_id).await.map_err(store_error)? {
+        Some((mode, chosen)) => {
+            let chosen = (mode == "chosen").then_some(chosen);
+            sync_repositories(store, public_url, instance_id, chosen.as_deref()).await
+        }
+        None => Ok(SyncReport::default()),
+    };
+    store.release_lease(&lease, &holder).await.map_err(store_error)?;
+    result
+}
+
+/// Syncs instance `instance_id`: `chosen` lists GitLab project ids when the
+/// selection is `chosen`; `all` and `all_and_future` select every project.
+pub async fn sync_repositories(
+    store: &Store,
+    public_url: Option<&str>,
+    instance_id: i64,
+    chosen: Option<&[i64]>,
+) -> Result<SyncReport, String> {
+    let now = Queue::now_ms();
+    let Some(instance) = store.instance(instance_id).await.map_err(store_error)? else {
+        return Ok(SyncReport::default());
+    };
+    let result = sync_inner(store, public_url, &instance, chosen).await;
+    match &result {
+        Ok(_) => store
+            .set_instance_status(instance_id, "connected", None, now)
+            .await
+            .map_err(store_error)?,
+        Err(message) => store
+            .set_instance_status(instance_id, "error", Some(message), now)
+            .await
+            .map_err(store_error)?,
+    }
+    result
+}
+
+async fn sync_inner(
+    store: &Store,
+    public_url: Option<&str>,
+    instance: &Instance,
+    chosen: Option<&[i64]>,
+) -> Result<SyncReport, String> {
+    let public_url = public_url
+        .ok_or("Vigil has no public URL (--public-url), so GitLab cannot deliver webhooks to it")?;
+    let hook_url = format!("{}/hooks/gitlab/{}", public_url.trim_end_matches('/'), instance.id);
+    let secret = store
+        .webhook_secret(instance.id)
+        .await
+        .map_err(store_error)?
+        .flatten()
+        .ok_or("the instance has no webhook secret")?;
+    let client = client(store, instance).await?;
+    client.current_user().await.map_err(|error| reason(&error))?;
+    let projects = client.maintained_projects().await.map_err(|error| reason(&error))?;
+    let mut report = SyncReport { listed: projects.len(), ..SyncReport::default() };
+    let now = Queue::now_ms();
+    let mut problems = Vec::new();
+    let wanted = |id: i64| chosen.is_none_or(|ids| ids.contains(&id));
+    let mut seen = std::collections::HashSet::new();
+    for project in &projects {
+        let project_id = i64::try_from(project.id).map_err(|_| "project id out of range")?;
+        seen.insert(project_id);
+        let existing =
+            store.repository_by_project(instance.id, project_id).await.map_err(store_error)?;
+        if !wanted(project_id) {
+            if let Some(repository) = existing {
+                remove_repository(store, &client, &repository).await?;
+                report.removed += 1;
+            }
+            continue;
+        }
+        let Some(branch) = project.default_branch.as_deref() else { continue };
+        let repository = store
+            .upsert_repository(instance.id, project_id, &project.path_with_namespace, branch, now)
+            .await
+            .map_err(store_error)?;
+        store.set_repository_selected(repository.id, true).await.map_err(store_error)?;
+        report.selected += 1;
+        match client
+            .ensure_project_hook(
+                project.id,
+                &hook_url,
+                &Token::new(secret.expose()),
+                HookEvents::VIGIL,
+            )
+            .await
+        {
+            Ok((hook, created)) => {
+                report.hooks_created += usize::from(created);
+                let hook_id = i64::try_from(hook.id).ok();
+                store.set_repository_webhook(repository.id, hook_id).await.map_err(store_error)?;
+            }
+            Err(error) => {
+                problems.push(format!("{}: {}", project.path_with_namespace, reason(&error)));
+                continue;
+            }
+        }
+        let (_, deduplicated) =
+            enqueue_scan(store, &repository, branch, ScanScope::Full, Trigger::Onboarding)
+                .await
+                .map_err(store_error)?;
+        report.scans += usize::from(!deduplicated);
+    }
+    // Repositories GitLab no longer lists (deleted, or access lost).
+    for repository in store.repositories(Some(instance.id)).await.map_err(store_error)? {
+        if !seen.contains(&repository.gitlab_project_id) {
+            store.delete_repository(repository.id).await.map_err(store_error)?;
+            report.removed += 1;
+        }
+    }
+    if let Some(first) = problems.first() {
+        return Err(format!(
+            "{} of {} repositories could not be connected; first: {first}",
+            problems.len(),
+            report.selected
+        ));
+    }
+    Ok(report)
+}
+
+async fn remove_repository(
+    store: &Store,
+    client: &Client,
+    repository: &vigil_store::Repository,
+) -> Result<(), String> {
+    for (repository_id, project, hook) in
+        store.instance_webhooks(repository.instance_id).await.map_err(store_error)?
+    {
+        if repository_id == repository.id {
+            let (project, hook) =
+                (u64::try_from(project).unwrap_or(0), u64::try_from(hook).unwrap_or(0));
+            client.delete_project_hook(project, hook).await.map_err(|error| reason(&error))?;
+        }
+    }
+    store.delete_repository(repository.id).await.map_err(store_error)
+}
+
+/// Removes every hook Vigil created on the instance's repositories, then
+/// the instance with all its data. A hook that cannot be removed fails the
+/// job (retried later) and keeps the rows, so nothing is forgotten.
+pub async fn delete_instance(store: &Store, instance_id: i64) -> Result<(), String> {
+    let Some(instance) = store.instance(instance_id).await.map_err(store_error)? else {
+        return Ok(());
+    };
+    let hooks = store.instance_webhooks(instance_id).await.map_err(store_error)?;
+    if !hooks.is_empty() {
+        let client = client(store, &instance).await?;
+        for (repository_id, project, hook) in hooks {
+            let (project, hook) =
+                (u64::try_from(project).unwrap_or(0), u64::try_from(hook).unwrap_or(0));
+            match client.delete_project_hook(project, hook).await {
+                Ok(()) => {
+                    store.set_repository_webhook(repository_id, None).await.map_err(store_error)?
+                }
+                // The project is gone or no longer ours: its hook went with it.
+                Err(GitLabError::Api { status: 403 | 404, .. }) => {
+                    store.set_repository_webhook(repository_id, None).await.map_err(store_error)?;
+                }
+                Err(error) => {
+                    return Err(format!(
+                        "cannot remove Vigil's hook from project {project}: {}",
+                        reason(&error)
+                    ));
+                }
+            }
+        }
+    }
+    store.delete_instance(instance_id).await.map_err(store_error)?;
+    Ok(())
+}

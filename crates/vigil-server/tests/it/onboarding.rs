@@ -1,0 +1,178 @@
+//! Connecting an instance end to end against gitlab-sim over HTTP: select
+//! repositories, hooks installed once with Vigil's secret, first scans run;
+//! narrowing the selection drops hooks and data; a refused token puts the
+//! instance in error with the reason; deleting the instance leaves no hook
+//! in GitLab and no row in Vigil.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use gitlab_sim::{DEVELOPER, MAINTAINER, Simulator};
+use serde_json::{Value, json};
+use vigil_server::jobs::JobRunner;
+use vigil_server::source::GitLabSource;
+use vigil_server::worker::{WorkerPool, WorkerSettings};
+
+use crate::TestApp;
+
+async fn wait_for(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..500 {
+        let reply = app.get(path, &app.viewer).await;
+        if done(&reply.json) {
+            return reply.json;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{path} never got there: {}", app.get(path, &app.viewer).await.json);
+}
+
+fn hooks(sim: &Simulator) -> Vec<(u64, usize, Option<String>)> {
+    let state = sim.state();
+    state
+        .projects
+        .values()
+        .map(|project| {
+            (
+                project.id,
+                project.hooks.len(),
+                project.hooks.first().and_then(|hook| hook.token.clone()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
+    for app in TestApp::all().await {
+        let sim = Simulator::start().await.unwrap();
+        sim.state().allow_local_webhooks = true;
+        let token = sim.add_user("vigil-bot", false);
+        let mut projects = Vec::new();
+        for name in ["a", "b", "c"] {
+            let id =
+                sim.add_project(&format!("group/{name}"), "main", &[("vigil-bot", MAINTAINER)]);
+            sim.write_file(
+                id,
+                "app.env",
+                format!("GITHUB_TOKEN=ghp_qQuHOtnUnwiedLRNSFNSzDf4IX6pmAR{name:0>5}\n"),
+            );
+            projects.push(id);
+        }
+        sim.add_project("group/not-mine", "main", &[("vigil-bot", DEVELOPER)]);
+        let runner = JobRunner::new(
+            app.store().clone(),
+            Arc::new(GitLabSource::new(app.store().clone(), Default::default())),
+        )
+        .with_public_url(Some("http://127.0.0.1:9/".into()));
+        let settings = WorkerSettings {
+            workers: 2,
+            poll_ms: 20,
+            retry: vigil_store::RetryPolicy { base_ms: 100, cap_ms: 500 },
+            ..WorkerSettings::default()
+        };
+        let pool = WorkerPool::start(
+            app.store().clone(),
+            runner,
+            settings,
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+
+        let created = app
+            .call(
+                Method::POST,
+                "/api/v1/instances",
+                &app.admin,
+                Some(json!({"name": "sim", "base_url": sim.base_url(), "access_token": token})),
+            )
+            .await;
+        let id = created.json["id"].as_i64().unwrap();
+        assert!(!created.json.to_string().contains(&token));
+        let selection = format!("/api/v1/instances/{id}/selection");
+        let queued =
+            app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
+        assert_eq!(queued.status, StatusCode::ACCEPTED, "{queued:?}");
+        let instance =
+            wait_for(&app, &format!("/api/v1/instances/{id}"), |json| json["status"] != "pending")
+                .await;
+        assert_eq!(
+            (instance["status"].as_str(), instance["selection"].as_str()),
+            (Some("connected"), Some("all")),
+            "{} {instance}",
+            app.name
+        );
+        let repositories =
+            app.get(&format!("/api/v1/repositories?instance={id}"), &app.viewer).await.json;
+        assert_eq!(repositories.as_array().unwrap().len(), 3, "Developer access is not enough");
+        let secret = app.store().webhook_secret(id).await.unwrap().unwrap().unwrap();
+        for (project, count, hook_token) in hooks(&sim) {
+            let expected = usize::from(projects.contains(&project));
+            assert_eq!(count, expected, "project {project}");
+            if expected == 1 {
+                assert_eq!(hook_token.as_deref(), Some(secret.expose()));
+            }
+        }
+        assert_eq!(
+            sim.state().projects[&projects[0]].hooks[0].url,
+            format!("http://127.0.0.1:9/hooks/gitlab/{id}")
+        );
+        // The first scans run and find each repository's token.
+        wait_for(&app, "/api/v1/issues", |json| {
+            json["items"].as_array().is_some_and(|items| items.len() == 3)
+        })
+        .await;
+
+        // Syncing again reuses the hooks; narrowing drops the others with their data.
+        app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
+        let queued = app
+            .call(
+                Method::PUT,
+                &selection,
+                &app.admin,
+                Some(json!({"mode": "chosen", "project_ids": [projects[0]]})),
+            )
+            .await;
+        assert_eq!(queued.status, StatusCode::ACCEPTED);
+        wait_for(&app, &format!("/api/v1/repositories?instance={id}"), |json| {
+            json.as_array().is_some_and(|r| r.len() == 1)
+        })
+        .await;
+        wait_for(&app, "/api/v1/issues", |json| {
+            json["items"].as_array().is_some_and(|items| items.len() == 1)
+        })
+        .await;
+        let counts: Vec<usize> = hooks(&sim).iter().map(|(_, count, _)| *count).collect();
+        assert_eq!(counts, [1, 0, 0, 0], "{}", app.name);
+
+        // A revoked token: the next sync puts the instance in error and says why.
+        sim.state().revoked.push(token.clone());
+        app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
+        let instance =
+            wait_for(&app, &format!("/api/v1/instances/{id}"), |json| json["status"] == "error")
+                .await;
+        let reason = instance["status_reason"].as_str().unwrap();
+        assert!(reason.starts_with("the token was refused by GitLab"), "{reason}");
+        sim.state().revoked.clear();
+
+        // Delete: hooks removed from GitLab first, then every row.
+        let deleted =
+            app.call(Method::DELETE, &format!("/api/v1/instances/{id}"), &app.admin, None).await;
+        assert_eq!(deleted.status, StatusCode::ACCEPTED);
+        wait_for(&app, "/api/v1/instances", |json| json.as_array().is_some_and(Vec::is_empty))
+            .await;
+        assert!(hooks(&sim).iter().all(|(_, count, _)| *count == 0), "no hook left in GitLab");
+        assert!(
+            app.get("/api/v1/repositories", &app.viewer).await.json.as_array().unwrap().is_empty()
+        );
+        assert!(
+            app.get("/api/v1/issues", &app.viewer).await.json["items"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        pool.shutdown().await;
+        app.finish().await;
+    }
+}
