@@ -13,6 +13,11 @@ use crate::stores;
 
 const T0: i64 = 1_764_000_000_000;
 
+/// The store with a fresh master key.
+fn keyed(store: &Store) -> Store {
+    store.clone().with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap())
+}
+
 fn finding(rule: &str, path: &str, content: &str, severity: Severity) -> Finding {
     Finding::new(
         FindingKind::Secret,
@@ -76,10 +81,7 @@ async fn statuses(store: &Store) -> Vec<(String, String)> {
 #[tokio::test]
 async fn issues_are_created_kept_fixed_and_reopened() {
     for test in stores().await {
-        let store = test
-            .store
-            .clone()
-            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let store = keyed(&test.store);
         let repo = repository(&store).await;
         let a = finding("SEC001", "a.env", "AKIAAAAAAAAAAAAAAAAA", Severity::High);
         let b = finding(
@@ -140,10 +142,7 @@ async fn issues_are_created_kept_fixed_and_reopened() {
 #[tokio::test]
 async fn suppressions_hold_until_lifted_or_expired() {
     for test in stores().await {
-        let store = test
-            .store
-            .clone()
-            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let store = keyed(&test.store);
         let repo = repository(&store).await;
         let a = finding("SEC001", "a.env", "AKIAAAAAAAAAAAAAAAAA", Severity::High);
         let b = finding("SEC002", "b.env", "xoxb-1", Severity::Low);
@@ -189,10 +188,7 @@ async fn suppressions_hold_until_lifted_or_expired() {
 #[tokio::test]
 async fn issue_lists_filter_sort_and_page_without_gaps() {
     for test in stores().await {
-        let store = test
-            .store
-            .clone()
-            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let store = keyed(&test.store);
         let repo = repository(&store).await;
         let severities = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
         let findings: Vec<Finding> = (0..37)
@@ -310,10 +306,7 @@ async fn secrets_are_encrypted_at_rest_and_survive_rotation() {
 #[tokio::test]
 async fn deleting_an_instance_leaves_no_row_behind() {
     for test in stores().await {
-        let store = test
-            .store
-            .clone()
-            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let store = keyed(&test.store);
         let repo = repository(&store).await;
         let a = finding("SEC001", "a.env", "AKIAAAAAAAAAAAAAAAAA", Severity::High);
         scan(&store, repo, ScanScope::Full, &[a], T0).await;
@@ -342,10 +335,7 @@ async fn deleting_an_instance_leaves_no_row_behind() {
 #[tokio::test]
 async fn scan_history_keeps_the_last_thousand_per_repository() {
     for test in stores().await {
-        let store = test
-            .store
-            .clone()
-            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let store = keyed(&test.store);
         let repo = repository(&store).await;
         let new = NewScan {
             repository_id: repo,
@@ -421,10 +411,7 @@ async fn accounts_tokens_and_audit() {
 #[tokio::test]
 async fn one_lease_holder_and_due_repositories_once_per_interval() {
     for test in stores().await {
-        let store = test
-            .store
-            .clone()
-            .with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap());
+        let store = keyed(&test.store);
         assert!(store.acquire_lease("scheduler", "server-a", 1_000, T0).await.unwrap());
         assert!(!store.acquire_lease("scheduler", "server-b", 1_000, T0 + 500).await.unwrap());
         assert!(

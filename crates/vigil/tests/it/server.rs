@@ -117,25 +117,24 @@ fn job_runs(logs: &[Vec<Value>]) -> HashMap<i64, Vec<(String, i64, i64, String)>
     runs
 }
 
-#[test]
-fn serve_answers_and_shuts_down_gracefully() {
-    let data = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", data.path().join("vigil.db").display());
-    let mut server = Process::start(
+/// Starts `vigil serve` on SQLite at `url` and waits for its address.
+fn start_server(url: &str, data: &Path) -> (Process, String) {
+    let server = Process::start(
         &["serve", "--listen", "127.0.0.1:0", "--workers", "1"],
-        &url,
-        data.path(),
+        url,
+        data,
         "serve.log",
     );
     let deadline = Instant::now() + Duration::from_secs(30);
-    let address = loop {
+    loop {
         let found = server
             .events()
             .iter()
             .find(|event| message(event).starts_with("vigil is listening"))
             .cloned();
         if let Some(event) = found {
-            break event["fields"]["address"].as_str().unwrap().to_owned();
+            let address = event["fields"]["address"].as_str().unwrap().to_owned();
+            return (server, address);
         }
         assert!(
             Instant::now() < deadline,
@@ -143,7 +142,14 @@ fn serve_answers_and_shuts_down_gracefully() {
             std::fs::read_to_string(&server.log)
         );
         std::thread::sleep(Duration::from_millis(50));
-    };
+    }
+}
+
+#[test]
+fn serve_answers_and_shuts_down_gracefully() {
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", data.path().join("vigil.db").display());
+    let (mut server, address) = start_server(&url, data.path());
     for (path, expected) in
         [("/healthz", "200 OK"), ("/readyz", "200 OK"), ("/api/v1/issues", "401 Unauthorized")]
     {
@@ -363,22 +369,7 @@ fn schemathesis_finds_no_server_error_and_no_schema_mismatch() {
             .unwrap();
         store.close().await;
     });
-    let mut server = Process::start(
-        &["serve", "--listen", "127.0.0.1:0", "--workers", "1"],
-        &url,
-        data.path(),
-        "serve.log",
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let address = loop {
-        if let Some(event) =
-            server.events().iter().find(|event| message(event).starts_with("vigil is listening"))
-        {
-            break event["fields"]["address"].as_str().unwrap().to_owned();
-        }
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (mut server, address) = start_server(&url, data.path());
     // Revoking its own token would leave the rest of the run unauthenticated;
     // the access tests cover that route.
     let output = Command::new(st)
