@@ -2,7 +2,7 @@
 -- with a unique Idempotency-Key per request, so every request is a new
 -- delivery that the intake must store and queue (not a cheap duplicate).
 local counter = 0
-local thread_id = 0
+thread_id = 0  -- global: setup() overrides it per thread
 local threads = {}
 
 function setup(thread)
