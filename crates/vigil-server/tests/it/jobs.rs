@@ -140,14 +140,25 @@ async fn a_triggered_scan_runs_and_reconciles_issues() {
             1
         );
 
-        let metrics = app.get("/metrics", &crate::As::Nobody).await.json;
-        let metrics = metrics.as_str().unwrap();
-        assert!(metrics.contains("vigil_jobs{state=\"succeeded\"} 2"), "{metrics}");
-        assert!(
-            metrics.contains("vigil_jobs_processed_total{kind=\"scan\",outcome=\"succeeded\"} 2"),
-            "{metrics}"
-        );
-        assert!(metrics.contains("vigil_scans{status=\"succeeded\"} 2"), "{metrics}");
+        // The scan row is final before its job is marked done and counted:
+        // wait (bounded) until the metrics have caught up, then check them.
+        let expected = [
+            "vigil_jobs{state=\"succeeded\"} 2",
+            "vigil_jobs_processed_total{kind=\"scan\",outcome=\"succeeded\"} 2",
+            "vigil_scans{status=\"succeeded\"} 2",
+        ];
+        let mut metrics = String::new();
+        for _ in 0..250 {
+            metrics =
+                app.get("/metrics", &crate::As::Nobody).await.json.as_str().unwrap().to_owned();
+            if expected.iter().all(|line| metrics.contains(line)) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for line in expected {
+            assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+        }
         assert_eq!(pool.shutdown().await, 0);
         app.finish().await;
     }
