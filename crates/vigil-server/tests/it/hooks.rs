@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode};
 use serde_json::Value;
 use tower::ServiceExt as _;
 use vigil_server::app as application;
-use vigil_store::{NewInstance, Queue, SecretString};
+use vigil_store::{Queue, SecretString};
 
 use crate::TestApp;
 
@@ -24,14 +24,7 @@ fn fixture(relative: &str) -> Vec<u8> {
 }
 
 async fn instance(app: &TestApp) -> i64 {
-    let new = NewInstance {
-        name: "gitlab".into(),
-        base_url: "https://gitlab.example.com".into(),
-        oauth_client_id: None,
-        oauth_client_secret: None,
-        transporter_id: None,
-        scan_interval_s: 3600,
-    };
+    let new = crate::new_instance("https://gitlab.example.com", 3600);
     let id = app.store().create_instance(&new, Queue::now_ms()).await.unwrap().id;
     app.store()
         .set_instance_secret(

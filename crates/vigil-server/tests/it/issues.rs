@@ -5,24 +5,14 @@
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use vigil_core::{Finding, FindingKind, Location, Severity};
-use vigil_store::{NewInstance, NewScan, Queue, ScanScope};
+use vigil_store::{NewScan, Queue, ScanScope};
 
 use crate::TestApp;
 
 async fn seed(app: &TestApp) -> i64 {
     let store = app.store();
     let instance = store
-        .create_instance(
-            &NewInstance {
-                name: "gitlab".into(),
-                base_url: "https://gitlab.example.com".into(),
-                oauth_client_id: None,
-                oauth_client_secret: None,
-                transporter_id: None,
-                scan_interval_s: 3600,
-            },
-            Queue::now_ms(),
-        )
+        .create_instance(&crate::new_instance("https://gitlab.example.com", 3600), Queue::now_ms())
         .await
         .unwrap();
     let repo = store

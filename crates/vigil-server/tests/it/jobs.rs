@@ -12,7 +12,7 @@ use serde_json::json;
 use vigil_server::jobs::{BoxFuture, FetchedSource, JobRunner, NoSource, SourceFetcher};
 use vigil_server::scheduler::{SchedulerSettings, tick};
 use vigil_server::worker::{WorkerPool, WorkerSettings};
-use vigil_store::{NewInstance, NewJob, Queue, QueueCounts, Repository, ScanScope, Store};
+use vigil_store::{NewJob, Queue, QueueCounts, Repository, ScanScope, Store};
 
 use crate::TestApp;
 
@@ -42,14 +42,7 @@ impl SourceFetcher for DirectorySource {
 async fn repository(store: &Store, interval_s: i64) -> Repository {
     let instance = store
         .create_instance(
-            &NewInstance {
-                name: "gitlab".into(),
-                base_url: format!("https://gitlab-{interval_s}.example.com"),
-                oauth_client_id: None,
-                oauth_client_secret: None,
-                transporter_id: None,
-                scan_interval_s: interval_s,
-            },
+            &crate::new_instance(format!("https://gitlab-{interval_s}.example.com"), interval_s),
             Queue::now_ms(),
         )
         .await
@@ -283,14 +276,7 @@ async fn scans_download_the_branch_from_gitlab() {
             sim.add_project("group/app", "main", &[("vigil-bot", gitlab_sim::MAINTAINER)]);
         sim.write_file(project, "deploy/prod.env", "AWS_ACCESS_KEY_ID=AKIAZ5IE4ZYEYRUHWWTV\n");
         sim.write_file(project, "src/main.rs", "fn main() {}\n");
-        let instance = NewInstance {
-            name: "sim".into(),
-            base_url: sim.base_url(),
-            oauth_client_id: None,
-            oauth_client_secret: None,
-            transporter_id: None,
-            scan_interval_s: 3600,
-        };
+        let instance = crate::new_instance(sim.base_url(), 3600);
         let instance = app.store().create_instance(&instance, Queue::now_ms()).await.unwrap();
         let secret = vigil_store::SecretString::new(token.clone());
         app.store()

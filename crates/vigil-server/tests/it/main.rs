@@ -52,6 +52,21 @@ impl std::fmt::Debug for Reply {
     }
 }
 
+/// A GitLab instance at `base_url` with no secrets yet.
+pub(crate) fn new_instance(
+    base_url: impl Into<String>,
+    scan_interval_s: i64,
+) -> vigil_store::NewInstance {
+    vigil_store::NewInstance {
+        name: "gitlab".into(),
+        base_url: base_url.into(),
+        oauth_client_id: None,
+        oauth_client_secret: None,
+        transporter_id: None,
+        scan_interval_s,
+    }
+}
+
 pub(crate) fn store_with_key(store: &Store) -> Store {
     store.clone().with_keyring(Keyring::from_base64(&Keyring::generate_key(), "test").unwrap())
 }
