@@ -1,6 +1,7 @@
 //! The scheduler: every tick, the server holding the `scheduler` lease row
 //! enqueues the periodic full scans that are due and ends expired
-//! suppressions (their issues reopen). Any number of servers run it; the
+//! suppressions (their issues reopen) and purges succeeded jobs older than
+//! a week. Any number of servers run it; the
 //! lease in the database makes exactly one of them act.
 
 use std::time::Duration;
@@ -13,6 +14,10 @@ use crate::jobs::{Trigger, enqueue_scan};
 
 /// The lease row's name.
 pub const LEASE: &str = "scheduler";
+
+/// How long succeeded jobs stay in the queue table (7 days); dead jobs
+/// stay until deleted by hand, with their last error.
+pub const JOB_RETENTION_MS: i64 = 7 * 24 * 3_600_000;
 
 /// How the scheduler runs.
 #[derive(Debug, Clone)]
@@ -41,6 +46,8 @@ pub struct TickReport {
     pub scans: usize,
     /// Suppressions ended.
     pub expired_suppressions: u64,
+    /// Succeeded jobs older than [`JOB_RETENTION_MS`] deleted.
+    pub purged_jobs: u64,
 }
 
 /// A running scheduler.
@@ -66,6 +73,7 @@ pub async fn tick(store: &Store, settings: &SchedulerSettings) -> Result<TickRep
         report.scans += 1;
     }
     report.expired_suppressions = store.expire_suppressions(now).await?;
+    report.purged_jobs = store.queue().purge_succeeded(now - JOB_RETENTION_MS, 10_000).await?;
     Ok(report)
 }
 
@@ -76,10 +84,15 @@ impl Scheduler {
         let task = tokio::spawn(async move {
             loop {
                 match tick(&store, &settings).await {
-                    Ok(report) if report.scans > 0 || report.expired_suppressions > 0 => {
+                    Ok(report)
+                        if report.scans > 0
+                            || report.expired_suppressions > 0
+                            || report.purged_jobs > 0 =>
+                    {
                         tracing::info!(
                             scans = report.scans,
                             expired_suppressions = report.expired_suppressions,
+                            purged_jobs = report.purged_jobs,
                             "scheduler tick"
                         );
                     }

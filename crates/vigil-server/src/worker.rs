@@ -17,6 +17,9 @@ use vigil_store::{Claimed, Queue, RetryPolicy, Store};
 use crate::Metrics;
 use crate::jobs::JobRunner;
 
+/// How often a pool dead-letters jobs whose lease expired on the last attempt.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
 /// How the pool runs.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -88,6 +91,25 @@ impl WorkerPool {
             }
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "cannot LISTEN for jobs; workers will poll"),
+        }
+        {
+            // Jobs whose worker died on their last attempt: dead-lettered
+            // here, once a second, instead of on every claim.
+            let store = store.clone();
+            let mut stop = shutdown_rx.clone();
+            tasks.spawn(async move {
+                loop {
+                    match store.queue().sweep(Queue::now_ms()).await {
+                        Ok(0) => {}
+                        Ok(dead) => tracing::warn!(dead, "jobs dead-lettered: their worker was lost on the last attempt"),
+                        Err(error) => tracing::warn!(%error, "cannot sweep expired leases"),
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(SWEEP_EVERY) => {}
+                        _ = stop.changed() => return,
+                    }
+                }
+            });
         }
         for index in 0..settings.workers.max(1) {
             let worker = Worker {

@@ -145,7 +145,7 @@ fn transporter_from(row: &AnyRow) -> Result<Transporter, StoreError> {
 }
 
 impl Store {
-    fn keyring(&self) -> Result<&Keyring, StoreError> {
+    pub(crate) fn keyring(&self) -> Result<&Keyring, StoreError> {
         self.keyring.as_deref().ok_or(StoreError::NoKeyring)
     }
 

@@ -1,7 +1,7 @@
 //! Vigil's storage: one schema on SQLite (the default, a file in the data
 //! directory) or PostgreSQL (for many processes), the migrations that build
 //! it, the durable job queue, the repositories of every table (users and
-//! tokens, instances, repositories, scans, issues, suppressions, audit log,
+//! tokens, instances, repositories, merge requests, scans, issues, suppressions, audit log,
 //! leases) and the encryption of secrets at rest.
 //!
 //! Every query is written once with `$N` parameters, which both backends
@@ -28,6 +28,8 @@ mod catalog;
 pub mod crypto;
 mod issues;
 mod leases;
+mod merge_requests;
+mod oauth;
 mod queue;
 mod scans;
 mod store;
@@ -38,6 +40,8 @@ mod webhooks;
 pub use accounts::{ApiToken, AuditEntry, User};
 pub use catalog::{Instance, NewInstance, Repository, Transporter};
 pub use crypto::{Keyring, SecretString};
+pub use merge_requests::MergeRequest;
+pub use oauth::{OAUTH_STATE_TTL_MS, OAuthState};
 pub use issues::{Issue, IssueFilter, IssuePage, IssueSort, Suppression};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
 pub use scans::{NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope};

@@ -433,3 +433,101 @@ async fn one_lease_holder_and_due_repositories_once_per_interval() {
         test.drop_database().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_merge_request_keeps_its_note_across_updates_and_goes_with_its_repository() {
+    for test in stores().await {
+        let store = &keyed(&test.store);
+        let repository_id = repository(store).await;
+        let mut merge_request = vigil_store::MergeRequest {
+            repository_id,
+            iid: 7,
+            title: "Add AWS config".into(),
+            source_branch: "feature".into(),
+            target_branch: "main".into(),
+            state: "opened".into(),
+            head_sha: None,
+            note_id: None,
+            status: None,
+            open_issues: 0,
+            updated_at: T0,
+        };
+        store.upsert_merge_request(&merge_request).await.unwrap();
+        store
+            .set_merge_request_feedback(repository_id, 7, "abc", 991, "failed", 2, T0 + 1)
+            .await
+            .unwrap();
+        merge_request.title = "Add AWS config (fixed)".into();
+        merge_request.updated_at = T0 + 2;
+        store.upsert_merge_request(&merge_request).await.unwrap();
+        let stored = store.merge_request(repository_id, 7).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.title.as_str(), stored.note_id, stored.status.as_deref(), stored.open_issues),
+            ("Add AWS config (fixed)", Some(991), Some("failed"), 2),
+            "{}",
+            test.name
+        );
+        assert_eq!(store.merge_requests(repository_id, 10).await.unwrap().len(), 1);
+        store.delete_repository(repository_id).await.unwrap();
+        assert!(store.merge_request(repository_id, 7).await.unwrap().is_none(), "{}", test.name);
+        test.drop_database().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn cancelling_a_key_deletes_only_its_queued_jobs() {
+    for test in stores().await {
+        let queue = test.store.queue();
+        let running = queue
+            .enqueue(&vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:7"), T0)
+            .await
+            .unwrap();
+        queue.claim("w", 60_000, T0).await.unwrap().unwrap();
+        let queued = queue
+            .enqueue(&vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:7"), T0)
+            .await
+            .unwrap();
+        let other = queue
+            .enqueue(&vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:8"), T0)
+            .await
+            .unwrap();
+        assert_ne!(running.id, queued.id);
+        assert_eq!(queue.cancel_queued("mr:1:7").await.unwrap(), vec![queued.id], "{}", test.name);
+        let counts = queue.counts().await.unwrap();
+        assert_eq!((counts.queued, counts.running), (1, 1), "{}: {other:?} stays", test.name);
+        test.drop_database().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_oauth_state_works_once_within_ten_minutes_and_tokens_are_stored_as_a_pair() {
+    for test in stores().await {
+        let store = &keyed(&test.store);
+        let repository_id = repository(store).await;
+        let instance_id = store.repository(repository_id).await.unwrap().unwrap().instance_id;
+        let alice = store.create_user("alice", "$argon2id$fake", "admin", T0).await.unwrap();
+        let flow = vigil_store::OAuthState {
+            instance_id,
+            user_id: alice.id,
+            code_verifier: "v".repeat(64),
+        };
+        store.save_oauth_state("state-1", &flow, T0).await.unwrap();
+        store.save_oauth_state("state-2", &flow, T0).await.unwrap();
+        assert_eq!(store.take_oauth_state("state-1", T0 + 1).await.unwrap(), Some(flow.clone()));
+        assert_eq!(store.take_oauth_state("state-1", T0 + 2).await.unwrap(), None, "{}: reused", test.name);
+        assert_eq!(store.take_oauth_state("forged", T0 + 2).await.unwrap(), None);
+        let late = T0 + vigil_store::OAUTH_STATE_TTL_MS + 1;
+        assert_eq!(store.take_oauth_state("state-2", late).await.unwrap(), None, "{}: expired", test.name);
+
+        let access = SecretString::new("gloat-access");
+        let refresh = SecretString::new("gloat-refresh");
+        store.set_instance_tokens(instance_id, &access, Some(&refresh), Some(T0 + 7_200_000), T0).await.unwrap();
+        let read = |column: &'static str| async move {
+            store.instance_secret(instance_id, column).await.unwrap().map(|secret| secret.expose().to_owned())
+        };
+        assert_eq!(read("access_token_enc").await.as_deref(), Some("gloat-access"));
+        assert_eq!(read("refresh_token_enc").await.as_deref(), Some("gloat-refresh"));
+        assert_eq!(store.instance_token_expiry(instance_id).await.unwrap(), Some(T0 + 7_200_000));
+        test.drop_database().await.unwrap();
+    }
+}

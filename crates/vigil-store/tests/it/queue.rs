@@ -130,6 +130,10 @@ async fn a_job_whose_worker_dies_on_the_last_attempt_is_dead_lettered() {
         let job = queue.enqueue(&NewJob::new("scan", json!({})).max_attempts(1), T0).await.unwrap();
         queue.claim("crashed", LEASE, T0).await.unwrap().unwrap();
         assert!(queue.claim("w2", LEASE, T0 + LEASE + 1).await.unwrap().is_none(), "{}", test.name);
+        assert_eq!(queue.counts().await.unwrap().running, 1, "{}: not swept yet", test.name);
+        assert_eq!(queue.sweep(T0 + LEASE - 1).await.unwrap(), 0, "{}: lease still valid", test.name);
+        assert_eq!(queue.sweep(T0 + LEASE + 1).await.unwrap(), 1, "{}", test.name);
+        assert_eq!(queue.counts().await.unwrap().dead, 1, "{}", test.name);
         let error = queue.last_error(job.id).await.unwrap().unwrap();
         assert!(error.contains("lease expired"), "{}: {error}", test.name);
         test.drop_database().await.unwrap();
@@ -183,6 +187,26 @@ async fn concurrent_workers_never_claim_a_job_twice() {
             test.name
         );
         assert_eq!(queue.counts().await.unwrap().succeeded, 200, "{}", test.name);
+        test.drop_database().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_expired_job_is_taken_before_queued_work_and_old_successes_are_purged() {
+    for test in stores().await {
+        let queue = test.store.queue();
+        let lost = queue.enqueue(&NewJob::new("scan", json!({})), T0).await.unwrap();
+        queue.claim("crashed", LEASE, T0).await.unwrap().unwrap();
+        let urgent = queue.enqueue(&NewJob::new("scan", json!({})).priority(100), T0).await.unwrap();
+        let retaken = queue.claim("w2", LEASE, T0 + LEASE + 1).await.unwrap().unwrap();
+        assert_eq!((retaken.id, retaken.attempt), (lost.id, 2), "{}", test.name);
+        let next = queue.claim("w2", LEASE, T0 + LEASE + 2).await.unwrap().unwrap();
+        assert_eq!(next.id, urgent.id, "{}", test.name);
+        assert!(queue.complete(lost.id, "w2", T0 + LEASE + 3).await.unwrap());
+        assert!(queue.complete(urgent.id, "w2", T0 + LEASE + 10).await.unwrap());
+        assert_eq!(queue.purge_succeeded(T0 + LEASE + 5, 100).await.unwrap(), 1, "{}", test.name);
+        let counts = queue.counts().await.unwrap();
+        assert_eq!(counts, QueueCounts { succeeded: 1, ..QueueCounts::default() }, "{}", test.name);
         test.drop_database().await.unwrap();
     }
 }
