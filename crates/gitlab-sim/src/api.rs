@@ -43,6 +43,7 @@ pub(crate) fn router(state: Arc<Mutex<SimState>>, base_url: String) -> Router {
         .route("/api/v4/projects/{id}/hooks", get(list_hooks).post(create_hook))
         .route("/api/v4/projects/{id}/repository/{archive}", get(archive))
         .route("/api/v4/projects/{id}/hooks/{hook}", delete(delete_hook).put(update_hook))
+        .merge(crate::oauth::router(Arc::clone(&shared.state)))
         .fallback(|| async { gitlab_error(StatusCode::NOT_FOUND, "404 Not Found") })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)
@@ -102,6 +103,9 @@ fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<User, Response> 
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"Doorkeeper\", error=\"invalid_token\", error_description=\"Token was revoked. You have to re-authorize from the user.\""),
         );
+        return Err(response);
+    }
+    if let Some(response) = crate::oauth::refused(&state, token) {
         return Err(response);
     }
     state

@@ -19,11 +19,13 @@
 #![deny(missing_docs)]
 
 mod api;
+mod oauth;
 mod state;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use oauth::{OAuthApplication, OAuthState, consent_form_fields};
 pub use state::{DEVELOPER, Fault, Hook, MAINTAINER, OWNER, Project, REPORTER, SimState, User};
 
 /// A failure to start the simulator.

@@ -93,6 +93,8 @@ pub struct SimState {
     /// Accept hook URLs on loopback and private networks (GitLab refuses
     /// them unless an admin allows local requests).
     pub allow_local_webhooks: bool,
+    /// OAuth applications, codes and issued tokens (`oauth.rs`).
+    pub oauth: crate::oauth::OAuthState,
     next_id: u64,
 }
 
