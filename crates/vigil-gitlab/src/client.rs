@@ -20,6 +20,12 @@ impl Token {
     pub fn new(token: impl Into<String>) -> Token {
         Token(token.into())
     }
+
+    /// The token itself, for sending it to GitLab or storing it encrypted;
+    /// never for a log line or an error.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
 }
 
 impl fmt::Debug for Token {
@@ -99,6 +105,24 @@ fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
     })
 }
 
+/// The HTTP stack every call to GitLab goes through (API and OAuth):
+/// the settings' timeout, Vigil's user agent, no redirects.
+pub(crate) fn http_client(
+    base_url: &str,
+    settings: &ClientSettings,
+) -> Result<reqwest::Client, GitLabError> {
+    reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
+        // Redirects to another host would carry the token there.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|error| GitLabError::Transport {
+            endpoint: base_url.to_owned(),
+            reason: error.to_string(),
+        })
+}
+
 impl Client {
     /// A client for the instance at `base_url` (`https://gitlab.example.com`).
     pub fn new(
@@ -106,16 +130,7 @@ impl Client {
         token: Token,
         settings: ClientSettings,
     ) -> Result<Client, GitLabError> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
-            // Redirects to another host would carry the token there.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| GitLabError::Transport {
-                endpoint: base_url.to_owned(),
-                reason: error.to_string(),
-            })?;
+        let http = http_client(base_url, &settings)?;
         Ok(Client { http, base_url: base_url.trim_end_matches('/').to_owned(), token, settings })
     }
 

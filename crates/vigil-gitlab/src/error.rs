@@ -27,6 +27,19 @@ pub enum GitLabError {
         /// GitLab's reason (`invalid_token`, `insufficient_scope`, …).
         reason: String,
     },
+    /// GitLab's OAuth server refused a request to `/oauth/token` or
+    /// `/oauth/revoke` (`invalid_grant`, `invalid_client`, …).
+    #[error("{endpoint}: GitLab refused the OAuth request ({status}: {error}: {description})")]
+    OAuth {
+        /// Method and path.
+        endpoint: String,
+        /// HTTP status (400 or 401 usually).
+        status: u16,
+        /// The OAuth error code (`invalid_grant`).
+        error: String,
+        /// GitLab's `error_description` (a fixed sentence, never a token).
+        description: String,
+    },
     /// Rate limited, and waiting was not allowed (non-idempotent request)
     /// or would take too long.
     #[error("{endpoint}: GitLab is rate limiting; retry after {retry_after_s} s")]
@@ -58,10 +71,40 @@ impl GitLabError {
     /// The HTTP status, when GitLab answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            GitLabError::Api { status, .. } | GitLabError::Unauthorized { status, .. } => {
-                Some(*status)
-            }
+            GitLabError::Api { status, .. }
+            | GitLabError::Unauthorized { status, .. }
+            | GitLabError::OAuth { status, .. } => Some(*status),
             GitLabError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The OAuth access token has expired (401 `invalid_token`, "Token is
+    /// expired"): refresh it and try again.
+    pub fn is_token_expired(&self) -> bool {
+        matches!(self, GitLabError::Unauthorized { status: 401, reason, .. }
+            if reason.starts_with("invalid_token") && reason.contains("expired"))
+    }
+
+    /// The token can no longer be used and refreshing cannot help: GitLab
+    /// answered 401 `invalid_token` for a revoked token, or refused a
+    /// refresh token with `invalid_grant` (revoked, already used, or issued
+    /// to another application). Someone has to connect the instance again.
+    pub fn is_token_revoked(&self) -> bool {
+        match self {
+            GitLabError::Unauthorized { status: 401, reason, .. } => {
+                reason.starts_with("invalid_token") && !reason.contains("expired")
+            }
+            GitLabError::OAuth { error, .. } => error == "invalid_grant",
+            _ => false,
+        }
+    }
+
+    /// The OAuth error code (`invalid_grant`, `invalid_client`, …) of an
+    /// OAuth refusal.
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            GitLabError::OAuth { error, .. } => Some(error),
             _ => None,
         }
     }

@@ -11,11 +11,16 @@
 mod archive;
 mod client;
 mod error;
+mod oauth;
 mod types;
 
 pub use archive::{ArchiveError, ArchiveLimits, Unpacked, unpack};
 pub use client::{Client, ClientSettings, HookEvents, Token};
 pub use error::GitLabError;
+pub use oauth::{
+    DEFAULT_REFRESH_MARGIN_MS, OAuthClient, Pkce, RefreshToken, TokenInfo, TokenSet, authorize_url,
+    needs_refresh, random_state,
+};
 pub use types::{Project, ProjectHook, User, Version};
 
 /// Access level of a Maintainer, the least that may manage project hooks.

@@ -7,6 +7,8 @@
 // Test helpers outside #[test] functions may panic: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod oauth;
+
 use std::time::{Duration, Instant};
 
 use gitlab_sim::{DEVELOPER, Fault, MAINTAINER, Simulator};
