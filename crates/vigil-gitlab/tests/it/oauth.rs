@@ -192,6 +192,23 @@ async fn redirect_uris_must_match_exactly() {
 }
 
 #[tokio::test]
+async fn pkce_is_s256_only_and_its_verifier_required() {
+    let setup = setup().await;
+    let pkce = Pkce::generate();
+    let url =
+        authorize_url(&setup.sim.base_url(), &setup.client_id, REDIRECT_URI, &SCOPES, "st", &pkce)
+            .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    let answer = browser().get(format!("{url}&sim_user=vigil-admin")).send().await.unwrap();
+    assert_eq!(answer.status(), 302, "a valid redirect URI gets the error");
+    let query = query_of(&location(&answer));
+    assert_eq!((query["error"].as_str(), query["state"].as_str()), ("invalid_request", "st"));
+
+    let code = authorized_code(&setup, &pkce).await;
+    let error = setup.oauth.exchange_code(&code, REDIRECT_URI, "").await.unwrap_err();
+    assert!(error.oauth_error().is_some_and(|code| code.starts_with("invalid_")), "{error}");
+}
+
+#[tokio::test]
 async fn a_code_works_once_and_for_ten_minutes() {
     let setup = setup().await;
     let pkce = Pkce::generate();
