@@ -1,5 +1,7 @@
 //! The simulated REST API v4: authentication, faults, pagination and the
 //! endpoints, answering with GitLab's status codes, headers and bodies.
+//! Every route is registered in `router`; merge request and repository
+//! handlers live in `merge_requests_api.rs` and `repository_api.rs`.
 
 // Handlers return ready-made error responses; boxing them would only add
 // noise to a test double.
@@ -16,19 +18,21 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
+use crate::merge_requests_api as mr;
+use crate::repository_api as repo;
 use crate::state::{Fault, Hook, MAINTAINER, Project, SimState, User};
 
 #[derive(Clone)]
-struct Shared {
-    state: Arc<Mutex<SimState>>,
-    base_url: String,
+pub(crate) struct Shared {
+    pub(crate) state: Arc<Mutex<SimState>>,
+    pub(crate) base_url: String,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, SimState> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SimState> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -44,13 +48,33 @@ pub(crate) fn router(state: Arc<Mutex<SimState>>, base_url: String) -> Router {
         .route("/api/v4/projects/{id}/repository/{archive}", get(archive))
         .route("/api/v4/projects/{id}/hooks/{hook}", delete(delete_hook).put(update_hook))
         .merge(crate::oauth::router(Arc::clone(&shared.state)))
+        .route("/api/v4/projects/{id}/merge_requests/{iid}", get(mr::get_merge_request))
+        .route("/api/v4/projects/{id}/merge_requests/{iid}/diffs", get(mr::diffs))
+        .route("/api/v4/projects/{id}/merge_requests/{iid}/versions", get(mr::versions))
+        .route(
+            "/api/v4/projects/{id}/merge_requests/{iid}/notes",
+            get(mr::list_notes).post(mr::create_note),
+        )
+        .route(
+            "/api/v4/projects/{id}/merge_requests/{iid}/notes/{note}",
+            get(mr::get_note).put(mr::update_note),
+        )
+        .route(
+            "/api/v4/projects/{id}/merge_requests/{iid}/discussions",
+            get(mr::list_discussions).post(mr::create_discussion),
+        )
+        .route("/api/v4/projects/{id}/statuses/{sha}", post(repo::create_status))
+        .route("/api/v4/projects/{id}/repository/commits/{sha}", get(repo::commit))
+        .route("/api/v4/projects/{id}/repository/commits/{sha}/statuses", get(repo::statuses))
+        .route("/api/v4/projects/{id}/repository/compare", get(repo::compare))
+        .route("/api/v4/projects/{id}/repository/files/{path}/raw", get(repo::raw_file))
         .fallback(|| async { gitlab_error(StatusCode::NOT_FOUND, "404 Not Found") })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)
 }
 
 /// GitLab's usual error body: `{"message": "..."}`.
-fn gitlab_error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn gitlab_error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "message": message }))).into_response()
 }
 
@@ -83,7 +107,7 @@ async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> R
 
 /// The user a request authenticates as: `Authorization: Bearer` (OAuth) or
 /// `PRIVATE-TOKEN`.
-fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<User, Response> {
+pub(crate) fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<User, Response> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -123,7 +147,7 @@ async fn version(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     Json(json!({"version": "17.11.2-ee", "revision": "6f8e3a1b2c4"})).into_response()
 }
 
-fn user_json(user: &User, base_url: &str) -> Value {
+pub(crate) fn user_json(user: &User, base_url: &str) -> Value {
     json!({
         "id": user.id, "username": user.username, "name": user.username, "state": "active", "locked": false,
         "avatar_url": null, "web_url": format!("{base_url}/{}", user.username), "created_at": "2024-01-15T09:00:00.000Z",
@@ -199,7 +223,10 @@ fn visible<'a>(state: &'a SimState, user: &User) -> impl Iterator<Item = &'a Pro
     state.projects.values().filter(move |project| admin || project.members.contains_key(&id))
 }
 
-fn param<T: std::str::FromStr>(params: &HashMap<String, String>, name: &str) -> Option<T> {
+pub(crate) fn param<T: std::str::FromStr>(
+    params: &HashMap<String, String>,
+    name: &str,
+) -> Option<T> {
     params.get(name).and_then(|value| value.parse().ok())
 }
 
@@ -292,7 +319,7 @@ async fn list_projects(
 
 /// The project named by `:id`, numeric or URL-encoded path, if `user` can
 /// see it (GitLab answers 404, not 403, for projects you cannot see).
-fn find_project(state: &SimState, user: &User, id: &str) -> Result<Project, Response> {
+pub(crate) fn find_project(state: &SimState, user: &User, id: &str) -> Result<Project, Response> {
     let found = match id.parse::<u64>() {
         Ok(number) => state.projects.get(&number),
         Err(_) => state.projects.values().find(|project| project.path_with_namespace == id),
@@ -369,7 +396,7 @@ async fn list_hooks(
 }
 
 /// Request parameters come as JSON or as a form, like GitLab's Grape API.
-fn parameters(headers: &HeaderMap, body: &Bytes) -> HashMap<String, Value> {
+pub(crate) fn parameters(headers: &HeaderMap, body: &Bytes) -> HashMap<String, Value> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -507,7 +534,7 @@ async fn delete_hook(
 }
 
 /// `GET /projects/:id/repository/archive[.tar.gz]?sha=`: a gzipped tar of
-/// the default branch's files under `<name>-<ref>-<sha>/`, as GitLab lays
+/// the files of a branch or commit (default branch without `sha`) under `<name>-<ref>-<sha>/`, as GitLab lays
 /// archives out. Only `tar.gz` is simulated.
 async fn archive(
     State(shared): State<Shared>,
@@ -530,12 +557,13 @@ async fn archive(
         }
     };
     let reference = params.get("sha").cloned().unwrap_or_else(|| project.default_branch.clone());
-    if reference != project.default_branch && reference != project.head_sha {
+    let Some(commit) = project.repository.resolve(&reference) else {
         return gitlab_error(StatusCode::NOT_FOUND, "404 Commit Not Found");
-    }
+    };
     let name = project.path_with_namespace.rsplit('/').next().unwrap_or("project");
-    let top = format!("{name}-{reference}-{}", project.head_sha);
-    match tarball(&top, &project.files) {
+    // GitLab replaces `/` in a branch name so the directory stays one level.
+    let top = format!("{name}-{}-{}", reference.replace('/', "-"), commit.sha);
+    match tarball(&top, &commit.tree) {
         Ok(bytes) => {
             let disposition = format!("attachment; filename=\"{top}.tar.gz\"");
             let mut response = (StatusCode::OK, bytes).into_response();

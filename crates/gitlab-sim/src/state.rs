@@ -1,7 +1,16 @@
-//! The simulator's world: users with tokens, projects with members and
-//! hooks, pending faults, and a log of requests for assertions.
+//! The simulator's world: users with tokens, projects with members,
+//! hooks, a git repository, merge requests and commit statuses, pending
+//! faults, and logs of requests and hook deliveries for assertions. It
+//! never does I/O: hook deliveries leave through the outbox channel.
 
 use std::collections::BTreeMap;
+
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::git::Repository;
+use crate::merge_requests::MergeRequest;
+use crate::webhooks::{Delivery, Outgoing};
 
 /// Access levels, as GitLab numbers them.
 pub const REPORTER: u32 = 20;
@@ -55,10 +64,47 @@ pub struct Project {
     pub members: BTreeMap<u64, u32>,
     /// Hooks.
     pub hooks: Vec<Hook>,
-    /// Files at the head of the default branch, by path.
-    pub files: BTreeMap<String, Vec<u8>>,
-    /// The head commit of the default branch (changes with every write).
-    pub head_sha: String,
+    /// Commits and branches.
+    pub repository: Repository,
+    /// Merge requests by iid.
+    pub merge_requests: BTreeMap<u64, MergeRequest>,
+    /// Commit statuses, oldest first.
+    pub statuses: Vec<CommitStatus>,
+}
+
+impl Project {
+    /// The head sha of the default branch.
+    pub fn head_sha(&self) -> Option<&str> {
+        self.repository.branches.get(&self.default_branch).map(String::as_str)
+    }
+
+    /// The files at the head of the default branch.
+    pub fn files(&self) -> Option<&crate::git::Tree> {
+        self.repository.resolve(&self.default_branch).map(|commit| &commit.tree)
+    }
+}
+
+/// A commit status (an external CI job's state on a commit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitStatus {
+    /// Id.
+    pub id: u64,
+    /// The commit.
+    pub sha: String,
+    /// Branch or tag, if given.
+    pub ref_name: Option<String>,
+    /// Job name (`default` unless given).
+    pub name: String,
+    /// pending, running, success, failed, canceled or skipped.
+    pub status: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Link to the job.
+    pub target_url: Option<String>,
+    /// Who set it.
+    pub author_id: u64,
+    /// When.
+    pub created_at: String,
 }
 
 /// A fault to inject.
@@ -95,6 +141,10 @@ pub struct SimState {
     pub allow_local_webhooks: bool,
     /// OAuth applications, codes and issued tokens (`oauth.rs`).
     pub oauth: crate::oauth::OAuthState,
+    /// Every hook delivery made, in order, with the answer.
+    pub deliveries: Vec<Delivery>,
+    /// Where hook deliveries are queued for the delivery task.
+    pub(crate) outbox: Option<UnboundedSender<Outgoing>>,
     next_id: u64,
 }
 
@@ -136,21 +186,100 @@ impl SimState {
             default_branch: default_branch.to_owned(),
             members,
             hooks: Vec::new(),
-            files: BTreeMap::new(),
-            head_sha: format!("{:040x}", id),
+            repository: Repository::default(),
+            merge_requests: BTreeMap::new(),
+            statuses: Vec::new(),
         };
         self.projects.insert(id, project);
+        // GitLab projects created with a README have one commit; an empty
+        // initial commit gives the default branch a head without files.
+        let now = now();
+        if let Some(project) = self.projects.get_mut(&id) {
+            project.repository.commit(
+                default_branch,
+                None,
+                &[],
+                "Initial commit",
+                ("Administrator", "admin@example.com"),
+                &now,
+            );
+        }
         id
     }
 
-    /// Writes a file on the default branch of `project` (a new commit).
+    /// Writes a file on the default branch of `project` (a new commit). A
+    /// seeding shortcut: no hook fires (use `Simulator::commit` for that).
     pub fn write_file(&mut self, project: u64, path: &str, content: &[u8]) {
-        let commit = self.next_id();
+        let now = now();
         if let Some(project) = self.projects.get_mut(&project) {
-            project.files.insert(path.to_owned(), content.to_vec());
-            project.head_sha =
-                format!("{:040x}", u128::from(commit) << 64 | u128::from(project.id));
+            let parent = project.head_sha().map(str::to_owned);
+            project.repository.commit(
+                &project.default_branch.clone(),
+                parent.as_deref(),
+                &[(path, Some(content))],
+                &format!("Update {path}"),
+                ("Administrator", "admin@example.com"),
+                &now,
+            );
         }
+    }
+
+    /// A fresh id (users, projects, hooks, merge requests, notes, statuses
+    /// share one sequence, which keeps ids unique across kinds).
+    pub(crate) fn fresh_id(&mut self) -> u64 {
+        self.next_id()
+    }
+
+    /// Queues a hook delivery of `event` (`Push Hook`, …) with `body` to
+    /// every hook of `project` subscribed to it.
+    pub(crate) fn fire_hooks(&mut self, project: u64, event: &'static str, body: &Value) {
+        let Some(stored) = self.projects.get(&project) else {
+            return;
+        };
+        let hooks: Vec<Hook> = stored
+            .hooks
+            .iter()
+            .filter(|hook| match event {
+                "Push Hook" => hook.push_events,
+                "Merge Request Hook" => hook.merge_requests_events,
+                "Note Hook" => hook.note_events,
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        // One event shares its X-Gitlab-Event-UUID across hooks.
+        let event_uuid = self.uuid();
+        for hook in hooks {
+            let outgoing = Outgoing {
+                project,
+                url: hook.url.clone(),
+                token: hook.token.clone(),
+                event,
+                body: body.clone(),
+                event_uuid: event_uuid.clone(),
+                webhook_uuid: self.uuid(),
+                idempotency_key: self.uuid(),
+            };
+            if let Some(outbox) = &self.outbox {
+                let _ = outbox.send(outgoing);
+            }
+        }
+    }
+
+    /// A UUID-shaped unique string (version 4 layout, not random).
+    pub(crate) fn uuid(&mut self) -> String {
+        let n = self.next_id();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.subsec_nanos())
+            .unwrap_or(0);
+        format!(
+            "{nanos:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            n >> 48 & 0xffff,
+            n >> 36 & 0xfff,
+            n >> 24 & 0xfff,
+            n & 0xff_ffff_ffff
+        )
     }
 
     /// Takes the fault for `path`, if one is pending.
@@ -172,4 +301,9 @@ impl SimState {
     pub(crate) fn new_hook_id(&mut self) -> u64 {
         self.next_id()
     }
+}
+
+/// Now, as GitLab writes API timestamps: `2016-01-19T09:05:50.355Z`.
+pub(crate) fn now() -> String {
+    format!("{:.3}", jiff::Timestamp::now())
 }
