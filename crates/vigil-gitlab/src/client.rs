@@ -85,9 +85,9 @@ pub struct Client {
 }
 
 /// One answer: status, headers, body.
-struct Answer {
-    headers: reqwest::header::HeaderMap,
-    body: Vec<u8>,
+pub(crate) struct Answer {
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 fn idempotent(method: &Method) -> bool {
@@ -220,7 +220,7 @@ impl Client {
     }
 
     /// [`request`](Client::request), with the body read.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         url: &str,
@@ -247,14 +247,20 @@ impl Client {
         format!("{}/api/v4{path_and_query}", self.base_url)
     }
 
-    fn decode<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T, GitLabError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        endpoint: &str,
+        body: &[u8],
+    ) -> Result<T, GitLabError> {
         serde_json::from_slice(body).map_err(|error| GitLabError::Decode {
             endpoint: endpoint.to_owned(),
             reason: error.to_string(),
         })
     }
 
-    async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, GitLabError> {
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+    ) -> Result<T, GitLabError> {
         let answer = self.send(Method::GET, &self.url(path_and_query), None).await?;
         Self::decode(&format!("GET /api/v4{path_and_query}"), &answer.body)
     }
@@ -283,7 +289,10 @@ impl Client {
     /// Every item of an offset-paginated list: follows `x-next-page`
     /// (empty on the last page), never relying on `x-total`, which GitLab
     /// omits above 10,000 rows.
-    async fn get_all_offset<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, GitLabError> {
+    pub(crate) async fn get_all_offset<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Vec<T>, GitLabError> {
         let separator = if path.contains('?') { '&' } else { '?' };
         let mut items = Vec::new();
         let mut page = 1_u64;

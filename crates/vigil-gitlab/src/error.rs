@@ -57,6 +57,14 @@ pub enum GitLabError {
         /// Why (timeout, connection refused, TLS).
         reason: String,
     },
+    /// A download was larger than the caller allows.
+    #[error("{endpoint}: the answer is larger than the limit of {limit_bytes} bytes")]
+    TooLarge {
+        /// Method and path.
+        endpoint: String,
+        /// The limit.
+        limit_bytes: u64,
+    },
     /// The answer was not what the API documents.
     #[error("{endpoint}: unexpected answer from GitLab: {reason}")]
     Decode {

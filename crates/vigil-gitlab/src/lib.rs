@@ -2,6 +2,10 @@
 //! authentication, timeouts, retries with backoff for idempotent requests
 //! only, `429 Retry-After`, offset and keyset pagination, and errors that
 //! name the endpoint and the status without ever containing a token.
+//! Calls: projects and hooks (`client.rs`), archives (`archive.rs`), merge
+//! requests, diffs, notes and discussions (`merge_requests.rs`), compare,
+//! raw files and commit statuses (`repository.rs`); `added_lines` reads
+//! a unified diff (`diff.rs`).
 //!
 //! **Architecture invariant:** tokens live in [`Token`], whose `Debug`
 //! prints `[redacted]`; URLs carry no secrets (tokens go in headers), so an
@@ -10,17 +14,23 @@
 
 mod archive;
 mod client;
+mod diff;
 mod error;
+mod merge_requests;
 mod oauth;
+mod repository;
 mod types;
 
 pub use archive::{ArchiveError, ArchiveLimits, Unpacked, unpack};
 pub use client::{Client, ClientSettings, HookEvents, Token};
+pub use diff::added_lines;
 pub use error::GitLabError;
+pub use merge_requests::{DiffRefs, Discussion, FileDiff, MergeRequest, Note, Position};
 pub use oauth::{
     DEFAULT_REFRESH_MARGIN_MS, OAuthClient, Pkce, RefreshToken, TokenInfo, TokenSet, authorize_url,
     needs_refresh, random_state,
 };
+pub use repository::{CommitRef, CommitStatus, Compare, StatusState};
 pub use types::{Project, ProjectHook, User, Version};
 
 /// Access level of a Maintainer, the least that may manage project hooks.
