@@ -395,19 +395,36 @@ async fn list_hooks(
     }
 }
 
-/// Request parameters come as JSON or as a form, like GitLab's Grape API.
+/// Request parameters come as JSON, a URL-encoded form or a multipart
+/// form (GitLab's docs use `curl --form`), like GitLab's Grape API.
 pub(crate) fn parameters(headers: &HeaderMap, body: &Bytes) -> HashMap<String, Value> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if is_json {
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    if content_type.starts_with("application/json") {
         return serde_json::from_slice::<HashMap<String, Value>>(body).unwrap_or_default();
+    }
+    if let Some(boundary) = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split_once("boundary="))
+        .map(|(_, boundary)| boundary.trim_matches('"'))
+    {
+        return multipart(&String::from_utf8_lossy(body), boundary);
     }
     let text = String::from_utf8_lossy(body);
     text.split('&')
         .filter_map(|pair| pair.split_once('='))
         .map(|(key, value)| (decode(key), Value::String(decode(value))))
+        .collect()
+}
+
+/// The text fields of a multipart form body.
+fn multipart(body: &str, boundary: &str) -> HashMap<String, Value> {
+    body.split(&format!("--{boundary}"))
+        .filter_map(|part| {
+            let (head, value) = part.split_once("\r\n\r\n")?;
+            let name = head.split("name=\"").nth(1)?.split('"').next()?;
+            Some((name.to_owned(), Value::String(value.trim_end_matches("\r\n").to_owned())))
+        })
         .collect()
 }
 

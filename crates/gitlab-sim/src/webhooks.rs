@@ -257,7 +257,7 @@ fn merge_request_attributes(project: &Project, iid: u64, base_url: &str) -> Opti
         "updated_at": request.updated_at, "last_edited_at": null, "last_edited_by_id": null,
         "milestone_id": null, "state_id": state_id(&request.state), "state": request.state,
         "blocking_discussions_resolved": true, "work_in_progress": false, "draft": false,
-        "first_contribution": false, "merge_status": "can_be_merged", "description": "",
+        "first_contribution": false, "merge_status": "can_be_merged", "description": "", "prepared_at": request.created_at,
         "merge_commit_sha": request.merge_commit_sha, "total_time_spent": 0, "time_change": 0,
         "human_total_time_spent": null, "human_time_change": null, "human_time_estimate": null,
         "url": format!("{base_url}/{}/-/merge_requests/{iid}", project.path_with_namespace),
@@ -282,6 +282,10 @@ pub(crate) fn note_body(
         project.path_with_namespace, note.id
     );
     let position = note.position.as_ref().map(crate::merge_requests_api::position_json);
+    let mut merge_request = merge_request_attributes(project, iid, base_url)?;
+    // A Note Hook's merge request also carries these (documented payload).
+    merge_request["assignee"] = Value::Null;
+    merge_request["position"] = json!(0);
     Some(json!({
         "object_kind": "note", "event_type": "note", "user": user_json(user),
         "project_id": project.id, "project": project_json(project, base_url),
@@ -294,6 +298,6 @@ pub(crate) fn note_body(
             "type": if position.is_some() { json!("DiffNote") } else { Value::Null },
             "position": position, "action": action, "url": url,
         },
-        "merge_request": merge_request_attributes(project, iid, base_url)?,
+        "merge_request": merge_request,
     }))
 }
