@@ -1,11 +1,13 @@
 //! The simulator on its own: webhook deliveries (headers, bodies shaped
 //! like GitLab's documented payloads, order, recorded answers), archives of
-//! any branch or commit, and multipart forms. Calls through Vigil's client are tested in
+//! any branch or commit, multipart forms, and python-gitlab as a second,
+//! independent client. Calls through Vigil's client are tested in
 //! vigil-gitlab's tests.
 
 // Test helpers outside #[test] functions may panic: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod python_gitlab;
 mod repository;
 mod webhooks;
 
