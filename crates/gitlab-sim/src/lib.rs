@@ -4,7 +4,10 @@
 //! observable behaviour as documented (../shared/fixtures/gitlab and its
 //! BEHAVIOUR.md): response shapes, pagination headers (offset and keyset),
 //! error bodies, authentication failures, and faults on demand (429 with
-//! Retry-After, 500, slow answers).
+//! Retry-After, 500, slow answers). Behind the API sits a small git model
+//! (commits with whole trees, branches), merge requests with versions,
+//! notes and discussions, commit statuses, and project hooks delivered as
+//! GitLab delivers them (`Simulator::deliveries` records each answer).
 //!
 //! **Architecture invariant:** never used by production code paths.
 //!
@@ -12,7 +15,10 @@
 //! # async fn demo() {
 //! let sim = gitlab_sim::Simulator::start().await.unwrap();
 //! let token = sim.add_user("alice", false);
-//! sim.add_project("group/app", "main", &[("alice", gitlab_sim::MAINTAINER)]);
+//! let project = sim.add_project("group/app", "main", &[("alice", gitlab_sim::MAINTAINER)]);
+//! // A push to a new branch (Push Hook), then a merge request (Merge Request Hook).
+//! sim.commit(project, "feature", &[("app.py", Some(b"print(1)\n"))], "Add app").unwrap();
+//! let iid = sim.open_merge_request(project, "feature", "main", "Add app").unwrap();
 //! // point a client at sim.base_url() with `Authorization: Bearer {token}`
 //! # }
 //! ```
