@@ -266,3 +266,6 @@ pub(crate) fn line_map(old: &[u8], new: &[u8]) -> LineMap {
     }
     map
 }
+
+#[cfg(test)]
+mod tests;
