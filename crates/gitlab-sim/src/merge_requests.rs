@@ -94,6 +94,10 @@ pub struct MergeRequest {
     pub notes: Vec<Note>,
     /// The merge commit, once merged.
     pub merge_commit_sha: Option<String>,
+    /// How many more reads of the merge request answer `diff_refs: null`
+    /// and `changes_count: null`, as GitLab does while it computes a new
+    /// merge request's diff in the background (0: filled in at once).
+    pub pending_diff_reads: u32,
 }
 
 impl MergeRequest {
@@ -252,6 +256,7 @@ impl SimState {
                 versions: Vec::new(),
                 notes: Vec::new(),
                 merge_commit_sha: None,
+                pending_diff_reads: 0,
             },
         );
         self.add_version(project, iid);

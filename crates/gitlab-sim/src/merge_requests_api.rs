@@ -231,13 +231,23 @@ pub(crate) async fn get_merge_request(
         Ok(found) => found,
         Err(response) => return response,
     };
-    match merge_request_of(&project, iid) {
-        Ok(request) => {
-            Json(merge_request_json(&shared.lock(), &project, request, &shared.base_url))
-                .into_response()
-        }
-        Err(response) => response,
+    let request = match merge_request_of(&project, iid) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let mut state = shared.lock();
+    let mut body = merge_request_json(&state, &project, request, &shared.base_url);
+    let pending = state
+        .projects
+        .get_mut(&project.id)
+        .and_then(|stored| stored.merge_requests.get_mut(&iid))
+        .filter(|stored| stored.pending_diff_reads > 0);
+    if let Some(stored) = pending {
+        stored.pending_diff_reads -= 1;
+        body["diff_refs"] = Value::Null;
+        body["changes_count"] = Value::Null;
     }
+    Json(body).into_response()
 }
 
 /// `GET …/merge_requests/:iid/diffs` (offset-paginated).

@@ -101,6 +101,22 @@ async fn a_merge_request_names_its_latest_version_in_diff_refs() {
         Vec::<String>::new()
     );
 
+    // Right after creation GitLab has not computed the diff yet.
+    let fresh = sim.commit(project, "fresh", &[("x.txt", Some(b"x\n"))], "X").unwrap();
+    let fresh_iid = sim.open_merge_request(project, "fresh", "main", "Fresh").unwrap();
+    sim.state()
+        .projects
+        .get_mut(&project)
+        .unwrap()
+        .merge_requests
+        .get_mut(&fresh_iid)
+        .unwrap()
+        .pending_diff_reads = 1;
+    let early = seeded.client.merge_request(project, fresh_iid).await.unwrap();
+    assert_eq!((early.diff_refs, early.sha.as_deref()), (None, Some(fresh.as_str())));
+    let later = seeded.client.merge_request(project, fresh_iid).await.unwrap();
+    assert_eq!(later.diff_refs.unwrap().head_sha, fresh);
+
     let error = seeded.client.merge_request(project, 99).await.unwrap_err();
     assert_eq!(error.status(), Some(404));
     let hidden = sim.add_project("secret/app", "main", &[]);
