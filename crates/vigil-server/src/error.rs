@@ -27,6 +27,13 @@ pub struct AppError {
     message: String,
 }
 
+impl std::fmt::Display for AppError {
+    /// The message, as the `message` field says it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 impl AppError {
     /// 400.
     pub fn bad_request(message: impl Into<String>) -> AppError {

@@ -199,6 +199,9 @@ impl JobRunner {
                 Ok(())
             }
             SCAN_JOB => self.run_scan(job).await,
+            crate::merge_requests::MR_SCAN_JOB => {
+                crate::merge_requests::run(&self.store, self.public_url.as_deref(), job).await
+            }
             crate::hooks::WEBHOOK_JOB => self.run_webhook(job).await,
             crate::onboarding::SYNC_JOB => {
                 let instance = job
@@ -230,9 +233,10 @@ impl JobRunner {
 
     /// Acts on a stored webhook event. A push to a repository's default
     /// branch scans the files it touched (all files when GitLab truncated
-    /// the commit list); notes are ignored (Vigil's own comments fire them).
-    /// Merge-request and system events stay stored, unprocessed, for the
-    /// handlers that need the GitLab API.
+    /// the commit list); merge-request events go to
+    /// [`merge_requests`](crate::merge_requests); notes are ignored (Vigil's
+    /// own comments fire them); a system hook's `project_create` queues a
+    /// sync of instances that take future projects.
     async fn run_webhook(&self, job: &Claimed) -> Result<(), String> {
         let store_error = |error: StoreError| error.to_string();
         let event_id =
@@ -247,6 +251,12 @@ impl JobRunner {
             .map_err(|error| format!("event {event_id}: {error}"))?;
         match event.kind.as_str() {
             "push" => self.on_push(event.instance_id, &payload).await?,
+            "merge_request" => {
+                crate::merge_requests::on_event(&self.store, event.instance_id, &payload).await?
+            }
+            "system" => {
+                crate::onboarding::on_system_event(&self.store, event.instance_id, &payload).await?
+            }
             "note" => {}
             _ => return Ok(()),
         }
@@ -305,39 +315,10 @@ impl JobRunner {
         };
         let result = async {
             let source = self.fetcher.fetch(&repository, &scan.branch, &scope).await?;
-            let output = tokio::task::spawn_blocking(move || {
-                let engines: Vec<Box<dyn Engine>> = vec![Box::new(
-                    vigil_secrets::SecretsEngine::builtin()
-                        .map_err(|error| format!("secret rules: {error}"))?,
-                )];
-                let scanner =
-                    Scanner::new(engines, ScanOptions { threads: 1, ..ScanOptions::default() });
-                let output = scanner
-                    .scan(&source.root, &Progress::default())
-                    .map_err(|error| error.to_string());
-                drop(source.guard);
-                output
-            })
-            .await
-            .map_err(|error| format!("scan task failed: {error}"))??;
-            let errors: Vec<String> = output
-                .diagnostics
-                .iter()
-                .map(|diagnostic| match &diagnostic.path {
-                    Some(path) => format!("{path}: {}", diagnostic.message),
-                    None => diagnostic.message.clone(),
-                })
-                .collect();
+            let (output, errors) = scan_source(source).await?;
             let files = i64::try_from(output.stats.files_scanned).unwrap_or(i64::MAX);
             self.store
-                .finish_scan(
-                    scan_id,
-                    &scope,
-                    &output.findings,
-                    files,
-                    &errors.join("\n"),
-                    Queue::now_ms(),
-                )
+                .finish_scan(scan_id, &scope, &output.findings, files, &errors, Queue::now_ms())
                 .await
                 .map_err(store_error)?;
             Ok::<(), String>(())
@@ -349,4 +330,33 @@ impl JobRunner {
         }
         result
     }
+}
+
+/// Runs the engines over a fetched source on a blocking thread; returns the
+/// output and its diagnostics as one text (the scan's `errors`).
+pub(crate) async fn scan_source(
+    source: FetchedSource,
+) -> Result<(vigil_scanner::ScanOutput, String), String> {
+    let output = tokio::task::spawn_blocking(move || {
+        let engines: Vec<Box<dyn Engine>> = vec![Box::new(
+            vigil_secrets::SecretsEngine::builtin()
+                .map_err(|error| format!("secret rules: {error}"))?,
+        )];
+        let scanner = Scanner::new(engines, ScanOptions { threads: 1, ..ScanOptions::default() });
+        let output =
+            scanner.scan(&source.root, &Progress::default()).map_err(|error| error.to_string());
+        drop(source.guard);
+        output
+    })
+    .await
+    .map_err(|error| format!("scan task failed: {error}"))??;
+    let errors: Vec<String> = output
+        .diagnostics
+        .iter()
+        .map(|diagnostic| match &diagnostic.path {
+            Some(path) => format!("{path}: {}", diagnostic.message),
+            None => diagnostic.message.clone(),
+        })
+        .collect();
+    Ok((output, errors.join("\n")))
 }

@@ -19,8 +19,10 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+mod gitlab;
 pub mod hooks;
 pub mod jobs;
+pub mod merge_requests;
 pub mod metrics;
 pub mod onboarding;
 mod ops;

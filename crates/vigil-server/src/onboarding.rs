@@ -6,9 +6,10 @@
 //! `delete_instance` job removes every hook Vigil created before the rows
 //! go, so no hook in GitLab points at a deleted instance.
 
-use vigil_gitlab::{Client, ClientSettings, GitLabError, HookEvents, Token};
-use vigil_store::{Instance, Queue, ScanScope, Store, StoreError};
+use vigil_gitlab::{Client, GitLabError, HookEvents, Token};
+use vigil_store::{Instance, NewJob, Queue, ScanScope, Store, StoreError};
 
+use crate::gitlab::{instance_client, reason};
 use crate::jobs::{Trigger, enqueue_scan};
 
 /// The job kind that syncs an instance's repositories.
@@ -35,32 +36,35 @@ fn store_error(error: StoreError) -> String {
     error.to_string()
 }
 
-async fn client(store: &Store, instance: &Instance) -> Result<Client, String> {
-    let token = store
-        .instance_secret(instance.id, "access_token_enc")
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            format!("instance {}: no access token; complete the OAuth step", instance.name)
-        })?;
-    Client::new(&instance.base_url, Token::new(token.expose()), ClientSettings::default())
-        .map_err(|error| error.to_string())
+/// How often instances selected as "all existing and future" are synced
+/// to discover new projects, when no system hook says so sooner (1 hour).
+pub const DISCOVERY_INTERVAL_MS: i64 = 3_600_000;
+
+/// Queues a sync of `instance_id`. The job reads the selection when it
+/// runs, so syncs queued meanwhile collapse into it.
+pub async fn enqueue_sync(store: &Store, instance_id: i64) -> Result<i64, StoreError> {
+    let job = NewJob::new(SYNC_JOB, serde_json::json!({ "instance_id": instance_id }))
+        .dedup_key(format!("sync:{instance_id}"))
+        .priority(20);
+    Ok(store.queue().enqueue(&job, Queue::now_ms()).await?.id)
 }
 
-/// Why an instance is in error, in the words shown to the admin.
-fn reason(error: &GitLabError) -> String {
-    match error {
-        GitLabError::Unauthorized { .. } => {
-            format!("the token was refused by GitLab (revoked or expired?): {error}")
-        }
-        GitLabError::Transport { .. } => format!("GitLab is unreachable: {error}"),
-        GitLabError::Api { status: 422, message, .. } if message.contains("Invalid url") => {
-            format!(
-                "GitLab refused Vigil's hook URL ({message}); an admin must allow requests to the local network, or Vigil needs a public URL"
-            )
-        }
-        other => other.to_string(),
+/// A system hook: a project created on an instance whose selection takes
+/// future projects queues a sync, which connects it.
+pub async fn on_system_event(
+    store: &Store,
+    instance_id: i64,
+    payload: &serde_json::Value,
+) -> Result<(), String> {
+    let event = payload.get("event_name").and_then(serde_json::Value::as_str);
+    if !matches!(event, Some("project_create" | "project_transfer" | "project_rename")) {
+        return Ok(());
     }
+    let selection = store.instance_selection(instance_id).await.map_err(store_error)?;
+    if selection.is_some_and(|(mode, _)| mode == "all_and_future") {
+        enqueue_sync(store, instance_id).await.map_err(store_error)?;
+    }
+    Ok(())
 }
 
 /// The sync job: one sync per instance at a time (a lease row), with the
@@ -132,7 +136,7 @@ async fn sync_inner(
         .map_err(store_error)?
         .flatten()
         .ok_or("the instance has no webhook secret")?;
-    let client = client(store, instance).await?;
+    let client = instance_client(store, instance).await?;
     client.current_user().await.map_err(|error| reason(&error))?;
     let projects = client.maintained_projects().await.map_err(|error| reason(&error))?;
     let mut report = SyncReport { listed: projects.len(), ..SyncReport::default() };
@@ -227,7 +231,7 @@ pub async fn delete_instance(store: &Store, instance_id: i64) -> Result<(), Stri
     };
     let hooks = store.instance_webhooks(instance_id).await.map_err(store_error)?;
     if !hooks.is_empty() {
-        let client = client(store, &instance).await?;
+        let client = instance_client(store, &instance).await?;
         for (repository_id, project, hook) in hooks {
             let (project, hook) =
                 (u64::try_from(project).unwrap_or(0), u64::try_from(hook).unwrap_or(0));

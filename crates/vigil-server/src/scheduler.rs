@@ -1,6 +1,7 @@
 //! The scheduler: every tick, the server holding the `scheduler` lease row
 //! enqueues the periodic full scans that are due and ends expired
-//! suppressions (their issues reopen) and purges succeeded jobs older than
+//! suppressions (their issues reopen), queues discovery syncs of instances
+//! that take future projects, and purges succeeded jobs older than
 //! a week. Any number of servers run it; the
 //! lease in the database makes exactly one of them act.
 
@@ -26,6 +27,8 @@ pub struct SchedulerSettings {
     pub tick: Duration,
     /// This process's name in the lease row.
     pub holder: String,
+    /// Time between discovery syncs of instances that take future projects.
+    pub discovery_interval_ms: i64,
 }
 
 impl Default for SchedulerSettings {
@@ -33,6 +36,7 @@ impl Default for SchedulerSettings {
         SchedulerSettings {
             tick: Duration::from_secs(10),
             holder: format!("server-{}", std::process::id()),
+            discovery_interval_ms: crate::onboarding::DISCOVERY_INTERVAL_MS,
         }
     }
 }
@@ -46,6 +50,8 @@ pub struct TickReport {
     pub scans: usize,
     /// Suppressions ended.
     pub expired_suppressions: u64,
+    /// Syncs queued to discover new projects.
+    pub discovery_syncs: usize,
     /// Succeeded jobs older than [`JOB_RETENTION_MS`] deleted.
     pub purged_jobs: u64,
 }
@@ -72,6 +78,24 @@ pub async fn tick(store: &Store, settings: &SchedulerSettings) -> Result<TickRep
         enqueue_scan(store, &repository, &branch, ScanScope::Full, Trigger::Schedule).await?;
         report.scans += 1;
     }
+    // "All existing and future": a sync now and then finds new projects
+    // (a lease row per instance marks when the next one is due).
+    for instance in store.instances().await? {
+        if instance.selection == "all_and_future"
+            && store
+                .acquire_lease(
+                    &format!("discover:{}", instance.id),
+                    // A new holder each time: the row is taken only once it expired.
+                    &crate::auth::random_token(),
+                    settings.discovery_interval_ms,
+                    now,
+                )
+                .await?
+        {
+            crate::onboarding::enqueue_sync(store, instance.id).await?;
+            report.discovery_syncs += 1;
+        }
+    }
     report.expired_suppressions = store.expire_suppressions(now).await?;
     report.purged_jobs = store.queue().purge_succeeded(now - JOB_RETENTION_MS, 10_000).await?;
     Ok(report)
@@ -87,12 +111,14 @@ impl Scheduler {
                     Ok(report)
                         if report.scans > 0
                             || report.expired_suppressions > 0
-                            || report.purged_jobs > 0 =>
+                            || report.purged_jobs > 0
+                            || report.discovery_syncs > 0 =>
                     {
                         tracing::info!(
                             scans = report.scans,
                             expired_suppressions = report.expired_suppressions,
                             purged_jobs = report.purged_jobs,
+                            discovery_syncs = report.discovery_syncs,
                             "scheduler tick"
                         );
                     }

@@ -3,7 +3,7 @@
 //! with the instance's access token (decrypted only for the call) and
 //! unpacks it into a temporary directory that lives as long as the scan.
 
-use vigil_gitlab::{ArchiveLimits, Client, ClientSettings, Token};
+use vigil_gitlab::ArchiveLimits;
 use vigil_store::{Repository, ScanScope, Store};
 
 use crate::jobs::{BoxFuture, FetchedSource, SourceFetcher};
@@ -26,26 +26,7 @@ impl GitLabSource {
         repository: &Repository,
         branch: &str,
     ) -> Result<FetchedSource, String> {
-        let instance = self
-            .store
-            .instance(repository.instance_id)
-            .await
-            .map_err(|error| error.to_string())?
-            .ok_or_else(|| format!("repository {}: its instance was deleted", repository.path))?;
-        let token = self
-            .store
-            .instance_secret(instance.id, "access_token_enc")
-            .await
-            .map_err(|error| error.to_string())?
-            .ok_or_else(|| {
-                format!(
-                    "instance {}: no access token; complete the OAuth step of its onboarding",
-                    instance.name
-                )
-            })?;
-        let client =
-            Client::new(&instance.base_url, Token::new(token.expose()), ClientSettings::default())
-                .map_err(|error| error.to_string())?;
+        let client = crate::gitlab::repository_client(&self.store, repository).await?;
         let directory = tempfile::Builder::new()
             .prefix("vigil-scan-")
             .tempdir()

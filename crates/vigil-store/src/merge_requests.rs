@@ -95,29 +95,24 @@ impl Store {
         row.as_ref().map(merge_request_from).transpose()
     }
 
-    /// Records the feedback written for `head_sha`: the summary note's id,
-    /// the commit status and the open issue count.
+    /// Records the feedback written: `head_sha`, `note_id`, `status`,
+    /// `open_issues` and `updated_at` of `feedback` (the other columns are
+    /// left as they are).
     pub async fn set_merge_request_feedback(
         &self,
-        repository_id: i64,
-        iid: i64,
-        head_sha: &str,
-        note_id: i64,
-        status: &str,
-        open_issues: i64,
-        now: i64,
+        feedback: &MergeRequest,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE merge_requests SET head_sha = $1, note_id = $2, status = $3, open_issues = $4, updated_at = $5 \
              WHERE repository_id = $6 AND iid = $7",
         )
-        .bind(head_sha)
-        .bind(note_id)
-        .bind(status)
-        .bind(open_issues)
-        .bind(now)
-        .bind(repository_id)
-        .bind(iid)
+        .bind(feedback.head_sha.as_deref())
+        .bind(feedback.note_id)
+        .bind(feedback.status.as_deref())
+        .bind(feedback.open_issues)
+        .bind(feedback.updated_at)
+        .bind(feedback.repository_id)
+        .bind(feedback.iid)
         .execute(self.writer())
         .await?;
         Ok(())

@@ -319,10 +319,11 @@ impl<'a> Queue<'a> {
     /// Deletes the queued (not yet running) jobs with de-duplication key
     /// `key` and returns their ids: a closed merge request's pending scan.
     pub async fn cancel_queued(&self, key: &str) -> Result<Vec<i64>, StoreError> {
-        let rows = sqlx::query("DELETE FROM jobs WHERE dedup_key = $1 AND state = 'queued' RETURNING id")
-            .bind(key)
-            .fetch_all(self.writer)
-            .await?;
+        let rows =
+            sqlx::query("DELETE FROM jobs WHERE dedup_key = $1 AND state = 'queued' RETURNING id")
+                .bind(key)
+                .fetch_all(self.writer)
+                .await?;
         rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
     }
 

@@ -23,6 +23,15 @@ pub struct TestStore {
 }
 
 impl TestStore {
+    /// Rows in `table` (a test's "nothing left behind" check).
+    pub async fn count_rows(&self, table: &str) -> Result<i64, StoreError> {
+        use sqlx::Row as _;
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS total FROM {table}"))
+            .fetch_one(&self.store.pool)
+            .await?;
+        Ok(row.try_get("total")?)
+    }
+
     /// Closes the store and drops its PostgreSQL database.
     pub async fn drop_database(self) -> Result<(), StoreError> {
         self.store.close().await;

@@ -76,6 +76,11 @@ pub(crate) struct ServeArgs {
     /// Seconds between scheduler ticks (periodic scans, suppression expiry).
     #[arg(long, default_value_t = 10)]
     pub(crate) scheduler_tick: u64,
+    /// Seconds between syncs that discover new projects on instances whose
+    /// selection is "all existing and future" (at least 60; a GitLab system
+    /// hook for project_create triggers one sooner).
+    #[arg(long, default_value_t = 3600)]
+    pub(crate) discovery_interval: u64,
     /// The URL GitLab reaches this server at; webhooks Vigil installs in
     /// GitLab point to PUBLIC_URL/hooks/gitlab/INSTANCE.
     #[arg(long, env = "VIGIL_PUBLIC_URL", hide_env_values = true)]

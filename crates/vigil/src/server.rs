@@ -156,7 +156,13 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         };
         let scheduler = Scheduler::start(
             store.clone(),
-            SchedulerSettings { tick: Duration::from_secs(args.scheduler_tick.max(1)), holder: worker_name("server") },
+            SchedulerSettings {
+                tick: Duration::from_secs(args.scheduler_tick.max(1)),
+                holder: worker_name("server"),
+                discovery_interval_ms: i64::try_from(args.discovery_interval.max(60))
+                    .unwrap_or(i64::MAX / 1000)
+                    * 1000,
+            },
         );
         tracing::info!(%address, backend = ?store.backend(), workers, "vigil is listening; API reference at /api/docs");
         axum::serve(listener, vigil_server::app(state))

@@ -58,7 +58,7 @@ pub(super) struct CreateInstance {
 }
 
 /// `https://host[:port]` with no path, query or trailing slash.
-fn parse_base_url(text: &str) -> Result<String, AppError> {
+pub(super) fn parse_base_url(text: &str) -> Result<String, AppError> {
     let trimmed = text.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("https://")
@@ -210,13 +210,10 @@ pub(super) async fn set_selection(
     state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
     state.store.set_instance_selection(id, &body.mode, chosen, Queue::now_ms()).await?;
     // The job reads the selection when it runs, so queued syncs collapse.
-    let job = NewJob::new(onboarding::SYNC_JOB, serde_json::json!({ "instance_id": id }))
-        .dedup_key(format!("sync:{id}"))
-        .priority(20);
-    let queued = state.store.queue().enqueue(&job, Queue::now_ms()).await?;
+    let job_id = onboarding::enqueue_sync(&state.store, id).await?;
     state.job_wakeup.notify_waiters();
     audit(&state, &caller, "instance.selection", format!("instance:{id}"), &body.mode).await?;
-    Ok((StatusCode::ACCEPTED, Json(SyncQueued { job_id: queued.id })))
+    Ok((StatusCode::ACCEPTED, Json(SyncQueued { job_id })))
 }
 
 /// A new webhook secret, shown once.

@@ -5,6 +5,7 @@
 
 mod instances;
 mod issues;
+mod oauth;
 mod scans;
 mod session;
 mod users;
@@ -101,6 +102,7 @@ impl utoipa::Modify for SecuritySchemes {
         scans::list_repositories, scans::get_repository, scans::trigger_scan, scans::list_scans, scans::get_scan,
         instances::list_instances, instances::create_instance, instances::get_instance, instances::delete_instance,
         instances::rotate_webhook_secret, instances::set_selection,
+        oauth::oauth_application, oauth::start,
         instances::list_transporters, instances::create_transporter, instances::delete_transporter,
         users::list_users, users::create_user, users::update_user, users::delete_user,
         users::list_tokens, users::create_token, users::revoke_token, users::list_audit,
@@ -167,7 +169,7 @@ async fn docs_page() -> Html<String> {
     Html(html)
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -180,6 +182,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(issues::router())
         .merge(scans::router())
         .merge(instances::router())
+        .merge(oauth::router())
         .merge(users::router())
         .fallback(|| async { AppError::not_found("route") })
 }

@@ -213,8 +213,16 @@ async fn a_scan_that_cannot_fetch_fails_with_the_reason() {
 async fn one_scheduler_acts_and_due_scans_are_queued_once() {
     for app in TestApp::all().await {
         let repo = repository(app.store(), 300).await;
-        let a = SchedulerSettings { tick: Duration::from_secs(1), holder: "server-a".into() };
-        let b = SchedulerSettings { tick: Duration::from_secs(1), holder: "server-b".into() };
+        let a = SchedulerSettings {
+            tick: Duration::from_secs(1),
+            holder: "server-a".into(),
+            ..SchedulerSettings::default()
+        };
+        let b = SchedulerSettings {
+            tick: Duration::from_secs(1),
+            holder: "server-b".into(),
+            ..SchedulerSettings::default()
+        };
         let (first, second) = tokio::join!(tick(app.store(), &a), tick(app.store(), &b));
         let (first, second) = (first.unwrap(), second.unwrap());
         assert!(first.leader ^ second.leader, "exactly one leader: {first:?} {second:?}");
@@ -227,6 +235,57 @@ async fn one_scheduler_acts_and_due_scans_are_queued_once() {
         let scans =
             app.get(&format!("/api/v1/scans?repository={}", repo.id), &app.viewer).await.json;
         assert_eq!(scans["items"][0]["trigger"], "schedule");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn future_projects_are_discovered_by_a_periodic_sync_and_by_system_hooks() {
+    for app in TestApp::all().await {
+        let repo = repository(app.store(), 86_400).await;
+        let instance = repo.instance_id;
+        let settings = SchedulerSettings {
+            tick: Duration::from_secs(1),
+            holder: "server-a".into(),
+            discovery_interval_ms: 60_000,
+        };
+        // Selection "all": no discovery.
+        app.store().set_instance_selection(instance, "all", &[], Queue::now_ms()).await.unwrap();
+        assert_eq!(tick(app.store(), &settings).await.unwrap().discovery_syncs, 0);
+        app.store()
+            .set_instance_selection(instance, "all_and_future", &[], Queue::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(tick(app.store(), &settings).await.unwrap().discovery_syncs, 1, "{}", app.name);
+        assert_eq!(
+            tick(app.store(), &settings).await.unwrap().discovery_syncs,
+            0,
+            "once per interval"
+        );
+        let queued = app.store().queue().counts().await.unwrap().queued;
+        // A project_create system hook asks for a sync too; it joins the queued one.
+        let payload: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../../shared/fixtures/gitlab/system-hooks/project_create.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        vigil_server::onboarding::on_system_event(app.store(), instance, &payload).await.unwrap();
+        assert_eq!(app.store().queue().counts().await.unwrap().queued, queued, "collapsed");
+        let claimed = app.store().queue().claim("w", 60_000, Queue::now_ms()).await.unwrap();
+        assert_eq!(claimed.map(|job| job.kind).as_deref(), Some("sync_repositories"));
+        vigil_server::onboarding::on_system_event(app.store(), instance, &payload).await.unwrap();
+        assert_eq!(
+            app.store().queue().counts().await.unwrap().queued,
+            queued,
+            "{}: queued again",
+            app.name
+        );
+        let other = json!({"event_name": "user_create"});
+        vigil_server::onboarding::on_system_event(app.store(), instance, &other).await.unwrap();
+        assert_eq!(app.store().queue().counts().await.unwrap().queued, queued);
         app.finish().await;
     }
 }

@@ -453,10 +453,15 @@ async fn a_merge_request_keeps_its_note_across_updates_and_goes_with_its_reposit
             updated_at: T0,
         };
         store.upsert_merge_request(&merge_request).await.unwrap();
-        store
-            .set_merge_request_feedback(repository_id, 7, "abc", 991, "failed", 2, T0 + 1)
-            .await
-            .unwrap();
+        let feedback = vigil_store::MergeRequest {
+            head_sha: Some("abc".into()),
+            note_id: Some(991),
+            status: Some("failed".into()),
+            open_issues: 2,
+            updated_at: T0 + 1,
+            ..merge_request.clone()
+        };
+        store.set_merge_request_feedback(&feedback).await.unwrap();
         merge_request.title = "Add AWS config (fixed)".into();
         merge_request.updated_at = T0 + 2;
         store.upsert_merge_request(&merge_request).await.unwrap();
@@ -479,16 +484,25 @@ async fn cancelling_a_key_deletes_only_its_queued_jobs() {
     for test in stores().await {
         let queue = test.store.queue();
         let running = queue
-            .enqueue(&vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:7"), T0)
+            .enqueue(
+                &vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:7"),
+                T0,
+            )
             .await
             .unwrap();
         queue.claim("w", 60_000, T0).await.unwrap().unwrap();
         let queued = queue
-            .enqueue(&vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:7"), T0)
+            .enqueue(
+                &vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:7"),
+                T0,
+            )
             .await
             .unwrap();
         let other = queue
-            .enqueue(&vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:8"), T0)
+            .enqueue(
+                &vigil_store::NewJob::new("mr_scan", serde_json::json!({})).dedup_key("mr:1:8"),
+                T0,
+            )
             .await
             .unwrap();
         assert_ne!(running.id, queued.id);
@@ -514,16 +528,33 @@ async fn an_oauth_state_works_once_within_ten_minutes_and_tokens_are_stored_as_a
         store.save_oauth_state("state-1", &flow, T0).await.unwrap();
         store.save_oauth_state("state-2", &flow, T0).await.unwrap();
         assert_eq!(store.take_oauth_state("state-1", T0 + 1).await.unwrap(), Some(flow.clone()));
-        assert_eq!(store.take_oauth_state("state-1", T0 + 2).await.unwrap(), None, "{}: reused", test.name);
+        assert_eq!(
+            store.take_oauth_state("state-1", T0 + 2).await.unwrap(),
+            None,
+            "{}: reused",
+            test.name
+        );
         assert_eq!(store.take_oauth_state("forged", T0 + 2).await.unwrap(), None);
         let late = T0 + vigil_store::OAUTH_STATE_TTL_MS + 1;
-        assert_eq!(store.take_oauth_state("state-2", late).await.unwrap(), None, "{}: expired", test.name);
+        assert_eq!(
+            store.take_oauth_state("state-2", late).await.unwrap(),
+            None,
+            "{}: expired",
+            test.name
+        );
 
         let access = SecretString::new("gloat-access");
         let refresh = SecretString::new("gloat-refresh");
-        store.set_instance_tokens(instance_id, &access, Some(&refresh), Some(T0 + 7_200_000), T0).await.unwrap();
+        store
+            .set_instance_tokens(instance_id, &access, Some(&refresh), Some(T0 + 7_200_000), T0)
+            .await
+            .unwrap();
         let read = |column: &'static str| async move {
-            store.instance_secret(instance_id, column).await.unwrap().map(|secret| secret.expose().to_owned())
+            store
+                .instance_secret(instance_id, column)
+                .await
+                .unwrap()
+                .map(|secret| secret.expose().to_owned())
         };
         assert_eq!(read("access_token_enc").await.as_deref(), Some("gloat-access"));
         assert_eq!(read("refresh_token_enc").await.as_deref(), Some("gloat-refresh"));

@@ -131,7 +131,12 @@ async fn a_job_whose_worker_dies_on_the_last_attempt_is_dead_lettered() {
         queue.claim("crashed", LEASE, T0).await.unwrap().unwrap();
         assert!(queue.claim("w2", LEASE, T0 + LEASE + 1).await.unwrap().is_none(), "{}", test.name);
         assert_eq!(queue.counts().await.unwrap().running, 1, "{}: not swept yet", test.name);
-        assert_eq!(queue.sweep(T0 + LEASE - 1).await.unwrap(), 0, "{}: lease still valid", test.name);
+        assert_eq!(
+            queue.sweep(T0 + LEASE - 1).await.unwrap(),
+            0,
+            "{}: lease still valid",
+            test.name
+        );
         assert_eq!(queue.sweep(T0 + LEASE + 1).await.unwrap(), 1, "{}", test.name);
         assert_eq!(queue.counts().await.unwrap().dead, 1, "{}", test.name);
         let error = queue.last_error(job.id).await.unwrap().unwrap();
@@ -197,7 +202,8 @@ async fn an_expired_job_is_taken_before_queued_work_and_old_successes_are_purged
         let queue = test.store.queue();
         let lost = queue.enqueue(&NewJob::new("scan", json!({})), T0).await.unwrap();
         queue.claim("crashed", LEASE, T0).await.unwrap().unwrap();
-        let urgent = queue.enqueue(&NewJob::new("scan", json!({})).priority(100), T0).await.unwrap();
+        let urgent =
+            queue.enqueue(&NewJob::new("scan", json!({})).priority(100), T0).await.unwrap();
         let retaken = queue.claim("w2", LEASE, T0 + LEASE + 1).await.unwrap().unwrap();
         assert_eq!((retaken.id, retaken.attempt), (lost.id, 2), "{}", test.name);
         let next = queue.claim("w2", LEASE, T0 + LEASE + 2).await.unwrap().unwrap();

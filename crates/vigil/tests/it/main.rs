@@ -8,6 +8,7 @@
 mod bad_input;
 mod corpus;
 mod formats;
+mod gitlab_e2e;
 mod harness;
 mod history;
 mod scan;

@@ -20,13 +20,13 @@ use vigil_store::{NewInstance, NewJob, Queue};
 use crate::harness::binary;
 
 /// A child process that is killed when dropped, with its stderr in a file.
-struct Process {
+pub(crate) struct Process {
     child: Child,
-    log: std::path::PathBuf,
+    pub(crate) log: std::path::PathBuf,
 }
 
 impl Process {
-    fn start(args: &[&str], url: &str, data_dir: &Path, log_name: &str) -> Process {
+    pub(crate) fn start(args: &[&str], url: &str, data_dir: &Path, log_name: &str) -> Process {
         let log = data_dir.join(log_name);
         let file = std::fs::File::create(&log).unwrap();
         let child = Command::new(binary())
@@ -49,7 +49,7 @@ impl Process {
     }
 
     /// SIGTERM, then waits for a clean exit.
-    fn terminate(&mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let deadline = Instant::now() + Duration::from_secs(40);
@@ -62,7 +62,7 @@ impl Process {
         }
     }
 
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         events(&self.log)
     }
 }
@@ -78,7 +78,7 @@ fn events(log: &Path) -> Vec<Value> {
     text.lines().filter_map(|line| serde_json::from_str::<Value>(line).ok()).collect()
 }
 
-fn message(event: &Value) -> &str {
+pub(crate) fn message(event: &Value) -> &str {
     event["fields"]["message"].as_str().unwrap_or("")
 }
 
@@ -119,12 +119,12 @@ fn job_runs(logs: &[Vec<Value>]) -> HashMap<i64, Vec<(String, i64, i64, String)>
 
 /// Starts `vigil serve` on SQLite at `url` and waits for its address.
 fn start_server(url: &str, data: &Path) -> (Process, String) {
-    let server = Process::start(
-        &["serve", "--listen", "127.0.0.1:0", "--workers", "1"],
-        url,
-        data,
-        "serve.log",
-    );
+    start_server_with(&["--listen", "127.0.0.1:0", "--workers", "1"], url, data)
+}
+
+/// Starts `vigil serve ARGS` on the database at `url` and waits for its address.
+pub(crate) fn start_server_with(args: &[&str], url: &str, data: &Path) -> (Process, String) {
+    let server = Process::start(&[&["serve"], args].concat(), url, data, "serve.log");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let found = server

@@ -1,0 +1,267 @@
+//! Connecting an instance with OAuth 2 (authorization code + PKCE + state):
+//! what to register in GitLab (`oauth-application`), the start of the
+//! consent (`oauth/start` gives the browser GitLab's authorize URL) and the
+//! callback GitLab sends the browser back to, which trades the code for
+//! tokens and stores them encrypted. The state is single use, ten minutes,
+//! and bound to the admin who started the flow.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use vigil_gitlab::{ClientSettings, OAuthClient, Pkce, Token, authorize_url, random_state};
+use vigil_store::{Instance, OAuthState, Queue, SecretString};
+
+use super::audit;
+use crate::AppState;
+use crate::auth::Admin;
+use crate::error::{ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
+
+/// The scope Vigil asks for: `api` (read projects and files, manage hooks,
+/// write notes, discussions and commit statuses).
+pub(crate) const SCOPES: &[&str] = &["api"];
+/// Where GitLab sends the browser back, under the public URL.
+pub(crate) const CALLBACK_PATH: &str = "/oauth/gitlab/callback";
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/oauth-application", get(oauth_application))
+        .route("/api/v1/instances/{id}/oauth/start", post(start))
+        .route(CALLBACK_PATH, get(callback))
+}
+
+fn public_url(state: &AppState) -> Result<&str, AppError> {
+    state.settings.public_url.as_deref().map(|url| url.trim_end_matches('/')).ok_or_else(|| {
+        AppError::conflict(
+            "Vigil has no public URL (--public-url / VIGIL_PUBLIC_URL): GitLab needs one to send the browser back",
+        )
+    })
+}
+
+/// What to register in GitLab (Admin → Applications).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct OAuthApplication {
+    /// Name to give the application.
+    application_name: String,
+    /// Homepage URL: this Vigil.
+    homepage_url: String,
+    /// Authorization callback URL, exactly.
+    callback_url: String,
+    /// Scopes to tick.
+    scopes: Vec<String>,
+    /// Confidential: yes.
+    confidential: bool,
+    /// The instance's page for new applications.
+    gitlab_applications_url: String,
+}
+
+/// Which GitLab the application is for.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(super) struct ApplicationQuery {
+    /// `https://host[:port]` of the GitLab instance.
+    base_url: String,
+}
+
+/// Shows what to register as an OAuth application in a GitLab instance
+/// (the wizard's "Register OAuth App" step, before the instance exists).
+#[utoipa::path(get, path = "/api/v1/oauth-application", tag = "instances", params(ApplicationQuery),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, body = OAuthApplication), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn oauth_application(
+    Admin(_caller): Admin,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ApplicationQuery>,
+) -> ApiResult<Json<OAuthApplication>> {
+    let base_url = super::instances::parse_base_url(&query.base_url)?;
+    let public = public_url(&state)?;
+    Ok(Json(OAuthApplication {
+        application_name: format!("Vigil ({})", host_of(public)),
+        homepage_url: public.to_owned(),
+        callback_url: format!("{public}{CALLBACK_PATH}"),
+        scopes: SCOPES.iter().map(|scope| (*scope).to_owned()).collect(),
+        confidential: true,
+        gitlab_applications_url: format!("{base_url}/admin/applications/new"),
+    }))
+}
+
+fn host_of(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, rest)| rest)
+}
+
+/// Where to send the browser.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct OAuthStart {
+    /// GitLab's consent page for this instance's application.
+    authorize_url: String,
+}
+
+/// Starts the OAuth consent: returns GitLab's authorize URL (with state
+/// and PKCE challenge) for the browser to open. The instance must have its
+/// client id and secret.
+#[utoipa::path(post, path = "/api/v1/instances/{id}/oauth/start", tag = "instances",
+    params(("id" = i64, Path, description = "Instance id")), security(("token" = []), ("session" = [])),
+    responses((status = 200, body = OAuthStart), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn start(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<OAuthStart>> {
+    let instance =
+        state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    let client_id = client_id(&instance)?;
+    let public = public_url(&state)?;
+    let pkce = Pkce::generate();
+    let flow_state = random_state();
+    state
+        .store
+        .save_oauth_state(
+            &flow_state,
+            &OAuthState {
+                instance_id: id,
+                user_id: caller.user.id,
+                code_verifier: pkce.verifier.clone(),
+            },
+            Queue::now_ms(),
+        )
+        .await?;
+    let callback = format!("{public}{CALLBACK_PATH}");
+    let url = authorize_url(&instance.base_url, client_id, &callback, SCOPES, &flow_state, &pkce);
+    Ok(Json(OAuthStart { authorize_url: url }))
+}
+
+fn client_id(instance: &Instance) -> Result<&str, AppError> {
+    instance.oauth_client_id.as_deref().filter(|id| !id.is_empty()).ok_or_else(|| {
+        AppError::conflict(
+            "the instance has no OAuth client id; set the application's id and secret first",
+        )
+    })
+}
+
+/// What GitLab appends to the callback URL.
+#[derive(Debug, Deserialize)]
+pub(super) struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// A plain page: the callback is a browser navigation, not an API call.
+fn page(status: StatusCode, title: &str, text: &str) -> Response {
+    use super::escape;
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Vigil</title></head>\
+         <body><main><h1>{title}</h1><p>{}</p></main></body></html>",
+        escape(text),
+        title = escape(title)
+    );
+    (status, Html(body)).into_response()
+}
+
+/// GitLab sends the browser back here after the consent: the code is
+/// traded for tokens, which are stored encrypted.
+pub(super) async fn callback(
+    Admin(caller): Admin,
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<CallbackQuery>,
+) -> Response {
+    let failed = |text: String| page(StatusCode::BAD_REQUEST, "GitLab was not connected", &text);
+    let Some(flow_state) = query.state.as_deref() else {
+        return failed(
+            "The callback has no state parameter; start the connection again from Vigil.".into(),
+        );
+    };
+    let flow = match state.store.take_oauth_state(flow_state, Queue::now_ms()).await {
+        Ok(Some(flow)) if flow.user_id == caller.user.id => flow,
+        Ok(Some(_)) => {
+            return failed(
+                "This authorisation was started by another Vigil user; start it again yourself."
+                    .into(),
+            );
+        }
+        Ok(None) => {
+            return failed(
+                "Unknown or expired authorisation (it lasts ten minutes and works once); start the connection again."
+                    .into(),
+            );
+        }
+        Err(error) => return failed(format!("Vigil could not read the authorisation: {error}")),
+    };
+    if let Some(error) = query.error.as_deref() {
+        let description = query.error_description.as_deref().unwrap_or("");
+        return failed(format!("GitLab answered `{error}`: {description}"));
+    }
+    let Some(code) = query.code.as_deref() else {
+        return failed("GitLab sent no authorization code.".into());
+    };
+    match exchange(&state, flow.instance_id, code, &flow.code_verifier).await {
+        Ok(instance) => {
+            let _ = audit(
+                &state,
+                &caller,
+                "instance.oauth",
+                format!("instance:{}", instance.id),
+                "tokens stored",
+            )
+            .await;
+            page(
+                StatusCode::OK,
+                "GitLab connected",
+                &format!(
+                    "Vigil may now use {} as {}. Next: select the repositories to scan \
+                     (PUT /api/v1/instances/{}/selection).",
+                    instance.base_url, caller.user.username, instance.id
+                ),
+            )
+        }
+        Err(message) => failed(message),
+    }
+}
+
+async fn exchange(
+    state: &AppState,
+    instance_id: i64,
+    code: &str,
+    verifier: &str,
+) -> Result<Instance, String> {
+    let instance = state
+        .store
+        .instance(instance_id)
+        .await
+        .map_err(|error| error.to_string())?
+        .ok_or("the instance was deleted meanwhile")?;
+    let client_id = client_id(&instance).map_err(|error| error.to_string())?;
+    let secret = state
+        .store
+        .instance_secret(instance.id, "oauth_secret_enc")
+        .await
+        .map_err(|error| error.to_string())?
+        .ok_or("the instance has no OAuth client secret")?;
+    let public = public_url(state).map_err(|error| error.to_string())?;
+    let client = OAuthClient::new(
+        &instance.base_url,
+        client_id,
+        Token::new(secret.expose()),
+        &ClientSettings::default(),
+    )
+    .map_err(|error| error.to_string())?;
+    let tokens = client
+        .exchange_code(code, &format!("{public}{CALLBACK_PATH}"), verifier)
+        .await
+        .map_err(|error| format!("GitLab refused the authorization code: {error}"))?;
+    state
+        .store
+        .set_instance_tokens(
+            instance.id,
+            &SecretString::new(tokens.access_token.expose_secret()),
+            Some(&SecretString::new(tokens.refresh_token.expose_secret())),
+            Some(tokens.expires_at_ms),
+            Queue::now_ms(),
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(instance)
+}

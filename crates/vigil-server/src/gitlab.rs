@@ -1,0 +1,153 @@
+//! The server's way to talk to an instance's GitLab: one place that builds
+//! a client with the instance's decrypted access token (refreshing OAuth
+//! tokens before they expire, one refresh per instance at a time), and the
+//! words an admin sees when GitLab refuses or cannot be reached.
+
+use vigil_gitlab::{
+    Client, ClientSettings, DEFAULT_REFRESH_MARGIN_MS, GitLabError, OAuthClient, RefreshToken,
+    Token, needs_refresh, random_state,
+};
+use vigil_store::{Instance, Queue, SecretString, Store};
+
+/// A client for `instance` with its access token (decrypted only here),
+/// refreshed first when it expires within five minutes.
+pub(crate) async fn instance_client(store: &Store, instance: &Instance) -> Result<Client, String> {
+    refresh_if_due(store, instance).await?;
+    let token = store
+        .instance_secret(instance.id, "access_token_enc")
+        .await
+        .map_err(|error| error.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "instance {}: no access token; complete the OAuth step of its onboarding",
+                instance.name
+            )
+        })?;
+    Client::new(&instance.base_url, Token::new(token.expose()), ClientSettings::default())
+        .map_err(|error| error.to_string())
+}
+
+/// Refreshes the instance's OAuth tokens when the access token is about to
+/// expire. GitLab rotates the refresh token on every refresh and the old
+/// pair dies at once, so refreshes of one instance are serialised across
+/// every process by a lease row, the expiry is read again under it (another
+/// worker may have refreshed meanwhile), and the new pair is stored in one
+/// write before anyone uses it. A refused refresh puts the instance in
+/// error: an admin must connect it again.
+async fn refresh_if_due(store: &Store, instance: &Instance) -> Result<(), String> {
+    let store_error = |error: vigil_store::StoreError| error.to_string();
+    let due = |expiry: Option<i64>| {
+        expiry
+            .is_some_and(|expiry| needs_refresh(expiry, Queue::now_ms(), DEFAULT_REFRESH_MARGIN_MS))
+    };
+    if !due(store.instance_token_expiry(instance.id).await.map_err(store_error)?) {
+        return Ok(());
+    }
+    let lease = format!("oauth-refresh:{}", instance.id);
+    let holder = format!("{}:{}", std::process::id(), random_state());
+    let mut held = false;
+    for _ in 0..300 {
+        if store
+            .acquire_lease(&lease, &holder, 60_000, Queue::now_ms())
+            .await
+            .map_err(store_error)?
+        {
+            held = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if !held {
+        return Err(format!(
+            "instance {}: another token refresh has not finished in 30 s",
+            instance.name
+        ));
+    }
+    let result = async {
+        if !due(store.instance_token_expiry(instance.id).await.map_err(store_error)?) {
+            return Ok(());
+        }
+        let secret = |column: &'static str| async move {
+            store.instance_secret(instance.id, column).await.map_err(store_error)
+        };
+        let (Some(refresh), Some(client_secret), Some(client_id)) = (
+            secret("refresh_token_enc").await?,
+            secret("oauth_secret_enc").await?,
+            instance.oauth_client_id.as_deref(),
+        ) else {
+            // A personal access token: nothing to refresh.
+            return Ok(());
+        };
+        let client = OAuthClient::new(
+            &instance.base_url,
+            client_id,
+            Token::new(client_secret.expose()),
+            &ClientSettings::default(),
+        )
+        .map_err(|error| error.to_string())?;
+        match client.refresh(&RefreshToken::new(refresh.expose())).await {
+            Ok(tokens) => {
+                store
+                    .set_instance_tokens(
+                        instance.id,
+                        &SecretString::new(tokens.access_token.expose_secret()),
+                        Some(&SecretString::new(tokens.refresh_token.expose_secret())),
+                        Some(tokens.expires_at_ms),
+                        Queue::now_ms(),
+                    )
+                    .await
+                    .map_err(store_error)?;
+                tracing::info!(instance = instance.id, "OAuth tokens refreshed");
+                Ok(())
+            }
+            Err(error) => {
+                let message = if error.is_token_revoked() {
+                    format!(
+                        "GitLab refused the refresh token (access revoked?); connect the instance again: {error}"
+                    )
+                } else {
+                    format!("cannot refresh the OAuth token: {}", reason(&error))
+                };
+                if error.is_token_revoked() {
+                    store
+                        .set_instance_status(instance.id, "error", Some(&message), Queue::now_ms())
+                        .await
+                        .map_err(store_error)?;
+                }
+                Err(message)
+            }
+        }
+    }
+    .await;
+    store.release_lease(&lease, &holder).await.map_err(store_error)?;
+    result
+}
+
+/// The client of the instance that holds `repository`.
+pub(crate) async fn repository_client(
+    store: &Store,
+    repository: &vigil_store::Repository,
+) -> Result<Client, String> {
+    let instance = store
+        .instance(repository.instance_id)
+        .await
+        .map_err(|error| error.to_string())?
+        .ok_or_else(|| format!("repository {}: its instance was deleted", repository.path))?;
+    instance_client(store, &instance).await
+}
+
+/// Why a GitLab call failed, in the words shown to the admin.
+pub(crate) fn reason(error: &GitLabError) -> String {
+    match error {
+        GitLabError::Unauthorized { .. } => {
+            format!("the token was refused by GitLab (revoked or expired?): {error}")
+        }
+        GitLabError::Transport { .. } => format!("GitLab is unreachable: {error}"),
+        GitLabError::Api { status: 422, message, .. } if message.contains("Invalid url") => {
+            format!(
+                "GitLab refused Vigil's hook URL ({message}); an admin must allow requests to the local network, or Vigil needs a public URL"
+            )
+        }
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,614 @@
+//! Merge requests, from webhook to feedback. A `Merge Request Hook` queues
+//! an `mr_scan` job (opened or reopened: every file the MR touches; updated
+//! with new commits: the files those commits changed, from the compare API);
+//! closing or merging cancels the MR's pending scan. The job downloads the
+//! touched files at the MR's head, scans them, reconciles the findings into
+//! the issues of the source branch, then writes back to GitLab:
+//!
+//! - one summary note, edited in place on every later scan (its id is kept
+//!   in the `merge_requests` table; a marker finds it if that row is lost),
+//! - one inline discussion per finding on a line the MR adds (positioned
+//!   with the version's base/start/head SHAs; a marker keeps it to one),
+//! - a commit status `vigil` on the head: `failed` when an open issue in the
+//!   MR's files reaches the policy threshold, else `success`.
+//!
+//! Jobs of one MR share a de-duplication key, so a burst of pushes is one
+//! scan; a lease serialises the feedback of concurrent scans of one MR.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path};
+
+use serde_json::{Value, json};
+use vigil_core::{Policy, Severity};
+use vigil_gitlab::{Client, CommitStatus, DiffRefs, FileDiff, Position, StatusState};
+use vigil_store::{
+    Claimed, Issue, IssueFilter, IssueSort, NewJob, NewScan, Queue, Repository, ScanScope, Store,
+    StoreError,
+};
+
+use crate::jobs::{FetchedSource, Trigger, scan_source};
+
+/// The job kind that scans a merge request and writes the feedback.
+pub const MR_SCAN_JOB: &str = "mr_scan";
+/// The commit status name Vigil posts; make it required in GitLab to block merges.
+pub const STATUS_NAME: &str = "vigil";
+/// Marks Vigil's summary note.
+const SUMMARY_MARKER: &str = "<!-- vigil:summary -->";
+/// Largest file fetched for an MR scan (larger ones are skipped and named).
+const MAX_FILE_BYTES: u64 = 10_000_000;
+/// Rows of the summary table; the rest are counted.
+const SUMMARY_ROWS: usize = 50;
+/// Concurrent file downloads per MR scan.
+const DOWNLOADS: usize = 8;
+
+fn store_error(error: StoreError) -> String {
+    error.to_string()
+}
+
+fn dedup_key(repository_id: i64, iid: i64) -> String {
+    format!("mr:{repository_id}:{iid}")
+}
+
+/// Acts on a stored `Merge Request Hook` of instance `instance_id`.
+pub async fn on_event(store: &Store, instance_id: i64, payload: &Value) -> Result<(), String> {
+    let attributes = payload.get("object_attributes").unwrap_or(&Value::Null);
+    let project_id = attributes
+        .get("target_project_id")
+        .or_else(|| payload.pointer("/project/id"))
+        .and_then(Value::as_i64);
+    let (Some(project_id), Some(iid)) = (project_id, attributes.get("iid").and_then(Value::as_i64))
+    else {
+        return Ok(());
+    };
+    let Some(repository) = store
+        .repository_by_project(instance_id, project_id)
+        .await
+        .map_err(store_error)?
+        .filter(|repository| repository.selected)
+    else {
+        return Ok(());
+    };
+    let text = |key: &str| attributes.get(key).and_then(Value::as_str).unwrap_or_default();
+    let merge_request = vigil_store::MergeRequest {
+        repository_id: repository.id,
+        iid,
+        title: text("title").to_owned(),
+        source_branch: text("source_branch").to_owned(),
+        target_branch: text("target_branch").to_owned(),
+        state: text("state").to_owned(),
+        head_sha: None,
+        note_id: None,
+        status: None,
+        open_issues: 0,
+        updated_at: Queue::now_ms(),
+    };
+    store.upsert_merge_request(&merge_request).await.map_err(store_error)?;
+    match text("action") {
+        "open" | "reopen" => enqueue(store, &repository, &merge_request, None).await,
+        // Only an update that brought commits changes files; a new title
+        // or label does not.
+        "update" => match attributes.get("oldrev").and_then(Value::as_str) {
+            Some(oldrev) => enqueue(store, &repository, &merge_request, Some(oldrev)).await,
+            None => Ok(()),
+        },
+        "close" | "merge" => {
+            for job in store
+                .queue()
+                .cancel_queued(&dedup_key(repository.id, iid))
+                .await
+                .map_err(store_error)?
+            {
+                if let Some(scan) = store.scan_by_job(job).await.map_err(store_error)? {
+                    store.delete_scan(scan.id).await.map_err(store_error)?;
+                }
+                tracing::info!(repository = %repository.path, iid, job, "pending merge request scan cancelled");
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Queues a scan of merge request `!iid`: of every file it touches, or of
+/// the files changed since `oldrev`. While one is queued, later requests
+/// join it (it reads the MR's head when it runs).
+pub async fn enqueue(
+    store: &Store,
+    repository: &Repository,
+    merge_request: &vigil_store::MergeRequest,
+    oldrev: Option<&str>,
+) -> Result<(), String> {
+    let now = Queue::now_ms();
+    let scan = store
+        .create_scan(
+            &NewScan {
+                repository_id: repository.id,
+                branch: merge_request.source_branch.clone(),
+                commit_sha: None,
+                trigger: Trigger::MergeRequest.as_str().to_owned(),
+                scope: ScanScope::Paths(Vec::new()),
+            },
+            now,
+        )
+        .await
+        .map_err(store_error)?;
+    let job = NewJob::new(
+        MR_SCAN_JOB,
+        json!({ "scan_id": scan.id, "iid": merge_request.iid, "oldrev": oldrev }),
+    )
+    .dedup_key(dedup_key(repository.id, merge_request.iid))
+    .priority(Trigger::MergeRequest.priority());
+    let enqueued = store.queue().enqueue(&job, now).await.map_err(store_error)?;
+    if enqueued.deduplicated {
+        store.delete_scan(scan.id).await.map_err(store_error)?;
+    } else {
+        store.set_scan_job(scan.id, enqueued.id).await.map_err(store_error)?;
+    }
+    Ok(())
+}
+
+/// Runs an `mr_scan` job.
+pub async fn run(store: &Store, public_url: Option<&str>, job: &Claimed) -> Result<(), String> {
+    let scan_id = job.payload.get("scan_id").and_then(Value::as_i64).ok_or("no scan_id")?;
+    let iid = job.payload.get("iid").and_then(Value::as_i64).ok_or("no iid")?;
+    let oldrev = job.payload.get("oldrev").and_then(Value::as_str).map(str::to_owned);
+    let Some(scan) = store.scan(scan_id).await.map_err(store_error)? else { return Ok(()) };
+    let Some(repository) = store.repository(scan.repository_id).await.map_err(store_error)? else {
+        return Ok(());
+    };
+    store.start_scan(scan_id, Queue::now_ms()).await.map_err(store_error)?;
+    let lease = dedup_key(repository.id, iid);
+    let holder = format!("job:{}", job.id);
+    wait_for_lease(store, &lease, &holder).await?;
+    let result = scan_and_report(store, public_url, &repository, scan_id, iid, oldrev).await;
+    store.release_lease(&lease, &holder).await.map_err(store_error)?;
+    if let Err(error) = &result {
+        let message = format!("attempt {}: {error}", job.attempt);
+        store.fail_scan(scan_id, &message, Queue::now_ms()).await.map_err(store_error)?;
+    }
+    result
+}
+
+/// Takes the MR's lease, waiting up to a minute for a concurrent scan of
+/// the same MR to finish its feedback.
+async fn wait_for_lease(store: &Store, lease: &str, holder: &str) -> Result<(), String> {
+    for _ in 0..600 {
+        if store
+            .acquire_lease(lease, holder, 10 * 60_000, Queue::now_ms())
+            .await
+            .map_err(store_error)?
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err("another scan of this merge request has been running for over a minute; retrying later"
+        .into())
+}
+
+fn project_of(repository: &Repository) -> Result<u64, String> {
+    u64::try_from(repository.gitlab_project_id).map_err(|_| "negative project id".to_owned())
+}
+
+fn to_u64(iid: i64) -> Result<u64, String> {
+    u64::try_from(iid).map_err(|_| format!("merge request iid {iid} out of range"))
+}
+
+async fn scan_and_report(
+    store: &Store,
+    public_url: Option<&str>,
+    repository: &Repository,
+    scan_id: i64,
+    iid: i64,
+    oldrev: Option<String>,
+) -> Result<(), String> {
+    let client = crate::gitlab::repository_client(store, repository).await?;
+    let project = project_of(repository)?;
+    let gitlab = |error: vigil_gitlab::GitLabError| {
+        format!("{} !{iid}: {}", repository.path, crate::gitlab::reason(&error))
+    };
+    let merge_request = client.merge_request(project, to_u64(iid)?).await.map_err(gitlab)?;
+    if merge_request.state != "opened" {
+        // Closed or merged meanwhile: nothing to report on.
+        store.delete_scan(scan_id).await.map_err(store_error)?;
+        return Ok(());
+    }
+    let diff_refs = merge_request.diff_refs.clone().ok_or_else(|| {
+        format!("{} !{iid}: GitLab has not computed the diff yet; retrying", repository.path)
+    })?;
+    let mr_diffs = client.merge_request_diffs(project, to_u64(iid)?).await.map_err(gitlab)?;
+    // What to scan: the files of the new commits, or all the MR touches.
+    let scanned: Vec<FileDiff> = match &oldrev {
+        Some(oldrev) => {
+            client.compare(project, oldrev, &diff_refs.head_sha).await.map_err(gitlab)?.diffs
+        }
+        None => mr_diffs.clone(),
+    };
+    let mut scope_paths: BTreeSet<String> = BTreeSet::new();
+    let mut fetch: Vec<String> = Vec::new();
+    for diff in &scanned {
+        scope_paths.insert(diff.new_path.clone());
+        scope_paths.insert(diff.old_path.clone());
+        if !diff.deleted_file {
+            fetch.push(diff.new_path.clone());
+        }
+    }
+    let (source, skipped) = download(&client, project, &diff_refs.head_sha, &fetch).await?;
+    let (output, mut errors) = scan_source(source).await?;
+    for note in skipped {
+        errors.push_str(if errors.is_empty() { "" } else { "\n" });
+        errors.push_str(&note);
+    }
+    let scope = ScanScope::Paths(scope_paths.into_iter().collect());
+    let files = i64::try_from(output.stats.files_scanned).unwrap_or(i64::MAX);
+    store
+        .finish_scan(scan_id, &scope, &output.findings, files, &errors, Queue::now_ms())
+        .await
+        .map_err(store_error)?;
+
+    // Feedback covers every file of the MR, not only this scan's.
+    let mr_paths: BTreeSet<&str> = mr_diffs
+        .iter()
+        .filter(|diff| !diff.deleted_file)
+        .map(|diff| diff.new_path.as_str())
+        .collect();
+    let issues: Vec<Issue> = open_issues(store, repository.id, &merge_request.source_branch)
+        .await?
+        .into_iter()
+        .filter(|issue| mr_paths.contains(issue.path.as_str()))
+        .collect();
+    let threshold = Policy::default().fail_on;
+    let failing = issues
+        .iter()
+        .filter(|issue| {
+            threshold.is_some_and(|threshold| {
+                issue.severity.parse::<Severity>().is_ok_and(|severity| severity >= threshold)
+            })
+        })
+        .count();
+
+    discuss(&client, project, iid, &diff_refs, &mr_diffs, &issues).await.map_err(gitlab)?;
+    let link = public_url.map(|url| {
+        format!(
+            "{}/issues?repository={}&branch={}",
+            url.trim_end_matches('/'),
+            repository.id,
+            merge_request.source_branch
+        )
+    });
+    let body = summary(&issues, failing, files, &diff_refs.head_sha, link.as_deref());
+    let known = store.merge_request(repository.id, iid).await.map_err(store_error)?;
+    let note_id = write_summary(&client, project, iid, known.and_then(|row| row.note_id), &body)
+        .await
+        .map_err(gitlab)?;
+    let state = if failing > 0 { StatusState::Failed } else { StatusState::Success };
+    let description = match failing {
+        0 if issues.is_empty() => "No issues found".to_owned(),
+        0 => format!("{} issues below the policy threshold", issues.len()),
+        1 => "1 issue fails the policy".to_owned(),
+        count => format!("{count} issues fail the policy"),
+    };
+    client
+        .set_commit_status(
+            project,
+            &diff_refs.head_sha,
+            &CommitStatus {
+                state,
+                name: STATUS_NAME.to_owned(),
+                description,
+                target_url: link,
+                ref_name: Some(merge_request.source_branch.clone()),
+            },
+        )
+        .await
+        .map_err(gitlab)?;
+    let feedback = vigil_store::MergeRequest {
+        repository_id: repository.id,
+        iid,
+        title: merge_request.title.clone(),
+        source_branch: merge_request.source_branch.clone(),
+        target_branch: merge_request.target_branch.clone(),
+        state: merge_request.state.clone(),
+        head_sha: Some(diff_refs.head_sha.clone()),
+        note_id: Some(note_id),
+        status: Some(if failing > 0 { "failed" } else { "success" }.to_owned()),
+        open_issues: i64::try_from(issues.len()).unwrap_or(i64::MAX),
+        updated_at: Queue::now_ms(),
+    };
+    store.set_merge_request_feedback(&feedback).await.map_err(store_error)?;
+    tracing::info!(repository = %repository.path, iid, issues = issues.len(), failing, "merge request feedback written");
+    Ok(())
+}
+
+/// Every open issue of a repository's branch.
+async fn open_issues(
+    store: &Store,
+    repository_id: i64,
+    branch: &str,
+) -> Result<Vec<Issue>, String> {
+    let mut all = Vec::new();
+    let mut filter = IssueFilter {
+        status: Some("open".into()),
+        repository_id: Some(repository_id),
+        branch: Some(branch.to_owned()),
+        sort: IssueSort::default(),
+        limit: 500,
+        ..IssueFilter::default()
+    };
+    loop {
+        let page = store.issues(&filter).await.map_err(store_error)?;
+        all.extend(page.issues);
+        match page.next {
+            Some(next) => filter.after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// Downloads `paths` at `sha` into a temporary directory; files too large
+/// or gone are skipped and named.
+async fn download(
+    client: &Client,
+    project: u64,
+    sha: &str,
+    paths: &[String],
+) -> Result<(FetchedSource, Vec<String>), String> {
+    let directory = tempfile::Builder::new()
+        .prefix("vigil-mr-")
+        .tempdir()
+        .map_err(|error| format!("cannot create a scan directory: {error}"))?;
+    let mut skipped = Vec::new();
+    for chunk in paths.chunks(DOWNLOADS) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for path in chunk {
+            let (client, path, sha) = (client.clone(), path.clone(), sha.to_owned());
+            tasks.spawn(async move {
+                let result = client.raw_file(project, &path, &sha, MAX_FILE_BYTES).await;
+                (path, result)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let (path, result) =
+                joined.map_err(|error| format!("download task failed: {error}"))?;
+            match result {
+                Ok(bytes) => write_relative(directory.path(), &path, &bytes)?,
+                Err(error) => skipped.push(format!("{path}: not scanned: {error}")),
+            }
+        }
+    }
+    let root = directory.path().to_path_buf();
+    Ok((FetchedSource { root, commit_sha: Some(sha.to_owned()), guard: Some(directory) }, skipped))
+}
+
+/// Writes `bytes` at repository path `path` under `root`; a path that would
+/// leave `root` (absolute, `..`) is refused.
+fn write_relative(root: &Path, path: &str, bytes: &[u8]) -> Result<(), String> {
+    let relative = Path::new(path);
+    if relative.components().any(|component| !matches!(component, Component::Normal(_))) {
+        return Err(format!("{path}: refused: the path leaves the repository"));
+    }
+    let target = root.join(relative);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|error| format!("{path}: {error}"))?;
+    }
+    std::fs::write(&target, bytes).map_err(|error| format!("{path}: {error}"))
+}
+
+/// The summary note's text.
+fn summary(
+    issues: &[Issue],
+    failing: usize,
+    files: i64,
+    head_sha: &str,
+    link: Option<&str>,
+) -> String {
+    let short = head_sha.get(..8).unwrap_or(head_sha);
+    let mut body = format!("{SUMMARY_MARKER}\n");
+    if issues.is_empty() {
+        body.push_str("### Vigil: no issues found\n\n");
+    } else {
+        let verdict = if failing > 0 { "fails the policy" } else { "passes the policy" };
+        body.push_str(&format!(
+            "### Vigil: {} in the files of this merge request ({verdict})\n\n",
+            plural(issues.len(), "issue")
+        ));
+        body.push_str("| Severity | Kind | Finding | File | Line |\n|---|---|---|---|---|\n");
+        let mut sorted: Vec<&Issue> = issues.iter().collect();
+        sorted.sort_by(|a, b| {
+            let rank = |issue: &Issue| issue.severity.parse::<Severity>().ok();
+            rank(b)
+                .cmp(&rank(a))
+                .then_with(|| (&a.path, a.start_line).cmp(&(&b.path, b.start_line)))
+        });
+        for issue in sorted.iter().take(SUMMARY_ROWS) {
+            body.push_str(&format!(
+                "| {} | {} | {} (`{}`) | `{}` | {} |\n",
+                issue.severity,
+                issue.kind,
+                escape(&issue.title),
+                issue.rule_id,
+                escape(&issue.path),
+                issue.start_line
+            ));
+        }
+        if issues.len() > SUMMARY_ROWS {
+            body.push_str(&format!("\n…and {} more.\n", issues.len() - SUMMARY_ROWS));
+        }
+        body.push('\n');
+    }
+    body.push_str(&format!(
+        "Scanned {} at `{short}`.",
+        plural(usize::try_from(files).unwrap_or(0), "file")
+    ));
+    if let Some(link) = link {
+        body.push_str(&format!(" [Open in Vigil]({link})"));
+    }
+    body.push('\n');
+    body
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}
+
+/// Keeps a value from breaking the Markdown table.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Edits Vigil's summary note, or writes it once. The note is found by the
+/// id stored from last time, else by its marker among the MR's notes.
+async fn write_summary(
+    client: &Client,
+    project: u64,
+    iid: i64,
+    known: Option<i64>,
+    body: &str,
+) -> Result<i64, vigil_gitlab::GitLabError> {
+    let iid = u64::try_from(iid).unwrap_or(0);
+    let mut note_id = known.and_then(|id| u64::try_from(id).ok());
+    if note_id.is_none() {
+        let me = client.current_user().await?;
+        note_id = client
+            .merge_request_notes(project, iid)
+            .await?
+            .into_iter()
+            .find(|note| note.author.id == me.id && note.body.starts_with(SUMMARY_MARKER))
+            .map(|note| note.id);
+    }
+    if let Some(id) = note_id {
+        match client.update_merge_request_note(project, iid, id, body).await {
+            Ok(note) => return Ok(i64::try_from(note.id).unwrap_or(0)),
+            // Deleted by someone: write it again.
+            Err(vigil_gitlab::GitLabError::Api { status: 404, .. }) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let note = client.create_merge_request_note(project, iid, body).await?;
+    Ok(i64::try_from(note.id).unwrap_or(0))
+}
+
+/// One inline discussion per issue on a line the MR adds, unless one with
+/// its marker exists.
+async fn discuss(
+    client: &Client,
+    project: u64,
+    iid: i64,
+    diff_refs: &DiffRefs,
+    mr_diffs: &[FileDiff],
+    issues: &[Issue],
+) -> Result<(), vigil_gitlab::GitLabError> {
+    let iid = u64::try_from(iid).unwrap_or(0);
+    let added: BTreeMap<&str, (&FileDiff, BTreeSet<u32>)> = mr_diffs
+        .iter()
+        .filter(|diff| !diff.deleted_file)
+        .map(|diff| {
+            (
+                diff.new_path.as_str(),
+                (diff, vigil_gitlab::added_lines(&diff.diff).into_iter().collect()),
+            )
+        })
+        .collect();
+    let wanted: Vec<(&Issue, &FileDiff, u32)> = issues
+        .iter()
+        .filter_map(|issue| {
+            let (diff, lines) = added.get(issue.path.as_str())?;
+            let line = u32::try_from(issue.start_line).ok()?;
+            lines.contains(&line).then_some((issue, *diff, line))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let existing: BTreeSet<String> = client
+        .merge_request_discussions(project, iid)
+        .await?
+        .into_iter()
+        .flat_map(|discussion| discussion.notes)
+        .filter_map(|note| marker_fingerprint(&note.body).map(str::to_owned))
+        .collect();
+    for (issue, diff, line) in wanted {
+        if existing.contains(&issue.fingerprint) {
+            continue;
+        }
+        let position = Position {
+            base_sha: diff_refs.base_sha.clone(),
+            start_sha: diff_refs.start_sha.clone(),
+            head_sha: diff_refs.head_sha.clone(),
+            old_path: diff.old_path.clone(),
+            new_path: diff.new_path.clone(),
+            new_line: Some(line),
+            old_line: None,
+        };
+        client
+            .create_merge_request_discussion(project, iid, &discussion_body(issue), &position)
+            .await?;
+    }
+    Ok(())
+}
+
+fn discussion_body(issue: &Issue) -> String {
+    let advice = match issue.kind.as_str() {
+        "secret" => {
+            "Remove it from the change and rotate it: it is in the branch's history now, so treat it as exposed."
+        }
+        _ => "See the rule's documentation in Vigil for how to fix it.",
+    };
+    format!(
+        "<!-- vigil:fp:{} -->\n**Vigil: {}** ({} {}, rule `{}`)\n\n{advice}",
+        issue.fingerprint, issue.title, issue.severity, issue.kind, issue.rule_id
+    )
+}
+
+/// The fingerprint in a discussion body written by [`discussion_body`].
+fn marker_fingerprint(body: &str) -> Option<&str> {
+    body.strip_prefix("<!-- vigil:fp:")?.split_once(" -->").map(|(fingerprint, _)| fingerprint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_directory_are_refused() {
+        let directory = tempfile::tempdir().unwrap();
+        for hostile in ["../x", "/etc/passwd", "a/../../x", "./a"] {
+            let error = write_relative(directory.path(), hostile, b"x").unwrap_err();
+            assert!(error.contains("leaves the repository"), "{hostile}: {error}");
+        }
+        write_relative(directory.path(), "deep/er/file.env", b"x").unwrap();
+        assert!(directory.path().join("deep/er/file.env").is_file());
+    }
+
+    #[test]
+    fn the_discussion_marker_round_trips() {
+        let issue = Issue {
+            id: 1,
+            repository_id: 1,
+            branch: "feature".into(),
+            fingerprint: "abc123".into(),
+            kind: "secret".into(),
+            rule_id: "aws-access-key".into(),
+            title: "AWS access key".into(),
+            severity: "high".into(),
+            status: "open".into(),
+            path: "config.env".into(),
+            start_line: 3,
+            evidence: Value::Null,
+            first_seen_at: 0,
+            last_seen_at: 0,
+            fixed_at: None,
+        };
+        assert_eq!(marker_fingerprint(&discussion_body(&issue)), Some("abc123"));
+        assert_eq!(marker_fingerprint("a human comment"), None);
+        let body = summary(&[issue], 1, 3, "0123456789abcdef", None);
+        assert!(body.starts_with(SUMMARY_MARKER));
+        assert!(
+            body.contains(
+                "| high | secret | AWS access key (`aws-access-key`) | `config.env` | 3 |"
+            ),
+            "{body}"
+        );
+        assert!(body.contains("Scanned 3 files at `01234567`."), "{body}");
+    }
+}

@@ -1,0 +1,312 @@
+//! The GitLab flow end to end, on SQLite and on PostgreSQL: gitlab-sim and
+//! a real `vigil serve` process talking over loopback HTTP. An admin signs
+//! in, registers the OAuth application, goes through GitLab's consent and
+//! back, selects repositories (hooks installed, first scan); a merge
+//! request that adds an AWS key and a GitLab token gets one summary note,
+//! inline discussions and a failed `vigil` status; a fix pushed to it
+//! edits the same note, sets success and fixes the issues; deleting the
+//! instance leaves no hook in GitLab and no row in Vigil.
+
+use std::time::{Duration, Instant};
+
+use gitlab_sim::{MAINTAINER, Simulator, consent_form_fields};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+use vigil_store::Queue;
+use vigil_store::testing::{TestStore, postgres, postgres_url, sqlite};
+
+use crate::server::start_server_with;
+
+const AWS: &[u8] = b"region = eu-west-1\naws_access_key_id = AKIAZ7VRSQ5TQQN4XN2M\n\
+aws_secret_access_key = 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\n";
+const GITLAB: &[u8] = b"GITLAB_TOKEN=glpat-Vq3xTz8kLm2NpR7sWd4Y\n";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in browser: the session cookie and its CSRF token.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl Browser {
+    async fn sign_in(base: &str) -> Browser {
+        let http =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = http
+            .post(format!("{base}/api/v1/session"))
+            .json(&json!({"username": "ada", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let body: Value = response.json().await.unwrap();
+        let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+        Browser { http, base: base.to_owned(), cookie, csrf }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (status, body) = self.call(reqwest::Method::GET, path, None).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// Polls `path` until `done` holds (30 s at most).
+    async fn wait_for(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let body = self.get(path).await;
+            if done(&body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "{path} never got there: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn backends() -> Vec<TestStore> {
+    let mut backends = vec![sqlite().await.unwrap()];
+    if let Some(url) = postgres_url("the GitLab end-to-end test") {
+        backends.push(postgres(&url).await.unwrap());
+    }
+    backends
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_merge_request_feedback_fix_and_deletion() {
+    for test in backends().await {
+        let data = tempfile::tempdir().unwrap();
+        let hash = vigil_server::auth::hash_password(PASSWORD).unwrap();
+        test.store.create_user("ada", &hash, "admin", Queue::now_ms()).await.unwrap();
+
+        let sim = Simulator::start().await.unwrap();
+        sim.state().allow_local_webhooks = true;
+        sim.add_user("alice", false);
+        let project = sim.add_project("group/app", "main", &[("alice", MAINTAINER)]);
+        for index in 0..20 {
+            sim.write_file(
+                project,
+                &format!("src/module_{index}.rs"),
+                format!("pub fn f{index}() {{}}\n"),
+            );
+        }
+
+        let port = free_port();
+        let public = format!("http://127.0.0.1:{port}");
+        let listen = format!("127.0.0.1:{port}");
+        let (mut server, _) = start_server_with(
+            &["--listen", &listen, "--workers", "2", "--public-url", &public],
+            &test.url,
+            data.path(),
+        );
+        let browser = Browser::sign_in(&public).await;
+
+        // Register OAuth App: what to enter in GitLab, then register it there.
+        let base_url = sim.base_url();
+        let app = browser.get(&format!("/api/v1/oauth-application?base_url={base_url}")).await;
+        assert_eq!(app["callback_url"], format!("{public}/oauth/gitlab/callback"));
+        assert_eq!(app["gitlab_applications_url"], format!("{base_url}/admin/applications/new"));
+        let (client_id, client_secret) =
+            sim.add_oauth_application("Vigil", app["callback_url"].as_str().unwrap(), &["api"]);
+
+        // Set Client ID and Secret, then GitLab's consent and back.
+        let (status, instance) = browser
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/instances",
+                Some(json!({"name": "sim", "base_url": base_url, "client_id": client_id, "client_secret": client_secret})),
+            )
+            .await;
+        assert_eq!(status, 201, "{instance}");
+        let id = instance["id"].as_i64().unwrap();
+        let (status, start) = browser
+            .call(reqwest::Method::POST, &format!("/api/v1/instances/{id}/oauth/start"), None)
+            .await;
+        assert_eq!(status, 200, "{start}");
+        let authorize = format!("{}&sim_user=alice", start["authorize_url"].as_str().unwrap());
+        let consent = browser.http.get(&authorize).send().await.unwrap().text().await.unwrap();
+        assert!(consent.contains("Vigil"), "{consent}");
+        let fields = consent_form_fields(&consent, "authorize");
+        let granted = browser
+            .http
+            .post(format!("{base_url}/oauth/authorize"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(granted.status(), 302);
+        let callback = granted.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(callback.starts_with(&format!("{public}/oauth/gitlab/callback?")), "{callback}");
+        let back =
+            browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
+        let (status, page) = (back.status(), back.text().await.unwrap());
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("GitLab connected"), "{page}");
+        // The same callback again: the state works once.
+        let again =
+            browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
+        assert_eq!(again.status(), 400);
+
+        // Select Repositories: all; then Connected, one hook, a first scan.
+        let (status, _) = browser
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/instances/{id}/selection"),
+                Some(json!({"mode": "all"})),
+            )
+            .await;
+        assert_eq!(status, 202);
+        let connected = browser
+            .wait_for(&format!("/api/v1/instances/{id}"), |instance| {
+                instance["status"] != "pending"
+            })
+            .await;
+        assert_eq!(connected["status"], "connected", "{} {connected}", test.name);
+        assert_eq!(sim.state().projects[&project].hooks.len(), 1);
+        browser
+            .wait_for("/api/v1/scans", |scans| {
+                scans["items"].as_array().is_some_and(|items| {
+                    items.iter().any(|scan| {
+                        scan["trigger"] == "onboarding" && scan["status"] == "succeeded"
+                    })
+                })
+            })
+            .await;
+
+        // A merge request that adds an AWS key and a GitLab token.
+        sim.create_branch(project, "feature", "main").unwrap();
+        let leak = sim
+            .commit(
+                project,
+                "feature",
+                &[("config/aws.env", Some(AWS)), ("deploy/gitlab.env", Some(GITLAB))],
+                "Add deployment settings",
+            )
+            .unwrap();
+        let iid =
+            sim.open_merge_request(project, "feature", "main", "Deployment settings").unwrap();
+        let statuses = wait_until("the failed status", || {
+            let statuses = sim.commit_statuses(project, &leak);
+            statuses.iter().any(|status| status.name == "vigil").then_some(statuses)
+        })
+        .await;
+        let vigil: Vec<_> = statuses.iter().filter(|status| status.name == "vigil").collect();
+        assert_eq!(vigil.last().unwrap().status, "failed", "{} {statuses:?}", test.name);
+        let notes: Vec<_> =
+            sim.notes(project, iid).into_iter().filter(|note| note.position.is_none()).collect();
+        assert_eq!(notes.len(), 1, "one summary note: {notes:?}");
+        let summary = &notes[0].body;
+        for expected in [
+            "3 issues",
+            "config/aws.env",
+            "deploy/gitlab.env",
+            "AWS access key ID",
+            "GitLab personal",
+        ] {
+            assert!(summary.contains(expected), "{expected} not in {summary}");
+        }
+        assert!(
+            !summary.contains("AKIAZ7VRSQ5TQQN4XN2M"),
+            "the summary must not repeat the secret"
+        );
+        let discussions = sim.discussions(project, iid);
+        let positioned: Vec<_> = discussions
+            .iter()
+            .filter_map(|(_, notes)| {
+                notes[0]
+                    .position
+                    .as_ref()
+                    .map(|position| (position.new_path.clone(), position.new_line))
+            })
+            .collect();
+        assert_eq!(positioned.len(), 3, "{positioned:?}");
+        assert!(positioned.contains(&("config/aws.env".to_owned(), Some(2))), "{positioned:?}");
+        assert!(positioned.contains(&("deploy/gitlab.env".to_owned(), Some(1))), "{positioned:?}");
+
+        // The fix: the same note is edited, the status turns success, issues fixed.
+        let fix = sim
+            .commit(
+                project,
+                "feature",
+                &[
+                    ("config/aws.env", Some(b"region = eu-west-1\n".as_slice())),
+                    ("deploy/gitlab.env", None),
+                ],
+                "Read the credentials from the environment",
+            )
+            .unwrap();
+        wait_until("the success status", || {
+            sim.commit_statuses(project, &fix)
+                .iter()
+                .any(|status| status.name == "vigil" && status.status == "success")
+                .then_some(())
+        })
+        .await;
+        let notes: Vec<_> =
+            sim.notes(project, iid).into_iter().filter(|note| note.position.is_none()).collect();
+        assert_eq!(notes.len(), 1, "still one summary note: {notes:?}");
+        assert!(notes[0].body.contains("no issues found"), "{}", notes[0].body);
+        assert_eq!(sim.discussions(project, iid).len(), discussions.len(), "no new discussion");
+        let fixed = browser.get("/api/v1/issues?status=fixed&branch=feature").await;
+        assert_eq!(fixed["items"].as_array().unwrap().len(), 3, "{fixed}");
+        let open = browser.get("/api/v1/issues?status=open&branch=feature").await;
+        assert!(open["items"].as_array().unwrap().is_empty(), "{open}");
+
+        // Delete: no hook left in GitLab, no row left in Vigil.
+        let (status, _) =
+            browser.call(reqwest::Method::DELETE, &format!("/api/v1/instances/{id}"), None).await;
+        assert!(status == 202 || status == 204, "{status}");
+        browser
+            .wait_for("/api/v1/instances", |instances| {
+                instances.as_array().is_some_and(Vec::is_empty)
+            })
+            .await;
+        assert!(sim.state().projects[&project].hooks.is_empty(), "a hook was left in GitLab");
+        for table in
+            ["repositories", "scans", "issues", "merge_requests", "webhook_events", "oauth_states"]
+        {
+            assert_eq!(
+                test.count_rows(table).await.unwrap(),
+                0,
+                "{}: rows left in {table}",
+                test.name
+            );
+        }
+        assert!(server.terminate().success());
+        test.drop_database().await.unwrap();
+    }
+}
