@@ -5,7 +5,8 @@
 //! Calls: projects and hooks (`client.rs`), archives (`archive.rs`), merge
 //! requests, diffs, notes and discussions (`merge_requests.rs`), compare,
 //! raw files and commit statuses (`repository.rs`); `added_lines` reads
-//! a unified diff (`diff.rs`).
+//! a unified diff (`diff.rs`); OAuth 2 with PKCE (`oauth.rs`); is there a
+//! GitLab at an address (`probe.rs`).
 //!
 //! **Architecture invariant:** tokens live in [`Token`], whose `Debug`
 //! prints `[redacted]`; URLs carry no secrets (tokens go in headers), so an
@@ -18,6 +19,7 @@ mod diff;
 mod error;
 mod merge_requests;
 mod oauth;
+mod probe;
 mod repository;
 mod types;
 
@@ -30,6 +32,7 @@ pub use oauth::{
     DEFAULT_REFRESH_MARGIN_MS, OAuthClient, Pkce, RefreshToken, TokenInfo, TokenSet, authorize_url,
     needs_refresh, random_state,
 };
+pub use probe::{Probe, probe};
 pub use repository::{CommitRef, CommitStatus, Compare, StatusState};
 pub use types::{Project, ProjectHook, User, Version};
 

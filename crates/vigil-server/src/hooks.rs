@@ -2,8 +2,9 @@
 //! `X-Gitlab-Token` against the instance's webhook secret in constant time,
 //! de-duplicates deliveries (`Idempotency-Key`, then `X-Gitlab-Event-UUID`,
 //! then `X-Gitlab-Webhook-UUID`, then a hash of the body), stores the event
-//! and enqueues its job in one transaction, and answers at once: GitLab
-//! waits 10 s at most and never retries by itself.
+//! and enqueues its job in one transaction (concurrent deliveries share it,
+//! see `intake.rs`), and answers at once: GitLab waits 10 s at most and
+//! never retries by itself. Decrypted secrets are reused for 5 s.
 //!
 //! Events Vigil acts on: `Push Hook`, `Merge Request Hook`, `Note Hook` and
 //! `System Hook` (dispatched on the body's `event_name`). Any other event is
@@ -18,9 +19,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq as _;
-use vigil_store::{NewJob, Queue};
+use vigil_store::{NewDelivery, NewJob, SecretString};
 
 use crate::AppState;
 use crate::error::{ApiPath, ApiResult, AppError};
@@ -34,6 +38,55 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/hooks/gitlab/{instance}", post(receive))
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+}
+
+/// How long a decrypted webhook secret is reused before it is read again
+/// (a rotation on another server takes effect within this time).
+const SECRET_TTL: Duration = Duration::from_secs(5);
+
+/// Instance id → (secret, when read).
+type SecretMap = HashMap<i64, (Option<SecretString>, Instant)>;
+
+/// Instance id → its webhook secret (`None`: the instance has none yet), as
+/// read at a time. Saves a read and a decryption per delivery.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SecretCache {
+    entries: Arc<Mutex<SecretMap>>,
+}
+
+impl SecretCache {
+    /// The instance's secret: `None` for an unknown instance.
+    async fn get(
+        &self,
+        store: &vigil_store::Store,
+        instance: i64,
+    ) -> Result<Option<Option<SecretString>>, vigil_store::StoreError> {
+        if let Some((secret, read_at)) = self.lock().get(&instance) {
+            if read_at.elapsed() < SECRET_TTL {
+                return Ok(Some(secret.clone()));
+            }
+        }
+        let secret = store.webhook_secret(instance).await?;
+        match &secret {
+            Some(found) => {
+                self.lock().insert(instance, (found.clone(), Instant::now()));
+            }
+            None => {
+                self.lock().remove(&instance);
+            }
+        }
+        Ok(secret)
+    }
+
+    /// Drops an instance's entry (its secret was rotated or it was deleted).
+    pub(crate) fn forget(&self, instance: i64) {
+        self.lock().remove(&instance);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SecretMap> {
+        // The map holds no invariant a panic could break.
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The intake's answer.
@@ -96,7 +149,7 @@ async fn receive(
             AppError::bad_request(rejection.body_text())
         })
     })?;
-    let secret = match state.store.webhook_secret(instance).await? {
+    let secret = match state.webhook_secrets.get(&state.store, instance).await? {
         None => return Err(refused(AppError::not_found("instance"))),
         Some(None) => {
             return Err(refused(AppError::unauthorized(
@@ -123,12 +176,18 @@ async fn receive(
         return Err(refused(AppError::bad_request("the webhook body is not a JSON object")));
     }
     let key = delivery_key(&headers, &body);
-    let now = Queue::now_ms();
     let text = std::str::from_utf8(&body)
         .map_err(|_| refused(AppError::bad_request("the webhook body is not UTF-8")))?;
     let job = NewJob::new(WEBHOOK_JOB, serde_json::json!({}))
         .priority(if kind == "merge_request" { 100 } else { 50 });
-    match state.store.record_webhook(instance, &key, kind, text, &job, now).await? {
+    let delivery = NewDelivery {
+        instance_id: instance,
+        delivery_key: key,
+        kind: kind.to_owned(),
+        payload: text.to_owned(),
+        job,
+    };
+    match state.intake.record(&state.store, delivery).await? {
         Some(event) => {
             state.metrics.webhooks_accepted.fetch_add(1, Ordering::Relaxed);
             state.job_wakeup.notify_waiters();

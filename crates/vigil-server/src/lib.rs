@@ -21,6 +21,7 @@ pub mod auth;
 pub mod error;
 mod gitlab;
 pub mod hooks;
+mod intake;
 pub mod jobs;
 pub mod merge_requests;
 pub mod metrics;
@@ -74,6 +75,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes this process's workers when it enqueues (SQLite has no NOTIFY).
     pub job_wakeup: Arc<Notify>,
+    /// Stores webhook deliveries in batches.
+    intake: intake::Intake,
+    /// Decrypted webhook secrets, for a few seconds.
+    webhook_secrets: hooks::SecretCache,
 }
 
 impl AppState {
@@ -84,6 +89,8 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             job_wakeup: Arc::new(Notify::new()),
+            intake: intake::Intake::default(),
+            webhook_secrets: hooks::SecretCache::default(),
         }
     }
 }

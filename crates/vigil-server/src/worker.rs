@@ -101,7 +101,10 @@ impl WorkerPool {
                 loop {
                     match store.queue().sweep(Queue::now_ms()).await {
                         Ok(0) => {}
-                        Ok(dead) => tracing::warn!(dead, "jobs dead-lettered: their worker was lost on the last attempt"),
+                        Ok(dead) => tracing::warn!(
+                            dead,
+                            "jobs dead-lettered: their worker was lost on the last attempt"
+                        ),
                         Err(error) => tracing::warn!(%error, "cannot sweep expired leases"),
                     }
                     tokio::select! {
@@ -160,18 +163,65 @@ struct Worker {
     metrics: Arc<Metrics>,
 }
 
+/// A job that ran to success and whose completion is not recorded yet: the
+/// worker records it together with its next claim.
+struct Finished {
+    job: Claimed,
+    run: Duration,
+    wait_seconds: f64,
+    finished_ms: i64,
+}
+
 impl Worker {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.settings.poll_ms);
-        while !*shutdown.borrow() {
+        let queue = self.store.queue();
+        let mut done: Option<Finished> = None;
+        loop {
+            let stopping = *shutdown.borrow();
             let claim_started = Instant::now();
-            let claimed =
-                self.store.queue().claim(&self.id, self.settings.lease_ms, Queue::now_ms()).await;
+            let now = Queue::now_ms();
+            let claimed = match done.take() {
+                // One statement records the success and claims the next job.
+                Some(finished) if !stopping => {
+                    match queue
+                        .complete_and_claim(finished.job.id, &self.id, self.settings.lease_ms, now)
+                        .await
+                    {
+                        Ok((completed, next)) => {
+                            self.record(
+                                &finished,
+                                if completed { "succeeded" } else { "lease_lost" },
+                            );
+                            Ok(next)
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, job = finished.job.id, "cannot record completion; the job will run again");
+                            self.record(&finished, "store_error");
+                            Err(error)
+                        }
+                    }
+                }
+                Some(finished) => {
+                    let outcome = match queue.complete(finished.job.id, &self.id, now).await {
+                        Ok(true) => "succeeded",
+                        Ok(false) => "lease_lost",
+                        Err(error) => {
+                            tracing::error!(%error, job = finished.job.id, "cannot record completion; the job will run again");
+                            "store_error"
+                        }
+                    };
+                    self.record(&finished, outcome);
+                    break;
+                }
+                None if stopping => break,
+                None => queue.claim(&self.id, self.settings.lease_ms, now).await,
+            };
             if matches!(claimed, Ok(Some(_))) {
                 self.metrics.claim_took(claim_started.elapsed());
             }
             match claimed {
-                Ok(Some(job)) => self.execute(job).await,
+                Ok(Some(job)) => done = self.execute(job).await,
                 Ok(None) => {
                     tokio::select! {
                         _ = self.wakeup.notified() => {}
@@ -190,7 +240,9 @@ impl Worker {
         }
     }
 
-    async fn execute(&self, job: Claimed) {
+    /// Runs a job with heartbeats. A success is returned for the caller to
+    /// record with its next claim; a failure is recorded here.
+    async fn execute(&self, job: Claimed) -> Option<Finished> {
         tracing::debug!(job = job.id, attempt = job.attempt, worker = %self.id, started_ms = Queue::now_ms(), "job claimed");
         let started = Instant::now();
         let wait_seconds = (Queue::now_ms() - job.runnable_since) as f64 / 1000.0;
@@ -215,48 +267,45 @@ impl Worker {
         };
         let result = self.runner.run(&job).await;
         heartbeat.abort();
-        let now = Queue::now_ms();
-        let outcome = match &result {
-            Ok(()) => match self.store.queue().complete(job.id, &self.id, now).await {
-                Ok(true) => "succeeded",
-                Ok(false) => "lease_lost",
-                Err(error) => {
-                    tracing::error!(%error, job = job.id, "cannot record completion; the job will run again");
-                    "store_error"
-                }
-            },
-            Err(message) => {
-                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, error = %message, "job failed");
-                match self
-                    .store
-                    .queue()
-                    .fail(job.id, &self.id, message, &self.settings.retry, now)
-                    .await
-                {
-                    Ok(Some(vigil_store::JobState::Dead)) => "dead",
-                    Ok(_) => "retry",
-                    Err(error) => {
-                        tracing::error!(%error, job = job.id, "cannot record failure");
-                        "store_error"
-                    }
-                }
+        let finished =
+            Finished { job, run: started.elapsed(), wait_seconds, finished_ms: Queue::now_ms() };
+        let message = match result {
+            Ok(()) => return Some(finished),
+            Err(message) => message,
+        };
+        let job = &finished.job;
+        tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, error = %message, "job failed");
+        let outcome = match self
+            .store
+            .queue()
+            .fail(job.id, &self.id, &message, &self.settings.retry, finished.finished_ms)
+            .await
+        {
+            Ok(Some(vigil_store::JobState::Dead)) => "dead",
+            Ok(_) => "retry",
+            Err(error) => {
+                tracing::error!(%error, job = job.id, "cannot record failure");
+                "store_error"
             }
         };
-        self.metrics.job_finished(
-            &job.kind,
-            outcome,
-            started.elapsed().as_secs_f64(),
-            wait_seconds,
-        );
-        // One line per job run: with JSON logs, enough to audit that no job
-        // ever ran twice at the same time (the reliability tests do).
+        self.record(&finished, outcome);
+        None
+    }
+
+    /// Metrics and one log line per job run: with JSON logs, enough to
+    /// audit that no job ever ran twice at the same time (the reliability
+    /// tests do).
+    fn record(&self, finished: &Finished, outcome: &'static str) {
+        let job = &finished.job;
+        let run = finished.run;
+        self.metrics.job_finished(&job.kind, outcome, run.as_secs_f64(), finished.wait_seconds);
         tracing::info!(
             job = job.id,
             kind = %job.kind,
             attempt = job.attempt,
             worker = %self.id,
-            started_ms = now - i64::try_from(started.elapsed().as_millis()).unwrap_or(0),
-            finished_ms = now,
+            started_ms = finished.finished_ms - i64::try_from(run.as_millis()).unwrap_or(0),
+            finished_ms = finished.finished_ms,
             outcome,
             "job finished"
         );

@@ -46,4 +46,4 @@ pub use oauth::{OAUTH_STATE_TTL_MS, OAuthState};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
 pub use scans::{NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope};
 pub use store::{Backend, JobListener, Store, StoreError};
-pub use webhooks::WebhookEvent;
+pub use webhooks::{NewDelivery, WebhookEvent};

@@ -201,6 +201,22 @@ pub struct Queue<'a> {
 
 const CLAIM_COLUMNS: &str = "id, kind, attempts, locked_until, run_after";
 
+/// The job in a claim's row; `None` when the row's columns are null (no
+/// job was claimable in [`Queue::complete_and_claim`]).
+fn claimed_from(row: &sqlx::any::AnyRow) -> Result<Option<Claimed>, StoreError> {
+    let Some(id) = row.try_get::<Option<i64>, _>("id")? else { return Ok(None) };
+    let payload_text: String = row.try_get("payload_text")?;
+    Ok(Some(Claimed {
+        id,
+        kind: row.try_get("kind")?,
+        payload: serde_json::from_str(&payload_text)
+            .map_err(|source| StoreError::Payload { id, source })?,
+        attempt: row.try_get("attempts")?,
+        lease_until: row.try_get("locked_until")?,
+        runnable_since: row.try_get("run_after")?,
+    }))
+}
+
 impl<'a> Queue<'a> {
     pub(crate) fn new(pool: &'a AnyPool, writer: &'a AnyPool, backend: Backend) -> Queue<'a> {
         Queue { pool, writer, backend }
@@ -252,12 +268,24 @@ impl<'a> Queue<'a> {
         lease_ms: i64,
         now: i64,
     ) -> Result<Option<Claimed>, StoreError> {
+        let sql = self.claim_sql();
+        let row = sqlx::query(&sql)
+            .bind(worker)
+            .bind(now + lease_ms)
+            .bind(now)
+            .fetch_optional(self.writer)
+            .await?;
+        row.as_ref().map(claimed_from).transpose().map(Option::flatten)
+    }
+
+    /// The claim statement: `$1` worker, `$2` lease end, `$3` now.
+    fn claim_sql(&self) -> String {
         let lock = match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
         let (payload, _) = self.payload_sql();
-        let sql = format!(
+        format!(
             "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
              WHERE id = COALESCE( \
                  (SELECT id FROM jobs WHERE state = 'running' AND locked_until < $3 AND attempts < max_attempts \
@@ -265,25 +293,42 @@ impl<'a> Queue<'a> {
                  (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $3 \
                   ORDER BY priority DESC, run_after, id LIMIT 1 {lock})) \
              RETURNING {CLAIM_COLUMNS}, {payload} AS payload_text"
+        )
+    }
+
+    /// Marks job `done` succeeded and claims the next job, as
+    /// [`complete`](Queue::complete) then [`claim`](Queue::claim) would:
+    /// on PostgreSQL in one statement (one round trip and one commit per
+    /// job instead of two). Returns whether `worker` still held `done`, and
+    /// the next job.
+    pub async fn complete_and_claim(
+        &self,
+        done: i64,
+        worker: &str,
+        lease_ms: i64,
+        now: i64,
+    ) -> Result<(bool, Option<Claimed>), StoreError> {
+        if self.backend == Backend::Sqlite {
+            let completed = self.complete(done, worker, now).await?;
+            return Ok((completed, self.claim(worker, lease_ms, now).await?));
+        }
+        let sql = format!(
+            "WITH done AS (UPDATE jobs SET state = 'succeeded', locked_by = NULL, locked_until = NULL, updated_at = $3 \
+                           WHERE id = $4 AND locked_by = $1 AND state = 'running' RETURNING id), \
+                  claimed AS ({}) \
+             SELECT (SELECT COUNT(*) FROM done) AS completed, claimed.* \
+             FROM (SELECT 1 AS one) AS one LEFT JOIN claimed ON TRUE",
+            self.claim_sql()
         );
         let row = sqlx::query(&sql)
             .bind(worker)
             .bind(now + lease_ms)
             .bind(now)
-            .fetch_optional(self.writer)
+            .bind(done)
+            .fetch_one(self.writer)
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let id: i64 = row.try_get("id")?;
-        let payload_text: String = row.try_get("payload_text")?;
-        Ok(Some(Claimed {
-            id,
-            kind: row.try_get("kind")?,
-            payload: serde_json::from_str(&payload_text)
-                .map_err(|source| StoreError::Payload { id, source })?,
-            attempt: row.try_get("attempts")?,
-            lease_until: row.try_get("locked_until")?,
-            runnable_since: row.try_get("run_after")?,
-        }))
+        let completed: i64 = row.try_get("completed")?;
+        Ok((completed == 1, claimed_from(&row)?))
     }
 
     /// Dead-letters the jobs whose lease expired on their last attempt

@@ -1,7 +1,8 @@
 //! Webhook events: each delivery GitLab made that Vigil accepted, stored
 //! before the answer goes out, with the job that processes it enqueued in
 //! the same transaction (a 2xx means the event is on disk and will be
-//! processed). De-duplicated per instance on the delivery key.
+//! processed). De-duplicated per instance on the delivery key. Concurrent
+//! deliveries can share one transaction (`record_webhooks`).
 
 use sqlx::Row;
 
@@ -25,6 +26,21 @@ pub struct WebhookEvent {
     pub processed_at: Option<i64>,
 }
 
+/// A delivery to store with the job that processes it.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    /// Instance it came to.
+    pub instance_id: i64,
+    /// Its de-duplication key.
+    pub delivery_key: String,
+    /// `push`, `merge_request`, `note`, `system`.
+    pub kind: String,
+    /// The body as GitLab sent it.
+    pub payload: String,
+    /// The job to enqueue; its payload gains `event_id`.
+    pub job: NewJob,
+}
+
 impl Store {
     /// Stores a delivery and enqueues `job` (its payload gains `event_id`),
     /// unless a delivery with the same key was stored for this instance:
@@ -38,27 +54,54 @@ impl Store {
         job: &NewJob,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
+        let delivery = NewDelivery {
+            instance_id,
+            delivery_key: delivery_key.to_owned(),
+            kind: kind.to_owned(),
+            payload: payload.to_owned(),
+            job: job.clone(),
+        };
+        let mut stored = self.record_webhooks(std::slice::from_ref(&delivery), now).await?;
+        Ok(stored.pop().flatten())
+    }
+
+    /// Stores several deliveries, each with its job, in one transaction
+    /// (group commit: the webhook intake batches concurrent deliveries).
+    /// Returns, per delivery, its event id or `None` for a duplicate
+    /// (including a repeat within the batch).
+    pub async fn record_webhooks(
+        &self,
+        deliveries: &[NewDelivery],
+        now: i64,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
         let mut transaction = self.writer().begin().await?;
-        let row = sqlx::query(
-            "INSERT INTO webhook_events (instance_id, event_uuid, kind, payload, received_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (instance_id, event_uuid) DO NOTHING RETURNING id",
-        )
-        .bind(instance_id)
-        .bind(delivery_key)
-        .bind(kind)
-        .bind(payload)
-        .bind(now)
-        .fetch_optional(&mut *transaction)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let id: i64 = row.try_get("id")?;
-        let mut job = job.clone();
-        if let Some(object) = job.payload.as_object_mut() {
-            object.insert("event_id".into(), id.into());
+        let mut stored = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let row = sqlx::query(
+                "INSERT INTO webhook_events (instance_id, event_uuid, kind, payload, received_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (instance_id, event_uuid) DO NOTHING RETURNING id",
+            )
+            .bind(delivery.instance_id)
+            .bind(&delivery.delivery_key)
+            .bind(&delivery.kind)
+            .bind(&delivery.payload)
+            .bind(now)
+            .fetch_optional(&mut *transaction)
+            .await?;
+            let Some(row) = row else {
+                stored.push(None);
+                continue;
+            };
+            let id: i64 = row.try_get("id")?;
+            let mut job = delivery.job.clone();
+            if let Some(object) = job.payload.as_object_mut() {
+                object.insert("event_id".into(), id.into());
+            }
+            insert_job(&mut transaction, self.backend, &job, now).await?;
+            stored.push(Some(id));
         }
-        insert_job(&mut transaction, self.backend, &job, now).await?;
         transaction.commit().await?;
-        Ok(Some(id))
+        Ok(stored)
     }
 
     /// One stored event.

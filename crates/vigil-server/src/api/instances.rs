@@ -20,6 +20,7 @@ use crate::{AppState, onboarding};
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/instances", get(list_instances).post(create_instance))
+        .route("/api/v1/instances/check", post(check_domain))
         .route("/api/v1/instances/{id}", get(get_instance).delete(delete_instance))
         .route("/api/v1/instances/{id}/webhook-secret", post(rotate_webhook_secret))
         .route("/api/v1/instances/{id}/selection", put(set_selection))
@@ -74,6 +75,64 @@ pub(super) fn parse_base_url(text: &str) -> Result<String, AppError> {
         )));
     }
     Ok(trimmed.to_owned())
+}
+
+/// A GitLab address to check.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct DomainCheck {
+    /// `https://host[:port]`.
+    base_url: String,
+}
+
+/// What the address answered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct DomainCheckResult {
+    /// The address as Vigil will store it.
+    base_url: String,
+    /// True when GitLab's API answered.
+    reachable: bool,
+    /// GitLab's version, when it shows it without a token.
+    version: Option<String>,
+    /// What was found, or what failed and why.
+    message: String,
+}
+
+/// The wizard's "Configure Domain" step: checks that the address answers
+/// `GET /api/v4/version` like GitLab (200, or 401 with GitLab's error body)
+/// and says what failed if not (DNS, connection, TLS, timeout, redirect,
+/// not GitLab).
+#[utoipa::path(post, path = "/api/v1/instances/check", tag = "instances", request_body = DomainCheck,
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, body = DomainCheckResult), (status = 400, body = ErrorBody)))]
+pub(super) async fn check_domain(
+    Admin(_caller): Admin,
+    ApiJson(body): ApiJson<DomainCheck>,
+) -> ApiResult<Json<DomainCheckResult>> {
+    let base_url = parse_base_url(&body.base_url)?;
+    let settings = vigil_gitlab::ClientSettings {
+        timeout: std::time::Duration::from_secs(10),
+        ..vigil_gitlab::ClientSettings::default()
+    };
+    let result = match vigil_gitlab::probe(&base_url, &settings).await {
+        Ok(probe) => DomainCheckResult {
+            message: match &probe.version {
+                Some(version) => format!("GitLab {} answers at {base_url}", version.version),
+                None => format!(
+                    "GitLab answers at {base_url} (its version shows once Vigil is authorised)"
+                ),
+            },
+            version: probe.version.map(|version| version.version),
+            reachable: true,
+            base_url,
+        },
+        Err(error) => DomainCheckResult {
+            message: error.to_string(),
+            reachable: false,
+            version: None,
+            base_url,
+        },
+    };
+    Ok(Json(result))
 }
 
 /// Adds an instance.
@@ -150,6 +209,7 @@ pub(super) async fn delete_instance(
     audit(&state, &caller, "instance.delete", format!("instance:{id}"), "").await?;
     if state.store.instance_webhooks(id).await?.is_empty() {
         state.store.delete_instance(id).await?;
+        state.webhook_secrets.forget(id);
         return Ok(StatusCode::NO_CONTENT);
     }
     state
@@ -246,6 +306,7 @@ pub(super) async fn rotate_webhook_secret(
             Queue::now_ms(),
         )
         .await?;
+    state.webhook_secrets.forget(id);
     audit(&state, &caller, "instance.webhook_secret.rotate", format!("instance:{id}"), "").await?;
     Ok(Json(WebhookSecret { webhook_path: format!("/hooks/gitlab/{id}"), webhook_secret: secret }))
 }

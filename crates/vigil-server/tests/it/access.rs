@@ -33,6 +33,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/instances/{id}/webhook-secret", "admin"),
     ("PUT", "/api/v1/instances/{id}/selection", "admin"),
     ("GET", "/api/v1/oauth-application", "admin"),
+    ("POST", "/api/v1/instances/check", "admin"),
     ("POST", "/api/v1/instances/{id}/oauth/start", "admin"),
     ("GET", "/api/v1/transporters", "read"),
     ("POST", "/api/v1/transporters", "admin"),

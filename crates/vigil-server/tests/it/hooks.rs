@@ -127,6 +127,38 @@ async fn deliveries_are_stored_and_queued_once() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_concurrent_deliveries_is_stored_once_each() {
+    for app in TestApp::all().await {
+        let id = instance(&app).await;
+        let app = std::sync::Arc::new(app);
+        let mut tasks = tokio::task::JoinSet::new();
+        // 200 deliveries of 100 keys: each key twice, concurrently.
+        for index in 0..200 {
+            let app = std::sync::Arc::clone(&app);
+            tasks.spawn(async move {
+                let key = format!("burst-{}", index % 100);
+                let headers = [
+                    ("x-gitlab-token", SECRET),
+                    ("x-gitlab-event", "Push Hook"),
+                    ("idempotency-key", key.as_str()),
+                ];
+                let (status, receipt) =
+                    deliver(&app, id, &headers, fixture("webhooks/push.json")).await;
+                assert_eq!(status, StatusCode::OK, "{receipt}");
+                receipt["status"].as_str().unwrap().to_owned()
+            });
+        }
+        let mut accepted = 0;
+        while let Some(outcome) = tasks.join_next().await {
+            accepted += usize::from(outcome.unwrap() == "accepted");
+        }
+        assert_eq!(accepted, 100, "{}", app.name);
+        assert_eq!(stored(&app).await, 100, "{}: one job per stored event", app.name);
+        std::sync::Arc::into_inner(app).unwrap().finish().await;
+    }
+}
+
 /// Headers, body, expected status, text the error message must contain.
 type BadDelivery = (Vec<(&'static str, &'static str)>, Vec<u8>, StatusCode, &'static str);
 

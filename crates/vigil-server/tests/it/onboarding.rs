@@ -176,3 +176,68 @@ async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn configure_domain_says_whether_gitlab_answers_and_what_failed() {
+    let app = TestApp::all().await.into_iter().next().unwrap();
+    let sim = Simulator::start().await.unwrap();
+    let check = |base_url: String| {
+        let app = &app;
+        async move {
+            let reply = app
+                .call(
+                    Method::POST,
+                    "/api/v1/instances/check",
+                    &app.admin,
+                    Some(json!({ "base_url": base_url })),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+            reply.json
+        }
+    };
+    let gitlab = check(format!("{}/", sim.base_url())).await;
+    assert_eq!(gitlab["reachable"], true, "{gitlab}");
+    assert_eq!(gitlab["base_url"], sim.base_url());
+
+    // Nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let refused = check(format!("http://{closed}")).await;
+    assert_eq!(refused["reachable"], false);
+    assert!(refused["message"].as_str().unwrap().contains("cannot connect"), "{refused}");
+
+    // A web server that is not GitLab.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buffer = [0u8; 1024];
+            let _ = stream.read(&mut buffer).await;
+            let body = "<html>It works!</html>";
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    });
+    let other = check(format!("http://{address}")).await;
+    assert_eq!(other["reachable"], false);
+    let message = other["message"].as_str().unwrap();
+    assert!(
+        message.contains("does not look like GitLab") && message.contains("It works!"),
+        "{message}"
+    );
+
+    let bad = app
+        .call(
+            Method::POST,
+            "/api/v1/instances/check",
+            &app.admin,
+            Some(json!({ "base_url": "gitlab.example.com/path" })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    app.finish().await;
+}

@@ -216,3 +216,37 @@ async fn an_expired_job_is_taken_before_queued_work_and_old_successes_are_purged
         test.drop_database().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn complete_and_claim_records_the_success_and_takes_the_next_job() {
+    for test in stores().await {
+        let queue = test.store.queue();
+        let first = queue.enqueue(&NewJob::new("noop", json!({"n": 1})), T0).await.unwrap();
+        let second = queue.enqueue(&NewJob::new("noop", json!({"n": 2})), T0).await.unwrap();
+        let held = queue.claim("w", LEASE, T0 + 1).await.unwrap().unwrap();
+        assert_eq!(held.id, first.id);
+        let (completed, next) =
+            queue.complete_and_claim(first.id, "w", LEASE, T0 + 2).await.unwrap();
+        let next = next.unwrap();
+        assert_eq!(
+            (completed, next.id, next.payload["n"].as_i64()),
+            (true, second.id, Some(2)),
+            "{}",
+            test.name
+        );
+        // Lease lost meanwhile: not recorded as done by this worker.
+        let (completed, none) =
+            queue.complete_and_claim(second.id, "someone-else", LEASE, T0 + 3).await.unwrap();
+        assert_eq!((completed, none), (false, None), "{}", test.name);
+        let (completed, none) =
+            queue.complete_and_claim(second.id, "w", LEASE, T0 + 4).await.unwrap();
+        assert_eq!((completed, none), (true, None), "{}", test.name);
+        assert_eq!(
+            queue.counts().await.unwrap(),
+            QueueCounts { succeeded: 2, ..QueueCounts::default() },
+            "{}",
+            test.name
+        );
+        test.drop_database().await.unwrap();
+    }
+}
