@@ -249,6 +249,12 @@ async fn list_projects(
             (!membership || level.is_some())
                 && (min_access == 0 || level.is_some_and(|level| level >= min_access))
         })
+        // GitLab's `search` matches the path and name, ignoring case.
+        .filter(|project| {
+            params.get("search").is_none_or(|search| {
+                project.path_with_namespace.to_lowercase().contains(&search.to_lowercase())
+            })
+        })
         .collect();
     let url = format!("{}/api/v4/projects", shared.base_url);
     let simple = params.get("simple").is_some_and(|value| value == "true");

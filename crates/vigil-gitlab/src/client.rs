@@ -333,6 +333,34 @@ impl Client {
         .await
     }
 
+    /// One page of the projects the token's user is Maintainer or above
+    /// of, by id after `after_id`, optionally matching `search` (path or
+    /// name); the id to continue after, when there may be more.
+    pub async fn maintained_projects_page(
+        &self,
+        search: Option<&str>,
+        after_id: Option<u64>,
+        per_page: u32,
+    ) -> Result<(Vec<Project>, Option<u64>), GitLabError> {
+        let per_page = per_page.clamp(1, 100);
+        let mut query = format!(
+            "/projects?membership=true&min_access_level={MAINTAINER_ACCESS}&pagination=keyset&order_by=id&sort=asc&per_page={per_page}&simple=true"
+        );
+        if let Some(search) = search.filter(|search| !search.is_empty()) {
+            query.push_str("&search=");
+            query.push_str(&crate::repository::encode_component(search));
+        }
+        if let Some(after) = after_id {
+            query.push_str(&format!("&id_after={after}"));
+        }
+        let answer = self.send(Method::GET, &self.url(&query), None).await?;
+        let page: Vec<Project> = Self::decode("GET /api/v4/projects", &answer.body)?;
+        let next = next_link(&answer.headers)
+            .filter(|_| page.len() == per_page as usize)
+            .and_then(|_| page.last().map(|project| project.id));
+        Ok((page, next))
+    }
+
     /// One project by id.
     pub async fn project(&self, id: u64) -> Result<Project, GitLabError> {
         self.get(&format!("/projects/{id}")).await

@@ -108,22 +108,9 @@ pub fn authorize_url(
         ("code_challenge_method", "S256"),
     ]
     .iter()
-    .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+    .map(|(name, value)| format!("{name}={}", crate::repository::encode_component(value)))
     .collect();
     format!("{}/oauth/authorize?{}", base_url.trim_end_matches('/'), query.join("&"))
-}
-
-/// Percent-encodes every byte but RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// A refresh token; `Debug` never shows it. A distinct type from

@@ -73,6 +73,11 @@ impl AppError {
         }
     }
 
+    /// 502: GitLab (or the way to it) failed; the message says how.
+    pub fn bad_gateway(message: impl Into<String>) -> AppError {
+        AppError { status: StatusCode::BAD_GATEWAY, code: "bad_gateway", message: message.into() }
+    }
+
     /// 500; the cause is logged, not sent.
     pub fn internal(cause: &dyn std::fmt::Display) -> AppError {
         tracing::error!(error = %cause, "request failed");

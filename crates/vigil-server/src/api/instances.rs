@@ -14,7 +14,7 @@ use vigil_store::{Instance, NewInstance, NewJob, Queue, SecretString, Transporte
 
 use super::audit;
 use crate::auth::{self, Admin, Viewer};
-use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
+use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::{AppState, onboarding};
 
 pub(super) fn router() -> Router<AppState> {
@@ -24,6 +24,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/instances/{id}", get(get_instance).delete(delete_instance))
         .route("/api/v1/instances/{id}/webhook-secret", post(rotate_webhook_secret))
         .route("/api/v1/instances/{id}/selection", put(set_selection))
+        .route("/api/v1/instances/{id}/projects", get(list_projects))
         .route("/api/v1/transporters", get(list_transporters).post(create_transporter))
         .route("/api/v1/transporters/{id}", delete(delete_transporter))
 }
@@ -274,6 +275,92 @@ pub(super) async fn set_selection(
     state.job_wakeup.notify_waiters();
     audit(&state, &caller, "instance.selection", format!("instance:{id}"), &body.mode).await?;
     Ok((StatusCode::ACCEPTED, Json(SyncQueued { job_id })))
+}
+
+/// Which projects to list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(super) struct ProjectQuery {
+    /// Part of the project's path or name.
+    search: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 100 (default 50).
+    limit: Option<u32>,
+}
+
+/// A project the instance's user may connect.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ProjectChoice {
+    /// GitLab project id (for `project_ids` in the selection).
+    project_id: i64,
+    /// `group/project`.
+    path: String,
+    /// Default branch, if the repository has one.
+    default_branch: Option<String>,
+    /// Whether Vigil scans it now.
+    selected: bool,
+}
+
+/// A page of projects.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct ProjectPage {
+    /// The projects, by id.
+    items: Vec<ProjectChoice>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+/// The wizard's "Choose from repository list": the projects the instance's
+/// user is Maintainer or above of, live from GitLab (keyset pagination),
+/// searchable, with whether Vigil scans each one already.
+#[utoipa::path(get, path = "/api/v1/instances/{id}/projects", tag = "instances",
+    params(("id" = i64, Path, description = "Instance id"), ProjectQuery), security(("token" = []), ("session" = [])),
+    responses((status = 200, body = ProjectPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+               (status = 502, body = ErrorBody)))]
+pub(super) async fn list_projects(
+    Admin(_caller): Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<ProjectQuery>,
+) -> ApiResult<Json<ProjectPage>> {
+    let instance =
+        state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    let after = match query.cursor.as_deref() {
+        Some(cursor) => Some(
+            u64::try_from(super::decode_cursor(cursor)?.1)
+                .map_err(|_| AppError::bad_request("invalid cursor"))?,
+        ),
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::bad_request(format!("limit must be between 1 and 100, not {limit}")));
+    }
+    let client = crate::gitlab::instance_client(&state.store, &instance)
+        .await
+        .map_err(AppError::bad_gateway)?;
+    let (projects, next) = client
+        .maintained_projects_page(query.search.as_deref(), after, limit)
+        .await
+        .map_err(|error| AppError::bad_gateway(crate::gitlab::reason(&error)))?;
+    let mut items = Vec::with_capacity(projects.len());
+    for project in projects {
+        let project_id = i64::try_from(project.id).unwrap_or(i64::MAX);
+        let selected = state
+            .store
+            .repository_by_project(id, project_id)
+            .await?
+            .is_some_and(|repository| repository.selected);
+        items.push(ProjectChoice {
+            project_id,
+            path: project.path_with_namespace,
+            default_branch: project.default_branch,
+            selected,
+        });
+    }
+    let next_cursor =
+        next.map(|after| super::encode_cursor(0, i64::try_from(after).unwrap_or(i64::MAX)));
+    Ok(Json(ProjectPage { items, next_cursor }))
 }
 
 /// A new webhook secret, shown once.

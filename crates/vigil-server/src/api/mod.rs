@@ -101,7 +101,7 @@ impl utoipa::Modify for SecuritySchemes {
         issues::list_issues, issues::get_issue, issues::suppress_issue, issues::list_suppressions, issues::lift_suppression,
         scans::list_repositories, scans::get_repository, scans::trigger_scan, scans::list_scans, scans::get_scan,
         instances::list_instances, instances::create_instance, instances::get_instance, instances::delete_instance,
-        instances::check_domain, instances::rotate_webhook_secret, instances::set_selection,
+        instances::check_domain, instances::rotate_webhook_secret, instances::set_selection, instances::list_projects,
         oauth::oauth_application, oauth::start,
         instances::list_transporters, instances::create_transporter, instances::delete_transporter,
         users::list_users, users::create_user, users::update_user, users::delete_user,

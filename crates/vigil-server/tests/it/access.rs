@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/instances/{id}/selection", "admin"),
     ("GET", "/api/v1/oauth-application", "admin"),
     ("POST", "/api/v1/instances/check", "admin"),
+    ("GET", "/api/v1/instances/{id}/projects", "admin"),
     ("POST", "/api/v1/instances/{id}/oauth/start", "admin"),
     ("GET", "/api/v1/transporters", "read"),
     ("POST", "/api/v1/transporters", "admin"),

@@ -241,3 +241,52 @@ async fn configure_domain_says_whether_gitlab_answers_and_what_failed() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn choose_from_the_repository_list_pages_and_searches_maintained_projects() {
+    let app = TestApp::all().await.into_iter().next().unwrap();
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.add_user("vigil-bot", false);
+    for name in ["alpha", "beta", "gamma"] {
+        sim.add_project(&format!("group/{name}"), "main", &[("vigil-bot", MAINTAINER)]);
+    }
+    sim.add_project("group/not-mine", "main", &[("vigil-bot", DEVELOPER)]);
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/instances",
+            &app.admin,
+            Some(json!({"name": "sim", "base_url": sim.base_url(), "access_token": token})),
+        )
+        .await;
+    let id = created.json["id"].as_i64().unwrap();
+    let list = format!("/api/v1/instances/{id}/projects");
+    let first = app.get(&format!("{list}?limit=2"), &app.admin).await;
+    assert_eq!(first.status, StatusCode::OK, "{first:?}");
+    let paths = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["path"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(paths(&first.json), ["group/alpha", "group/beta"]);
+    assert_eq!(first.json["items"][0]["selected"], false);
+    let cursor = first.json["next_cursor"].as_str().unwrap();
+    let second = app.get(&format!("{list}?limit=2&cursor={cursor}"), &app.admin).await;
+    assert_eq!(paths(&second.json), ["group/gamma"], "Developer access is not listed");
+    assert!(second.json["next_cursor"].is_null());
+    let found = app.get(&format!("{list}?search=BET"), &app.admin).await;
+    assert_eq!(paths(&found.json), ["group/beta"]);
+    assert_eq!(
+        app.get(&format!("{list}?limit=0"), &app.admin).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    // A refused token: the page says so.
+    sim.state().revoked.push(token);
+    let refused = app.get(&list, &app.admin).await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY);
+    assert!(refused.json["message"].as_str().unwrap().contains("refused by GitLab"), "{refused:?}");
+    app.finish().await;
+}
