@@ -2,7 +2,7 @@
 """Helpers of bench/queue.sh (standard library only).
 
   sqlite-insert DB N            insert N queued noop jobs in one transaction
-  sqlite-poll DB N T0 TIMEOUT   every 100 ms count succeeded jobs (appending "<s> <count>" to env PROGRESS);
+  sqlite-poll DB N T0 TIMEOUT   every 250 ms count jobs not queued or running (appending "<s> <count>" to env PROGRESS);
                                 print "<seconds since T0> <succeeded>" when all N succeeded, or after
                                 TIMEOUT s (exit 3), or when process env SERVE_PID died (exit 4)
   phases PROGRESS N             jobs/s over the first and the last 10% of N ("-" if not reached)
@@ -58,7 +58,10 @@ def sqlite_poll(db, n, t0, timeout):
     done = 0
     while True:
         try:
-            (done,) = con.execute("SELECT count(*) FROM jobs WHERE state = 'succeeded'").fetchone()
+            (left,) = con.execute(
+                "SELECT (SELECT count(*) FROM jobs WHERE state = 'queued') + (SELECT count(*) FROM jobs WHERE state = 'running')"
+            ).fetchone()
+            done = n - left
         except sqlite3.OperationalError:
             pass  # busy: try again at the next tick
         elapsed = time.time() - t0
@@ -73,7 +76,7 @@ def sqlite_poll(db, n, t0, timeout):
         if pid and not alive(pid):
             print(f"{elapsed:.3f} {done}")
             return 4
-        time.sleep(0.1)
+        time.sleep(0.25)
 
 
 def worker_log(files):

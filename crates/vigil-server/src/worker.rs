@@ -1,5 +1,6 @@
-//! The worker pool: N tasks that claim jobs under a lease, keep the lease
-//! alive with heartbeats while the job runs, record success or failure
+//! The worker pool: N tasks that claim jobs (one at a time, or in batches)
+//! under a lease, keep the leases alive with one heartbeat per worker,
+//! record successes together and failures one by one
 //! (with backoff and dead-lettering in the store), and on shutdown stop
 //! claiming, let running jobs finish within a grace period and release the
 //! rest so another worker takes them at once.
@@ -7,6 +8,7 @@
 //! Idle workers wake on PostgreSQL `NOTIFY`, on this process's own
 //! enqueues, or after the poll interval, whichever comes first.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +31,9 @@ pub struct WorkerSettings {
     pub lease_ms: i64,
     /// Longest idle sleep between claim attempts, ms.
     pub poll_ms: u64,
+    /// Jobs claimed at once (1: one at a time). A batch saves statements
+    /// on short jobs; its jobs wait their turn under this worker's lease.
+    pub claim_batch: usize,
     /// Backoff between attempts.
     pub retry: RetryPolicy,
     /// Time running jobs get to finish on shutdown.
@@ -43,6 +48,7 @@ impl Default for WorkerSettings {
             workers: 2,
             lease_ms: 60_000,
             poll_ms: 1_000,
+            claim_batch: 1,
             retry: RetryPolicy::default(),
             grace: Duration::from_secs(30),
             name: format!("worker-{}", std::process::id()),
@@ -164,7 +170,7 @@ struct Worker {
 }
 
 /// A job that ran to success and whose completion is not recorded yet: the
-/// worker records it together with its next claim.
+/// worker records its batch's successes together before the next claim.
 struct Finished {
     job: Claimed,
     run: Duration,
@@ -176,53 +182,51 @@ impl Worker {
     async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.settings.poll_ms);
         let queue = self.store.queue();
-        let mut done: Option<Finished> = None;
-        loop {
-            let stopping = *shutdown.borrow();
-            let claim_started = Instant::now();
-            let now = Queue::now_ms();
-            let claimed = match done.take() {
-                // One statement records the success and claims the next job.
-                Some(finished) if !stopping => {
-                    match queue
-                        .complete_and_claim(finished.job.id, &self.id, self.settings.lease_ms, now)
-                        .await
+        let batch = i64::try_from(self.settings.claim_batch.max(1)).unwrap_or(1);
+        // One heartbeat renews every job this worker holds: the running one
+        // and those waiting their turn in a claimed batch.
+        let heartbeat = {
+            let (store, worker, lease) =
+                (self.store.clone(), self.id.clone(), self.settings.lease_ms);
+            tokio::spawn(async move {
+                let every =
+                    Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1_000).max(100));
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(error) =
+                        store.queue().heartbeat_all(&worker, lease, Queue::now_ms()).await
                     {
-                        Ok((completed, next)) => {
-                            self.record(
-                                &finished,
-                                if completed { "succeeded" } else { "lease_lost" },
-                            );
-                            Ok(next)
-                        }
-                        Err(error) => {
-                            tracing::error!(%error, job = finished.job.id, "cannot record completion; the job will run again");
-                            self.record(&finished, "store_error");
-                            Err(error)
-                        }
+                        tracing::warn!(%error, %worker, "heartbeat failed");
                     }
                 }
-                Some(finished) => {
-                    let outcome = match queue.complete(finished.job.id, &self.id, now).await {
-                        Ok(true) => "succeeded",
-                        Ok(false) => "lease_lost",
-                        Err(error) => {
-                            tracing::error!(%error, job = finished.job.id, "cannot record completion; the job will run again");
-                            "store_error"
-                        }
-                    };
-                    self.record(&finished, outcome);
-                    break;
+            })
+        };
+        let mut held: VecDeque<Claimed> = VecDeque::new();
+        let mut done: Vec<Finished> = Vec::new();
+        loop {
+            let stopping = *shutdown.borrow();
+            if !(held.is_empty() || stopping) {
+                if let Some(job) = held.pop_front() {
+                    if let Some(finished) = self.execute(job).await {
+                        done.push(finished);
+                    }
                 }
-                None if stopping => break,
-                None => queue.claim(&self.id, self.settings.lease_ms, now).await,
-            };
-            if matches!(claimed, Ok(Some(_))) {
-                self.metrics.claim_took(claim_started.elapsed());
+                continue;
             }
-            match claimed {
-                Ok(Some(job)) => done = self.execute(job).await,
-                Ok(None) => {
+            // Successes are recorded together, then the next batch claimed
+            // (jobs still held at shutdown are released by the pool).
+            self.record_successes(&mut done).await;
+            if stopping {
+                break;
+            }
+            let claim_started = Instant::now();
+            match queue.claim_batch(&self.id, self.settings.lease_ms, Queue::now_ms(), batch).await
+            {
+                Ok(claimed) if !claimed.is_empty() => {
+                    self.metrics.claim_took(claim_started.elapsed());
+                    held.extend(claimed);
+                }
+                Ok(_) => {
                     tokio::select! {
                         _ = self.wakeup.notified() => {}
                         _ = tokio::time::sleep(poll) => {}
@@ -238,35 +242,38 @@ impl Worker {
                 }
             }
         }
+        heartbeat.abort();
     }
 
-    /// Runs a job with heartbeats. A success is returned for the caller to
-    /// record with its next claim; a failure is recorded here.
+    /// Marks the finished jobs succeeded in one statement and logs each.
+    async fn record_successes(&self, done: &mut Vec<Finished>) {
+        if done.is_empty() {
+            return;
+        }
+        let ids: Vec<i64> = done.iter().map(|finished| finished.job.id).collect();
+        match self.store.queue().complete_many(&ids, &self.id, Queue::now_ms()).await {
+            Ok(completed) => {
+                for finished in done.drain(..) {
+                    let held = completed.contains(&finished.job.id);
+                    self.record(&finished, if held { "succeeded" } else { "lease_lost" });
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, jobs = ids.len(), "cannot record completion; the jobs will run again");
+                for finished in done.drain(..) {
+                    self.record(&finished, "store_error");
+                }
+            }
+        }
+    }
+
+    /// Runs a job. A success is returned for the caller to record with the
+    /// others of its batch; a failure is recorded here.
     async fn execute(&self, job: Claimed) -> Option<Finished> {
         tracing::debug!(job = job.id, attempt = job.attempt, worker = %self.id, started_ms = Queue::now_ms(), "job claimed");
         let started = Instant::now();
         let wait_seconds = (Queue::now_ms() - job.runnable_since) as f64 / 1000.0;
-        let heartbeat = {
-            let store = self.store.clone();
-            let (id, worker, lease) = (job.id, self.id.clone(), self.settings.lease_ms);
-            tokio::spawn(async move {
-                let every =
-                    Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1_000).max(100));
-                loop {
-                    tokio::time::sleep(every).await;
-                    match store.queue().heartbeat(id, &worker, lease, Queue::now_ms()).await {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            tracing::warn!(job = id, %worker, "lease lost; another worker may run this job");
-                            return;
-                        }
-                        Err(error) => tracing::warn!(%error, job = id, "heartbeat failed"),
-                    }
-                }
-            })
-        };
         let result = self.runner.run(&job).await;
-        heartbeat.abort();
         let finished =
             Finished { job, run: started.elapsed(), wait_seconds, finished_ms: Queue::now_ms() };
         let message = match result {

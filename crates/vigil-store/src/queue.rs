@@ -2,8 +2,8 @@
 //! priorities, claim with a lease, heartbeat, complete, fail with
 //! exponential backoff up to a dead-letter state, release on shutdown.
 //!
-//! Claiming is one `UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING`
-//! statement; on PostgreSQL the inner select takes the row with `FOR UPDATE
+//! Claiming (one job or a batch) is one `UPDATE … WHERE id IN (SELECT …
+//! LIMIT n) RETURNING` statement; on PostgreSQL the inner select takes the row with `FOR UPDATE
 //! SKIP LOCKED`, so concurrent workers never claim the same job; SQLite has
 //! a single writer, which serialises claims by itself. A job whose lease
 //! expired (its worker died) is claimable again, so every job must be safe
@@ -86,6 +86,8 @@ pub struct Claimed {
     pub payload: Value,
     /// This attempt's number, from 1.
     pub attempt: i32,
+    /// Its priority (higher runs first).
+    pub priority: i32,
     /// The lease ends at this time (Unix ms) unless renewed by a heartbeat.
     pub lease_until: i64,
     /// When the job became runnable (Unix ms): claim latency is `now − this`.
@@ -199,22 +201,22 @@ pub struct Queue<'a> {
     backend: Backend,
 }
 
-const CLAIM_COLUMNS: &str = "id, kind, attempts, locked_until, run_after";
+const CLAIM_COLUMNS: &str = "id, kind, attempts, priority, locked_until, run_after";
 
-/// The job in a claim's row; `None` when the row's columns are null (no
-/// job was claimable in [`Queue::complete_and_claim`]).
-fn claimed_from(row: &sqlx::any::AnyRow) -> Result<Option<Claimed>, StoreError> {
-    let Some(id) = row.try_get::<Option<i64>, _>("id")? else { return Ok(None) };
+/// The job in a claim's row.
+fn claimed_from(row: &sqlx::any::AnyRow) -> Result<Claimed, StoreError> {
+    let id: i64 = row.try_get("id")?;
     let payload_text: String = row.try_get("payload_text")?;
-    Ok(Some(Claimed {
+    Ok(Claimed {
         id,
         kind: row.try_get("kind")?,
         payload: serde_json::from_str(&payload_text)
             .map_err(|source| StoreError::Payload { id, source })?,
         attempt: row.try_get("attempts")?,
+        priority: row.try_get("priority")?,
         lease_until: row.try_get("locked_until")?,
         runnable_since: row.try_get("run_after")?,
-    }))
+    })
 }
 
 impl<'a> Queue<'a> {
@@ -258,77 +260,102 @@ impl<'a> Queue<'a> {
     /// otherwise the queued job with the highest priority, then oldest
     /// `run_after`, then lowest id. Jobs whose lease expired on their last
     /// attempt are left to [`sweep`](Queue::sweep), which dead-letters them.
-    ///
-    /// One statement, each half answered from a small partial index; on
-    /// PostgreSQL `COALESCE` only evaluates the second sub-select when the
-    /// first finds nothing.
     pub async fn claim(
         &self,
         worker: &str,
         lease_ms: i64,
         now: i64,
     ) -> Result<Option<Claimed>, StoreError> {
-        let sql = self.claim_sql();
-        let row = sqlx::query(&sql)
-            .bind(worker)
-            .bind(now + lease_ms)
-            .bind(now)
-            .fetch_optional(self.writer)
-            .await?;
-        row.as_ref().map(claimed_from).transpose().map(Option::flatten)
+        Ok(self.claim_batch(worker, lease_ms, now, 1).await?.pop())
     }
 
-    /// The claim statement: `$1` worker, `$2` lease end, `$3` now.
-    fn claim_sql(&self) -> String {
+    /// Claims up to `limit` jobs at once, in [`claim`](Queue::claim)'s
+    /// order: one statement and one commit for all of them. Each
+    /// sub-select reads a small partial index (`LIMIT … FOR UPDATE SKIP
+    /// LOCKED` on PostgreSQL), so two workers never hold the same job and
+    /// finished jobs never slow claims down.
+    pub async fn claim_batch(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        if limit < 1 {
+            return Ok(Vec::new());
+        }
         let lock = match self.backend {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
         let (payload, _) = self.payload_sql();
-        format!(
-            "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
-             WHERE id = COALESCE( \
-                 (SELECT id FROM jobs WHERE state = 'running' AND locked_until < $3 AND attempts < max_attempts \
-                  ORDER BY locked_until LIMIT 1 {lock}), \
-                 (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $3 \
-                  ORDER BY priority DESC, run_after, id LIMIT 1 {lock})) \
-             RETURNING {CLAIM_COLUMNS}, {payload} AS payload_text"
-        )
-    }
-
-    /// Marks job `done` succeeded and claims the next job, as
-    /// [`complete`](Queue::complete) then [`claim`](Queue::claim) would:
-    /// on PostgreSQL in one statement (one round trip and one commit per
-    /// job instead of two). Returns whether `worker` still held `done`, and
-    /// the next job.
-    pub async fn complete_and_claim(
-        &self,
-        done: i64,
-        worker: &str,
-        lease_ms: i64,
-        now: i64,
-    ) -> Result<(bool, Option<Claimed>), StoreError> {
-        if self.backend == Backend::Sqlite {
-            let completed = self.complete(done, worker, now).await?;
-            return Ok((completed, self.claim(worker, lease_ms, now).await?));
-        }
         let sql = format!(
-            "WITH done AS (UPDATE jobs SET state = 'succeeded', locked_by = NULL, locked_until = NULL, updated_at = $3 \
-                           WHERE id = $4 AND locked_by = $1 AND state = 'running' RETURNING id), \
-                  claimed AS ({}) \
-             SELECT (SELECT COUNT(*) FROM done) AS completed, claimed.* \
-             FROM (SELECT 1 AS one) AS one LEFT JOIN claimed ON TRUE",
-            self.claim_sql()
+            "WITH expired AS (SELECT id FROM jobs WHERE state = 'running' AND locked_until < $3 AND attempts < max_attempts \
+                              ORDER BY locked_until LIMIT $4 {lock}), \
+                  queued AS (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $3 \
+                             ORDER BY priority DESC, run_after, id LIMIT $4 - (SELECT COUNT(*) FROM expired) {lock}) \
+             UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+             WHERE id IN (SELECT id FROM expired UNION ALL SELECT id FROM queued) \
+             RETURNING {CLAIM_COLUMNS}, {payload} AS payload_text"
         );
-        let row = sqlx::query(&sql)
+        let rows = sqlx::query(&sql)
             .bind(worker)
             .bind(now + lease_ms)
             .bind(now)
-            .bind(done)
-            .fetch_one(self.writer)
+            .bind(limit)
+            .fetch_all(self.writer)
             .await?;
-        let completed: i64 = row.try_get("completed")?;
-        Ok((completed == 1, claimed_from(&row)?))
+        let mut claimed = rows.iter().map(claimed_from).collect::<Result<Vec<_>, _>>()?;
+        // RETURNING keeps no order: run them by priority, then age.
+        claimed.sort_by_key(|job| (std::cmp::Reverse(job.priority), job.runnable_since, job.id));
+        Ok(claimed)
+    }
+
+    /// Marks the jobs `ids` done in one statement; returns those `worker`
+    /// still held (the others' leases had expired and moved on).
+    pub async fn complete_many(
+        &self,
+        ids: &[i64],
+        worker: &str,
+        now: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let ids_sql = match self.backend {
+            Backend::Sqlite => "(SELECT value FROM json_each('[' || $3 || ']'))",
+            Backend::Postgres => "(SELECT CAST(unnest(string_to_array($3, ',')) AS BIGINT))",
+        };
+        let rows = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'succeeded', locked_by = NULL, locked_until = NULL, updated_at = $1 \
+             WHERE id IN {ids_sql} AND locked_by = $2 AND state = 'running' RETURNING id"
+        ))
+        .bind(now)
+        .bind(worker)
+        .bind(list)
+        .fetch_all(self.writer)
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
+
+    /// Renews the lease of every job `worker` holds (running, or waiting
+    /// its turn in a claimed batch); returns how many.
+    pub async fn heartbeat_all(
+        &self,
+        worker: &str,
+        lease_ms: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE jobs SET locked_until = $1, updated_at = $2 WHERE state = 'running' AND locked_by = $3",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(worker)
+        .execute(self.writer)
+        .await?;
+        Ok(result.rows_affected())
     }
 
     /// Dead-letters the jobs whose lease expired on their last attempt

@@ -192,6 +192,7 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
             workers: args.workers.max(1),
             lease_ms: i64::try_from(args.lease.max(1)).unwrap_or(60) * 1000,
             poll_ms: args.poll_ms.max(10),
+            claim_batch: args.claim_batch.clamp(1, 1000),
             name: worker_name("worker"),
             ..WorkerSettings::default()
         };

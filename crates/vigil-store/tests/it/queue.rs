@@ -218,35 +218,35 @@ async fn an_expired_job_is_taken_before_queued_work_and_old_successes_are_purged
 }
 
 #[tokio::test]
-async fn complete_and_claim_records_the_success_and_takes_the_next_job() {
+async fn batches_are_claimed_in_order_and_completed_at_once() {
     for test in stores().await {
         let queue = test.store.queue();
-        let first = queue.enqueue(&NewJob::new("noop", json!({"n": 1})), T0).await.unwrap();
-        let second = queue.enqueue(&NewJob::new("noop", json!({"n": 2})), T0).await.unwrap();
-        let held = queue.claim("w", LEASE, T0 + 1).await.unwrap().unwrap();
-        assert_eq!(held.id, first.id);
-        let (completed, next) =
-            queue.complete_and_claim(first.id, "w", LEASE, T0 + 2).await.unwrap();
-        let next = next.unwrap();
-        assert_eq!(
-            (completed, next.id, next.payload["n"].as_i64()),
-            (true, second.id, Some(2)),
-            "{}",
-            test.name
-        );
-        // Lease lost meanwhile: not recorded as done by this worker.
-        let (completed, none) =
-            queue.complete_and_claim(second.id, "someone-else", LEASE, T0 + 3).await.unwrap();
-        assert_eq!((completed, none), (false, None), "{}", test.name);
-        let (completed, none) =
-            queue.complete_and_claim(second.id, "w", LEASE, T0 + 4).await.unwrap();
-        assert_eq!((completed, none), (true, None), "{}", test.name);
-        assert_eq!(
-            queue.counts().await.unwrap(),
-            QueueCounts { succeeded: 2, ..QueueCounts::default() },
-            "{}",
-            test.name
-        );
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            ids.push(
+                queue.enqueue(&NewJob::new("noop", json!({"n": n})), T0 + n).await.unwrap().id,
+            );
+        }
+        let urgent =
+            queue.enqueue(&NewJob::new("noop", json!({})).priority(9), T0 + 9).await.unwrap();
+        let lost = queue.claim("crashed", LEASE, T0 + 10).await.unwrap().unwrap();
+        assert_eq!(lost.id, urgent.id);
+        // The expired job comes back first, then the oldest queued ones.
+        let batch = queue.claim_batch("w", LEASE, T0 + 10 + LEASE + 1, 3).await.unwrap();
+        let claimed: Vec<i64> = batch.iter().map(|job| job.id).collect();
+        assert_eq!(claimed, [urgent.id, ids[0], ids[1]], "{}", test.name);
+        assert_eq!(batch[0].attempt, 2);
+        let renewed = queue.heartbeat_all("w", LEASE, T0 + 10 + LEASE + 2).await.unwrap();
+        assert_eq!(renewed, 3, "{}", test.name);
+        let done = queue.complete_many(&claimed, "w", T0 + 10 + LEASE + 3).await.unwrap();
+        assert_eq!(done.len(), 3, "{}", test.name);
+        // Not held by this worker: not completed.
+        assert!(queue.complete_many(&[ids[2]], "w", T0 + 10 + LEASE + 4).await.unwrap().is_empty());
+        let rest = queue.claim_batch("w", LEASE, T0 + 10 + LEASE + 5, 10).await.unwrap();
+        assert_eq!(rest.len(), 3, "{}", test.name);
+        assert!(queue.claim_batch("w", LEASE, T0 + 10 + LEASE + 5, 10).await.unwrap().is_empty());
+        let counts = queue.counts().await.unwrap();
+        assert_eq!((counts.succeeded, counts.running), (3, 3), "{}", test.name);
         test.drop_database().await.unwrap();
     }
 }

@@ -192,7 +192,9 @@ fn killed_workers_lose_no_job_and_complete_each_once() {
                 test.store.queue().enqueue(&job, Queue::now_ms()).await.unwrap();
             }
         });
-        let args = ["worker", "--workers", "4", "--lease", "1", "--poll-ms", "50"];
+        // Batches of 4: jobs waiting their turn in a killed worker's batch come back too.
+        let args =
+            ["worker", "--workers", "4", "--lease", "1", "--poll-ms", "50", "--claim-batch", "4"];
         let mut generation = 0;
         let spawn = |generation: &mut usize| {
             *generation += 1;
