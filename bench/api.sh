@@ -8,7 +8,7 @@
 # Run:  bench/api.sh
 # Env:  VIGIL_BIN (target/release/vigil), PG_URL (postgres://postgres@127.0.0.1:5432), ISSUES (1000000),
 #       CONCURRENCY (8), DURATION (15s), ONLY (regex over combination names), KEEP_DB (1 = keep the
-#       database and reuse it on the next run if it holds ISSUES issues).
+#       database and reuse it on the next run if it holds ISSUES issues), LOADGEN (wrk: skip oha).
 # Tools: oha, `cargo install oha --locked --root bench/.work/oha` if missing (wrk from apt as fallback:
 #       no p95 from wrk, its p90 and p99 are printed instead).
 # Output: bench/.work/api-out/ (one oha JSON per combination, server log, results.tsv).
@@ -25,7 +25,9 @@ mkdir -p "$OUT"
 # --- tools ---------------------------------------------------------------------------------------
 [[ -x "$VIGIL_BIN" ]] || (cd "$ROOT" && cargo build --release -p vigil)
 command -v oha >/dev/null && OHA=$(command -v oha)
-if [[ ! -x "$OHA" ]]; then
+if [[ "${LOADGEN:-}" == wrk ]]; then
+  OHA=/nonexistent
+elif [[ ! -x "$OHA" ]]; then
   echo "installing oha into $WORK/oha (cargo install --locked)" >&2
   CARGO_TARGET_DIR="$WORK/oha-target" cargo install -q oha --locked --root "$WORK/oha" || true
 fi

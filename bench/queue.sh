@@ -11,7 +11,7 @@
 # Every configuration runs RUNS times; the report gives medians and the best configuration.
 # Run:  bench/queue.sh
 # Env:  VIGIL_BIN (target/release/vigil), PG_URL (postgres://postgres@127.0.0.1:5432), N (100000), RUNS (3),
-#       PROCS (4), PG_WORKERS ("4": per-process worker counts to try), SQLITE_WORKERS ("2 4"),
+#       PROCS (4), PG_WORKERS ("4": per-process worker counts to try), CLAIM_BATCH (8: jobs per claim), SQLITE_WORKERS ("2 4"),
 #       SQLITE_N (N), RUN_TIMEOUT (1800 s per run), SQLITE_TIMEOUT (RUN_TIMEOUT), PROBE_MS (1000; 0 = no
 #       probe), SKIP_PG / SKIP_SQLITE (1 = skip), KEEP_DB (1 = keep the last database / SQLite file),
 #       QUIET_WAIT (600: before each run, wait up to this many seconds while a compiler (rustc, cc1*,
@@ -26,6 +26,7 @@ BENCH="$(cd "$(dirname "$0")" && pwd)"; ROOT="$(dirname "$BENCH")"; WORK="$BENCH
 VIGIL_BIN="${VIGIL_BIN:-$ROOT/target/release/vigil}"
 PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"; DB=vigil_bench_queue; DB_URL="$PG_URL/$DB"
 N="${N:-100000}"; RUNS="${RUNS:-3}"; PROCS="${PROCS:-4}"; PG_WORKERS="${PG_WORKERS:-4}"
+CLAIM_BATCH="${CLAIM_BATCH:-8}"
 SQLITE_WORKERS="${SQLITE_WORKERS:-2 4}"; RUN_TIMEOUT="${RUN_TIMEOUT:-1800}"; PROBE_MS="${PROBE_MS:-1000}"
 SQLITE_N="${SQLITE_N:-$N}"; SQLITE_TIMEOUT="${SQLITE_TIMEOUT:-$RUN_TIMEOUT}"
 OUT="$WORK/queue-out"; UTIL="$BENCH/queue_util.py"; RESULTS="$OUT/results.tsv"
@@ -131,7 +132,7 @@ SQL
   t0=$(now)
   for i in $(seq "$PROCS"); do
     local log="$OUT/pg-w$workers-r$run-p$i.log"; logs+=("$log")
-    "$VIGIL_BIN" worker --database-url "$DB_URL" --data-dir "$PG_DATA_DIR" --workers "$workers" --lease 60 --poll-ms 100 \
+    "$VIGIL_BIN" worker --database-url "$DB_URL" --data-dir "$PG_DATA_DIR" --workers "$workers" --lease 60 --poll-ms 100 --claim-batch "$CLAIM_BATCH" \
       --log-format json 2>"$log" &
     PIDS+=($!)
   done
