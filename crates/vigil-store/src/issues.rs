@@ -183,14 +183,24 @@ impl Store {
             binds.push(bind);
             conditions.push(condition.replace('#', &format!("${}", binds.len())));
         };
-        let text_columns =
-            [("kind", &filter.kind), ("severity", &filter.severity), ("status", &filter.status)];
-        for (column, value) in text_columns
-            .into_iter()
-            .chain([("branch", &filter.branch), ("rule_id", &filter.rule_id)])
-        {
+        let text_columns = [
+            ("kind", &filter.kind),
+            ("status", &filter.status),
+            ("branch", &filter.branch),
+            ("rule_id", &filter.rule_id),
+        ];
+        for (column, value) in text_columns {
             if let Some(value) = value {
                 push(&format!("{column} = #"), Bind::Text(value.clone()));
+            }
+        }
+        // A severity is a rank: as an equality on `severity_rank` it is a
+        // prefix of the sort key, so the status and kind indexes still
+        // give the rows in order.
+        if let Some(severity) = &filter.severity {
+            match severity.parse::<vigil_core::Severity>() {
+                Ok(parsed) => push("severity_rank = #", Bind::Int(parsed as i64)),
+                Err(_) => push("severity = #", Bind::Text(severity.clone())),
             }
         }
         if let Some(repository_id) = filter.repository_id {
@@ -203,10 +213,12 @@ impl Store {
             );
         }
         if let Some((key, id)) = filter.after {
-            push(&format!("({sort} < # OR ({sort} = #"), Bind::Int(key));
+            // A row comparison: one index range, where `a < x OR (a = x
+            // AND …)` would make PostgreSQL filter row by row.
+            push(&format!("({sort}, id) < (#, "), Bind::Int(key));
             let last = conditions.len() - 1;
             binds.push(Bind::Int(id));
-            conditions[last].push_str(&format!(" AND id < ${}))", binds.len()));
+            conditions[last].push_str(&format!("${})", binds.len()));
         }
         binds.push(Bind::Int(limit));
         let clause = if conditions.is_empty() {
