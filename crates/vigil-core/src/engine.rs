@@ -98,3 +98,27 @@ pub trait Engine: Send + Sync {
     /// Scans one file, pushing into `output`.
     fn scan_file(&self, file: SourceFile<'_>, output: &mut FileOutput);
 }
+
+/// A shared engine is an engine: a server builds each engine once (rules
+/// parsed and compiled) and hands every scan an `Arc` of it.
+impl<E: Engine + ?Sized> Engine for std::sync::Arc<E> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    fn kinds(&self) -> &'static [FindingKind] {
+        (**self).kinds()
+    }
+
+    fn rules(&self) -> &[Rule] {
+        (**self).rules()
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        (**self).wants(path)
+    }
+
+    fn scan_file(&self, file: SourceFile<'_>, output: &mut FileOutput) {
+        (**self).scan_file(file, output)
+    }
+}

@@ -5,7 +5,7 @@
 
 use vigil_gitlab::{
     Client, ClientSettings, DEFAULT_REFRESH_MARGIN_MS, GitLabError, OAuthClient, RefreshToken,
-    Token, needs_refresh, random_state,
+    Token, TokenSet, needs_refresh, random_state,
 };
 use vigil_store::{Instance, Queue, SecretString, Store};
 
@@ -87,16 +87,7 @@ async fn refresh_if_due(store: &Store, instance: &Instance) -> Result<(), String
         .map_err(|error| error.to_string())?;
         match client.refresh(&RefreshToken::new(refresh.expose())).await {
             Ok(tokens) => {
-                store
-                    .set_instance_tokens(
-                        instance.id,
-                        &SecretString::new(tokens.access_token.expose_secret()),
-                        Some(&SecretString::new(tokens.refresh_token.expose_secret())),
-                        Some(tokens.expires_at_ms),
-                        Queue::now_ms(),
-                    )
-                    .await
-                    .map_err(store_error)?;
+                store_tokens(store, instance.id, &tokens).await.map_err(store_error)?;
                 tracing::info!(instance = instance.id, "OAuth tokens refreshed");
                 Ok(())
             }
@@ -121,6 +112,24 @@ async fn refresh_if_due(store: &Store, instance: &Instance) -> Result<(), String
     .await;
     store.release_lease(&lease, &holder).await.map_err(store_error)?;
     result
+}
+
+/// Stores a token pair GitLab issued (the access token, the refresh token
+/// and the expiry together, encrypted).
+pub(crate) async fn store_tokens(
+    store: &Store,
+    instance_id: i64,
+    tokens: &TokenSet,
+) -> Result<(), vigil_store::StoreError> {
+    store
+        .set_instance_tokens(
+            instance_id,
+            &SecretString::new(tokens.access_token.expose_secret()),
+            Some(&SecretString::new(tokens.refresh_token.expose_secret())),
+            Some(tokens.expires_at_ms),
+            Queue::now_ms(),
+        )
+        .await
 }
 
 /// The client of the instance that holds `repository`.

@@ -332,16 +332,27 @@ impl JobRunner {
     }
 }
 
+/// The secrets engine with the built-in rules, built once per process
+/// (parsing and compiling 349 rules took about 70 ms of every scan).
+fn secrets_engine() -> Result<Arc<vigil_secrets::SecretsEngine>, String> {
+    static ENGINE: std::sync::OnceLock<Result<Arc<vigil_secrets::SecretsEngine>, String>> =
+        std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            vigil_secrets::SecretsEngine::builtin()
+                .map(Arc::new)
+                .map_err(|error| format!("secret rules: {error}"))
+        })
+        .clone()
+}
+
 /// Runs the engines over a fetched source on a blocking thread; returns the
 /// output and its diagnostics as one text (the scan's `errors`).
 pub(crate) async fn scan_source(
     source: FetchedSource,
 ) -> Result<(vigil_scanner::ScanOutput, String), String> {
     let output = tokio::task::spawn_blocking(move || {
-        let engines: Vec<Box<dyn Engine>> = vec![Box::new(
-            vigil_secrets::SecretsEngine::builtin()
-                .map_err(|error| format!("secret rules: {error}"))?,
-        )];
+        let engines: Vec<Box<dyn Engine>> = vec![Box::new(secrets_engine()?)];
         let scanner = Scanner::new(engines, ScanOptions { threads: 1, ..ScanOptions::default() });
         let output =
             scanner.scan(&source.root, &Progress::default()).map_err(|error| error.to_string());

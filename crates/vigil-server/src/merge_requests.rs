@@ -358,22 +358,24 @@ async fn download(
         .tempdir()
         .map_err(|error| format!("cannot create a scan directory: {error}"))?;
     let mut skipped = Vec::new();
-    for chunk in paths.chunks(DOWNLOADS) {
-        let mut tasks = tokio::task::JoinSet::new();
-        for path in chunk {
+    // DOWNLOADS requests in flight at all times (a new one starts as soon as
+    // one ends), each file written as it arrives.
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut pending = paths.iter();
+    loop {
+        while tasks.len() < DOWNLOADS {
+            let Some(path) = pending.next() else { break };
             let (client, path, sha) = (client.clone(), path.clone(), sha.to_owned());
             tasks.spawn(async move {
                 let result = client.raw_file(project, &path, &sha, MAX_FILE_BYTES).await;
                 (path, result)
             });
         }
-        while let Some(joined) = tasks.join_next().await {
-            let (path, result) =
-                joined.map_err(|error| format!("download task failed: {error}"))?;
-            match result {
-                Ok(bytes) => write_relative(directory.path(), &path, &bytes)?,
-                Err(error) => skipped.push(format!("{path}: not scanned: {error}")),
-            }
+        let Some(joined) = tasks.join_next().await else { break };
+        let (path, result) = joined.map_err(|error| format!("download task failed: {error}"))?;
+        match result {
+            Ok(bytes) => write_relative(directory.path(), &path, &bytes)?,
+            Err(error) => skipped.push(format!("{path}: not scanned: {error}")),
         }
     }
     let root = directory.path().to_path_buf();

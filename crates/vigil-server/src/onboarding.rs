@@ -186,6 +186,8 @@ async fn sync_inner(
             enqueue_scan(store, &repository, branch, ScanScope::Full, Trigger::Onboarding)
                 .await
                 .map_err(store_error)?;
+        // The onboarding scan is this interval's full scan.
+        store.postpone_periodic_scan(repository.id, now).await.map_err(store_error)?;
         report.scans += usize::from(!deduplicated);
     }
     // Repositories GitLab no longer lists (deleted, or access lost).

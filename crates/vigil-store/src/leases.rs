@@ -59,4 +59,22 @@ impl Store {
         use sqlx::Row as _;
         rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("default_branch")?))).collect()
     }
+
+    /// Moves a repository's next periodic full scan one interval after
+    /// `now` (a full scan was just queued for it: onboarding).
+    pub async fn postpone_periodic_scan(
+        &self,
+        repository_id: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE repositories SET next_scan_at = $1 + 1000 * (SELECT scan_interval_s FROM instances i WHERE i.id = repositories.instance_id) \
+             WHERE id = $2",
+        )
+        .bind(now)
+        .bind(repository_id)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
 }

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use vigil_gitlab::{ClientSettings, OAuthClient, Pkce, Token, authorize_url, random_state};
-use vigil_store::{Instance, OAuthState, Queue, SecretString};
+use vigil_store::{Instance, OAuthState, Queue};
 
 use super::audit;
 use crate::AppState;
@@ -252,15 +252,7 @@ async fn exchange(
         .exchange_code(code, &format!("{public}{CALLBACK_PATH}"), verifier)
         .await
         .map_err(|error| format!("GitLab refused the authorization code: {error}"))?;
-    state
-        .store
-        .set_instance_tokens(
-            instance.id,
-            &SecretString::new(tokens.access_token.expose_secret()),
-            Some(&SecretString::new(tokens.refresh_token.expose_secret())),
-            Some(tokens.expires_at_ms),
-            Queue::now_ms(),
-        )
+    crate::gitlab::store_tokens(&state.store, instance.id, &tokens)
         .await
         .map_err(|error| error.to_string())?;
     Ok(instance)

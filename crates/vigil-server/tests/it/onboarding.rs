@@ -124,6 +124,15 @@ async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
         })
         .await;
 
+        // The onboarding scan is this interval's full scan: the scheduler adds none.
+        let tick = vigil_server::scheduler::tick(
+            app.store(),
+            &vigil_server::scheduler::SchedulerSettings::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((tick.leader, tick.scans), (true, 0), "{}", app.name);
+
         // Syncing again reuses the hooks; narrowing drops the others with their data.
         app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
         let queued = app
