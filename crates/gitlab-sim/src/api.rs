@@ -47,6 +47,7 @@ pub(crate) fn router(state: Arc<Mutex<SimState>>, base_url: String) -> Router {
         .route("/api/v4/projects/{id}/hooks", get(list_hooks).post(create_hook))
         .route("/api/v4/projects/{id}/repository/{archive}", get(archive))
         .route("/api/v4/projects/{id}/hooks/{hook}", delete(delete_hook).put(update_hook))
+        .merge(crate::system_hooks::router())
         .merge(crate::oauth::router(Arc::clone(&shared.state)))
         .route("/api/v4/projects/{id}/merge_requests/{iid}", get(mr::get_merge_request))
         .route("/api/v4/projects/{id}/merge_requests/{iid}/diffs", get(mr::diffs))
@@ -454,7 +455,7 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn flag(params: &HashMap<String, Value>, name: &str, default: bool) -> bool {
+pub(crate) fn flag(params: &HashMap<String, Value>, name: &str, default: bool) -> bool {
     match params.get(name) {
         Some(Value::Bool(value)) => *value,
         Some(Value::String(text)) => text == "true",

@@ -31,6 +31,7 @@ mod merge_requests_api;
 mod oauth;
 mod repository_api;
 mod state;
+mod system_hooks;
 mod webhooks;
 
 use std::net::SocketAddr;

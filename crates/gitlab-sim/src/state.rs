@@ -126,6 +126,8 @@ pub enum Fault {
 pub struct SimState {
     /// Users by id.
     pub users: BTreeMap<u64, User>,
+    /// System hooks (instance-wide, added by administrators).
+    pub system_hooks: Vec<Hook>,
     /// Token → user id.
     pub tokens: BTreeMap<String, u64>,
     /// Revoked tokens (answer `invalid_token`).
@@ -191,6 +193,7 @@ impl SimState {
             statuses: Vec::new(),
         };
         self.projects.insert(id, project);
+        crate::system_hooks::fire_project_create(self, id);
         // GitLab projects created with a README have one commit; an empty
         // initial commit gives the default branch a head without files.
         let now = now();

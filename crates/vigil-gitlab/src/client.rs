@@ -402,13 +402,49 @@ impl Client {
 
     /// Deletes a project hook; one that is already gone counts as deleted.
     pub async fn delete_project_hook(&self, project: u64, hook: u64) -> Result<(), GitLabError> {
-        match self
-            .send(Method::DELETE, &self.url(&format!("/projects/{project}/hooks/{hook}")), None)
-            .await
-        {
+        self.delete_gone_ok(&format!("/projects/{project}/hooks/{hook}")).await
+    }
+
+    /// DELETE that treats 404 (already gone) as done.
+    async fn delete_gone_ok(&self, path: &str) -> Result<(), GitLabError> {
+        match self.send(Method::DELETE, &self.url(path), None).await {
             Ok(_) => Ok(()),
             Err(GitLabError::Api { status: 404, .. }) => Ok(()),
             Err(error) => Err(error),
         }
+    }
+
+    /// The instance's system hooks (administrators only).
+    pub async fn system_hooks(&self) -> Result<Vec<ProjectHook>, GitLabError> {
+        self.get("/hooks").await
+    }
+
+    /// A system hook to `url` with `secret`, SSL verification on, for the
+    /// project events every system hook receives (`project_create`, …). An
+    /// existing hook with the same URL is replaced (GitLab never shows its
+    /// token, so it may be stale), never duplicated. Administrators only.
+    pub async fn ensure_system_hook(
+        &self,
+        url: &str,
+        secret: &Token,
+    ) -> Result<ProjectHook, GitLabError> {
+        for existing in self.system_hooks().await?.into_iter().filter(|hook| hook.url == url) {
+            self.delete_system_hook(existing.id).await?;
+        }
+        let body = serde_json::json!({
+            "url": url,
+            "token": secret.0,
+            "push_events": false,
+            "merge_requests_events": false,
+            "repository_update_events": false,
+            "enable_ssl_verification": true,
+        });
+        let answer = self.send(Method::POST, &self.url("/hooks"), Some(&body)).await?;
+        Self::decode("POST /api/v4/hooks", &answer.body)
+    }
+
+    /// Deletes a system hook; one that is already gone counts as deleted.
+    pub async fn delete_system_hook(&self, hook: u64) -> Result<(), GitLabError> {
+        self.delete_gone_ok(&format!("/hooks/{hook}")).await
     }
 }

@@ -137,7 +137,7 @@ async fn sync_inner(
         .flatten()
         .ok_or("the instance has no webhook secret")?;
     let client = instance_client(store, instance).await?;
-    client.current_user().await.map_err(|error| reason(&error))?;
+    let me = client.current_user().await.map_err(|error| reason(&error))?;
     let projects = client.maintained_projects().await.map_err(|error| reason(&error))?;
     let mut report = SyncReport { listed: projects.len(), ..SyncReport::default() };
     let now = Queue::now_ms();
@@ -190,6 +190,8 @@ async fn sync_inner(
         store.postpone_periodic_scan(repository.id, now).await.map_err(store_error)?;
         report.scans += usize::from(!deduplicated);
     }
+    let admin = me.is_admin == Some(true);
+    sync_system_hook(store, &client, instance, &hook_url, &secret, admin).await?;
     // Repositories GitLab no longer lists (deleted, or access lost).
     for repository in store.repositories(Some(instance.id)).await.map_err(store_error)? {
         if !seen.contains(&repository.gitlab_project_id) {
@@ -205,6 +207,40 @@ async fn sync_inner(
         ));
     }
     Ok(report)
+}
+
+/// "All existing and future" with an administrator's token: a system hook
+/// tells Vigil at once when a project is created (the periodic discovery
+/// sync finds it otherwise). Any other selection removes the hook. Failing
+/// to install it is logged, not fatal: discovery still runs.
+async fn sync_system_hook(
+    store: &Store,
+    client: &Client,
+    instance: &Instance,
+    hook_url: &str,
+    secret: &vigil_store::SecretString,
+    admin: bool,
+) -> Result<(), String> {
+    let existing = store.instance_system_hook(instance.id).await.map_err(store_error)?;
+    if instance.selection == "all_and_future" && admin {
+        match client.ensure_system_hook(hook_url, &Token::new(secret.expose())).await {
+            Ok(hook) => store
+                .set_instance_system_hook(instance.id, i64::try_from(hook.id).ok())
+                .await
+                .map_err(store_error)?,
+            Err(error) => tracing::warn!(instance = instance.id, error = %reason(&error),
+                "cannot install the system hook; new projects are found by the periodic sync"),
+        }
+    } else if let Some(hook) = existing {
+        match client.delete_system_hook(u64::try_from(hook).unwrap_or(0)).await {
+            Ok(()) | Err(GitLabError::Api { status: 403, .. }) => {
+                store.set_instance_system_hook(instance.id, None).await.map_err(store_error)?
+            }
+            Err(error) => tracing::warn!(instance = instance.id, error = %reason(&error),
+                "cannot remove the system hook; retried on the next sync"),
+        }
+    }
+    Ok(())
 }
 
 async fn remove_repository(
@@ -232,6 +268,18 @@ pub async fn delete_instance(store: &Store, instance_id: i64) -> Result<(), Stri
         return Ok(());
     };
     let hooks = store.instance_webhooks(instance_id).await.map_err(store_error)?;
+    let system_hook = store.instance_system_hook(instance_id).await.map_err(store_error)?;
+    if let Some(hook) = system_hook {
+        let client = instance_client(store, &instance).await?;
+        match client.delete_system_hook(u64::try_from(hook).unwrap_or(0)).await {
+            // Gone, or the token lost its admin rights: nothing left to remove.
+            Ok(()) | Err(GitLabError::Api { status: 403, .. }) => {}
+            Err(error) => {
+                return Err(format!("cannot remove Vigil's system hook: {}", reason(&error)));
+            }
+        }
+        store.set_instance_system_hook(instance_id, None).await.map_err(store_error)?;
+    }
     if !hooks.is_empty() {
         let client = instance_client(store, &instance).await?;
         for (repository_id, project, hook) in hooks {

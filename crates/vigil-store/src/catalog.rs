@@ -539,3 +539,32 @@ fn encrypted_column(table: &str, column: &str) -> Result<&'static str, StoreErro
         .map(|(_, c)| *c)
         .ok_or_else(|| StoreError::NotEncrypted(format!("{table}.{column}")))
 }
+
+impl Store {
+    /// Records (or clears) the GitLab system hook Vigil installed for an
+    /// instance.
+    pub async fn set_instance_system_hook(
+        &self,
+        id: i64,
+        hook: Option<i64>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE instances SET system_hook_id = $1 WHERE id = $2")
+            .bind(hook)
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// The GitLab system hook Vigil installed for an instance, if any.
+    pub async fn instance_system_hook(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT system_hook_id FROM instances WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.writer())
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("system_hook_id")?,
+            None => None,
+        })
+    }
+}

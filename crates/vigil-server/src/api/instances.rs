@@ -208,7 +208,9 @@ pub(super) async fn delete_instance(
 ) -> ApiResult<StatusCode> {
     state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
     audit(&state, &caller, "instance.delete", format!("instance:{id}"), "").await?;
-    if state.store.instance_webhooks(id).await?.is_empty() {
+    if state.store.instance_webhooks(id).await?.is_empty()
+        && state.store.instance_system_hook(id).await?.is_none()
+    {
         state.store.delete_instance(id).await?;
         state.webhook_secrets.forget(id);
         return Ok(StatusCode::NO_CONTENT);

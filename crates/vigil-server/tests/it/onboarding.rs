@@ -299,3 +299,72 @@ async fn choose_from_the_repository_list_pages_and_searches_maintained_projects(
     assert!(refused.json["message"].as_str().unwrap().contains("refused by GitLab"), "{refused:?}");
     app.finish().await;
 }
+
+#[tokio::test]
+async fn an_admin_token_gets_one_system_hook_for_future_projects_and_it_goes_with_the_instance() {
+    for app in TestApp::all().await {
+        let sim = Simulator::start().await.unwrap();
+        sim.state().allow_local_webhooks = true;
+        let token = sim.add_user("root", true);
+        sim.add_project("group/a", "main", &[("root", MAINTAINER)]);
+        let pool = WorkerPool::start(
+            app.store().clone(),
+            JobRunner::new(
+                app.store().clone(),
+                Arc::new(GitLabSource::new(app.store().clone(), Default::default())),
+            )
+            .with_public_url(Some("http://127.0.0.1:9/".into())),
+            WorkerSettings { workers: 1, poll_ms: 20, ..WorkerSettings::default() },
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+        let created = app
+            .call(
+                Method::POST,
+                "/api/v1/instances",
+                &app.admin,
+                Some(json!({"name": "sim", "base_url": sim.base_url(), "access_token": token})),
+            )
+            .await;
+        let id = created.json["id"].as_i64().unwrap();
+        let selection = format!("/api/v1/instances/{id}/selection");
+        let system_hooks = || sim.state().system_hooks.clone();
+        for mode in ["all_and_future", "all_and_future"] {
+            app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": mode}))).await;
+            wait_until_idle(&app).await;
+            let hooks = system_hooks();
+            assert_eq!(hooks.len(), 1, "{}: one system hook, reused: {hooks:?}", app.name);
+            assert_eq!(hooks[0].url, format!("http://127.0.0.1:9/hooks/gitlab/{id}"));
+            let secret = app.store().webhook_secret(id).await.unwrap().unwrap().unwrap();
+            assert_eq!(hooks[0].token.as_deref(), Some(secret.expose()));
+        }
+        app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
+        wait_until_idle(&app).await;
+        assert!(system_hooks().is_empty(), "{}: removed with the selection", app.name);
+        app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all_and_future"})))
+            .await;
+        wait_until_idle(&app).await;
+        assert_eq!(system_hooks().len(), 1);
+        let deleted =
+            app.call(Method::DELETE, &format!("/api/v1/instances/{id}"), &app.admin, None).await;
+        assert_eq!(deleted.status, StatusCode::ACCEPTED);
+        wait_for(&app, "/api/v1/instances", |json| json.as_array().is_some_and(Vec::is_empty))
+            .await;
+        assert!(system_hooks().is_empty(), "{}: no system hook left", app.name);
+        pool.shutdown().await;
+        app.finish().await;
+    }
+}
+
+/// Waits until no job is queued or running.
+async fn wait_until_idle(app: &TestApp) {
+    for _ in 0..500 {
+        let counts = app.store().queue().counts().await.unwrap();
+        if counts.queued == 0 && counts.running == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("jobs still pending: {:?}", app.store().queue().counts().await.unwrap());
+}
