@@ -29,14 +29,39 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/transporters/{id}", delete(delete_transporter))
 }
 
+/// An instance as the API shows it: its row and the GitLab events Vigil's
+/// hooks subscribe to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct InstanceView {
+    #[serde(flatten)]
+    instance: Instance,
+    /// Events of the project hook on each selected repository.
+    subscribed_events: Vec<&'static str>,
+}
+
+impl From<Instance> for InstanceView {
+    fn from(instance: Instance) -> InstanceView {
+        let events = vigil_gitlab::HookEvents::VIGIL;
+        let subscribed_events = [
+            (events.push, "push"),
+            (events.merge_requests, "merge_request"),
+            (events.notes, "note"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        InstanceView { instance, subscribed_events }
+    }
+}
+
 /// Lists instances.
 #[utoipa::path(get, path = "/api/v1/instances", tag = "instances", security(("token" = []), ("session" = [])),
-    responses((status = 200, body = Vec<Instance>)))]
+    responses((status = 200, body = Vec<InstanceView>)))]
 pub(super) async fn list_instances(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
-) -> ApiResult<Json<Vec<Instance>>> {
-    Ok(Json(state.store.instances().await?))
+) -> ApiResult<Json<Vec<InstanceView>>> {
+    Ok(Json(state.store.instances().await?.into_iter().map(InstanceView::from).collect()))
 }
 
 /// A new instance.
@@ -187,13 +212,15 @@ pub(super) async fn create_instance(
 
 /// One instance.
 #[utoipa::path(get, path = "/api/v1/instances/{id}", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
-    security(("token" = []), ("session" = [])), responses((status = 200, body = Instance), (status = 404, body = ErrorBody)))]
+    security(("token" = []), ("session" = [])), responses((status = 200, body = InstanceView), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_instance(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Instance>> {
-    state.store.instance(id).await?.map(Json).ok_or_else(|| AppError::not_found("instance"))
+) -> ApiResult<Json<InstanceView>> {
+    let instance =
+        state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    Ok(Json(InstanceView::from(instance)))
 }
 
 /// Deletes an instance and all its data (repositories, scans, issues).

@@ -103,6 +103,7 @@ async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
             "{} {instance}",
             app.name
         );
+        assert_eq!(instance["subscribed_events"], json!(["push", "merge_request", "note"]));
         let repositories =
             app.get(&format!("/api/v1/repositories?instance={id}"), &app.viewer).await.json;
         assert_eq!(repositories.as_array().unwrap().len(), 3, "Developer access is not enough");
