@@ -455,6 +455,20 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A hook to `url` from a create request's parameters, with GitLab's
+/// defaults (push events on, SSL verification on).
+pub(crate) fn new_hook(state: &mut SimState, url: String, params: &HashMap<String, Value>) -> Hook {
+    Hook {
+        id: state.new_hook_id(),
+        url,
+        token: params.get("token").and_then(Value::as_str).map(str::to_owned),
+        push_events: flag(params, "push_events", true),
+        merge_requests_events: flag(params, "merge_requests_events", false),
+        note_events: flag(params, "note_events", false),
+        enable_ssl_verification: flag(params, "enable_ssl_verification", true),
+    }
+}
+
 pub(crate) fn flag(params: &HashMap<String, Value>, name: &str, default: bool) -> bool {
     match params.get(name) {
         Some(Value::Bool(value)) => *value,
@@ -486,15 +500,7 @@ async fn create_hook(
     {
         return gitlab_error(StatusCode::UNPROCESSABLE_ENTITY, "Invalid url given");
     }
-    let hook = Hook {
-        id: state.new_hook_id(),
-        url,
-        token: params.get("token").and_then(Value::as_str).map(str::to_owned),
-        push_events: flag(&params, "push_events", true),
-        merge_requests_events: flag(&params, "merge_requests_events", false),
-        note_events: flag(&params, "note_events", false),
-        enable_ssl_verification: flag(&params, "enable_ssl_verification", true),
-    };
+    let hook = new_hook(&mut state, url, &params);
     let body = hook_json(&hook, project.id);
     if let Some(stored) = state.projects.get_mut(&project.id) {
         stored.hooks.push(hook);

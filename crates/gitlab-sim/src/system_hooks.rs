@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use serde_json::{Value, json};
 
-use crate::api::{Shared, authenticate, flag, gitlab_error, parameters};
+use crate::api::{Shared, authenticate, gitlab_error, new_hook, parameters};
 use crate::state::{Hook, SimState, User};
 use crate::webhooks::Outgoing;
 
@@ -54,15 +54,7 @@ async fn create(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "url is missing"}))).into_response();
     };
     let mut state = shared.lock();
-    let hook = Hook {
-        id: state.new_hook_id(),
-        url,
-        token: params.get("token").and_then(Value::as_str).map(str::to_owned),
-        push_events: flag(&params, "push_events", true),
-        merge_requests_events: flag(&params, "merge_requests_events", false),
-        note_events: false,
-        enable_ssl_verification: flag(&params, "enable_ssl_verification", true),
-    };
+    let hook = new_hook(&mut state, url, &params);
     let body = hook_json(&hook);
     state.system_hooks.push(hook);
     (StatusCode::CREATED, Json(body)).into_response()

@@ -60,35 +60,8 @@ async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
             projects.push(id);
         }
         sim.add_project("group/not-mine", "main", &[("vigil-bot", DEVELOPER)]);
-        let runner = JobRunner::new(
-            app.store().clone(),
-            Arc::new(GitLabSource::new(app.store().clone(), Default::default())),
-        )
-        .with_public_url(Some("http://127.0.0.1:9/".into()));
-        let settings = WorkerSettings {
-            workers: 2,
-            poll_ms: 20,
-            retry: vigil_store::RetryPolicy { base_ms: 100, cap_ms: 500 },
-            ..WorkerSettings::default()
-        };
-        let pool = WorkerPool::start(
-            app.store().clone(),
-            runner,
-            settings,
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
-
-        let created = app
-            .call(
-                Method::POST,
-                "/api/v1/instances",
-                &app.admin,
-                Some(json!({"name": "sim", "base_url": sim.base_url(), "access_token": token})),
-            )
-            .await;
-        let id = created.json["id"].as_i64().unwrap();
+        let pool = start_workers(&app).await;
+        let (id, created) = sim_instance(&app, &sim, &token).await;
         assert!(!created.json.to_string().contains(&token));
         let selection = format!("/api/v1/instances/{id}/selection");
         let queued =
@@ -261,15 +234,7 @@ async fn choose_from_the_repository_list_pages_and_searches_maintained_projects(
         sim.add_project(&format!("group/{name}"), "main", &[("vigil-bot", MAINTAINER)]);
     }
     sim.add_project("group/not-mine", "main", &[("vigil-bot", DEVELOPER)]);
-    let created = app
-        .call(
-            Method::POST,
-            "/api/v1/instances",
-            &app.admin,
-            Some(json!({"name": "sim", "base_url": sim.base_url(), "access_token": token})),
-        )
-        .await;
-    let id = created.json["id"].as_i64().unwrap();
+    let (id, _) = sim_instance(&app, &sim, &token).await;
     let list = format!("/api/v1/instances/{id}/projects");
     let first = app.get(&format!("{list}?limit=2"), &app.admin).await;
     assert_eq!(first.status, StatusCode::OK, "{first:?}");
@@ -308,27 +273,8 @@ async fn an_admin_token_gets_one_system_hook_for_future_projects_and_it_goes_wit
         sim.state().allow_local_webhooks = true;
         let token = sim.add_user("root", true);
         sim.add_project("group/a", "main", &[("root", MAINTAINER)]);
-        let pool = WorkerPool::start(
-            app.store().clone(),
-            JobRunner::new(
-                app.store().clone(),
-                Arc::new(GitLabSource::new(app.store().clone(), Default::default())),
-            )
-            .with_public_url(Some("http://127.0.0.1:9/".into())),
-            WorkerSettings { workers: 1, poll_ms: 20, ..WorkerSettings::default() },
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
-        let created = app
-            .call(
-                Method::POST,
-                "/api/v1/instances",
-                &app.admin,
-                Some(json!({"name": "sim", "base_url": sim.base_url(), "access_token": token})),
-            )
-            .await;
-        let id = created.json["id"].as_i64().unwrap();
+        let pool = start_workers(&app).await;
+        let (id, _) = sim_instance(&app, &sim, &token).await;
         let selection = format!("/api/v1/instances/{id}/selection");
         let system_hooks = || sim.state().system_hooks.clone();
         for mode in ["all_and_future", "all_and_future"] {
@@ -368,4 +314,42 @@ async fn wait_until_idle(app: &TestApp) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("jobs still pending: {:?}", app.store().queue().counts().await.unwrap());
+}
+
+/// A worker pool over the app's store that fetches from GitLab and installs
+/// hooks pointing to a public URL on a closed port.
+async fn start_workers(app: &TestApp) -> WorkerPool {
+    let runner = JobRunner::new(
+        app.store().clone(),
+        Arc::new(GitLabSource::new(app.store().clone(), Default::default())),
+    )
+    .with_public_url(Some("http://127.0.0.1:9/".into()));
+    let settings = WorkerSettings {
+        workers: 2,
+        poll_ms: 20,
+        retry: vigil_store::RetryPolicy { base_ms: 100, cap_ms: 500 },
+        ..WorkerSettings::default()
+    };
+    WorkerPool::start(
+        app.store().clone(),
+        runner,
+        settings,
+        app.state.job_wakeup.clone(),
+        app.state.metrics.clone(),
+    )
+    .await
+}
+
+/// Creates an instance for the simulator with an access token; its id and
+/// the API's answer.
+async fn sim_instance(app: &TestApp, sim: &Simulator, token: &str) -> (i64, crate::Reply) {
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/instances",
+            &app.admin,
+            Some(json!({"name": "sim", "base_url": sim.base_url(), "access_token": token})),
+        )
+        .await;
+    (created.json["id"].as_i64().unwrap(), created)
 }
