@@ -157,6 +157,17 @@ async fn sync_inner(
             continue;
         }
         let Some(branch) = project.default_branch.as_deref() else { continue };
+        if let Some(owner) = store
+            .project_owner_elsewhere(instance.id, project_id, &project.path_with_namespace)
+            .await
+            .map_err(store_error)?
+        {
+            problems.push(format!(
+                "{}: already scanned through instance {owner} (a project belongs to one instance)",
+                project.path_with_namespace
+            ));
+            continue;
+        }
         let repository = store
             .upsert_repository(instance.id, project_id, &project.path_with_namespace, branch, now)
             .await

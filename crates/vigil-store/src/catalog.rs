@@ -455,6 +455,30 @@ impl Store {
         row.as_ref().map(repository_from).transpose()
     }
 
+    /// The name of another instance that already scans the project with
+    /// this id and path: the same GitLab registered twice (by IP and by
+    /// name, say). A project belongs to one instance.
+    pub async fn project_owner_elsewhere(
+        &self,
+        instance_id: i64,
+        gitlab_project_id: i64,
+        path: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT i.name AS name FROM repositories r JOIN instances i ON i.id = r.instance_id \
+             WHERE r.instance_id <> $1 AND r.gitlab_project_id = $2 AND r.path = $3 AND r.selected = 1 LIMIT 1",
+        )
+        .bind(instance_id)
+        .bind(gitlab_project_id)
+        .bind(path)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get("name")?),
+            None => None,
+        })
+    }
+
     /// Registers a transporter awaiting enrolment with the hash of its
     /// one-time enrolment token.
     pub async fn create_transporter(

@@ -328,6 +328,9 @@ pub(super) struct ProjectChoice {
     default_branch: Option<String>,
     /// Whether Vigil scans it now.
     selected: bool,
+    /// Another instance that already scans this project (the same GitLab
+    /// registered twice); it cannot be selected here.
+    conflict: Option<String>,
 }
 
 /// A page of projects.
@@ -380,11 +383,17 @@ pub(super) async fn list_projects(
             .repository_by_project(id, project_id)
             .await?
             .is_some_and(|repository| repository.selected);
+        let conflict = state
+            .store
+            .project_owner_elsewhere(id, project_id, &project.path_with_namespace)
+            .await?
+            .map(|owner| format!("already scanned through instance {owner}"));
         items.push(ProjectChoice {
             project_id,
             path: project.path_with_namespace,
             default_branch: project.default_branch,
             selected,
+            conflict,
         });
     }
     let next_cursor =

@@ -353,3 +353,55 @@ async fn sim_instance(app: &TestApp, sim: &Simulator, token: &str) -> (i64, crat
         .await;
     (created.json["id"].as_i64().unwrap(), created)
 }
+
+#[tokio::test]
+async fn a_project_belongs_to_one_instance_and_the_conflict_is_shown() {
+    let app = TestApp::all().await.into_iter().next().unwrap();
+    let sim = Simulator::start().await.unwrap();
+    sim.state().allow_local_webhooks = true;
+    let token = sim.add_user("vigil-bot", false);
+    sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+    let pool = start_workers(&app).await;
+    let (first, _) = sim_instance(&app, &sim, &token).await;
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/instances/{first}/selection"),
+        &app.admin,
+        Some(json!({"mode": "all"})),
+    )
+    .await;
+    wait_until_idle(&app).await;
+    // The same GitLab again, by another name.
+    let by_name = sim.base_url().replace("127.0.0.1", "localhost");
+    let second = app
+        .call(
+            Method::POST,
+            "/api/v1/instances",
+            &app.admin,
+            Some(json!({"name": "again", "base_url": by_name, "access_token": token})),
+        )
+        .await
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    let listed = app.get(&format!("/api/v1/instances/{second}/projects"), &app.admin).await;
+    assert_eq!(listed.json["items"][0]["conflict"], "already scanned through instance sim");
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/instances/{second}/selection"),
+        &app.admin,
+        Some(json!({"mode": "all"})),
+    )
+    .await;
+    let instance =
+        wait_for(&app, &format!("/api/v1/instances/{second}"), |json| json["status"] != "pending")
+            .await;
+    assert_eq!(instance["status"], "error");
+    let reason = instance["status_reason"].as_str().unwrap();
+    assert!(reason.contains("group/app: already scanned through instance sim"), "{reason}");
+    let repositories =
+        app.get(&format!("/api/v1/repositories?instance={second}"), &app.viewer).await;
+    assert!(repositories.json.as_array().unwrap().is_empty(), "{:?}", repositories);
+    pool.shutdown().await;
+    app.finish().await;
+}
