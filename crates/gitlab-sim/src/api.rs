@@ -102,6 +102,18 @@ async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> R
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(request).await
         }
+        Some(Fault::QuotaExhausted { reset_in }) => {
+            let mut response = next.run(request).await;
+            let reset = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |now| now.as_secs())
+                + reset_in;
+            let headers = response.headers_mut();
+            headers.insert("ratelimit-limit", HeaderValue::from(600));
+            headers.insert("ratelimit-remaining", HeaderValue::from(0));
+            headers.insert("ratelimit-reset", HeaderValue::from(reset));
+            response
+        }
         None => next.run(request).await,
     }
 }

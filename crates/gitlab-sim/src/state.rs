@@ -119,6 +119,13 @@ pub enum Fault {
     ServerError,
     /// Answers normally after this many milliseconds.
     Delay(u64),
+    /// Answers normally with `RateLimit-Remaining: 0` and `RateLimit-Reset`
+    /// this many seconds ahead: the quota is used up (GitLab's throttles
+    /// that send these headers).
+    QuotaExhausted {
+        /// Seconds until the quota resets.
+        reset_in: u64,
+    },
 }
 
 /// Everything the simulator knows.

@@ -82,6 +82,9 @@ pub struct Client {
     base_url: String,
     token: Token,
     settings: ClientSettings,
+    /// No request before this time: GitLab said the quota is used up
+    /// (`RateLimit-Remaining: 0` until `RateLimit-Reset`). Shared by clones.
+    not_before: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 /// One answer: status, headers, body.
@@ -131,7 +134,13 @@ impl Client {
         settings: ClientSettings,
     ) -> Result<Client, GitLabError> {
         let http = http_client(base_url, &settings)?;
-        Ok(Client { http, base_url: base_url.trim_end_matches('/').to_owned(), token, settings })
+        Ok(Client {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token,
+            settings,
+            not_before: std::sync::Arc::default(),
+        })
     }
 
     /// The instance's base URL.
@@ -152,6 +161,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.wait_for_quota().await;
             let mut request = self.http.request(method.clone(), url).bearer_auth(&self.token.0);
             if let Some(body) = body {
                 request = request.json(body);
@@ -169,10 +179,14 @@ impl Client {
                     }
                     self.backoff(attempt)
                 }
-                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) if response.status().is_success() => {
+                    self.note_quota(response.headers());
+                    return Ok(response);
+                }
                 Ok(response) => {
                     let status = response.status();
                     let headers = response.headers().clone();
+                    self.note_quota(&headers);
                     let body =
                         response.bytes().await.map(|bytes| bytes.to_vec()).unwrap_or_default();
                     if status == StatusCode::TOO_MANY_REQUESTS {
@@ -210,6 +224,40 @@ impl Client {
                 }
             };
             tokio::time::sleep(retry_in).await;
+        }
+    }
+
+    /// Remembers a used-up quota: `RateLimit-Remaining: 0` with
+    /// `RateLimit-Reset` (Unix seconds); waits longer than the settings'
+    /// `max_retry_after` are capped to it.
+    fn note_quota(&self, headers: &reqwest::header::HeaderMap) {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        if number("ratelimit-remaining") != Some(0) {
+            return;
+        }
+        let Some(reset) = number("ratelimit-reset") else { return };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let wait =
+            Duration::from_secs(reset.saturating_sub(now)).min(self.settings.max_retry_after);
+        if let Ok(mut not_before) = self.not_before.lock() {
+            *not_before = Some(std::time::Instant::now() + wait);
+        }
+    }
+
+    /// Sleeps until a used-up quota has reset.
+    async fn wait_for_quota(&self) {
+        let until = self.not_before.lock().ok().and_then(|guard| *guard);
+        if let Some(until) = until {
+            let now = std::time::Instant::now();
+            if until > now {
+                tracing::debug!(
+                    wait_ms = (until - now).as_millis() as u64,
+                    "GitLab quota used up; waiting for its reset"
+                );
+                tokio::time::sleep(until - now).await;
+            }
         }
     }
 

@@ -161,6 +161,22 @@ async fn rate_limits_are_waited_out_for_reads_and_reported_for_writes() {
 }
 
 #[tokio::test]
+async fn a_used_up_quota_is_waited_out_before_the_next_request() {
+    let (sim, client, _) = setup().await;
+    // The answer says: 0 requests left until 2 s from now (whole seconds).
+    sim.inject("/api/v4/version", Fault::QuotaExhausted { reset_in: 2 }, 1);
+    client.version().await.unwrap();
+    let started = Instant::now();
+    let clone = client.clone();
+    clone.current_user().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "the next request (from a clone too) waited for the reset: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn server_errors_are_retried_for_reads_only() {
     let (sim, client, token) = setup().await;
     let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
