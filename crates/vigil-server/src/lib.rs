@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod onboarding;
 mod ops;
 pub mod scheduler;
+pub mod setup;
 pub mod source;
 pub mod worker;
 
@@ -102,6 +103,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(api::router().layer(DefaultBodyLimit::max(limit)))
         .merge(hooks::router())
+        .merge(setup::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

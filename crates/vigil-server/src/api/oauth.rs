@@ -150,11 +150,14 @@ pub(super) struct CallbackQuery {
 }
 
 /// A plain page: the callback is a browser navigation, not an API call.
-fn page(status: StatusCode, title: &str, text: &str) -> Response {
+fn page(status: StatusCode, title: &str, text: &str, next: Option<(&str, &str)>) -> Response {
     use super::escape;
+    let link = next.map_or(String::new(), |(href, label)| {
+        format!("<p><a href=\"{}\">{}</a></p>", escape(href), escape(label))
+    });
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Vigil</title></head>\
-         <body><main><h1>{title}</h1><p>{}</p></main></body></html>",
+         <body><main><h1>{title}</h1><p>{}</p>{link}</main></body></html>",
         escape(text),
         title = escape(title)
     );
@@ -168,7 +171,14 @@ pub(super) async fn callback(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<CallbackQuery>,
 ) -> Response {
-    let failed = |text: String| page(StatusCode::BAD_REQUEST, "GitLab was not connected", &text);
+    let failed = |text: String| {
+        page(
+            StatusCode::BAD_REQUEST,
+            "GitLab was not connected",
+            &text,
+            Some(("/setup/gitlab", "Start again")),
+        )
+    };
     let Some(flow_state) = query.state.as_deref() else {
         return failed(
             "The callback has no state parameter; start the connection again from Vigil.".into(),
@@ -211,10 +221,10 @@ pub(super) async fn callback(
                 StatusCode::OK,
                 "GitLab connected",
                 &format!(
-                    "Vigil may now use {} as {}. Next: select the repositories to scan \
-                     (PUT /api/v1/instances/{}/selection).",
-                    instance.base_url, caller.user.username, instance.id
+                    "Vigil may now use {} as {}. Next: select the repositories to scan.",
+                    instance.base_url, caller.user.username
                 ),
+                Some((&format!("/setup/gitlab?instance={}", instance.id), "Select repositories")),
             )
         }
         Err(message) => failed(message),

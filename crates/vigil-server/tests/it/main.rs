@@ -9,6 +9,7 @@ mod hooks;
 mod issues;
 mod jobs;
 mod onboarding;
+mod setup;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};

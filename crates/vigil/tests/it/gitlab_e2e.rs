@@ -176,6 +176,7 @@ async fn onboarding_merge_request_feedback_fix_and_deletion() {
         let (status, page) = (back.status(), back.text().await.unwrap());
         assert_eq!(status, 200, "{page}");
         assert!(page.contains("GitLab connected"), "{page}");
+        assert!(page.contains(&format!("/setup/gitlab?instance={id}")), "{page}");
         // The same callback again: the state works once.
         let again =
             browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
