@@ -166,6 +166,44 @@ pub fn push_scope(payload: &serde_json::Value) -> ScanScope {
     ScanScope::Paths(paths)
 }
 
+/// The paths a push changed between its `before` and `after` commits, from
+/// GitLab's compare API; `None` for a new branch, a compare GitLab gave up
+/// on, or any error (logged).
+async fn compare_push(
+    store: &Store,
+    repository: &Repository,
+    payload: &serde_json::Value,
+) -> Option<Vec<String>> {
+    let text = |key: &str| payload.get(key).and_then(serde_json::Value::as_str);
+    let (before, after) = (text("before")?, text("after")?);
+    if before.bytes().all(|byte| byte == b'0') {
+        return None;
+    }
+    let project = u64::try_from(repository.gitlab_project_id).ok()?;
+    let result = async {
+        let client = crate::gitlab::repository_client(store, repository).await?;
+        client.compare(project, before, after).await.map_err(|error| crate::gitlab::reason(&error))
+    }
+    .await;
+    match result {
+        Ok(compare) if !compare.compare_timeout => {
+            let mut paths: Vec<String> = compare
+                .diffs
+                .iter()
+                .flat_map(|diff| [diff.old_path.clone(), diff.new_path.clone()])
+                .collect();
+            paths.sort();
+            paths.dedup();
+            Some(paths)
+        }
+        Ok(_) => None,
+        Err(error) => {
+            tracing::warn!(repository = %repository.path, %error, "compare failed; scanning the whole branch");
+            None
+        }
+    }
+}
+
 /// Runs jobs of every kind this server knows.
 #[derive(Debug, Clone)]
 pub struct JobRunner {
@@ -282,7 +320,14 @@ impl JobRunner {
         if branch != Some(repository.default_branch.as_str()) {
             return Ok(());
         }
-        let scope = push_scope(payload);
+        let mut scope = push_scope(payload);
+        if scope == ScanScope::Full {
+            // GitLab listed only the newest 20 commits: the compare API says
+            // what the whole push changed; a full scan when it cannot.
+            if let Some(paths) = compare_push(&self.store, &repository, payload).await {
+                scope = ScanScope::Paths(paths);
+            }
+        }
         let branch = repository.default_branch.clone();
         enqueue_scan(&self.store, &repository, &branch, scope, Trigger::Push)
             .await

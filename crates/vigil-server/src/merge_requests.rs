@@ -345,9 +345,10 @@ async fn open_issues(
     }
 }
 
-/// Downloads `paths` at `sha` into a temporary directory; files too large
-/// or gone are skipped and named.
-async fn download(
+/// Downloads `paths` at `git_ref` into a temporary directory; files too
+/// large are skipped and named, files the ref does not have (deleted) are
+/// skipped.
+pub(crate) async fn download(
     client: &Client,
     project: u64,
     sha: &str,
@@ -375,6 +376,8 @@ async fn download(
         let (path, result) = joined.map_err(|error| format!("download task failed: {error}"))?;
         match result {
             Ok(bytes) => write_relative(directory.path(), &path, &bytes)?,
+            // Not in this commit: deleted.
+            Err(vigil_gitlab::GitLabError::Api { status: 404, .. }) => {}
             Err(error) => skipped.push(format!("{path}: not scanned: {error}")),
         }
     }

@@ -1,7 +1,9 @@
-//! `GitLabSource`: the production [`SourceFetcher`]. It downloads the
-//! repository's archive at the branch head from the repository's instance
-//! with the instance's access token (decrypted only for the call) and
-//! unpacks it into a temporary directory that lives as long as the scan.
+//! `GitLabSource`: the production [`SourceFetcher`], with the instance's
+//! access token (decrypted only for the call). A changed-files scan
+//! downloads those files at the branch head (up to 500, one request each);
+//! a full scan downloads the repository's archive at the branch head and
+//! unpacks it. Either way into a temporary directory that lives as long as
+//! the scan.
 
 use vigil_gitlab::ArchiveLimits;
 use vigil_store::{Repository, ScanScope, Store};
@@ -44,13 +46,44 @@ impl GitLabSource {
     }
 }
 
+/// Changed-files scans of up to this many files download the files one by
+/// one; larger ones take the archive.
+const MAX_FILES_ONE_BY_ONE: usize = 500;
+
+impl GitLabSource {
+    /// The files of a changed-files scan, one request each at the branch head.
+    async fn fetch_files(
+        &self,
+        repository: &Repository,
+        branch: &str,
+        paths: &[String],
+    ) -> Result<FetchedSource, String> {
+        let client = crate::gitlab::repository_client(&self.store, repository).await?;
+        let project = u64::try_from(repository.gitlab_project_id)
+            .map_err(|_| "negative project id".to_owned())?;
+        let (source, skipped) =
+            crate::merge_requests::download(&client, project, branch, paths).await?;
+        for note in &skipped {
+            tracing::warn!(repository = %repository.path, %note, "file not scanned");
+        }
+        Ok(source)
+    }
+}
+
 impl SourceFetcher for GitLabSource {
     fn fetch<'a>(
         &'a self,
         repository: &'a Repository,
         branch: &'a str,
-        _scope: &'a ScanScope,
+        scope: &'a ScanScope,
     ) -> BoxFuture<'a, Result<FetchedSource, String>> {
-        Box::pin(self.fetch_archive(repository, branch))
+        Box::pin(async move {
+            match scope {
+                ScanScope::Paths(paths) if paths.len() <= MAX_FILES_ONE_BY_ONE => {
+                    self.fetch_files(repository, branch, paths).await
+                }
+                _ => self.fetch_archive(repository, branch).await,
+            }
+        })
     }
 }

@@ -307,3 +307,87 @@ fn truncated_pushes_scan_everything() {
     push.as_object_mut().unwrap().remove("commits");
     assert_eq!(push_scope(&push), ScanScope::Full);
 }
+
+#[tokio::test]
+async fn a_push_of_more_than_20_commits_scans_what_the_compare_api_says_changed() {
+    use gitlab_sim::{Hook, MAINTAINER, Simulator};
+    use vigil_server::jobs::{JobRunner, NoSource};
+    for app in TestApp::all().await {
+        let sim = Simulator::start().await.unwrap();
+        let token = sim.add_user("vigil-bot", false);
+        let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+        // A hook, so that the simulator records the push it delivers.
+        sim.state().projects.get_mut(&project).unwrap().hooks.push(Hook {
+            id: 999,
+            url: "http://127.0.0.1:9/hook".into(),
+            token: None,
+            push_events: true,
+            merge_requests_events: false,
+            note_events: false,
+            enable_ssl_verification: true,
+        });
+        let paths: Vec<String> = (0..25).map(|index| format!("src/file_{index:02}.py")).collect();
+        let contents: Vec<String> = (0..25).map(|index| format!("x = {index}\n")).collect();
+        let changes: Vec<Vec<(&str, Option<&[u8]>)>> = (0..25)
+            .map(|index| vec![(paths[index].as_str(), Some(contents[index].as_bytes()))])
+            .collect();
+        let commits: Vec<(&[(&str, Option<&[u8]>)], &str)> =
+            changes.iter().map(|change| (change.as_slice(), "one more file")).collect();
+        sim.push(project, "main", &commits).unwrap();
+        let deliveries = sim.wait_for_deliveries(1, std::time::Duration::from_secs(10)).await;
+        let push = &deliveries.iter().find(|delivery| delivery.event == "Push Hook").unwrap().body;
+        assert_eq!(push["total_commits_count"], 25);
+        assert_eq!(push["commits"].as_array().unwrap().len(), 20, "GitLab lists the newest 20");
+
+        let id = app
+            .store()
+            .create_instance(&crate::new_instance(sim.base_url(), 3600), Queue::now_ms())
+            .await
+            .unwrap()
+            .id;
+        for (column, value) in
+            [("webhook_secret_enc", SECRET), ("access_token_enc", token.as_str())]
+        {
+            let secret = SecretString::new(value);
+            app.store()
+                .set_instance_secret(id, column, Some(&secret), Queue::now_ms())
+                .await
+                .unwrap();
+        }
+        let repository = app
+            .store()
+            .upsert_repository(
+                id,
+                i64::try_from(project).unwrap(),
+                "group/app",
+                "main",
+                Queue::now_ms(),
+            )
+            .await
+            .unwrap();
+        let headers = [
+            ("x-gitlab-token", SECRET),
+            ("x-gitlab-event", "Push Hook"),
+            ("idempotency-key", "big"),
+        ];
+        deliver(&app, id, &headers, push.to_string().into_bytes()).await;
+        let runner = JobRunner::new(app.store().clone(), std::sync::Arc::new(NoSource));
+        let job = app.store().queue().claim("w", 10_000, Queue::now_ms()).await.unwrap().unwrap();
+        runner.run(&job).await.unwrap();
+        let scan = app.store().queue().claim("w", 10_000, Queue::now_ms()).await.unwrap().unwrap();
+        let scanned: Vec<&str> = scan.payload["paths"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: a full scan, not the compared paths", app.name))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            scanned, paths,
+            "{}: all 25 files, also those of the unlisted commits",
+            app.name
+        );
+        let scans = app.store().scans(Some(repository.id), None, 10).await.unwrap();
+        assert_eq!(scans[0].scope, "paths");
+        app.finish().await;
+    }
+}
