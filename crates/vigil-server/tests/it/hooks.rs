@@ -328,10 +328,10 @@ async fn a_push_of_more_than_20_commits_scans_what_the_compare_api_says_changed(
         });
         let paths: Vec<String> = (0..25).map(|index| format!("src/file_{index:02}.py")).collect();
         let contents: Vec<String> = (0..25).map(|index| format!("x = {index}\n")).collect();
-        let changes: Vec<Vec<(&str, Option<&[u8]>)>> = (0..25)
+        let changes: Vec<Vec<FileChange<'_>>> = (0..25)
             .map(|index| vec![(paths[index].as_str(), Some(contents[index].as_bytes()))])
             .collect();
-        let commits: Vec<(&[(&str, Option<&[u8]>)], &str)> =
+        let commits: Vec<(&[FileChange<'_>], &str)> =
             changes.iter().map(|change| (change.as_slice(), "one more file")).collect();
         sim.push(project, "main", &commits).unwrap();
         let deliveries = sim.wait_for_deliveries(1, std::time::Duration::from_secs(10)).await;
@@ -391,3 +391,6 @@ async fn a_push_of_more_than_20_commits_scans_what_the_compare_api_says_changed(
         app.finish().await;
     }
 }
+
+/// A path and its new content (`None` deletes), as gitlab-sim commits take.
+type FileChange<'a> = (&'a str, Option<&'a [u8]>);
