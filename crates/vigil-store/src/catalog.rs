@@ -592,3 +592,37 @@ impl Store {
         })
     }
 }
+
+/// How far an instance's repositories are scanned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ScanProgress {
+    /// Selected repositories.
+    pub repositories: i64,
+    /// Of those, how many have at least one finished scan.
+    pub scanned: i64,
+    /// Scans waiting or running.
+    pub pending_scans: i64,
+}
+
+impl Store {
+    /// How far the instance's selected repositories are scanned (the first
+    /// onboarding's progress).
+    pub async fn scan_progress(&self, instance_id: i64) -> Result<ScanProgress, StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM repositories WHERE instance_id = $1 AND selected = 1) AS repositories, \
+               (SELECT COUNT(DISTINCT s.repository_id) FROM scans s JOIN repositories r ON r.id = s.repository_id \
+                 WHERE r.instance_id = $1 AND r.selected = 1 AND s.status = 'succeeded') AS scanned, \
+               (SELECT COUNT(*) FROM scans s JOIN repositories r ON r.id = s.repository_id \
+                 WHERE r.instance_id = $1 AND s.status IN ('queued', 'running')) AS pending",
+        )
+        .bind(instance_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(ScanProgress {
+            repositories: row.try_get("repositories")?,
+            scanned: row.try_get("scanned")?,
+            pending_scans: row.try_get("pending")?,
+        })
+    }
+}

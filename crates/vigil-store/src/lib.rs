@@ -38,7 +38,7 @@ pub mod testing;
 mod webhooks;
 
 pub use accounts::{ApiToken, AuditEntry, User};
-pub use catalog::{Instance, NewInstance, Repository, Transporter};
+pub use catalog::{Instance, NewInstance, Repository, ScanProgress, Transporter};
 pub use crypto::{Keyring, SecretString};
 pub use issues::{Issue, IssueFilter, IssuePage, IssueSort, Suppression};
 pub use merge_requests::MergeRequest;

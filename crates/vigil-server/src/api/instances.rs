@@ -37,6 +37,15 @@ pub(super) struct InstanceView {
     instance: Instance,
     /// Events of the project hook on each selected repository.
     subscribed_events: Vec<&'static str>,
+    /// How far its repositories are scanned (the onboarding's progress).
+    progress: vigil_store::ScanProgress,
+}
+
+impl InstanceView {
+    async fn of(state: &AppState, instance: Instance) -> Result<InstanceView, AppError> {
+        let progress = state.store.scan_progress(instance.id).await?;
+        Ok(InstanceView { progress, ..InstanceView::from(instance) })
+    }
 }
 
 impl From<Instance> for InstanceView {
@@ -50,7 +59,7 @@ impl From<Instance> for InstanceView {
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
         .collect();
-        InstanceView { instance, subscribed_events }
+        InstanceView { instance, subscribed_events, progress: vigil_store::ScanProgress::default() }
     }
 }
 
@@ -61,7 +70,11 @@ pub(super) async fn list_instances(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<InstanceView>>> {
-    Ok(Json(state.store.instances().await?.into_iter().map(InstanceView::from).collect()))
+    let mut views = Vec::new();
+    for instance in state.store.instances().await? {
+        views.push(InstanceView::of(&state, instance).await?);
+    }
+    Ok(Json(views))
 }
 
 /// A new instance.
@@ -220,7 +233,7 @@ pub(super) async fn get_instance(
 ) -> ApiResult<Json<InstanceView>> {
     let instance =
         state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
-    Ok(Json(InstanceView::from(instance)))
+    Ok(Json(InstanceView::of(&state, instance).await?))
 }
 
 /// Deletes an instance and all its data (repositories, scans, issues).

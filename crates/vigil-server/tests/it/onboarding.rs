@@ -97,6 +97,12 @@ async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
             json["items"].as_array().is_some_and(|items| items.len() == 3)
         })
         .await;
+        let progress = wait_for(&app, &format!("/api/v1/instances/{id}"), |json| {
+            json["progress"]["pending_scans"] == 0
+        })
+        .await["progress"]
+            .clone();
+        assert_eq!(progress, json!({"repositories": 3, "scanned": 3, "pending_scans": 0}));
 
         // The onboarding scan is this interval's full scan: the scheduler adds none.
         let tick = vigil_server::scheduler::tick(
