@@ -135,6 +135,25 @@ pub(crate) fn visible_project(
     Ok((user, project))
 }
 
+/// Answers with `answer` for merge request `iid` of project `id` as the
+/// caller sees it; GitLab's 401 or 404 otherwise.
+fn with_merge_request(
+    shared: &Shared,
+    headers: &HeaderMap,
+    id: &str,
+    iid: u64,
+    answer: impl FnOnce(User, &Project, &MergeRequest) -> Response,
+) -> Response {
+    let (user, project) = match visible_project(shared, headers, id) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match merge_request_of(&project, iid) {
+        Ok(request) => answer(user, &project, request),
+        Err(response) => response,
+    }
+}
+
 fn merge_request_of(project: &Project, iid: u64) -> Result<&MergeRequest, Response> {
     project
         .merge_requests
@@ -227,27 +246,21 @@ pub(crate) async fn get_merge_request(
     headers: HeaderMap,
     Path((id, iid)): Path<(String, u64)>,
 ) -> Response {
-    let (_, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let mut state = shared.lock();
-    let mut body = merge_request_json(&state, &project, request, &shared.base_url);
-    let pending = state
-        .projects
-        .get_mut(&project.id)
-        .and_then(|stored| stored.merge_requests.get_mut(&iid))
-        .filter(|stored| stored.pending_diff_reads > 0);
-    if let Some(stored) = pending {
-        stored.pending_diff_reads -= 1;
-        body["diff_refs"] = Value::Null;
-        body["changes_count"] = Value::Null;
-    }
-    Json(body).into_response()
+    with_merge_request(&shared, &headers, &id, iid, |_, project, request| {
+        let mut state = shared.lock();
+        let mut body = merge_request_json(&state, project, request, &shared.base_url);
+        let pending = state
+            .projects
+            .get_mut(&project.id)
+            .and_then(|stored| stored.merge_requests.get_mut(&iid))
+            .filter(|stored| stored.pending_diff_reads > 0);
+        if let Some(stored) = pending {
+            stored.pending_diff_reads -= 1;
+            body["diff_refs"] = Value::Null;
+            body["changes_count"] = Value::Null;
+        }
+        Json(body).into_response()
+    })
 }
 
 /// `GET …/merge_requests/:iid/diffs` (offset-paginated).
@@ -257,18 +270,14 @@ pub(crate) async fn diffs(
     Path((id, iid)): Path<(String, u64)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (_, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let items = request_changes(&project, request).iter().map(diff_json).collect();
-    let url =
-        format!("{}/api/v4/projects/{}/merge_requests/{iid}/diffs", shared.base_url, project.id);
-    offset_page(items, &params, &url)
+    with_merge_request(&shared, &headers, &id, iid, |_, project, request| {
+        let items = request_changes(project, request).iter().map(diff_json).collect();
+        let url = format!(
+            "{}/api/v4/projects/{}/merge_requests/{iid}/diffs",
+            shared.base_url, project.id
+        );
+        offset_page(items, &params, &url)
+    })
 }
 
 /// `GET …/merge_requests/:iid/versions`, newest first.
@@ -278,31 +287,27 @@ pub(crate) async fn versions(
     Path((id, iid)): Path<(String, u64)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (_, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let items = request
-        .versions
-        .iter()
-        .rev()
-        .map(|version| {
-            let size = version_changes(&project, &version.base_commit_sha, &version.head_commit_sha).len();
-            json!({
-                "id": version.id, "head_commit_sha": version.head_commit_sha,
-                "base_commit_sha": version.base_commit_sha, "start_commit_sha": version.start_commit_sha,
-                "created_at": version.created_at, "merge_request_id": request.id, "state": "collected",
-                "real_size": size.to_string(), "patch_id_sha": version.head_commit_sha,
+    with_merge_request(&shared, &headers, &id, iid, |_, project, request| {
+        let items = request
+            .versions
+            .iter()
+            .rev()
+            .map(|version| {
+                let size = version_changes(project, &version.base_commit_sha, &version.head_commit_sha).len();
+                json!({
+                    "id": version.id, "head_commit_sha": version.head_commit_sha,
+                    "base_commit_sha": version.base_commit_sha, "start_commit_sha": version.start_commit_sha,
+                    "created_at": version.created_at, "merge_request_id": request.id, "state": "collected",
+                    "real_size": size.to_string(), "patch_id_sha": version.head_commit_sha,
+                })
             })
-        })
-        .collect();
-    let url =
-        format!("{}/api/v4/projects/{}/merge_requests/{iid}/versions", shared.base_url, project.id);
-    offset_page(items, &params, &url)
+            .collect();
+        let url = format!(
+            "{}/api/v4/projects/{}/merge_requests/{iid}/versions",
+            shared.base_url, project.id
+        );
+        offset_page(items, &params, &url)
+    })
 }
 
 /// `GET …/notes`: newest first unless `sort=asc` (`order_by` created_at
@@ -313,34 +318,30 @@ pub(crate) async fn list_notes(
     Path((id, iid)): Path<(String, u64)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (_, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let mut notes: Vec<&Note> = request.notes.iter().collect();
-    let by_update = params.get("order_by").is_some_and(|order| order == "updated_at");
-    notes.sort_by(|left, right| {
-        let key = |note: &Note| {
-            (if by_update { note.updated_at.clone() } else { note.created_at.clone() }, note.id)
-        };
-        key(left).cmp(&key(right))
-    });
-    if params.get("sort").is_none_or(|sort| sort != "asc") {
-        notes.reverse();
-    }
-    let state = shared.lock();
-    let items = notes
-        .iter()
-        .map(|note| note_json(&state, &project, request, note, &shared.base_url))
-        .collect();
-    drop(state);
-    let url =
-        format!("{}/api/v4/projects/{}/merge_requests/{iid}/notes", shared.base_url, project.id);
-    offset_page(items, &params, &url)
+    with_merge_request(&shared, &headers, &id, iid, |_, project, request| {
+        let mut notes: Vec<&Note> = request.notes.iter().collect();
+        let by_update = params.get("order_by").is_some_and(|order| order == "updated_at");
+        notes.sort_by(|left, right| {
+            let key = |note: &Note| {
+                (if by_update { note.updated_at.clone() } else { note.created_at.clone() }, note.id)
+            };
+            key(left).cmp(&key(right))
+        });
+        if params.get("sort").is_none_or(|sort| sort != "asc") {
+            notes.reverse();
+        }
+        let state = shared.lock();
+        let items = notes
+            .iter()
+            .map(|note| note_json(&state, project, request, note, &shared.base_url))
+            .collect();
+        drop(state);
+        let url = format!(
+            "{}/api/v4/projects/{}/merge_requests/{iid}/notes",
+            shared.base_url, project.id
+        );
+        offset_page(items, &params, &url)
+    })
 }
 
 /// `GET …/notes/:note_id`.
@@ -349,19 +350,13 @@ pub(crate) async fn get_note(
     headers: HeaderMap,
     Path((id, iid, note_id)): Path<(String, u64, u64)>,
 ) -> Response {
-    let (_, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    match request.notes.iter().find(|note| note.id == note_id) {
-        Some(note) => Json(note_json(&shared.lock(), &project, request, note, &shared.base_url))
-            .into_response(),
-        None => gitlab_error(StatusCode::NOT_FOUND, "404 Note Not Found"),
-    }
+    with_merge_request(&shared, &headers, &id, iid, |_, project, request| {
+        match request.notes.iter().find(|note| note.id == note_id) {
+            Some(note) => Json(note_json(&shared.lock(), project, request, note, &shared.base_url))
+                .into_response(),
+            None => gitlab_error(StatusCode::NOT_FOUND, "404 Note Not Found"),
+        }
+    })
 }
 
 fn can_comment(user: &User, project: &Project) -> bool {
@@ -422,33 +417,27 @@ pub(crate) async fn update_note(
     Path((id, iid, note_id)): Path<(String, u64, u64)>,
     body: Bytes,
 ) -> Response {
-    let (user, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let Some(existing) = request.notes.iter().find(|note| note.id == note_id) else {
-        return gitlab_error(StatusCode::NOT_FOUND, "404 Note Not Found");
-    };
-    if existing.author_id != user.id {
-        return gitlab_error(StatusCode::FORBIDDEN, "403 Forbidden");
-    }
-    let params = parameters(&headers, &body);
-    let Some(text) = text_param(&params, "body") else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "body is missing"})))
-            .into_response();
-    };
-    let mut state = shared.lock();
-    let Some(note) = state.edit_note(project.id, iid, note_id, &user, &text, &shared.base_url)
-    else {
-        return gitlab_error(StatusCode::NOT_FOUND, "404 Note Not Found");
-    };
-    let mut response = created_note(&state, project.id, iid, &note, &shared.base_url);
-    *response.status_mut() = StatusCode::OK;
-    response
+    with_merge_request(&shared, &headers, &id, iid, |user, project, request| {
+        let Some(existing) = request.notes.iter().find(|note| note.id == note_id) else {
+            return gitlab_error(StatusCode::NOT_FOUND, "404 Note Not Found");
+        };
+        if existing.author_id != user.id {
+            return gitlab_error(StatusCode::FORBIDDEN, "403 Forbidden");
+        }
+        let params = parameters(&headers, &body);
+        let Some(text) = text_param(&params, "body") else {
+            return (StatusCode::BAD_REQUEST, Json(json!({"error": "body is missing"})))
+                .into_response();
+        };
+        let mut state = shared.lock();
+        let Some(note) = state.edit_note(project.id, iid, note_id, &user, &text, &shared.base_url)
+        else {
+            return gitlab_error(StatusCode::NOT_FOUND, "404 Note Not Found");
+        };
+        let mut response = created_note(&state, project.id, iid, &note, &shared.base_url);
+        *response.status_mut() = StatusCode::OK;
+        response
+    })
 }
 
 /// `GET …/discussions`, oldest first as GitLab lists them.
@@ -458,31 +447,27 @@ pub(crate) async fn list_discussions(
     Path((id, iid)): Path<(String, u64)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (_, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let mut ids: Vec<&str> = Vec::new();
-    for note in &request.notes {
-        if !ids.contains(&note.discussion_id.as_str()) {
-            ids.push(&note.discussion_id);
+    with_merge_request(&shared, &headers, &id, iid, |_, project, request| {
+        let mut ids: Vec<&str> = Vec::new();
+        for note in &request.notes {
+            if !ids.contains(&note.discussion_id.as_str()) {
+                ids.push(&note.discussion_id);
+            }
         }
-    }
-    let state = shared.lock();
-    let items = ids
-        .iter()
-        .map(|discussion| discussion_json(&state, &project, request, discussion, &shared.base_url))
-        .collect();
-    drop(state);
-    let url = format!(
-        "{}/api/v4/projects/{}/merge_requests/{iid}/discussions",
-        shared.base_url, project.id
-    );
-    offset_page(items, &params, &url)
+        let state = shared.lock();
+        let items = ids
+            .iter()
+            .map(|discussion| {
+                discussion_json(&state, project, request, discussion, &shared.base_url)
+            })
+            .collect();
+        drop(state);
+        let url = format!(
+            "{}/api/v4/projects/{}/merge_requests/{iid}/discussions",
+            shared.base_url, project.id
+        );
+        offset_page(items, &params, &url)
+    })
 }
 
 /// The `position` parameters, from a nested JSON object or from form keys
@@ -588,52 +573,47 @@ pub(crate) async fn create_discussion(
     Path((id, iid)): Path<(String, u64)>,
     body: Bytes,
 ) -> Response {
-    let (user, project) = match visible_project(&shared, &headers, &id) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match merge_request_of(&project, iid) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    if !can_comment(&user, &project) {
-        return gitlab_error(StatusCode::FORBIDDEN, "403 Forbidden");
-    }
-    let params = parameters(&headers, &body);
-    let Some(text) = text_param(&params, "body").filter(|text| !text.is_empty()) else {
-        return missing("body");
-    };
-    let position = match position_params(&params).map(|raw| parse_position(&project, request, &raw))
-    {
-        Some(Ok(position)) => Some(position),
-        Some(Err(response)) => return response,
-        None => None,
-    };
-    let diff_note = position.is_some();
-    let mut state = shared.lock();
-    let Some(mut note) = state.add_note(project.id, iid, &user, &text, position, &shared.base_url)
-    else {
-        return gitlab_error(StatusCode::NOT_FOUND, "404 Not found");
-    };
-    if !diff_note {
-        // A discussion started without a position is a thread, not a lone
-        // note, so its first note can be replied to.
-        if let Some(stored) = state
-            .projects
-            .get_mut(&project.id)
-            .and_then(|stored| stored.merge_requests.get_mut(&iid))
-            .and_then(|request| request.notes.iter_mut().find(|stored| stored.id == note.id))
-        {
-            stored.individual_note = false;
-            note.individual_note = false;
+    with_merge_request(&shared, &headers, &id, iid, |user, project, request| {
+        if !can_comment(&user, project) {
+            return gitlab_error(StatusCode::FORBIDDEN, "403 Forbidden");
         }
-    }
-    let Some(stored) = state.projects.get(&project.id) else {
-        return gitlab_error(StatusCode::NOT_FOUND, "404 Project Not Found");
-    };
-    let Some(request) = stored.merge_requests.get(&iid) else {
-        return gitlab_error(StatusCode::NOT_FOUND, "404 Not found");
-    };
-    let body = discussion_json(&state, stored, request, &note.discussion_id, &shared.base_url);
-    (StatusCode::CREATED, Json(body)).into_response()
+        let params = parameters(&headers, &body);
+        let Some(text) = text_param(&params, "body").filter(|text| !text.is_empty()) else {
+            return missing("body");
+        };
+        let position =
+            match position_params(&params).map(|raw| parse_position(project, request, &raw)) {
+                Some(Ok(position)) => Some(position),
+                Some(Err(response)) => return response,
+                None => None,
+            };
+        let diff_note = position.is_some();
+        let mut state = shared.lock();
+        let Some(mut note) =
+            state.add_note(project.id, iid, &user, &text, position, &shared.base_url)
+        else {
+            return gitlab_error(StatusCode::NOT_FOUND, "404 Not found");
+        };
+        if !diff_note {
+            // A discussion started without a position is a thread, not a lone
+            // note, so its first note can be replied to.
+            if let Some(stored) = state
+                .projects
+                .get_mut(&project.id)
+                .and_then(|stored| stored.merge_requests.get_mut(&iid))
+                .and_then(|request| request.notes.iter_mut().find(|stored| stored.id == note.id))
+            {
+                stored.individual_note = false;
+                note.individual_note = false;
+            }
+        }
+        let Some(stored) = state.projects.get(&project.id) else {
+            return gitlab_error(StatusCode::NOT_FOUND, "404 Project Not Found");
+        };
+        let Some(request) = stored.merge_requests.get(&iid) else {
+            return gitlab_error(StatusCode::NOT_FOUND, "404 Not found");
+        };
+        let body = discussion_json(&state, stored, request, &note.discussion_id, &shared.base_url);
+        (StatusCode::CREATED, Json(body)).into_response()
+    })
 }
