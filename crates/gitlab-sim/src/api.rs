@@ -301,39 +301,11 @@ async fn list_projects(
     }
     // GitLab lists projects newest first by default.
     projects.sort_by_key(|project| std::cmp::Reverse(project.id));
-    let page = param::<usize>(&params, "page").unwrap_or(1).max(1);
-    let total = projects.len();
-    let pages = total.div_ceil(per_page).max(1);
-    let body: Vec<Value> = projects
+    let items = projects
         .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
         .map(|project| project_body(project, &user, &shared.base_url, simple))
         .collect();
-    let mut response = Json(body).into_response();
-    let headers = response.headers_mut();
-    let next = if page < pages { (page + 1).to_string() } else { String::new() };
-    for (name, value) in [
-        ("x-page", page.to_string()),
-        ("x-per-page", per_page.to_string()),
-        ("x-next-page", next.clone()),
-        ("x-prev-page", if page > 1 { (page - 1).to_string() } else { String::new() }),
-        ("x-total", total.to_string()),
-        ("x-total-pages", pages.to_string()),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    }
-    let mut links = vec![format!("<{url}?page=1&per_page={per_page}>; rel=\"first\"")];
-    if !next.is_empty() {
-        links.push(format!("<{url}?page={next}&per_page={per_page}>; rel=\"next\""));
-    }
-    links.push(format!("<{url}?page={pages}&per_page={per_page}>; rel=\"last\""));
-    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
-        headers.insert(header::LINK, value);
-    }
-    response
+    mr::offset_page(items, &params, &url)
 }
 
 /// The project named by `:id`, numeric or URL-encoded path, if `user` can
