@@ -145,6 +145,12 @@ pub(crate) async fn repository_client(
     instance_client(store, &instance).await
 }
 
+/// The repository's GitLab project id, as the client takes it.
+pub(crate) fn project_id(repository: &vigil_store::Repository) -> Result<u64, String> {
+    u64::try_from(repository.gitlab_project_id)
+        .map_err(|_| format!("repository {}: negative project id", repository.path))
+}
+
 /// Why a GitLab call failed, in the words shown to the admin.
 pub(crate) fn reason(error: &GitLabError) -> String {
     match error {

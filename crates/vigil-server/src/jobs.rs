@@ -179,7 +179,7 @@ async fn compare_push(
     if before.bytes().all(|byte| byte == b'0') {
         return None;
     }
-    let project = u64::try_from(repository.gitlab_project_id).ok()?;
+    let project = crate::gitlab::project_id(repository).ok()?;
     let result = async {
         let client = crate::gitlab::repository_client(store, repository).await?;
         client.compare(project, before, after).await.map_err(|error| crate::gitlab::reason(&error))

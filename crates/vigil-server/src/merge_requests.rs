@@ -186,10 +186,6 @@ async fn wait_for_lease(store: &Store, lease: &str, holder: &str) -> Result<(), 
         .into())
 }
 
-fn project_of(repository: &Repository) -> Result<u64, String> {
-    u64::try_from(repository.gitlab_project_id).map_err(|_| "negative project id".to_owned())
-}
-
 fn to_u64(iid: i64) -> Result<u64, String> {
     u64::try_from(iid).map_err(|_| format!("merge request iid {iid} out of range"))
 }
@@ -203,7 +199,7 @@ async fn scan_and_report(
     oldrev: Option<String>,
 ) -> Result<(), String> {
     let client = crate::gitlab::repository_client(store, repository).await?;
-    let project = project_of(repository)?;
+    let project = crate::gitlab::project_id(repository)?;
     let gitlab = |error: vigil_gitlab::GitLabError| {
         format!("{} !{iid}: {}", repository.path, crate::gitlab::reason(&error))
     };

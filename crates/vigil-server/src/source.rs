@@ -33,8 +33,7 @@ impl GitLabSource {
             .prefix("vigil-scan-")
             .tempdir()
             .map_err(|error| format!("cannot create a scan directory: {error}"))?;
-        let project = u64::try_from(repository.gitlab_project_id)
-            .map_err(|_| "negative project id".to_owned())?;
+        let project = crate::gitlab::project_id(repository)?;
         let unpacked = client
             .download_archive(project, branch, directory.path(), self.limits)
             .await
@@ -59,8 +58,7 @@ impl GitLabSource {
         paths: &[String],
     ) -> Result<FetchedSource, String> {
         let client = crate::gitlab::repository_client(&self.store, repository).await?;
-        let project = u64::try_from(repository.gitlab_project_id)
-            .map_err(|_| "negative project id".to_owned())?;
+        let project = crate::gitlab::project_id(repository)?;
         let (source, skipped) =
             crate::merge_requests::download(&client, project, branch, paths).await?;
         for note in &skipped {
