@@ -46,6 +46,35 @@ pub struct ClientSettings {
     /// Longest `Retry-After` the client waits itself; longer ones are
     /// returned as [`GitLabError::RateLimited`] for the job queue to retry.
     pub max_retry_after: Duration,
+    /// Send every request through a Transporter instead of straight to
+    /// GitLab.
+    pub via: Option<Via>,
+}
+
+/// A Transporter route: URLs under the instance's base URL are sent to
+/// `url` instead (the hub's forward endpoint for one transporter), with one
+/// extra header proving the caller to the hub.
+#[derive(Clone)]
+pub struct Via {
+    /// Replaces the instance's base URL, e.g. `http://127.0.0.1:4100/t/3`.
+    pub url: String,
+    /// Header name and value sent with every request.
+    pub header: (String, String),
+}
+
+impl fmt::Debug for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Via").field("url", &self.url).field("header", &self.header.0).finish()
+    }
+}
+
+/// `url` as it is sent: through the Transporter when `settings` say so
+/// (GitLab's own absolute URLs, like pagination links, included).
+pub(crate) fn routed(settings: &ClientSettings, base_url: &str, url: &str) -> String {
+    match (&settings.via, url.strip_prefix(base_url.trim_end_matches('/'))) {
+        (Some(via), Some(rest)) => format!("{}{rest}", via.url.trim_end_matches('/')),
+        _ => url.to_owned(),
+    }
 }
 
 impl Default for ClientSettings {
@@ -55,6 +84,7 @@ impl Default for ClientSettings {
             attempts: 4,
             backoff: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(60),
+            via: None,
         }
     }
 }
@@ -114,7 +144,17 @@ pub(crate) fn http_client(
     base_url: &str,
     settings: &ClientSettings,
 ) -> Result<reqwest::Client, GitLabError> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(via) = &settings.via {
+        let name = reqwest::header::HeaderName::from_bytes(via.header.0.as_bytes());
+        let value = reqwest::header::HeaderValue::from_str(&via.header.1);
+        if let (Ok(name), Ok(mut value)) = (name, value) {
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+    }
     reqwest::Client::builder()
+        .default_headers(headers)
         .timeout(settings.timeout)
         .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
         // Redirects to another host would carry the token there.
@@ -162,7 +202,8 @@ impl Client {
         loop {
             attempt += 1;
             self.wait_for_quota().await;
-            let mut request = self.http.request(method.clone(), url).bearer_auth(&self.token.0);
+            let target = routed(&self.settings, &self.base_url, url);
+            let mut request = self.http.request(method.clone(), &target).bearer_auth(&self.token.0);
             if let Some(body) = body {
                 request = request.json(body);
             }

@@ -24,7 +24,7 @@ mod repository;
 mod types;
 
 pub use archive::{ArchiveError, ArchiveLimits, Unpacked, unpack};
-pub use client::{Client, ClientSettings, HookEvents, Token};
+pub use client::{Client, ClientSettings, HookEvents, Token, Via};
 pub use diff::added_lines;
 pub use error::GitLabError;
 pub use merge_requests::{DiffRefs, Discussion, FileDiff, MergeRequest, Note, Position};

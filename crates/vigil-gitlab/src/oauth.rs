@@ -197,7 +197,8 @@ impl OAuthClient {
     ) -> Result<OAuthClient, GitLabError> {
         Ok(OAuthClient {
             http: http_client(base_url, settings)?,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            // Through the Transporter when the settings say so.
+            base_url: crate::client::routed(settings, base_url, base_url.trim_end_matches('/')),
             client_id: client_id.to_owned(),
             client_secret,
         })

@@ -19,8 +19,11 @@ pub async fn probe(base_url: &str, settings: &ClientSettings) -> Result<Probe, G
     let base_url = base_url.trim_end_matches('/');
     let endpoint = "GET /api/v4/version".to_owned();
     let http = http_client(base_url, settings)?;
-    let response =
-        http.get(format!("{base_url}/api/v4/version")).send().await.map_err(|error| {
+    let response = http
+        .get(format!("{}/api/v4/version", crate::client::routed(settings, base_url, base_url)))
+        .send()
+        .await
+        .map_err(|error| {
             let reason = if error.is_timeout() {
                 format!("no answer within {} s", settings.timeout.as_secs())
             } else if error.is_connect() {

@@ -5,9 +5,10 @@
 
 use vigil_gitlab::{
     Client, ClientSettings, DEFAULT_REFRESH_MARGIN_MS, GitLabError, OAuthClient, RefreshToken,
-    Token, TokenSet, needs_refresh, random_state,
+    Token, TokenSet, Via, needs_refresh, random_state,
 };
 use vigil_store::{Instance, Queue, SecretString, Store};
+use vigil_transporter::hub::FORWARD_KEY_HEADER;
 
 /// A client for `instance` with its access token (decrypted only here),
 /// refreshed first when it expires within five minutes.
@@ -23,8 +24,48 @@ pub(crate) async fn instance_client(store: &Store, instance: &Instance) -> Resul
                 instance.name
             )
         })?;
-    Client::new(&instance.base_url, Token::new(token.expose()), ClientSettings::default())
-        .map_err(|error| error.to_string())
+    Client::new(
+        &instance.base_url,
+        Token::new(token.expose()),
+        client_settings(instance.transporter_id)?,
+    )
+    .map_err(|error| error.to_string())
+}
+
+/// Where this process's hub takes requests for transporters: its forward
+/// endpoint and the key that proves the caller.
+#[derive(Debug)]
+struct Forward {
+    base: String,
+    key: String,
+}
+
+static FORWARD: std::sync::OnceLock<Forward> = std::sync::OnceLock::new();
+
+/// Tells the GitLab clients of this process where the hub's forward
+/// endpoint listens (`http://127.0.0.1:PORT`) and its key; set once at
+/// start-up by `vigil serve`.
+pub fn set_transporter_forward(base: String, key: String) {
+    let _ = FORWARD.set(Forward { base, key });
+}
+
+/// Client settings for an instance: straight to GitLab, or through its
+/// transporter's tunnel.
+pub(crate) fn client_settings(transporter_id: Option<i64>) -> Result<ClientSettings, String> {
+    let mut settings = ClientSettings::default();
+    if let Some(id) = transporter_id {
+        let forward = FORWARD.get().ok_or_else(|| {
+            format!(
+                "this GitLab is reached through transporter {id}, and this process has no hub; \
+                 run the job in `vigil serve`, which holds the tunnels"
+            )
+        })?;
+        settings.via = Some(Via {
+            url: format!("{}/t/{id}", forward.base.trim_end_matches('/')),
+            header: (FORWARD_KEY_HEADER.to_owned(), forward.key.clone()),
+        });
+    }
+    Ok(settings)
 }
 
 /// Refreshes the instance's OAuth tokens when the access token is about to
@@ -82,7 +123,7 @@ async fn refresh_if_due(store: &Store, instance: &Instance) -> Result<(), String
             &instance.base_url,
             client_id,
             Token::new(client_secret.expose()),
-            &ClientSettings::default(),
+            &client_settings(instance.transporter_id)?,
         )
         .map_err(|error| error.to_string())?;
         match client.refresh(&RefreshToken::new(refresh.expose())).await {

@@ -30,6 +30,7 @@ mod ops;
 pub mod scheduler;
 pub mod setup;
 pub mod source;
+pub mod transporter;
 pub mod worker;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ use axum::extract::DefaultBodyLimit;
 use tokio::sync::Notify;
 use vigil_store::Store;
 
+pub use gitlab::set_transporter_forward;
 pub use metrics::Metrics;
 
 /// Settings of the HTTP side.
@@ -80,6 +82,8 @@ pub struct AppState {
     intake: intake::Intake,
     /// Decrypted webhook secrets, for a few seconds.
     webhook_secrets: hooks::SecretCache,
+    /// The Transporter tunnels this process holds.
+    pub hub: vigil_transporter::Hub,
 }
 
 impl AppState {
@@ -92,6 +96,7 @@ impl AppState {
             job_wakeup: Arc::new(Notify::new()),
             intake: intake::Intake::default(),
             webhook_secrets: hooks::SecretCache::default(),
+            hub: vigil_transporter::Hub::default(),
         }
     }
 }
@@ -104,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router().layer(DefaultBodyLimit::max(limit)))
         .merge(hooks::router())
         .merge(setup::router())
+        .merge(transporter::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

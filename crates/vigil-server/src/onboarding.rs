@@ -121,15 +121,36 @@ pub async fn sync_repositories(
     result
 }
 
+/// Where GitLab posts this instance's webhooks: Vigil's public URL, or for
+/// an instance behind a transporter, its agent's webhook listener.
+async fn hook_base(
+    store: &Store,
+    public_url: Option<&str>,
+    instance: &Instance,
+) -> Result<String, String> {
+    let Some(transporter) = instance.transporter_id else {
+        return public_url.map(str::to_owned).ok_or_else(|| {
+            "Vigil has no public URL (--public-url), so GitLab cannot deliver webhooks to it"
+                .to_owned()
+        });
+    };
+    let found = store.transporter(transporter).await.map_err(store_error)?;
+    found.and_then(|transporter| transporter.webhook_url).ok_or_else(|| {
+        format!(
+            "transporter {transporter} has not reported a webhook listener; start its agent with \
+             --webhook-listen (and --webhook-url) so GitLab can deliver webhooks"
+        )
+    })
+}
+
 async fn sync_inner(
     store: &Store,
     public_url: Option<&str>,
     instance: &Instance,
     chosen: Option<&[i64]>,
 ) -> Result<SyncReport, String> {
-    let public_url = public_url
-        .ok_or("Vigil has no public URL (--public-url), so GitLab cannot deliver webhooks to it")?;
-    let hook_url = format!("{}/hooks/gitlab/{}", public_url.trim_end_matches('/'), instance.id);
+    let hook_base = hook_base(store, public_url, instance).await?;
+    let hook_url = format!("{}/hooks/gitlab/{}", hook_base.trim_end_matches('/'), instance.id);
     let secret = store
         .webhook_secret(instance.id)
         .await

@@ -74,23 +74,6 @@ pub struct Repository {
     pub created_at: i64,
 }
 
-/// A registered transporter (never its credential).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Transporter {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// `pending` (not enrolled yet), `connected`, `warning` or `error`.
-    pub status: String,
-    /// Agent version last reported.
-    pub version: Option<String>,
-    /// Unix ms.
-    pub last_seen_at: Option<i64>,
-    /// Unix ms.
-    pub created_at: i64,
-}
-
 /// Columns holding ciphertexts, as `table.column`; rotation walks them all.
 pub(crate) const ENCRYPTED_COLUMNS: [(&str, &str); 4] = [
     ("instances", "oauth_secret_enc"),
@@ -129,17 +112,6 @@ pub(crate) fn repository_from(row: &AnyRow) -> Result<Repository, StoreError> {
         default_branch: row.try_get("default_branch")?,
         selected: row.try_get::<i64, _>("selected")? != 0,
         next_scan_at: row.try_get("next_scan_at")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-fn transporter_from(row: &AnyRow) -> Result<Transporter, StoreError> {
-    Ok(Transporter {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        status: row.try_get("status")?,
-        version: row.try_get("version")?,
-        last_seen_at: row.try_get("last_seen_at")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -477,48 +449,6 @@ impl Store {
             Some(row) => Some(row.try_get("name")?),
             None => None,
         })
-    }
-
-    /// Registers a transporter awaiting enrolment with the hash of its
-    /// one-time enrolment token.
-    pub async fn create_transporter(
-        &self,
-        name: &str,
-        enrolment_hash: &str,
-        now: i64,
-    ) -> Result<Transporter, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO transporters (name, enrolment_hash, created_at) VALUES ($1, $2, $3) \
-             RETURNING id, name, status, version, last_seen_at, created_at",
-        )
-        .bind(name)
-        .bind(enrolment_hash)
-        .bind(now)
-        .fetch_one(self.writer())
-        .await
-        .map_err(|error| {
-            StoreError::conflict_or(error, format!("transporter `{name}` already exists"))
-        })?;
-        transporter_from(&row)
-    }
-
-    /// Every transporter, by name.
-    pub async fn transporters(&self) -> Result<Vec<Transporter>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, status, version, last_seen_at, created_at FROM transporters ORDER BY name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(transporter_from).collect()
-    }
-
-    /// Deletes a transporter (instances using it go direct); false when absent.
-    pub async fn delete_transporter(&self, id: i64) -> Result<bool, StoreError> {
-        let result = sqlx::query("DELETE FROM transporters WHERE id = $1")
-            .bind(id)
-            .execute(self.writer())
-            .await?;
-        Ok(result.rows_affected() == 1)
     }
 
     /// Re-encrypts every stored secret with the keyring's primary key, in

@@ -35,10 +35,11 @@ mod scans;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod transporters;
 mod webhooks;
 
 pub use accounts::{ApiToken, AuditEntry, User};
-pub use catalog::{Instance, NewInstance, Repository, ScanProgress, Transporter};
+pub use catalog::{Instance, NewInstance, Repository, ScanProgress};
 pub use crypto::{Keyring, SecretString};
 pub use issues::{Issue, IssueFilter, IssuePage, IssueSort, Suppression};
 pub use merge_requests::MergeRequest;
@@ -46,4 +47,5 @@ pub use oauth::{OAUTH_STATE_TTL_MS, OAuthState};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
 pub use scans::{NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope};
 pub use store::{Backend, JobListener, Store, StoreError};
+pub use transporters::{Transporter, TransporterState};
 pub use webhooks::{NewDelivery, WebhookEvent};

@@ -37,6 +37,10 @@ pub struct AgentSettings {
     pub gitlab: String,
     /// The webhook listener's address (GitLab posts hooks there).
     pub webhook_listen: Option<SocketAddr>,
+    /// The URL GitLab reaches the webhook listener at (announced to the
+    /// hub, which installs hooks pointing there); default: the listen
+    /// address with https:// (http:// without TLS).
+    pub webhook_url: Option<String>,
     /// Certificate and key (PEM) of the webhook listener; plain HTTP without.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// What may reach GitLab.
@@ -159,6 +163,7 @@ impl Agent {
             (crate::VERSION_HEADER, env!("CARGO_PKG_VERSION").to_owned()),
             (crate::GITLAB_HEADER, self.settings.gitlab.clone()),
             (crate::AGENT_HEADER, agent),
+            (crate::WEBHOOK_URL_HEADER, self.webhook_url().unwrap_or_default()),
         ];
         let tunnels = async {
             let mut attempt = 0_u32;
@@ -203,6 +208,20 @@ impl Agent {
             () = shutdown => tracing::info!("Transporter agent stopping"),
         }
         Ok(())
+    }
+
+    /// Where GitLab reaches the webhook listener, if there is one.
+    fn webhook_url(&self) -> Option<String> {
+        let listen = self.settings.webhook_listen?;
+        let scheme = if self.settings.tls.is_some() { "https" } else { "http" };
+        Some(
+            self.settings
+                .webhook_url
+                .clone()
+                .unwrap_or_else(|| format!("{scheme}://{listen}"))
+                .trim_end_matches('/')
+                .to_owned(),
+        )
     }
 
     fn set_error(&self, error: Option<String>) {

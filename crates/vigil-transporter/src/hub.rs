@@ -40,6 +40,8 @@ pub struct AgentInfo {
     pub version: String,
     /// The GitLab base URL it serves (its Transporter applet).
     pub gitlab_url: String,
+    /// Where GitLab reaches its webhook listener (empty: none).
+    pub webhook_url: String,
     /// The address it connected from.
     pub remote: String,
     /// When it connected, Unix ms.

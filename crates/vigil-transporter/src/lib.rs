@@ -48,6 +48,8 @@ pub const HEALTH_PATH: &str = "/_vigil/health";
 pub const VERSION_HEADER: &str = "x-vigil-transporter-version";
 /// Request header with the GitLab base URL the agent serves.
 pub const GITLAB_HEADER: &str = "x-vigil-transporter-gitlab";
+/// Request header with the URL GitLab reaches the agent's webhook listener at.
+pub const WEBHOOK_URL_HEADER: &str = "x-vigil-transporter-webhook-url";
 /// Request header with the agent's id (host name and a random suffix).
 pub const AGENT_HEADER: &str = "x-vigil-transporter-agent";
 

@@ -34,6 +34,76 @@ pub(crate) enum Command {
     Admin(AdminArgs),
     /// Master key administration (secrets at rest).
     Key(KeyArgs),
+    /// Run the Transporter agent inside a closed network: one outbound
+    /// WebSocket to Vigil carries its GitLab API calls in and GitLab's
+    /// webhooks out.
+    Transporter(Box<TransporterArgs>),
+}
+
+/// The Transporter agent.
+#[derive(Debug, Args)]
+pub(crate) struct TransporterArgs {
+    /// The hub: Vigil's public URL with wss:// and the path /transporter.
+    #[arg(long, env = "VIGIL_TRANSPORTER_HUB", hide_env_values = true, value_name = "URL")]
+    pub(crate) hub: String,
+    /// File holding the agent's credential (written at enrolment, mode 0600).
+    #[arg(
+        long,
+        env = "VIGIL_TRANSPORTER_CREDENTIALS",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub(crate) credentials: PathBuf,
+    /// One-time enrolment token from Vigil; traded for a credential when the
+    /// credentials file does not exist yet.
+    #[arg(
+        long,
+        env = "VIGIL_TRANSPORTER_ENROLMENT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub(crate) enrolment_token: Option<String>,
+    /// GitLab's base URL inside the network (the only origin requests go to).
+    #[arg(long, env = "VIGIL_TRANSPORTER_GITLAB", hide_env_values = true, value_name = "URL")]
+    pub(crate) gitlab: String,
+    /// More trusted CA certificates (PEM), for the hub, the proxy and GitLab.
+    #[arg(long, env = "VIGIL_TRANSPORTER_CA_FILE", hide_env_values = true, value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Reach the hub through this HTTPS proxy (CONNECT), like
+    /// http://user:password@proxy:3128.
+    #[arg(long, env = "VIGIL_TRANSPORTER_PROXY", hide_env_values = true, value_name = "URL")]
+    pub(crate) proxy: Option<String>,
+    /// Client certificate (PEM) for a TLS front that asks for one.
+    #[arg(long, requires = "client_key", value_name = "FILE")]
+    pub(crate) client_cert: Option<PathBuf>,
+    /// Key of --client-cert (PEM).
+    #[arg(long, requires = "client_cert", value_name = "FILE")]
+    pub(crate) client_key: Option<PathBuf>,
+    /// Address of the webhook listener GitLab posts hooks to (also serves
+    /// /healthz).
+    #[arg(
+        long,
+        env = "VIGIL_TRANSPORTER_WEBHOOK_LISTEN",
+        hide_env_values = true,
+        value_name = "ADDR"
+    )]
+    pub(crate) webhook_listen: Option<std::net::SocketAddr>,
+    /// The URL GitLab reaches the webhook listener at (Vigil points its
+    /// hooks there); default https://WEBHOOK_LISTEN (http:// without TLS).
+    #[arg(long, env = "VIGIL_TRANSPORTER_WEBHOOK_URL", hide_env_values = true, value_name = "URL")]
+    pub(crate) webhook_url: Option<String>,
+    /// TLS certificate (PEM) of the webhook listener.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// Key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Seconds between pings to the hub; three unanswered pings reconnect.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) ping_interval: u64,
+    /// Log format on stderr.
+    #[arg(long, value_enum, env = "VIGIL_LOG_FORMAT", hide_env_values = true, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
 }
 
 /// Where the server keeps its state; shared by every server subcommand.
@@ -88,6 +158,21 @@ pub(crate) struct ServeArgs {
     /// Mark the session cookie Secure (when served over HTTPS).
     #[arg(long, env = "VIGIL_SECURE_COOKIES", hide_env_values = true)]
     pub(crate) secure_cookies: bool,
+    /// Loopback address of the Transporter hub's forward endpoint, which
+    /// this server's GitLab clients use for instances behind a transporter
+    /// (port 0: any free port).
+    #[arg(
+        long,
+        env = "VIGIL_TRANSPORTER_FORWARD",
+        hide_env_values = true,
+        default_value = "127.0.0.1:0"
+    )]
+    pub(crate) transporter_forward: String,
+    /// Key callers of the forward endpoint must send (x-vigil-forward-key);
+    /// random per start when not given (set it to call the endpoint from
+    /// outside, as bench/transporter.sh does).
+    #[arg(long, env = "VIGIL_TRANSPORTER_FORWARD_KEY", hide_env_values = true, value_name = "KEY")]
+    pub(crate) transporter_forward_key: Option<String>,
 }
 
 #[derive(Debug, Args)]

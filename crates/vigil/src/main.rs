@@ -8,6 +8,7 @@ mod rules;
 mod scan;
 mod server;
 mod table;
+mod transporter;
 
 use clap::Parser;
 
@@ -32,6 +33,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Db(args) => server::db(&args.command),
         cli::Command::Admin(args) => server::admin(&args.command),
         cli::Command::Key(args) => server::key(&args.command),
+        cli::Command::Transporter(args) => transporter::run(args),
     };
     let code = match result {
         Ok(code) => code,

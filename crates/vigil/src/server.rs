@@ -27,17 +27,22 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
-fn init_logging(format: LogFormat) {
+pub(crate) fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: log files and collectors get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -71,7 +76,7 @@ fn load_keyring(data_dir: &Path) -> Result<Keyring> {
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let terminate = async {
@@ -142,6 +147,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
             ..ServerSettings::default()
         };
         let state = AppState::new(store.clone(), settings);
+        start_transporter_forward(&state, &args.transporter_forward, args.transporter_forward_key.clone()).await?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -165,7 +171,8 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
             },
         );
         tracing::info!(%address, backend = ?store.backend(), workers, "vigil is listening; API reference at /api/docs");
-        axum::serve(listener, vigil_server::app(state))
+        let app = vigil_server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the HTTP server failed")?;
@@ -177,6 +184,38 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         store.close().await;
         Ok(ExitCode::Clean)
     })
+}
+
+/// Starts the hub's forward endpoint on a loopback address and points this
+/// process's GitLab clients at it. Its key is random per process unless
+/// `--transporter-forward-key` sets one (benchmarks call it directly).
+async fn start_transporter_forward(
+    state: &AppState,
+    address: &str,
+    key: Option<String>,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address} (--transporter-forward)"))?;
+    let bound = listener.local_addr().context("cannot read the forward address")?;
+    anyhow::ensure!(
+        bound.ip().is_loopback(),
+        "--transporter-forward must be a loopback address, not {bound}"
+    );
+    let key = key.filter(|key| !key.is_empty()).unwrap_or_else(vigil_server::auth::random_token);
+    vigil_server::set_transporter_forward(format!("http://{bound}"), key.clone());
+    let router = vigil_transporter::hub::forward_router(state.hub.clone(), key);
+    tokio::spawn(async move {
+        use axum::serve::ListenerExt as _;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(%error, "the Transporter forward endpoint stopped");
+        }
+    });
+    tracing::info!(%bound, "Transporter forward endpoint ready");
+    Ok(())
 }
 
 pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {

@@ -1,16 +1,15 @@
-//! GitLab instances and transporters: list and read for everyone; create
-//! and delete for admins. Client secrets are encrypted before they are
-//! stored and never returned; a transporter's enrolment token is shown
-//! once. (The onboarding flow that verifies an instance and selects its
-//! repositories builds on these.)
+//! GitLab instances: list and read for everyone; create and delete for
+//! admins. Client secrets are encrypted before they are stored and never
+//! returned. (The onboarding flow that verifies an instance and selects
+//! its repositories builds on these.)
 
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
-use vigil_store::{Instance, NewInstance, NewJob, Queue, SecretString, Transporter};
+use vigil_store::{Instance, NewInstance, NewJob, Queue, SecretString};
 
 use super::audit;
 use crate::auth::{self, Admin, Viewer};
@@ -25,8 +24,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/instances/{id}/webhook-secret", post(rotate_webhook_secret))
         .route("/api/v1/instances/{id}/selection", put(set_selection))
         .route("/api/v1/instances/{id}/projects", get(list_projects))
-        .route("/api/v1/transporters", get(list_transporters).post(create_transporter))
-        .route("/api/v1/transporters/{id}", delete(delete_transporter))
 }
 
 /// An instance as the API shows it: its row and the GitLab events Vigil's
@@ -121,6 +118,9 @@ pub(super) fn parse_base_url(text: &str) -> Result<String, AppError> {
 pub(super) struct DomainCheck {
     /// `https://host[:port]`.
     base_url: String,
+    /// Check through this transporter (GitLab in a closed network).
+    #[serde(default)]
+    transporter_id: Option<i64>,
 }
 
 /// What the address answered.
@@ -150,7 +150,7 @@ pub(super) async fn check_domain(
     let base_url = parse_base_url(&body.base_url)?;
     let settings = vigil_gitlab::ClientSettings {
         timeout: std::time::Duration::from_secs(10),
-        ..vigil_gitlab::ClientSettings::default()
+        ..crate::gitlab::client_settings(body.transporter_id).map_err(AppError::bad_request)?
     };
     let result = match vigil_gitlab::probe(&base_url, &settings).await {
         Ok(probe) => DomainCheckResult {
@@ -447,72 +447,4 @@ pub(super) async fn rotate_webhook_secret(
     state.webhook_secrets.forget(id);
     audit(&state, &caller, "instance.webhook_secret.rotate", format!("instance:{id}"), "").await?;
     Ok(Json(WebhookSecret { webhook_path: format!("/hooks/gitlab/{id}"), webhook_secret: secret }))
-}
-
-/// Lists transporters.
-#[utoipa::path(get, path = "/api/v1/transporters", tag = "instances", security(("token" = []), ("session" = [])),
-    responses((status = 200, body = Vec<Transporter>)))]
-pub(super) async fn list_transporters(
-    Viewer(_caller): Viewer,
-    State(state): State<AppState>,
-) -> ApiResult<Json<Vec<Transporter>>> {
-    Ok(Json(state.store.transporters().await?))
-}
-
-/// A new transporter.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct CreateTransporter {
-    /// Name (the host that runs the agent).
-    name: String,
-}
-
-/// A registered transporter and its one-time enrolment token.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct CreatedTransporter {
-    transporter: Transporter,
-    /// Shown once: the agent trades it for its long-lived credential.
-    enrolment_token: String,
-}
-
-/// Registers a transporter.
-#[utoipa::path(post, path = "/api/v1/transporters", tag = "instances", request_body = CreateTransporter,
-    security(("token" = []), ("session" = [])),
-    responses((status = 201, body = CreatedTransporter), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn create_transporter(
-    Admin(caller): Admin,
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<CreateTransporter>,
-) -> ApiResult<(StatusCode, Json<CreatedTransporter>)> {
-    if body.name.trim().is_empty() {
-        return Err(AppError::bad_request("name must not be empty"));
-    }
-    let enrolment_token = format!("vgle_{}", auth::random_token());
-    let transporter = state
-        .store
-        .create_transporter(body.name.trim(), &auth::token_hash(&enrolment_token), Queue::now_ms())
-        .await?;
-    audit(
-        &state,
-        &caller,
-        "transporter.create",
-        format!("transporter:{}", transporter.id),
-        &transporter.name,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(CreatedTransporter { transporter, enrolment_token })))
-}
-
-/// Deletes a transporter; instances using it go direct.
-#[utoipa::path(delete, path = "/api/v1/transporters/{id}", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
-    security(("token" = []), ("session" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(super) async fn delete_transporter(
-    Admin(caller): Admin,
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-) -> ApiResult<StatusCode> {
-    if !state.store.delete_transporter(id).await? {
-        return Err(AppError::not_found("transporter"));
-    }
-    audit(&state, &caller, "transporter.delete", format!("transporter:{id}"), "").await?;
-    Ok(StatusCode::NO_CONTENT)
 }

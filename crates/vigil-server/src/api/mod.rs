@@ -8,6 +8,7 @@ mod issues;
 mod oauth;
 mod scans;
 mod session;
+mod transporters;
 mod users;
 
 use axum::Json;
@@ -103,7 +104,8 @@ impl utoipa::Modify for SecuritySchemes {
         instances::list_instances, instances::create_instance, instances::get_instance, instances::delete_instance,
         instances::check_domain, instances::rotate_webhook_secret, instances::set_selection, instances::list_projects,
         oauth::oauth_application, oauth::start,
-        instances::list_transporters, instances::create_transporter, instances::delete_transporter,
+        transporters::list_transporters, transporters::create_transporter, transporters::get_transporter,
+        transporters::delete_transporter, transporters::renew_enrolment, transporters::revoke, transporters::check_health,
         users::list_users, users::create_user, users::update_user, users::delete_user,
         users::list_tokens, users::create_token, users::revoke_token, users::list_audit,
     ),
@@ -183,6 +185,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(scans::router())
         .merge(instances::router())
         .merge(oauth::router())
+        .merge(transporters::router())
         .merge(users::router())
         .fallback(|| async { AppError::not_found("route") })
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use vigil_gitlab::{ClientSettings, OAuthClient, Pkce, Token, authorize_url, random_state};
+use vigil_gitlab::{OAuthClient, Pkce, Token, authorize_url, random_state};
 use vigil_store::{Instance, OAuthState, Queue};
 
 use super::audit;
@@ -255,7 +255,7 @@ async fn exchange(
         &instance.base_url,
         client_id,
         Token::new(secret.expose()),
-        &ClientSettings::default(),
+        &crate::gitlab::client_settings(instance.transporter_id)?,
     )
     .map_err(|error| error.to_string())?;
     let tokens = client

@@ -167,6 +167,7 @@ impl TestHub {
                         agent: header(vigil_transporter::AGENT_HEADER),
                         version: header(vigil_transporter::VERSION_HEADER),
                         gitlab_url: header(vigil_transporter::GITLAB_HEADER),
+                        webhook_url: header(vigil_transporter::WEBHOOK_URL_HEADER),
                         remote: String::new(),
                         connected_at: hub::now_ms(),
                     };
@@ -234,6 +235,7 @@ pub fn agent_settings(hub: &str, gitlab: &str) -> AgentSettings {
         credential: CREDENTIAL.to_owned(),
         gitlab: gitlab.to_owned(),
         webhook_listen: None,
+        webhook_url: None,
         tls: None,
         allowlist: Allowlist::builtin().unwrap(),
         ping_interval: Duration::from_millis(500),

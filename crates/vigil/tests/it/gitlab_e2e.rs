@@ -17,13 +17,13 @@ use vigil_store::testing::{TestStore, postgres, postgres_url, sqlite};
 
 use crate::server::start_server_with;
 
-const AWS: &[u8] = b"region = eu-west-1\naws_access_key_id = AKIAZ7VRSQ5TQQN4XN2M\n\
+pub(crate) const AWS: &[u8] = b"region = eu-west-1\naws_access_key_id = AKIAZ7VRSQ5TQQN4XN2M\n\
 aws_secret_access_key = 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\n";
 const GITLAB: &[u8] = b"GITLAB_TOKEN=glpat-Vq3xTz8kLm2NpR7sWd4Y\n";
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A signed-in browser: the session cookie and its CSRF token.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
     cookie: String,
@@ -31,7 +31,7 @@ struct Browser {
 }
 
 impl Browser {
-    async fn sign_in(base: &str) -> Browser {
+    pub(crate) async fn sign_in(base: &str) -> Browser {
         let http =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let response = http
@@ -48,7 +48,12 @@ impl Browser {
         Browser { http, base: base.to_owned(), cookie, csrf }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -63,14 +68,14 @@ impl Browser {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub(crate) async fn get(&self, path: &str) -> Value {
         let (status, body) = self.call(reqwest::Method::GET, path, None).await;
         assert_eq!(status, 200, "GET {path}: {body}");
         body
     }
 
     /// Polls `path` until `done` holds (30 s at most).
-    async fn wait_for(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_for(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let body = self.get(path).await;
@@ -94,11 +99,11 @@ async fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn backends() -> Vec<TestStore> {
+pub(crate) async fn backends() -> Vec<TestStore> {
     let mut backends = vec![sqlite().await.unwrap()];
     if let Some(url) = postgres_url("the GitLab end-to-end test") {
         backends.push(postgres(&url).await.unwrap());

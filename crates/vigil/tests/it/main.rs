@@ -13,3 +13,4 @@ mod harness;
 mod history;
 mod scan;
 mod server;
+mod transporter_e2e;

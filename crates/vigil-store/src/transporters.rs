@@ -1,0 +1,247 @@
+//! Transporters: registration with a one-time enrolment token, the trade
+//! of that token for a long-lived credential (both stored only as SHA-256
+//! hashes), revocation and new enrolment tokens, and what the hub writes
+//! about a transporter's agents (status, version, GitLab URL, health).
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Store, StoreError};
+
+/// A registered transporter (never its enrolment token or credential).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Transporter {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// `pending` (not enrolled yet), `connected`, `warning`, `error` or
+    /// `revoked`.
+    pub status: String,
+    /// Why it is in `warning` or `error`.
+    pub status_reason: Option<String>,
+    /// Whether an agent credential exists (enrolled and not revoked).
+    pub enrolled: bool,
+    /// Whether an enrolment token is waiting to be used.
+    pub enrolment_pending: bool,
+    /// Agent version last reported.
+    pub version: Option<String>,
+    /// The GitLab base URL its Transporter applet serves, as its agent
+    /// reported it.
+    pub gitlab_url: Option<String>,
+    /// Where GitLab posts webhooks for instances behind this transporter
+    /// (the agent's listener), as its agent reported it.
+    pub webhook_url: Option<String>,
+    /// The last health checks, per agent (JSON).
+    #[schema(value_type = Option<Object>)]
+    pub health: Option<serde_json::Value>,
+    /// When the health checks ran, Unix ms.
+    pub health_checked_at: Option<i64>,
+    /// Unix ms.
+    pub last_seen_at: Option<i64>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, name, status, status_reason, credential_hash IS NOT NULL AS enrolled, \
+    enrolment_hash IS NOT NULL AS enrolment_pending, version, gitlab_url, webhook_url, health, health_checked_at, \
+    last_seen_at, created_at";
+
+fn flag(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
+    // SQLite answers integers, PostgreSQL booleans.
+    Ok(match row.try_get::<bool, _>(column) {
+        Ok(value) => value,
+        Err(_) => row.try_get::<i64, _>(column)? != 0,
+    })
+}
+
+fn transporter_from(row: &AnyRow) -> Result<Transporter, StoreError> {
+    let health: Option<String> = row.try_get("health")?;
+    Ok(Transporter {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        status: row.try_get("status")?,
+        status_reason: row.try_get("status_reason")?,
+        enrolled: flag(row, "enrolled")?,
+        enrolment_pending: flag(row, "enrolment_pending")?,
+        version: row.try_get("version")?,
+        gitlab_url: row.try_get("gitlab_url")?,
+        webhook_url: row.try_get("webhook_url")?,
+        health: health.and_then(|text| serde_json::from_str(&text).ok()),
+        health_checked_at: row.try_get("health_checked_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Registers a transporter awaiting enrolment with the hash of its
+    /// one-time enrolment token.
+    pub async fn create_transporter(
+        &self,
+        name: &str,
+        enrolment_hash: &str,
+        now: i64,
+    ) -> Result<Transporter, StoreError> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO transporters (name, enrolment_hash, created_at) VALUES ($1, $2, $3) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(name)
+        .bind(enrolment_hash)
+        .bind(now)
+        .fetch_one(self.writer())
+        .await
+        .map_err(|error| {
+            StoreError::conflict_or(error, format!("transporter `{name}` already exists"))
+        })?;
+        transporter_from(&row)
+    }
+
+    /// Every transporter, by name.
+    pub async fn transporters(&self) -> Result<Vec<Transporter>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM transporters ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(transporter_from).collect()
+    }
+
+    /// One transporter.
+    pub async fn transporter(&self, id: i64) -> Result<Option<Transporter>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM transporters WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(transporter_from).transpose()
+    }
+
+    /// The transporter whose agent credential hashes to `credential_hash`.
+    pub async fn transporter_by_credential(
+        &self,
+        credential_hash: &str,
+    ) -> Result<Option<Transporter>, StoreError> {
+        let row =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM transporters WHERE credential_hash = $1"))
+                .bind(credential_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(transporter_from).transpose()
+    }
+
+    /// Trades an enrolment token (by hash) for a credential (by hash): the
+    /// token is used up and the new credential replaces any earlier one.
+    /// `None` when no transporter waits for that token.
+    pub async fn enrol_transporter(
+        &self,
+        enrolment_hash: &str,
+        credential_hash: &str,
+    ) -> Result<Option<Transporter>, StoreError> {
+        let row = sqlx::query(&format!(
+            "UPDATE transporters SET credential_hash = $1, enrolment_hash = NULL, \
+             status = CASE WHEN status IN ('pending', 'revoked') THEN 'error' ELSE status END, \
+             status_reason = CASE WHEN status IN ('pending', 'revoked') THEN 'enrolled; no agent connected yet' \
+             ELSE status_reason END \
+             WHERE enrolment_hash = $2 RETURNING {COLUMNS}"
+        ))
+        .bind(credential_hash)
+        .bind(enrolment_hash)
+        .fetch_optional(self.writer())
+        .await?;
+        row.as_ref().map(transporter_from).transpose()
+    }
+
+    /// A new one-time enrolment token (by hash) for `id`; the current
+    /// credential keeps working until the token is used. False when absent.
+    pub async fn renew_transporter_enrolment(
+        &self,
+        id: i64,
+        enrolment_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query("UPDATE transporters SET enrolment_hash = $1 WHERE id = $2")
+            .bind(enrolment_hash)
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Revokes the credential and any enrolment token. False when absent.
+    pub async fn revoke_transporter(&self, id: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE transporters SET credential_hash = NULL, enrolment_hash = NULL, \
+             status = 'revoked', status_reason = 'credential revoked; issue a new enrolment token' \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .execute(self.writer())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Records what the hub sees of the transporter's agents now.
+    pub async fn set_transporter_state(
+        &self,
+        id: i64,
+        state: &TransporterState<'_>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE transporters SET status = $1, status_reason = $2, \
+             version = COALESCE($3, version), gitlab_url = COALESCE($4, gitlab_url), \
+             webhook_url = COALESCE($5, webhook_url), last_seen_at = COALESCE($6, last_seen_at) \
+             WHERE id = $7 AND status <> 'revoked'",
+        )
+        .bind(state.status)
+        .bind(state.reason)
+        .bind(state.version)
+        .bind(state.gitlab_url)
+        .bind(state.webhook_url)
+        .bind(state.seen_at)
+        .bind(id)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the latest health checks (JSON) and when they ran.
+    pub async fn set_transporter_health(
+        &self,
+        id: i64,
+        health: &serde_json::Value,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE transporters SET health = $1, health_checked_at = $2 WHERE id = $3")
+            .bind(health.to_string())
+            .bind(now)
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a transporter (instances using it go direct); false when absent.
+    pub async fn delete_transporter(&self, id: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query("DELETE FROM transporters WHERE id = $1")
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}
+
+/// A status update from the hub.
+#[derive(Debug, Clone, Copy)]
+pub struct TransporterState<'a> {
+    /// `connected`, `warning` or `error`.
+    pub status: &'a str,
+    /// Why, for `warning` and `error`.
+    pub reason: Option<&'a str>,
+    /// The agent's version, when known.
+    pub version: Option<&'a str>,
+    /// The GitLab URL the agent serves, when known.
+    pub gitlab_url: Option<&'a str>,
+    /// Where GitLab reaches the agent's webhook listener, when known.
+    pub webhook_url: Option<&'a str>,
+    /// When an agent was last seen, Unix ms.
+    pub seen_at: Option<i64>,
+}

@@ -1,0 +1,197 @@
+//! A GitLab that Vigil cannot reach, through the Transporter, on SQLite and
+//! PostgreSQL: real `vigil serve` and `vigil transporter` processes and
+//! gitlab-sim over loopback. The instance's base URL does not resolve, so
+//! every GitLab call can only have gone through the tunnel; GitLab's
+//! webhooks go to the agent's listener and up the tunnel. An admin
+//! registers the transporter, the agent enrols with the one-time token,
+//! the instance is onboarded and scanned, a push is scanned, the health
+//! checks run, logs hold no token, and a revoked credential is refused.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use gitlab_sim::{MAINTAINER, Simulator};
+use serde_json::json;
+use vigil_store::Queue;
+
+use crate::gitlab_e2e::{AWS, Browser, PASSWORD, backends, free_port};
+use crate::harness::binary;
+use crate::server::start_server_with;
+
+struct Agent(Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_transporter() {
+    for test in backends().await {
+        let data = tempfile::tempdir().unwrap();
+        let hash = vigil_server::auth::hash_password(PASSWORD).unwrap();
+        test.store.create_user("ada", &hash, "admin", Queue::now_ms()).await.unwrap();
+        let sim = Simulator::start().await.unwrap();
+        sim.state().allow_local_webhooks = true;
+        let token = sim.add_user("alice", false);
+        let project = sim.add_project("group/app", "main", &[("alice", MAINTAINER)]);
+        sim.write_file(project, "config/aws.ini", AWS);
+        sim.write_file(project, "src/lib.rs", "pub fn f() {}\n");
+
+        let port = free_port();
+        let public = format!("http://127.0.0.1:{port}");
+        let (_server, _) = start_server_with(
+            &["--listen", &format!("127.0.0.1:{port}"), "--workers", "2", "--public-url", &public],
+            &test.url,
+            data.path(),
+        );
+        let browser = Browser::sign_in(&public).await;
+
+        // Register the transporter; the agent enrols with the one-time token.
+        let (status, created) = browser
+            .call(reqwest::Method::POST, "/api/v1/transporters", Some(json!({"name": "dc1-vm"})))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["transporter"]["id"].as_i64().unwrap();
+        let enrolment = created["enrolment_token"].as_str().unwrap().to_owned();
+        let credentials = data.path().join("transporter.credential");
+        let hook_port = free_port();
+        let agent_log = data.path().join("agent.log");
+        let spawn_agent = |enrolment: Option<&str>| {
+            let mut command = Command::new(binary());
+            command.args([
+                "transporter",
+                "--hub",
+                &format!("ws://127.0.0.1:{port}/transporter"),
+                "--gitlab",
+                &sim.base_url(),
+                "--webhook-listen",
+                &format!("127.0.0.1:{hook_port}"),
+                "--ping-interval",
+                "1",
+            ]);
+            command.arg("--credentials").arg(&credentials);
+            if let Some(token) = enrolment {
+                command.args(["--enrolment-token", token]);
+            }
+            let log =
+                std::fs::OpenOptions::new().create(true).append(true).open(&agent_log).unwrap();
+            command.env("VIGIL_LOG", "debug").stdout(Stdio::null()).stderr(log);
+            Agent(command.spawn().unwrap())
+        };
+        let agent = spawn_agent(Some(&enrolment));
+        let path = format!("/api/v1/transporters/{id}");
+        let view = browser
+            .wait_for(&path, |view| {
+                view["agents"].as_array().is_some_and(|agents| agents.len() == 1)
+            })
+            .await;
+        assert_eq!(view["applets"], json!([{"kind": "transporter", "gitlab_url": sim.base_url()}]));
+        assert_eq!(view["agents"][0]["webhook_url"], format!("http://127.0.0.1:{hook_port}"));
+        assert_eq!(view["enrolled"], true);
+        assert_eq!(view["enrolment_pending"], false);
+        let mode = std::fs::metadata(&credentials).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the credential file must be private");
+        let credential = std::fs::read_to_string(&credentials).unwrap().trim().to_owned();
+        // The token is single use.
+        let reused = reqwest::Client::new()
+            .post(format!("{public}/transporter/enrol"))
+            .json(&json!({"enrolment_token": enrolment}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reused.status(), 401);
+
+        // The health checks ran on connect: connected, all checks passing.
+        let view = browser.wait_for(&path, |view| view["health"]["agents"].is_array()).await;
+        let checks = &view["health"]["agents"][0]["checks"];
+        assert_eq!(checks["internal"]["status"], "ok", "{view}");
+        assert_eq!(view["status"], "connected", "{view}");
+
+        // An instance whose address Vigil cannot resolve, behind the transporter.
+        let (status, instance) = browser
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/instances",
+                Some(json!({"name": "closed", "base_url": "http://gitlab.closed.invalid",
+                            "access_token": token, "transporter_id": id})),
+            )
+            .await;
+        assert_eq!(status, 201, "{instance}");
+        let instance_id = instance["id"].as_i64().unwrap();
+        // The domain check goes through the tunnel too.
+        let (_, check) = browser
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/instances/check",
+                Some(json!({"base_url": "http://gitlab.closed.invalid", "transporter_id": id})),
+            )
+            .await;
+        assert_eq!(check["reachable"], true, "{check}");
+
+        let (status, body) = browser
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/instances/{instance_id}/selection"),
+                Some(json!({"mode": "all"})),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        let instance_path = format!("/api/v1/instances/{instance_id}");
+        let instance = browser.wait_for(&instance_path, |i| i["status"] != "pending").await;
+        assert_eq!(instance["status"], "connected", "{instance}");
+        // GitLab's hook points at the agent's listener.
+        let hook_url = sim.state().projects[&project].hooks[0].url.clone();
+        assert_eq!(hook_url, format!("http://127.0.0.1:{hook_port}/hooks/gitlab/{instance_id}"));
+        // The onboarding scan downloaded the archive through the tunnel.
+        browser
+            .wait_for("/api/v1/issues?status=open", |page| {
+                page["items"].as_array().is_some_and(|items| items.len() >= 2)
+            })
+            .await;
+
+        // A push: GitLab → agent → tunnel → intake → scan of the pushed file.
+        sim.commit(
+            project,
+            "main",
+            &[("deploy/.env", Some(b"GITLAB_TOKEN=glpat-Vq3xTz8kLm2NpR7sWd4Y\n".as_slice()))],
+            "deploy",
+        )
+        .unwrap();
+        browser
+            .wait_for("/api/v1/issues?status=open", |page| {
+                page["items"]
+                    .as_array()
+                    .is_some_and(|items| items.iter().any(|issue| issue["path"] == "deploy/.env"))
+            })
+            .await;
+        let deliveries = sim.state().deliveries.clone();
+        assert!(!deliveries.is_empty());
+
+        // Revoked: the agent is disconnected and refused from then on.
+        let (status, revoked) =
+            browser.call(reqwest::Method::POST, &format!("{path}/revoke"), None).await;
+        assert_eq!(status, 200, "{revoked}");
+        assert_eq!(revoked["status"], "revoked");
+        let view = browser
+            .wait_for(&path, |view| view["agents"].as_array().is_some_and(Vec::is_empty))
+            .await;
+        assert_eq!(view["enrolled"], false);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        drop(agent);
+
+        // No token, credential or Authorization value in either log.
+        let agent_text = std::fs::read_to_string(&agent_log).unwrap();
+        assert!(agent_text.contains("the hub refused: HTTP 401"), "{agent_text}");
+        assert!(agent_text.contains("path=/api/v4/projects"), "the debug log names the calls");
+        let server_text = std::fs::read_to_string(data.path().join("serve.log")).unwrap();
+        for secret in [token.as_str(), credential.as_str(), enrolment.as_str()] {
+            assert!(!agent_text.contains(secret), "the agent logged a secret");
+            assert!(!server_text.contains(secret), "the server logged a secret");
+        }
+        let _ = sim;
+    }
+}
