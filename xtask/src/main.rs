@@ -73,6 +73,7 @@ fn codegen(root: &Path, check: bool) -> Result<()> {
         ("vigil db migrate", &["db", "migrate", "--help"][..]),
         ("vigil admin create", &["admin", "create", "--help"][..]),
         ("vigil key rotate", &["key", "rotate", "--help"][..]),
+        ("vigil transporter", &["transporter", "--help"][..]),
     ] {
         cli.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", vigil(root, args)?));
     }
