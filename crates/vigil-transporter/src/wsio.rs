@@ -15,7 +15,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// Bytes collected before a message is sent without waiting for a flush.
-pub const MESSAGE_BYTES: usize = 64 * 1024;
+pub const MESSAGE_BYTES: usize = 256 * 1024;
 
 /// A WebSocket as `futures::io::AsyncRead + AsyncWrite`.
 pub struct WsIo<S> {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod reliability;
+mod tls;
 mod tunnel;
 
 use std::net::SocketAddr;
@@ -136,6 +137,21 @@ impl TestHub {
         listener: tokio::net::TcpListener,
         addr: SocketAddr,
     ) -> TestHub {
+        TestHub::start_with(hub, listener, addr, None).await
+    }
+
+    /// A hub behind TLS (`acceptor`), as behind a TLS front.
+    pub async fn start_tls(settings: HubSettings, acceptor: tokio_rustls::TlsAcceptor) -> TestHub {
+        let (listener, addr) = listener().await;
+        TestHub::start_with(Hub::new(settings), listener, addr, Some(acceptor)).await
+    }
+
+    async fn start_with(
+        hub: Hub,
+        listener: tokio::net::TcpListener,
+        addr: SocketAddr,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> TestHub {
         let received: Received = Arc::default();
         let reasons: Arc<Mutex<Vec<String>>> = Arc::default();
         let inbound_received = received.clone();
@@ -180,9 +196,26 @@ impl TestHub {
                 }
             }),
         );
-        let server = tokio::spawn(async move {
-            serve(listener, app).await;
-        });
+        let scheme = if tls.is_some() { "wss" } else { "ws" };
+        let server = match tls {
+            None => tokio::spawn(async move {
+                serve(listener, app).await;
+            }),
+            Some(acceptor) => tokio::spawn(async move {
+                loop {
+                    let (tcp, _) = listener.accept().await.unwrap();
+                    let (acceptor, app) = (acceptor.clone(), app.clone());
+                    tokio::spawn(async move {
+                        let Ok(stream) = acceptor.accept(tcp).await else { return };
+                        let service = hyper_util::service::TowerToHyperService::new(app);
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .with_upgrades()
+                            .await;
+                    });
+                }
+            }),
+        };
         let (forward_listener, forward_addr) = self::listener().await;
         let router = hub::forward_router(hub.clone(), FORWARD_KEY.to_owned());
         let forward_server = tokio::spawn(async move {
@@ -190,7 +223,7 @@ impl TestHub {
         });
         TestHub {
             hub,
-            url: format!("ws://{addr}{}", vigil_transporter::HUB_PATH),
+            url: format!("{scheme}://localhost:{}{}", addr.port(), vigil_transporter::HUB_PATH),
             addr,
             forward: format!("http://{forward_addr}/t/1"),
             received,
