@@ -16,7 +16,8 @@
 # each under 64 MB); (5) reconnect: `vigil serve` killed with SIGKILL and started again; time from its
 # "listening" log line to the first successful request through the tunnel (and snyk-broker's client
 # reconnect after its server restarts, from snyk_broker_restart_server).
-# Run:  bench/transporter.sh      Env: RUNS (3), DURATION (10), BYTES (1073741824), SKIP_BROKER (0),
+# Run:  bench/transporter.sh      Env: RUNS (3), DURATION (10), BYTES (1073741824), SKIP_BROKER (0), ONLY
+#       (download: figure (1) and the memory after it only),
 #       QUIET_WAIT (0: seconds to wait for the 1-minute load average to drop below 1.0).
 # Output: bench/.work/transporter-out/ (logs); the figures on stdout.
 set -euo pipefail
@@ -102,6 +103,10 @@ for path in direct tunnel broker; do
     'BEGIN { printf "    %-7s %8.0f MB/s   %5.2fx direct\n", p, s / 1e6, s / d }'
 done
 HUB_DL_HWM="$(hwm_mb "$HUB_PID")"; AGENT_DL_HWM="$(hwm_mb "$AGENT_PID")"
+if [[ "${ONLY:-}" == download ]]; then
+  echo "    peak RSS after the downloads: hub $HUB_DL_HWM MB, agent $AGENT_DL_HWM MB (ONLY=download: stopping here)"
+  exit 0
+fi
 
 # (2) small GETs, one connection.
 latency() { # label, wrk args... -> "p50_ms p99_ms"
