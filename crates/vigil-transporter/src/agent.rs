@@ -250,11 +250,7 @@ impl Agent {
                         let agent = agent.clone();
                         async move { Ok::<_, std::convert::Infallible>(agent.answer(request).await) }
                     });
-                    let connection = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service);
-                    if let Err(error) = connection.await {
-                        tracing::debug!(%error, "tunnel stream from the hub ended early");
-                    }
+                    mux::serve(stream, service).await;
                 });
             }
         };
@@ -547,13 +543,7 @@ async fn send_up(
     request: Request<Body>,
 ) -> Result<Response<hyper::body::Incoming>, String> {
     let stream = opener.open().await.map_err(|error| error.to_string())?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|error| error.to_string())?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    sender.send_request(request).await.map_err(|error| error.to_string())
+    mux::exchange(stream, request).await.map_err(|error| error.to_string())
 }
 
 fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {

@@ -253,13 +253,7 @@ impl Hub {
         let serve_inbound = async {
             while let Some(stream) = streams.recv().await {
                 let service = TowerToHyperService::new(router.clone());
-                tokio::spawn(async move {
-                    let connection = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service);
-                    if let Err(error) = connection.await {
-                        tracing::debug!(%error, "tunnel stream from the agent ended early");
-                    }
-                });
+                tokio::spawn(mux::serve(stream, service));
             }
         };
         let silence = self.inner.settings.silence;
@@ -439,16 +433,11 @@ impl Hub {
         stream: mux::Stream,
         request: Request<Body>,
     ) -> Result<Response<Incoming>, Exchange> {
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|error| Exchange::Failed(error.to_string()))?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "tunnel stream to the agent ended early");
-            }
-        });
-        match tokio::time::timeout(self.inner.settings.header_timeout, sender.send_request(request))
-            .await
+        match tokio::time::timeout(
+            self.inner.settings.header_timeout,
+            mux::exchange(stream, request),
+        )
+        .await
         {
             Err(_) => Err(Exchange::Timeout),
             Ok(Err(error)) => Err(Exchange::Failed(error.to_string())),

@@ -6,6 +6,7 @@
 use std::future::{Future, poll_fn};
 use std::task::Poll;
 
+use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::compat::{Compat, FuturesAsyncReadCompatExt as _};
 
@@ -110,4 +111,49 @@ where
         result
     };
     (Opener { requests: requests_tx }, inbound, driver)
+}
+
+/// hyper's largest read buffer on a tunnel stream. Streams are futures-io
+/// under a compat layer that zero-fills hyper's whole free buffer before
+/// every read; a small ceiling keeps that cost near the bytes read.
+const STREAM_READ_BUFFER: usize = 64 * 1024;
+
+/// Sends one HTTP request over `stream` and returns the response (its body
+/// streams from the peer).
+pub(crate) async fn exchange<B>(
+    stream: Stream,
+    request: http::Request<B>,
+) -> Result<http::Response<hyper::body::Incoming>, hyper::Error>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
+        .max_buf_size(STREAM_READ_BUFFER)
+        .handshake(TokioIo::new(stream))
+        .await?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "tunnel stream ended early");
+        }
+    });
+    sender.send_request(request).await
+}
+
+/// Answers the one HTTP exchange of `stream` with `service`.
+pub(crate) async fn serve<S>(stream: Stream, service: S)
+where
+    S: hyper::service::Service<
+            http::Request<hyper::body::Incoming>,
+            Response = http::Response<axum::body::Body>,
+        >,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Future: Send + 'static,
+{
+    let connection = hyper::server::conn::http1::Builder::new()
+        .max_buf_size(STREAM_READ_BUFFER)
+        .serve_connection(TokioIo::new(stream), service);
+    if let Err(error) = connection.await {
+        tracing::debug!(%error, "tunnel stream ended early");
+    }
 }
