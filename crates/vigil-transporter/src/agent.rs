@@ -104,6 +104,8 @@ fn agent_id() -> String {
 impl Agent {
     /// An agent with `settings`; checks the GitLab URL and CA file.
     pub fn new(settings: AgentSettings) -> Result<Agent, AgentError> {
+        dial::check_hub_url(&settings.dial.hub)
+            .map_err(|error| AgentError::Settings(format!("--hub: {error}")))?;
         let gitlab = settings.gitlab.trim_end_matches('/').to_owned();
         let url = reqwest::Url::parse(&gitlab)
             .map_err(|error| AgentError::Settings(format!("--gitlab `{gitlab}`: {error}")))?;

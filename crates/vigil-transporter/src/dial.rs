@@ -111,6 +111,12 @@ fn target(url: &Url) -> Result<Target, DialError> {
     Ok(Target { tls, host, port })
 }
 
+/// Checks a hub URL before anything is dialled: a `wss://` (or `ws://`)
+/// URL with a host.
+pub fn check_hub_url(text: &str) -> Result<(), DialError> {
+    target(&parse_url(text, "hub URL")?).map(|_| ())
+}
+
 fn parse_url(text: &str, what: &str) -> Result<Url, DialError> {
     Url::parse(text).map_err(|error| DialError::BadUrl(format!("{what} `{text}`: {error}")))
 }

@@ -152,3 +152,35 @@ fn a_directory_of_100k_files_is_scanned_completely() {
     assert_eq!(report["stats"]["files_scanned"], 100_000);
     assert_eq!(report["findings"][0]["location"]["path"], "d499/f199.txt");
 }
+
+#[test]
+fn the_transporter_agent_names_what_is_wrong_with_its_settings() {
+    let project = Project::new();
+    project.write("credential", "vgtc_example\n");
+    let credential = project.path("credential");
+    let missing = project.path("missing.credential");
+    let cases: [(Vec<&str>, String); 4] = [
+        (
+            vec!["--hub", "wss://vigil.example/transporter", "--gitlab", "https://gitlab.internal", "--credentials", missing.to_str().unwrap()],
+            format!("error: the credentials file {} does not exist; give --enrolment-token", missing.display()),
+        ),
+        (
+            vec!["--hub", "ws://127.0.0.1:9/transporter", "--gitlab", "https://gitlab.internal", "--credentials", missing.to_str().unwrap(), "--enrolment-token", "vgle_x"],
+            "error: enrolment failed: cannot reach the hub at 127.0.0.1:9: Connection refused".to_owned(),
+        ),
+        (
+            vec!["--hub", "wss://vigil.example/transporter", "--gitlab", "https://gitlab.internal/group", "--credentials", credential.to_str().unwrap()],
+            "error: --gitlab `https://gitlab.internal/group`: give GitLab's base URL, like https://gitlab.internal".to_owned(),
+        ),
+        (
+            vec!["--hub", "ftp://vigil.example/transporter", "--gitlab", "https://gitlab.internal", "--credentials", credential.to_str().unwrap()],
+            "error: --hub: hub URL `ftp://vigil.example/transporter`: scheme `ftp` is not wss://".to_owned(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let run = project.vigil(&[&["transporter"], args.as_slice()].concat());
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains(&expected), "expected `{expected}` in {run:?}");
+    }
+    assert!(!missing.exists(), "no credential file is written when enrolment fails");
+}
