@@ -57,7 +57,8 @@ pub(crate) fn client_settings(transporter_id: Option<i64>) -> Result<ClientSetti
         let forward = FORWARD.get().ok_or_else(|| {
             format!(
                 "this GitLab is reached through transporter {id}, and this process has no hub; \
-                 run the job in `vigil serve`, which holds the tunnels"
+                 run the job in `vigil serve`, which holds the tunnels, or give `vigil worker` \
+                 --transporter-forward-url and --transporter-forward-key"
             )
         })?;
         settings.via = Some(Via {

@@ -198,6 +198,20 @@ pub(crate) struct WorkerArgs {
     /// cost of claimed jobs waiting their turn (under the worker's lease).
     #[arg(long, default_value_t = 1)]
     pub(crate) claim_batch: usize,
+    /// The Transporter forward endpoint of the `vigil serve` on this host
+    /// that holds the tunnels (http://127.0.0.1:PORT, its
+    /// --transporter-forward), for jobs of instances behind a transporter.
+    #[arg(
+        long,
+        env = "VIGIL_TRANSPORTER_FORWARD_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        requires = "transporter_forward_key"
+    )]
+    pub(crate) transporter_forward_url: Option<String>,
+    /// That endpoint's key (the server's --transporter-forward-key).
+    #[arg(long, env = "VIGIL_TRANSPORTER_FORWARD_KEY", hide_env_values = true, value_name = "KEY")]
+    pub(crate) transporter_forward_key: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -235,6 +235,14 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
             name: worker_name("worker"),
             ..WorkerSettings::default()
         };
+        if let (Some(url), Some(key)) =
+            (&args.transporter_forward_url, &args.transporter_forward_key)
+        {
+            vigil_server::set_transporter_forward(
+                url.trim_end_matches('/').to_owned(),
+                key.clone(),
+            );
+        }
         tracing::info!(workers = settings.workers, backend = ?store.backend(), "worker started");
         let metrics = Arc::new(vigil_server::Metrics::default());
         let pool = WorkerPool::start(

@@ -43,11 +43,40 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
 
         let port = free_port();
         let public = format!("http://127.0.0.1:{port}");
-        let (_server, _) = start_server_with(
-            &["--listen", &format!("127.0.0.1:{port}"), "--workers", "2", "--public-url", &public],
-            &test.url,
-            data.path(),
-        );
+        let listen = format!("127.0.0.1:{port}");
+        // On PostgreSQL the jobs run in a separate `vigil worker` that
+        // reaches the tunnels through the server's forward endpoint.
+        let separate_worker = test.url.starts_with("postgres");
+        let forward = format!("127.0.0.1:{}", free_port());
+        let mut args = vec!["--listen", &listen, "--public-url", &public];
+        if separate_worker {
+            args.extend(["--no-worker", "--transporter-forward", &forward]);
+            args.extend(["--transporter-forward-key", "e2e-forward-key"]);
+        } else {
+            args.extend(["--workers", "2"]);
+        }
+        let (_server, _) = start_server_with(&args, &test.url, data.path());
+        let forward_url = format!("http://{forward}");
+        let _worker = separate_worker.then(|| {
+            crate::server::Process::start(
+                &[
+                    "worker",
+                    "--workers",
+                    "2",
+                    "--public-url",
+                    &public,
+                    "--poll-ms",
+                    "50",
+                    "--transporter-forward-url",
+                    &forward_url,
+                    "--transporter-forward-key",
+                    "e2e-forward-key",
+                ],
+                &test.url,
+                data.path(),
+                "worker.log",
+            )
+        });
         let browser = Browser::sign_in(&public).await;
 
         // Register the transporter; the agent enrols with the one-time token.
@@ -187,7 +216,8 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
         let agent_text = std::fs::read_to_string(&agent_log).unwrap();
         assert!(agent_text.contains("the hub refused: HTTP 401"), "{agent_text}");
         assert!(agent_text.contains("path=/api/v4/projects"), "the debug log names the calls");
-        let server_text = std::fs::read_to_string(data.path().join("serve.log")).unwrap();
+        let mut server_text = std::fs::read_to_string(data.path().join("serve.log")).unwrap();
+        server_text += &std::fs::read_to_string(data.path().join("worker.log")).unwrap_or_default();
         for secret in [token.as_str(), credential.as_str(), enrolment.as_str()] {
             assert!(!agent_text.contains(secret), "the agent logged a secret");
             assert!(!server_text.contains(secret), "the server logged a secret");
