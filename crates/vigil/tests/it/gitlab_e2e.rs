@@ -111,17 +111,25 @@ pub(crate) async fn backends() -> Vec<TestStore> {
     backends
 }
 
+/// The admin `ada` in `test`'s database, a data directory, and a
+/// simulator with `alice` (her token) maintaining `group/app` (its id).
+pub(crate) async fn admin_and_gitlab(
+    test: &TestStore,
+) -> (tempfile::TempDir, Simulator, String, u64) {
+    let data = tempfile::tempdir().unwrap();
+    let hash = vigil_server::auth::hash_password(PASSWORD).unwrap();
+    test.store.create_user("ada", &hash, "admin", Queue::now_ms()).await.unwrap();
+    let sim = Simulator::start().await.unwrap();
+    sim.state().allow_local_webhooks = true;
+    let token = sim.add_user("alice", false);
+    let project = sim.add_project("group/app", "main", &[("alice", MAINTAINER)]);
+    (data, sim, token, project)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboarding_merge_request_feedback_fix_and_deletion() {
     for test in backends().await {
-        let data = tempfile::tempdir().unwrap();
-        let hash = vigil_server::auth::hash_password(PASSWORD).unwrap();
-        test.store.create_user("ada", &hash, "admin", Queue::now_ms()).await.unwrap();
-
-        let sim = Simulator::start().await.unwrap();
-        sim.state().allow_local_webhooks = true;
-        sim.add_user("alice", false);
-        let project = sim.add_project("group/app", "main", &[("alice", MAINTAINER)]);
+        let (data, sim, _token, project) = admin_and_gitlab(&test).await;
         for index in 0..20 {
             sim.write_file(
                 project,

@@ -11,11 +11,9 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use gitlab_sim::{MAINTAINER, Simulator};
 use serde_json::json;
-use vigil_store::Queue;
 
-use crate::gitlab_e2e::{AWS, Browser, PASSWORD, backends, free_port};
+use crate::gitlab_e2e::{AWS, Browser, admin_and_gitlab, backends, free_port};
 use crate::harness::binary;
 use crate::server::start_server_with;
 
@@ -31,13 +29,7 @@ impl Drop for Agent {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_transporter() {
     for test in backends().await {
-        let data = tempfile::tempdir().unwrap();
-        let hash = vigil_server::auth::hash_password(PASSWORD).unwrap();
-        test.store.create_user("ada", &hash, "admin", Queue::now_ms()).await.unwrap();
-        let sim = Simulator::start().await.unwrap();
-        sim.state().allow_local_webhooks = true;
-        let token = sim.add_user("alice", false);
-        let project = sim.add_project("group/app", "main", &[("alice", MAINTAINER)]);
+        let (data, sim, token, project) = admin_and_gitlab(&test).await;
         sim.write_file(project, "config/aws.ini", AWS);
         sim.write_file(project, "src/lib.rs", "pub fn f() {}\n");
 
