@@ -162,7 +162,9 @@ back=$(date +%s.%N)
 awk -v a="$listening" -v b="$back" 'BEGIN { printf "(5) hub killed (SIGKILL) and restarted: first request through the tunnel %.2f s after it listened\n", b - a }'
 if [[ "$SKIP_BROKER" != 1 ]]; then
   echo "    snyk-broker, server restarted at once:"
-  snyk_broker_restart_server 0 | sed 's/^/      /'
+  # Not in a pipeline: the restart updates the server's PID in this shell, for the cleanup.
+  snyk_broker_restart_server 0 > "$OUT/broker-restart.txt"
+  sed 's/^/      /' "$OUT/broker-restart.txt"
 fi
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
