@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::allowlist::Allowlist;
 use crate::dial::{self, DialSettings};
-use crate::hub::{json_error_response, now_ms, strip_hop_by_hop};
+use crate::hub::{json_error_response, json_response, now_ms, strip_hop_by_hop};
 use crate::mux::{self, Opener};
 use crate::redact::path_only;
 use crate::wsio::WsIo;
@@ -546,15 +546,6 @@ async fn send_up(
 ) -> Result<Response<hyper::body::Incoming>, String> {
     let stream = opener.open().await.map_err(|error| error.to_string())?;
     mux::exchange(stream, request).await.map_err(|error| error.to_string())
-}
-
-fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
-    let mut response = Response::new(Body::from(value.to_string()));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    response
 }
 
 /// Days left on a PEM certificate: error when expired or unreadable,
