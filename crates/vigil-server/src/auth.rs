@@ -179,7 +179,7 @@ pub(crate) fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -
 }
 
 /// Authenticates a request: a bearer token first, else the session cookie.
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
+pub(crate) async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, AppError> {
     let now = Queue::now_ms();
     if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
         let token = authorization
@@ -239,7 +239,11 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, AppErro
     })
 }
 
-async fn require(parts: &Parts, state: &AppState, needed: Permission) -> Result<Caller, AppError> {
+pub(crate) async fn require(
+    parts: &Parts,
+    state: &AppState,
+    needed: Permission,
+) -> Result<Caller, AppError> {
     let caller = authenticate(parts, state).await?;
     if caller.permission < needed {
         return Err(AppError::forbidden(format!(

@@ -379,7 +379,7 @@ impl JobRunner {
 
 /// The secrets engine with the built-in rules, built once per process
 /// (parsing and compiling 349 rules took about 70 ms of every scan).
-fn secrets_engine() -> Result<Arc<vigil_secrets::SecretsEngine>, String> {
+pub(crate) fn secrets_engine() -> Result<Arc<vigil_secrets::SecretsEngine>, String> {
     static ENGINE: std::sync::OnceLock<Result<Arc<vigil_secrets::SecretsEngine>, String>> =
         std::sync::OnceLock::new();
     ENGINE

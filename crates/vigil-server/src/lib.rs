@@ -28,9 +28,9 @@ pub mod metrics;
 pub mod onboarding;
 mod ops;
 pub mod scheduler;
-pub mod setup;
 pub mod source;
 pub mod transporter;
+mod ui;
 pub mod worker;
 
 use std::sync::Arc;
@@ -108,7 +108,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(api::router().layer(DefaultBodyLimit::max(limit)))
         .merge(hooks::router())
-        .merge(setup::router())
+        .merge(ui::router())
         .merge(transporter::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -34,6 +34,10 @@ pub struct Instance {
     pub scan_interval_s: i64,
     /// Unix ms.
     pub created_at: i64,
+    /// Who added it (`user:NAME`), when known.
+    pub created_by: Option<String>,
+    /// When its repositories were last synced with GitLab, Unix ms.
+    pub last_sync_at: Option<i64>,
 }
 
 /// A new instance.
@@ -51,6 +55,8 @@ pub struct NewInstance {
     pub transporter_id: Option<i64>,
     /// Seconds between periodic full scans.
     pub scan_interval_s: i64,
+    /// Who adds it (`user:NAME`).
+    pub created_by: Option<String>,
 }
 
 /// A repository (GitLab project) of an instance.
@@ -83,7 +89,7 @@ pub(crate) const ENCRYPTED_COLUMNS: [(&str, &str); 4] = [
 ];
 
 const INSTANCE_COLUMNS: &str = "id, name, base_url, transporter_id, oauth_client_id, oauth_secret_enc, \
-     selection, status, status_reason, scan_interval_s, created_at";
+     selection, status, status_reason, scan_interval_s, created_at, created_by, last_sync_at";
 const REPOSITORY_COLUMNS: &str =
     "id, instance_id, gitlab_project_id, path, default_branch, selected, next_scan_at, created_at";
 
@@ -100,6 +106,8 @@ fn instance_from(row: &AnyRow) -> Result<Instance, StoreError> {
         status_reason: row.try_get("status_reason")?,
         scan_interval_s: row.try_get("scan_interval_s")?,
         created_at: row.try_get("created_at")?,
+        created_by: row.try_get("created_by")?,
+        last_sync_at: row.try_get("last_sync_at")?,
     })
 }
 
@@ -134,8 +142,8 @@ impl Store {
             None => None,
         };
         let row = sqlx::query(&format!(
-            "INSERT INTO instances (name, base_url, transporter_id, oauth_client_id, oauth_secret_enc, scan_interval_s, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {INSTANCE_COLUMNS}"
+            "INSERT INTO instances (name, base_url, transporter_id, oauth_client_id, oauth_secret_enc, scan_interval_s, created_at, updated_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING {INSTANCE_COLUMNS}"
         ))
         .bind(&new.name)
         .bind(&new.base_url)
@@ -144,6 +152,7 @@ impl Store {
         .bind(secret)
         .bind(new.scan_interval_s)
         .bind(now)
+        .bind(new.created_by.as_deref())
         .fetch_one(self.writer())
         .await
         .map_err(|error| StoreError::conflict_or(error, format!("instance `{}` already exists", new.base_url)))?;
@@ -334,7 +343,8 @@ impl Store {
     }
 
     /// Sets an instance's status (`pending`, `connected`, `error`,
-    /// `deleting`) and the reason shown with it.
+    /// `deleting`) and the reason shown with it; `connected` also records
+    /// the time as the last sync.
     pub async fn set_instance_status(
         &self,
         id: i64,
@@ -343,7 +353,8 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE instances SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $4",
+            "UPDATE instances SET status = $1, status_reason = $2, updated_at = $3, \
+             last_sync_at = CASE WHEN $1 = 'connected' THEN $3 ELSE last_sync_at END WHERE id = $4",
         )
         .bind(status)
         .bind(reason)
@@ -553,6 +564,49 @@ impl Store {
             repositories: row.try_get("repositories")?,
             scanned: row.try_get("scanned")?,
             pending_scans: row.try_get("pending")?,
+        })
+    }
+}
+
+/// What an instance holds in Vigil: what deleting it removes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct InstanceFootprint {
+    /// Repositories known (selected or not).
+    pub repositories: i64,
+    /// Of those, selected for scanning.
+    pub selected: i64,
+    /// Vigil webhooks installed in GitLab (project hooks and the system hook).
+    pub webhooks: i64,
+    /// Scans of its repositories.
+    pub scans: i64,
+    /// Issues of its repositories.
+    pub issues: i64,
+}
+
+impl Store {
+    /// Counts what instance `instance_id` holds.
+    pub async fn instance_footprint(
+        &self,
+        instance_id: i64,
+    ) -> Result<InstanceFootprint, StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM repositories WHERE instance_id = $1) AS repositories, \
+               (SELECT COUNT(*) FROM repositories WHERE instance_id = $1 AND selected = 1) AS selected, \
+               (SELECT COUNT(*) FROM repositories WHERE instance_id = $1 AND webhook_id IS NOT NULL) \
+                 + (SELECT COUNT(*) FROM instances WHERE id = $1 AND system_hook_id IS NOT NULL) AS webhooks, \
+               (SELECT COUNT(*) FROM scans s JOIN repositories r ON r.id = s.repository_id WHERE r.instance_id = $1) AS scans, \
+               (SELECT COUNT(*) FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE r.instance_id = $1) AS issues",
+        )
+        .bind(instance_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(InstanceFootprint {
+            repositories: row.try_get("repositories")?,
+            selected: row.try_get("selected")?,
+            webhooks: row.try_get("webhooks")?,
+            scans: row.try_get("scans")?,
+            issues: row.try_get("issues")?,
         })
     }
 }

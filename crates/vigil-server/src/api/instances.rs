@@ -16,7 +16,7 @@ use crate::auth::{self, Admin, Viewer};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::{AppState, onboarding};
 
-pub(super) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/instances", get(list_instances).post(create_instance))
         .route("/api/v1/instances/check", post(check_domain))
@@ -29,13 +29,13 @@ pub(super) fn router() -> Router<AppState> {
 /// An instance as the API shows it: its row and the GitLab events Vigil's
 /// hooks subscribe to.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct InstanceView {
+pub(crate) struct InstanceView {
     #[serde(flatten)]
-    instance: Instance,
+    pub(crate) instance: Instance,
     /// Events of the project hook on each selected repository.
-    subscribed_events: Vec<&'static str>,
+    pub(crate) subscribed_events: Vec<&'static str>,
     /// How far its repositories are scanned (the onboarding's progress).
-    progress: vigil_store::ScanProgress,
+    pub(crate) progress: vigil_store::ScanProgress,
 }
 
 impl InstanceView {
@@ -63,7 +63,7 @@ impl From<Instance> for InstanceView {
 /// Lists instances.
 #[utoipa::path(get, path = "/api/v1/instances", tag = "instances", security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<InstanceView>)))]
-pub(super) async fn list_instances(
+pub(crate) async fn list_instances(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<InstanceView>>> {
@@ -76,26 +76,26 @@ pub(super) async fn list_instances(
 
 /// A new instance.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct CreateInstance {
+pub(crate) struct CreateInstance {
     /// Display name.
-    name: String,
+    pub(crate) name: String,
     /// `https://host[:port]` of the GitLab instance.
-    base_url: String,
+    pub(crate) base_url: String,
     /// OAuth application id.
-    client_id: Option<String>,
+    pub(crate) client_id: Option<String>,
     /// OAuth application secret; stored encrypted, never returned.
-    client_secret: Option<String>,
+    pub(crate) client_secret: Option<String>,
     /// Transporter to reach it through.
-    transporter_id: Option<i64>,
+    pub(crate) transporter_id: Option<i64>,
     /// Seconds between periodic full scans (default 86,400; at least 300).
-    scan_interval_s: Option<i64>,
+    pub(crate) scan_interval_s: Option<i64>,
     /// A personal, group or project access token with the `api` scope, for
     /// instances connected without OAuth; stored encrypted, never returned.
-    access_token: Option<String>,
+    pub(crate) access_token: Option<String>,
 }
 
 /// `https://host[:port]` with no path, query or trailing slash.
-pub(super) fn parse_base_url(text: &str) -> Result<String, AppError> {
+pub(crate) fn parse_base_url(text: &str) -> Result<String, AppError> {
     let trimmed = text.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("https://")
@@ -115,25 +115,25 @@ pub(super) fn parse_base_url(text: &str) -> Result<String, AppError> {
 
 /// A GitLab address to check.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct DomainCheck {
+pub(crate) struct DomainCheck {
     /// `https://host[:port]`.
-    base_url: String,
+    pub(crate) base_url: String,
     /// Check through this transporter (GitLab in a closed network).
     #[serde(default)]
-    transporter_id: Option<i64>,
+    pub(crate) transporter_id: Option<i64>,
 }
 
 /// What the address answered.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct DomainCheckResult {
+pub(crate) struct DomainCheckResult {
     /// The address as Vigil will store it.
-    base_url: String,
+    pub(crate) base_url: String,
     /// True when GitLab's API answered.
-    reachable: bool,
+    pub(crate) reachable: bool,
     /// GitLab's version, when it shows it without a token.
-    version: Option<String>,
+    pub(crate) version: Option<String>,
     /// What was found, or what failed and why.
-    message: String,
+    pub(crate) message: String,
 }
 
 /// The wizard's "Configure Domain" step: checks that the address answers
@@ -143,7 +143,7 @@ pub(super) struct DomainCheckResult {
 #[utoipa::path(post, path = "/api/v1/instances/check", tag = "instances", request_body = DomainCheck,
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = DomainCheckResult), (status = 400, body = ErrorBody)))]
-pub(super) async fn check_domain(
+pub(crate) async fn check_domain(
     Admin(_caller): Admin,
     ApiJson(body): ApiJson<DomainCheck>,
 ) -> ApiResult<Json<DomainCheckResult>> {
@@ -177,7 +177,7 @@ pub(super) async fn check_domain(
 /// Adds an instance.
 #[utoipa::path(post, path = "/api/v1/instances", tag = "instances", request_body = CreateInstance, security(("token" = []), ("session" = [])),
     responses((status = 201, body = Instance), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn create_instance(
+pub(crate) async fn create_instance(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateInstance>,
@@ -196,6 +196,7 @@ pub(super) async fn create_instance(
         oauth_client_secret: body.client_secret.map(SecretString::new),
         transporter_id: body.transporter_id,
         scan_interval_s,
+        created_by: Some(caller.actor()),
     };
     let instance = state.store.create_instance(&new, Queue::now_ms()).await?;
     // Vigil makes the secret GitLab's hooks send back; the onboarding puts
@@ -226,7 +227,7 @@ pub(super) async fn create_instance(
 /// One instance.
 #[utoipa::path(get, path = "/api/v1/instances/{id}", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = InstanceView), (status = 404, body = ErrorBody)))]
-pub(super) async fn get_instance(
+pub(crate) async fn get_instance(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -241,7 +242,7 @@ pub(super) async fn get_instance(
 /// removes the hooks first and then the data (202, status `deleting`).
 #[utoipa::path(delete, path = "/api/v1/instances/{id}", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
     security(("token" = []), ("session" = [])), responses((status = 204), (status = 202), (status = 404, body = ErrorBody)))]
-pub(super) async fn delete_instance(
+pub(crate) async fn delete_instance(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -273,20 +274,20 @@ pub(super) async fn delete_instance(
 
 /// Which repositories of an instance Vigil scans.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct Selection {
+pub(crate) struct Selection {
     /// `all` (every project the token's user maintains today), `all_and_future`
     /// (also those created later, found by the periodic sync), or `chosen`.
-    mode: String,
+    pub(crate) mode: String,
     /// GitLab project ids, for `chosen`.
     #[serde(default)]
-    project_ids: Vec<i64>,
+    pub(crate) project_ids: Vec<i64>,
 }
 
 /// The sync job a selection queued.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct SyncQueued {
+pub(crate) struct SyncQueued {
     /// Job id.
-    job_id: i64,
+    pub(crate) job_id: i64,
 }
 
 /// Sets the repository selection and queues a sync: hooks installed on
@@ -295,7 +296,7 @@ pub(super) struct SyncQueued {
 #[utoipa::path(put, path = "/api/v1/instances/{id}/selection", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
     request_body = Selection, security(("token" = []), ("session" = [])),
     responses((status = 202, body = SyncQueued), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(super) async fn set_selection(
+pub(crate) async fn set_selection(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -321,38 +322,38 @@ pub(super) async fn set_selection(
 
 /// Which projects to list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub(super) struct ProjectQuery {
+pub(crate) struct ProjectQuery {
     /// Part of the project's path or name.
-    search: Option<String>,
+    pub(crate) search: Option<String>,
     /// `next_cursor` of the previous page.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// Page size, 1 to 100 (default 50).
-    limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 /// A project the instance's user may connect.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct ProjectChoice {
+pub(crate) struct ProjectChoice {
     /// GitLab project id (for `project_ids` in the selection).
-    project_id: i64,
+    pub(crate) project_id: i64,
     /// `group/project`.
-    path: String,
+    pub(crate) path: String,
     /// Default branch, if the repository has one.
-    default_branch: Option<String>,
+    pub(crate) default_branch: Option<String>,
     /// Whether Vigil scans it now.
-    selected: bool,
+    pub(crate) selected: bool,
     /// Another instance that already scans this project (the same GitLab
     /// registered twice); it cannot be selected here.
-    conflict: Option<String>,
+    pub(crate) conflict: Option<String>,
 }
 
 /// A page of projects.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct ProjectPage {
+pub(crate) struct ProjectPage {
     /// The projects, by id.
-    items: Vec<ProjectChoice>,
+    pub(crate) items: Vec<ProjectChoice>,
     /// Pass as `cursor` for the next page; absent on the last page.
-    next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 /// The wizard's "Choose from repository list": the projects the instance's
@@ -362,7 +363,7 @@ pub(super) struct ProjectPage {
     params(("id" = i64, Path, description = "Instance id"), ProjectQuery), security(("token" = []), ("session" = [])),
     responses((status = 200, body = ProjectPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
                (status = 502, body = ErrorBody)))]
-pub(super) async fn list_projects(
+pub(crate) async fn list_projects(
     Admin(_caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -416,11 +417,11 @@ pub(super) async fn list_projects(
 
 /// A new webhook secret, shown once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct WebhookSecret {
+pub(crate) struct WebhookSecret {
     /// Where GitLab delivers this instance's hooks (path on this server).
-    webhook_path: String,
+    pub(crate) webhook_path: String,
     /// The `X-Gitlab-Token` GitLab must send; only shown here.
-    webhook_secret: String,
+    pub(crate) webhook_secret: String,
 }
 
 /// Replaces an instance's webhook secret and shows the new one once
@@ -428,7 +429,7 @@ pub(super) struct WebhookSecret {
 #[utoipa::path(post, path = "/api/v1/instances/{id}/webhook-secret", tag = "instances",
     params(("id" = i64, Path, description = "Instance id")), security(("token" = []), ("session" = [])),
     responses((status = 200, body = WebhookSecret), (status = 404, body = ErrorBody)))]
-pub(super) async fn rotate_webhook_secret(
+pub(crate) async fn rotate_webhook_secret(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{Member, Viewer};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 
-pub(super) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/issues", get(list_issues))
         .route("/api/v1/issues/{id}", get(get_issue))
@@ -27,27 +27,27 @@ pub(super) fn router() -> Router<AppState> {
 /// Filters of the issue list; every one narrows.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(super) struct IssueQuery {
+pub(crate) struct IssueQuery {
     /// `secret`, `iac`, `vulnerability`, `license` or `operational_risk`.
-    kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// `critical`, `high`, `medium`, `low` or `info`.
-    severity: Option<String>,
+    pub(crate) severity: Option<String>,
     /// `open`, `fixed` or `suppressed`.
-    status: Option<String>,
+    pub(crate) status: Option<String>,
     /// Repository id.
-    repository: Option<i64>,
+    pub(crate) repository: Option<i64>,
     /// Branch name.
-    branch: Option<String>,
+    pub(crate) branch: Option<String>,
     /// Rule code, e.g. `SEC001`.
-    rule: Option<String>,
+    pub(crate) rule: Option<String>,
     /// Text in the title, path or rule code (case-insensitive).
-    q: Option<String>,
+    pub(crate) q: Option<String>,
     /// `severity` (default, most severe first), `last_seen` or `first_seen` (newest first).
-    sort: Option<String>,
+    pub(crate) sort: Option<String>,
     /// Page size, 1–500 (default 50).
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 fn parse_kind(kind: &str) -> Result<String, AppError> {
@@ -109,7 +109,7 @@ impl IssueQuery {
 /// Lists issues.
 #[utoipa::path(get, path = "/api/v1/issues", tag = "issues", params(IssueQuery), security(("token" = []), ("session" = [])),
     responses((status = 200, body = Page<Issue>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub(super) async fn list_issues(
+pub(crate) async fn list_issues(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<IssueQuery>,
@@ -123,7 +123,7 @@ pub(super) async fn list_issues(
 #[utoipa::path(get, path = "/api/v1/issues/{id}", tag = "issues", params(("id" = i64, Path, description = "Issue id")),
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = Issue), (status = 404, body = ErrorBody)))]
-pub(super) async fn get_issue(
+pub(crate) async fn get_issue(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -133,18 +133,18 @@ pub(super) async fn get_issue(
 
 /// A suppression request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct SuppressRequest {
+pub(crate) struct SuppressRequest {
     /// Why the risk is accepted.
-    reason: String,
+    pub(crate) reason: String,
     /// Unix ms, at most one year ahead; the issue reopens then. Absent: until lifted.
-    expires_at: Option<i64>,
+    pub(crate) expires_at: Option<i64>,
 }
 
 /// Suppresses an issue.
 #[utoipa::path(post, path = "/api/v1/issues/{id}/suppressions", tag = "issues", params(("id" = i64, Path, description = "Issue id")),
     request_body = SuppressRequest, security(("token" = []), ("session" = [])),
     responses((status = 201, body = Suppression), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn suppress_issue(
+pub(crate) async fn suppress_issue(
     Member(caller): Member,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -164,17 +164,17 @@ pub(super) async fn suppress_issue(
 /// Filters of the suppression list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(super) struct SuppressionQuery {
+pub(crate) struct SuppressionQuery {
     /// Only this issue's.
-    issue: Option<i64>,
+    pub(crate) issue: Option<i64>,
     /// Only those still in force (default true).
-    active: Option<bool>,
+    pub(crate) active: Option<bool>,
 }
 
 /// Lists suppressions, newest first (at most 1,000).
 #[utoipa::path(get, path = "/api/v1/suppressions", tag = "issues", params(SuppressionQuery), security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<Suppression>)))]
-pub(super) async fn list_suppressions(
+pub(crate) async fn list_suppressions(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<SuppressionQuery>,
@@ -186,7 +186,7 @@ pub(super) async fn list_suppressions(
 #[utoipa::path(delete, path = "/api/v1/suppressions/{id}", tag = "issues", params(("id" = i64, Path, description = "Suppression id")),
     security(("token" = []), ("session" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(super) async fn lift_suppression(
+pub(crate) async fn lift_suppression(
     Member(caller): Member,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,

@@ -3,13 +3,13 @@
 //! per resource, each with a `router()`; shared shapes (pages, cursors,
 //! the audit helper) live here.
 
-mod instances;
-mod issues;
-mod oauth;
-mod scans;
-mod session;
-mod transporters;
-mod users;
+pub(crate) mod instances;
+pub(crate) mod issues;
+pub(crate) mod oauth;
+pub(crate) mod scans;
+pub(crate) mod session;
+pub(crate) mod transporters;
+pub(crate) mod users;
 
 use axum::Json;
 use axum::Router;

@@ -26,7 +26,7 @@ pub(crate) const SCOPES: &[&str] = &["api"];
 /// Where GitLab sends the browser back, under the public URL.
 pub(crate) const CALLBACK_PATH: &str = "/oauth/gitlab/callback";
 
-pub(super) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/oauth-application", get(oauth_application))
         .route("/api/v1/instances/{id}/oauth/start", post(start))
@@ -43,26 +43,26 @@ fn public_url(state: &AppState) -> Result<&str, AppError> {
 
 /// What to register in GitLab (Admin → Applications).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct OAuthApplication {
+pub(crate) struct OAuthApplication {
     /// Name to give the application.
-    application_name: String,
+    pub(crate) application_name: String,
     /// Homepage URL: this Vigil.
-    homepage_url: String,
+    pub(crate) homepage_url: String,
     /// Authorization callback URL, exactly.
-    callback_url: String,
+    pub(crate) callback_url: String,
     /// Scopes to tick.
-    scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     /// Confidential: yes.
-    confidential: bool,
+    pub(crate) confidential: bool,
     /// The instance's page for new applications.
-    gitlab_applications_url: String,
+    pub(crate) gitlab_applications_url: String,
 }
 
 /// Which GitLab the application is for.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub(super) struct ApplicationQuery {
+pub(crate) struct ApplicationQuery {
     /// `https://host[:port]` of the GitLab instance.
-    base_url: String,
+    pub(crate) base_url: String,
 }
 
 /// Shows what to register as an OAuth application in a GitLab instance
@@ -70,7 +70,7 @@ pub(super) struct ApplicationQuery {
 #[utoipa::path(get, path = "/api/v1/oauth-application", tag = "instances", params(ApplicationQuery),
     security(("token" = []), ("session" = [])),
     responses((status = 200, body = OAuthApplication), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn oauth_application(
+pub(crate) async fn oauth_application(
     Admin(_caller): Admin,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ApplicationQuery>,
@@ -93,9 +93,9 @@ fn host_of(url: &str) -> &str {
 
 /// Where to send the browser.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct OAuthStart {
+pub(crate) struct OAuthStart {
     /// GitLab's consent page for this instance's application.
-    authorize_url: String,
+    pub(crate) authorize_url: String,
 }
 
 /// Starts the OAuth consent: returns GitLab's authorize URL (with state
@@ -104,7 +104,7 @@ pub(super) struct OAuthStart {
 #[utoipa::path(post, path = "/api/v1/instances/{id}/oauth/start", tag = "instances",
     params(("id" = i64, Path, description = "Instance id")), security(("token" = []), ("session" = [])),
     responses((status = 200, body = OAuthStart), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn start(
+pub(crate) async fn start(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -142,11 +142,11 @@ fn client_id(instance: &Instance) -> Result<&str, AppError> {
 
 /// What GitLab appends to the callback URL.
 #[derive(Debug, Deserialize)]
-pub(super) struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
+pub(crate) struct CallbackQuery {
+    pub(crate) code: Option<String>,
+    pub(crate) state: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) error_description: Option<String>,
 }
 
 /// A plain page: the callback is a browser navigation, not an API call.
@@ -166,7 +166,7 @@ fn page(status: StatusCode, title: &str, text: &str, next: Option<(&str, &str)>)
 
 /// GitLab sends the browser back here after the consent: the code is
 /// traded for tokens, which are stored encrypted.
-pub(super) async fn callback(
+pub(crate) async fn callback(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<CallbackQuery>,
@@ -176,7 +176,7 @@ pub(super) async fn callback(
             StatusCode::BAD_REQUEST,
             "GitLab was not connected",
             &text,
-            Some(("/setup/gitlab", "Start again")),
+            Some(("/integrations/gitlab/new", "Start again")),
         )
     };
     let Some(flow_state) = query.state.as_deref() else {
@@ -217,15 +217,12 @@ pub(super) async fn callback(
                 "tokens stored",
             )
             .await;
-            page(
-                StatusCode::OK,
-                "GitLab connected",
-                &format!(
-                    "Vigil may now use {} as {}. Next: select the repositories to scan.",
-                    instance.base_url, caller.user.username
-                ),
-                Some((&format!("/setup/gitlab?instance={}", instance.id), "Select repositories")),
-            )
+            // On to the wizard's Select Repositories step.
+            axum::response::Redirect::to(&format!(
+                "/integrations/gitlab/{}/repositories",
+                instance.id
+            ))
+            .into_response()
         }
         Err(message) => failed(message),
     }

@@ -15,7 +15,7 @@ use crate::auth::{Member, Viewer};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 use crate::jobs::{Trigger, enqueue_scan};
 
-pub(super) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/repositories", get(list_repositories))
         .route("/api/v1/repositories/{id}", get(get_repository))
@@ -27,15 +27,15 @@ pub(super) fn router() -> Router<AppState> {
 /// Filter of the repository list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(super) struct RepositoryQuery {
+pub(crate) struct RepositoryQuery {
     /// Only this instance's.
-    instance: Option<i64>,
+    pub(crate) instance: Option<i64>,
 }
 
 /// Lists repositories by path.
 #[utoipa::path(get, path = "/api/v1/repositories", tag = "scans", params(RepositoryQuery), security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<Repository>)))]
-pub(super) async fn list_repositories(
+pub(crate) async fn list_repositories(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<RepositoryQuery>,
@@ -46,7 +46,7 @@ pub(super) async fn list_repositories(
 /// One repository.
 #[utoipa::path(get, path = "/api/v1/repositories/{id}", tag = "scans", params(("id" = i64, Path, description = "Repository id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = Repository), (status = 404, body = ErrorBody)))]
-pub(super) async fn get_repository(
+pub(crate) async fn get_repository(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -56,24 +56,24 @@ pub(super) async fn get_repository(
 
 /// A scan request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct TriggerRequest {
+pub(crate) struct TriggerRequest {
     /// Branch to scan; the repository's default branch when absent.
-    branch: Option<String>,
+    pub(crate) branch: Option<String>,
 }
 
 /// The scan a trigger queued, or the one already pending.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct Triggered {
-    scan: Scan,
+pub(crate) struct Triggered {
+    pub(crate) scan: Scan,
     /// True when a full scan of this branch was already queued and is returned instead.
-    already_queued: bool,
+    pub(crate) already_queued: bool,
 }
 
 /// Queues a full scan of a repository's branch.
 #[utoipa::path(post, path = "/api/v1/repositories/{id}/scans", tag = "scans", params(("id" = i64, Path, description = "Repository id")),
     request_body = TriggerRequest, security(("token" = []), ("session" = [])),
     responses((status = 202, body = Triggered), (status = 404, body = ErrorBody)))]
-pub(super) async fn trigger_scan(
+pub(crate) async fn trigger_scan(
     Member(caller): Member,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -95,19 +95,19 @@ pub(super) async fn trigger_scan(
 /// Filters of the scan list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(super) struct ScanQuery {
+pub(crate) struct ScanQuery {
     /// Only this repository's.
-    repository: Option<i64>,
+    pub(crate) repository: Option<i64>,
     /// Page size, 1–500 (default 50).
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
     /// `next_cursor` of the previous page.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 /// Lists scans, newest first. The last 1,000 scans of each repository are kept.
 #[utoipa::path(get, path = "/api/v1/scans", tag = "scans", params(ScanQuery), security(("token" = []), ("session" = [])),
     responses((status = 200, body = Page<Scan>), (status = 400, body = ErrorBody)))]
-pub(super) async fn list_scans(
+pub(crate) async fn list_scans(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ScanQuery>,
@@ -131,7 +131,7 @@ pub(super) async fn list_scans(
 /// One scan.
 #[utoipa::path(get, path = "/api/v1/scans/{id}", tag = "scans", params(("id" = i64, Path, description = "Scan id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = Scan), (status = 404, body = ErrorBody)))]
-pub(super) async fn get_scan(
+pub(crate) async fn get_scan(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,

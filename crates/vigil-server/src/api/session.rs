@@ -6,7 +6,6 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::IntoResponse;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use vigil_store::{Queue, User};
@@ -21,14 +20,14 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Credentials.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct SignIn {
-    username: String,
-    password: String,
+pub(crate) struct SignIn {
+    pub(crate) username: String,
+    pub(crate) password: String,
 }
 
 /// A signed-in session.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct SessionInfo {
+pub(crate) struct SessionInfo {
     user: User,
     /// Send in `X-CSRF-Token` on every write made with the session cookie.
     csrf_token: Option<String>,
@@ -37,10 +36,10 @@ pub(super) struct SessionInfo {
 /// Signs in: sets the session cookie and returns the CSRF token.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
-pub(super) async fn sign_in(
+pub(crate) async fn sign_in(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SignIn>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<(HeaderMap, Json<SessionInfo>)> {
     let found = state.store.user_with_password(&body.username).await?;
     let verified =
         auth::verify_password(&body.password, found.as_ref().map(|(_, hash)| hash.as_str()));
@@ -102,11 +101,11 @@ pub(super) async fn whoami(
 /// Signs out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("session" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub(super) async fn sign_out(
+pub(crate) async fn sign_out(
     Viewer(_caller): Viewer,
     headers: HeaderMap,
     State(state): State<AppState>,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<(axum::http::StatusCode, HeaderMap)> {
     if let Some(id) = auth::cookie_value(&headers, SESSION_COOKIE) {
         state.store.delete_session(&auth::token_hash(id)).await?;
     }

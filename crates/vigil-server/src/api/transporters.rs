@@ -18,7 +18,7 @@ use crate::auth::{self, Admin, Viewer};
 use crate::error::{ApiJson, ApiPath, ApiResult, AppError, ErrorBody};
 use crate::{AppState, transporter};
 
-pub(super) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/transporters", get(list_transporters).post(create_transporter))
         .route("/api/v1/transporters/{id}", get(get_transporter).delete(delete_transporter))
@@ -29,44 +29,44 @@ pub(super) fn router() -> Router<AppState> {
 
 /// One of a transporter's applets.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct Applet {
+pub(crate) struct Applet {
     /// `transporter`: proxies GitLab's API and webhooks.
-    kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The GitLab base URL it serves.
-    gitlab_url: String,
+    pub(crate) gitlab_url: String,
 }
 
 /// A connected agent.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct AgentView {
+pub(crate) struct AgentView {
     /// The agent's id (host name and a random suffix).
-    agent: String,
+    pub(crate) agent: String,
     /// Its version.
-    version: String,
+    pub(crate) version: String,
     /// The GitLab base URL it serves.
-    gitlab_url: String,
+    pub(crate) gitlab_url: String,
     /// Where GitLab reaches its webhook listener (empty: none).
-    webhook_url: String,
+    pub(crate) webhook_url: String,
     /// Where it connected from.
-    remote: String,
+    pub(crate) remote: String,
     /// When it connected, Unix ms.
-    connected_at: i64,
+    pub(crate) connected_at: i64,
     /// Its last ping, Unix ms.
-    last_ping_at: i64,
+    pub(crate) last_ping_at: i64,
 }
 
 /// A transporter with its live agents and applets.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct TransporterView {
+pub(crate) struct TransporterView {
     #[serde(flatten)]
-    transporter: Transporter,
+    pub(crate) transporter: Transporter,
     /// Agents connected to this server now (two or more share the load).
-    agents: Vec<AgentView>,
+    pub(crate) agents: Vec<AgentView>,
     /// What it offers; the Transporter applet lists its GitLab URL.
-    applets: Vec<Applet>,
+    pub(crate) applets: Vec<Applet>,
 }
 
-fn view(state: &AppState, transporter: Transporter) -> TransporterView {
+pub(crate) fn view(state: &AppState, transporter: Transporter) -> TransporterView {
     let agents: Vec<AgentView> = state
         .hub
         .links(transporter.id)
@@ -89,14 +89,14 @@ fn view(state: &AppState, transporter: Transporter) -> TransporterView {
     TransporterView { transporter, agents, applets }
 }
 
-async fn find(state: &AppState, id: i64) -> ApiResult<Transporter> {
+pub(crate) async fn find(state: &AppState, id: i64) -> ApiResult<Transporter> {
     state.store.transporter(id).await?.ok_or_else(|| AppError::not_found("transporter"))
 }
 
 /// Lists transporters.
 #[utoipa::path(get, path = "/api/v1/transporters", tag = "instances", security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<TransporterView>)))]
-pub(super) async fn list_transporters(
+pub(crate) async fn list_transporters(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<TransporterView>>> {
@@ -107,7 +107,7 @@ pub(super) async fn list_transporters(
 /// One transporter, with its connected agents and applets.
 #[utoipa::path(get, path = "/api/v1/transporters/{id}", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = TransporterView), (status = 404, body = ErrorBody)))]
-pub(super) async fn get_transporter(
+pub(crate) async fn get_transporter(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -118,18 +118,18 @@ pub(super) async fn get_transporter(
 
 /// A new transporter.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct CreateTransporter {
+pub(crate) struct CreateTransporter {
     /// Name (the host that runs the agent).
-    name: String,
+    pub(crate) name: String,
 }
 
 /// A transporter and a one-time enrolment token.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct Enrolment {
-    transporter: Transporter,
+pub(crate) struct Enrolment {
+    pub(crate) transporter: Transporter,
     /// Shown once: the agent trades it for its long-lived credential
     /// (`vigil transporter --enrolment-token …`).
-    enrolment_token: String,
+    pub(crate) enrolment_token: String,
 }
 
 fn enrolment_token() -> String {
@@ -140,7 +140,7 @@ fn enrolment_token() -> String {
 #[utoipa::path(post, path = "/api/v1/transporters", tag = "instances", request_body = CreateTransporter,
     security(("token" = []), ("session" = [])),
     responses((status = 201, body = Enrolment), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn create_transporter(
+pub(crate) async fn create_transporter(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateTransporter>,
@@ -169,7 +169,7 @@ pub(super) async fn create_transporter(
 /// until an agent uses the token.
 #[utoipa::path(post, path = "/api/v1/transporters/{id}/enrolment", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = Enrolment), (status = 404, body = ErrorBody)))]
-pub(super) async fn renew_enrolment(
+pub(crate) async fn renew_enrolment(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -185,7 +185,7 @@ pub(super) async fn renew_enrolment(
 /// Revokes the transporter's credential and disconnects its agents.
 #[utoipa::path(post, path = "/api/v1/transporters/{id}/revoke", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = TransporterView), (status = 404, body = ErrorBody)))]
-pub(super) async fn revoke(
+pub(crate) async fn revoke(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -203,7 +203,7 @@ pub(super) async fn revoke(
 /// returns the transporter with the results.
 #[utoipa::path(post, path = "/api/v1/transporters/{id}/health", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = TransporterView), (status = 404, body = ErrorBody)))]
-pub(super) async fn check_health(
+pub(crate) async fn check_health(
     Admin(_caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -216,7 +216,7 @@ pub(super) async fn check_health(
 /// Deletes a transporter; instances using it go direct.
 #[utoipa::path(delete, path = "/api/v1/transporters/{id}", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
     security(("token" = []), ("session" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(super) async fn delete_transporter(
+pub(crate) async fn delete_transporter(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,

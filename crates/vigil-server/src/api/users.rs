@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{self, Admin, Permission, Viewer};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 
-pub(super) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}", patch(update_user).delete(delete_user))
@@ -35,7 +35,7 @@ fn check_role(role: &str) -> Result<(), AppError> {
 /// Lists users.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<User>), (status = 403, body = ErrorBody)))]
-pub(super) async fn list_users(
+pub(crate) async fn list_users(
     Admin(_caller): Admin,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<User>>> {
@@ -44,19 +44,19 @@ pub(super) async fn list_users(
 
 /// A new user.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct CreateUser {
+pub(crate) struct CreateUser {
     /// Sign-in name.
-    username: String,
+    pub(crate) username: String,
     /// At least 12 characters.
-    password: String,
+    pub(crate) password: String,
     /// `admin`, `member` or `viewer`.
-    role: String,
+    pub(crate) role: String,
 }
 
 /// Creates a user.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser, security(("token" = []), ("session" = [])),
     responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn create_user(
+pub(crate) async fn create_user(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateUser>,
@@ -75,13 +75,13 @@ pub(super) async fn create_user(
 
 /// Changes to a user; absent fields stay.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct UpdateUser {
+pub(crate) struct UpdateUser {
     /// New role.
-    role: Option<String>,
+    pub(crate) role: Option<String>,
     /// Disable (ends sessions; tokens stop working) or enable.
-    disabled: Option<bool>,
+    pub(crate) disabled: Option<bool>,
     /// New password (ends sessions).
-    password: Option<String>,
+    pub(crate) password: Option<String>,
 }
 
 async fn refuse_last_admin(state: &AppState, user: &User) -> Result<(), AppError> {
@@ -98,7 +98,7 @@ async fn refuse_last_admin(state: &AppState, user: &User) -> Result<(), AppError
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")),
     request_body = UpdateUser, security(("token" = []), ("session" = [])),
     responses((status = 200, body = User), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn update_user(
+pub(crate) async fn update_user(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -136,7 +136,7 @@ pub(super) async fn update_user(
 /// Deletes a user with their sessions and tokens.
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")),
     security(("token" = []), ("session" = [])), responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub(super) async fn delete_user(
+pub(crate) async fn delete_user(
     Admin(caller): Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -151,15 +151,15 @@ pub(super) async fn delete_user(
 /// Filter of the token list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(super) struct TokenQuery {
+pub(crate) struct TokenQuery {
     /// Admins only: everyone's tokens, not just their own.
-    all: Option<bool>,
+    pub(crate) all: Option<bool>,
 }
 
 /// Lists the caller's tokens (never the secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "users", params(TokenQuery), security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<ApiToken>), (status = 403, body = ErrorBody)))]
-pub(super) async fn list_tokens(
+pub(crate) async fn list_tokens(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<TokenQuery>,
@@ -173,27 +173,27 @@ pub(super) async fn list_tokens(
 
 /// A token request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct CreateToken {
+pub(crate) struct CreateToken {
     /// What it is for.
-    name: String,
+    pub(crate) name: String,
     /// `read`, `write` or `admin`; at most the caller's own permission.
-    scope: String,
+    pub(crate) scope: String,
     /// Days until it expires (1–366); absent: never.
-    expires_in_days: Option<i64>,
+    pub(crate) expires_in_days: Option<i64>,
 }
 
 /// A new token: the secret is in this response only.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(super) struct CreatedToken {
-    token: ApiToken,
+pub(crate) struct CreatedToken {
+    pub(crate) token: ApiToken,
     /// Shown once; store it now.
-    secret: String,
+    pub(crate) secret: String,
 }
 
 /// Creates an API token for the caller.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "users", request_body = CreateToken, security(("token" = []), ("session" = [])),
     responses((status = 201, body = CreatedToken), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub(super) async fn create_token(
+pub(crate) async fn create_token(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateToken>,
@@ -250,7 +250,7 @@ pub(super) async fn create_token(
 /// Revokes a token (one's own; admins any).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "users", params(("id" = i64, Path, description = "Token id")),
     security(("token" = []), ("session" = [])), responses((status = 204), (status = 404, body = ErrorBody)))]
-pub(super) async fn revoke_token(
+pub(crate) async fn revoke_token(
     Viewer(caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -268,17 +268,17 @@ pub(super) async fn revoke_token(
 /// Paging of the audit log.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(super) struct AuditQuery {
+pub(crate) struct AuditQuery {
     /// Entries older than this id.
-    before: Option<i64>,
+    pub(crate) before: Option<i64>,
     /// Page size, 1–500 (default 50).
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
 }
 
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "users", params(AuditQuery), security(("token" = []), ("session" = [])),
     responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
-pub(super) async fn list_audit(
+pub(crate) async fn list_audit(
     Admin(_caller): Admin,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<AuditQuery>,

@@ -9,7 +9,6 @@ mod hooks;
 mod issues;
 mod jobs;
 mod onboarding;
-mod setup;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -65,6 +64,7 @@ pub(crate) fn new_instance(
         oauth_client_secret: None,
         transporter_id: None,
         scan_interval_s,
+        created_by: None,
     }
 }
 

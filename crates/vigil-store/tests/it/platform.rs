@@ -39,6 +39,7 @@ async fn repository(store: &Store) -> i64 {
                 oauth_client_secret: Some(SecretString::new("gloas-0123456789")),
                 transporter_id: None,
                 scan_interval_s: 3600,
+                created_by: Some("user:ada".into()),
             },
             T0,
         )

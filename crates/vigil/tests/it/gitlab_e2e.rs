@@ -186,10 +186,9 @@ async fn onboarding_merge_request_feedback_fix_and_deletion() {
         assert!(callback.starts_with(&format!("{public}/oauth/gitlab/callback?")), "{callback}");
         let back =
             browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
-        let (status, page) = (back.status(), back.text().await.unwrap());
-        assert_eq!(status, 200, "{page}");
-        assert!(page.contains("GitLab connected"), "{page}");
-        assert!(page.contains(&format!("/setup/gitlab?instance={id}")), "{page}");
+        // On to the wizard's Select Repositories step.
+        assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
+        assert_eq!(back.headers()[LOCATION], format!("/integrations/gitlab/{id}/repositories"));
         // The same callback again: the state works once.
         let again =
             browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();

@@ -14,3 +14,4 @@ mod history;
 mod scan;
 mod server;
 mod transporter_e2e;
+mod ui_browser;

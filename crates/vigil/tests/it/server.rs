@@ -270,6 +270,7 @@ fn two_servers_and_four_workers_run_each_job_once_and_schedule_once_per_interval
             oauth_client_secret: None,
             transporter_id: None,
             scan_interval_s: interval_s,
+            created_by: None,
         };
         let instance = store.create_instance(&instance, Queue::now_ms()).await.unwrap();
         store
@@ -445,6 +446,7 @@ fn admin_create_and_key_rotation_from_the_command_line() {
             oauth_client_secret: Some(vigil_store::SecretString::new("gloas-rotate-me")),
             transporter_id: None,
             scan_interval_s: 3600,
+            created_by: None,
         };
         store.create_instance(&instance, Queue::now_ms()).await.unwrap();
         store.close().await;

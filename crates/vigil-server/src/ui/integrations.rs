@@ -1,0 +1,216 @@
+//! Data Sources & Integrations: the catalogue of vendors (searchable), the
+//! connected instances (Vendor filter; Instance, Status, Repositories,
+//! Transporter, Connected by, Created, Last sync) with a context menu per
+//! row (Edit, Delete, Copy entire row), and the delete confirmation that
+//! says what goes with the instance.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use serde::Deserialize;
+use vigil_store::{Instance, InstanceFootprint, Queue};
+
+use super::{Admin, Anyone, Chrome, PageResult, format, redirect, render};
+use crate::AppState;
+use crate::api::instances as api;
+use crate::error::ApiPath;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/integrations", get(page))
+        .route("/integrations/{id}/delete", get(confirm_delete).post(delete))
+}
+
+/// One vendor of the catalogue.
+pub(super) struct Vendor {
+    pub(super) key: &'static str,
+    pub(super) name: &'static str,
+    pub(super) logo: &'static str,
+    pub(super) description: &'static str,
+    pub(super) available: bool,
+}
+
+/// Every vendor Vigil knows, available or planned.
+pub(super) const VENDORS: &[Vendor] = &[
+    Vendor {
+        key: "gitlab",
+        name: "GitLab Self Managed (On-Prem)",
+        logo: "GL",
+        description: "Scan the repositories and merge requests of a GitLab instance you run, directly or through a Transporter in a closed network.",
+        available: true,
+    },
+    Vendor {
+        key: "github-enterprise",
+        name: "GitHub Enterprise Server",
+        logo: "GH",
+        description: "Repositories and pull requests of a GitHub Enterprise Server.",
+        available: false,
+    },
+    Vendor {
+        key: "bitbucket",
+        name: "Bitbucket Data Center",
+        logo: "BB",
+        description: "Repositories and pull requests of Bitbucket Data Center.",
+        available: false,
+    },
+    Vendor {
+        key: "azure-devops",
+        name: "Azure DevOps Server",
+        logo: "AZ",
+        description: "Repositories and pull requests of Azure DevOps Server.",
+        available: false,
+    },
+];
+
+/// A row of the instances table.
+struct InstanceRow {
+    id: i64,
+    domain: String,
+    status: String,
+    status_label: &'static str,
+    reason: String,
+    repositories: i64,
+    transporter: String,
+    connected_by: String,
+    created: String,
+    last_sync: String,
+}
+
+#[derive(Template)]
+#[template(path = "integrations.html")]
+struct IntegrationsPage {
+    chrome: Chrome,
+    vendors: &'static [Vendor],
+    vendor: String,
+    rows: Vec<InstanceRow>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Filter {
+    vendor: Option<String>,
+    deleted: Option<String>,
+}
+
+/// The host (and port) of a base URL.
+pub(super) fn domain(base_url: &str) -> &str {
+    base_url.split_once("://").map_or(base_url, |(_, rest)| rest)
+}
+
+pub(super) fn status_label(status: &str) -> &'static str {
+    match status {
+        "connected" => "Connected",
+        "error" => "Error",
+        "deleting" => "Deleting",
+        _ => "Pending",
+    }
+}
+
+async fn row(
+    state: &AppState,
+    instance: Instance,
+    transporters: &HashMap<i64, String>,
+) -> PageResult<InstanceRow> {
+    let footprint = state.store.instance_footprint(instance.id).await?;
+    let now = Queue::now_ms();
+    Ok(InstanceRow {
+        id: instance.id,
+        domain: domain(&instance.base_url).to_owned(),
+        status_label: status_label(&instance.status),
+        reason: instance.status_reason.unwrap_or_default(),
+        status: instance.status,
+        repositories: footprint.selected,
+        transporter: instance.transporter_id.map_or_else(
+            || "Direct".to_owned(),
+            |id| transporters.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
+        ),
+        connected_by: instance.created_by.map_or_else(
+            || "—".to_owned(),
+            |actor| actor.trim_start_matches("user:").split(' ').next().unwrap_or("").to_owned(),
+        ),
+        created: format::when(instance.created_at),
+        last_sync: instance
+            .last_sync_at
+            .map_or_else(|| "never".to_owned(), |at| format::ago(at, now)),
+    })
+}
+
+async fn page(
+    signed: Anyone,
+    State(state): State<AppState>,
+    Query(filter): Query<Filter>,
+) -> PageResult {
+    let vendor = filter.vendor.unwrap_or_default();
+    let transporters: HashMap<i64, String> = state
+        .store
+        .transporters()
+        .await?
+        .into_iter()
+        .map(|transporter| (transporter.id, transporter.name))
+        .collect();
+    let mut rows = Vec::new();
+    // Every instance is GitLab Self Managed; another vendor's filter shows none.
+    if vendor.is_empty() || vendor == "gitlab" {
+        for instance in state.store.instances().await? {
+            rows.push(row(&state, instance, &transporters).await?);
+        }
+    }
+    let notice = filter.deleted.map(|name| {
+        format!("{name} is being deleted: Vigil removes its webhooks from GitLab, then its data.")
+    });
+    Ok(render(
+        StatusCode::OK,
+        &IntegrationsPage {
+            chrome: signed.chrome("integrations"),
+            vendors: VENDORS,
+            vendor,
+            rows,
+            notice,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "delete_instance.html")]
+struct DeleteDialog {
+    id: i64,
+    domain: String,
+    footprint: InstanceFootprint,
+}
+
+async fn confirm_delete(
+    _signed: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let instance = state
+        .store
+        .instance(id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("instance"))?;
+    let footprint = state.store.instance_footprint(id).await?;
+    Ok(render(
+        StatusCode::OK,
+        &DeleteDialog { id, domain: domain(&instance.base_url).to_owned(), footprint },
+    ))
+}
+
+async fn delete(
+    signed: Admin,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let instance = state
+        .store
+        .instance(id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("instance"))?;
+    api::delete_instance(signed.api_admin(), State(state), ApiPath(id)).await?;
+    let to = format!("/integrations{}", format::query(&[("deleted", domain(&instance.base_url))]));
+    Ok(redirect(&headers, &to))
+}

@@ -1,0 +1,332 @@
+// The Web UI scenario, run by crates/vigil/tests/it/ui_browser.rs against a
+// real `vigil serve` and the GitLab simulator. Every step asserts on what the
+// page shows; every page is screenshotted into $ARTIFACTS and checked with
+// axe-core (no serious or critical violation). Fails on any console error
+// (a CSP violation is one) and on any request to a host other than Vigil's
+// and GitLab's.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const env = process.env;
+const VIGIL = env.VIGIL_URL;
+const GITLAB = env.GITLAB_URL;
+const ARTIFACTS = env.ARTIFACTS || 'artifacts';
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const domain = GITLAB.replace(/^https?:\/\//, '');
+
+const browser = await chromium.launch({
+  executablePath: env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
+const context = await browser.newContext({
+  permissions: ['clipboard-read', 'clipboard-write'],
+  viewport: { width: 1440, height: 900 },
+});
+const page = await context.newPage();
+page.setDefaultTimeout(15000);
+const problems = [];
+const hosts = new Set();
+const failures = [];
+page.on('console', (message) => {
+  // Failed loads are checked from the responses below.
+  if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+    problems.push(`console: ${message.text()} at ${JSON.stringify(message.location())}`);
+  }
+});
+page.on('response', (response) => {
+  if (response.status() >= 400) failures.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+});
+page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+page.on('request', (request) => hosts.add(new URL(request.url()).host));
+
+let shot = 0;
+const report = [];
+/** Screenshot and axe-core on the current page. */
+async function check(name) {
+  await page.waitForLoadState('load');
+  shot += 1;
+  const file = `${ARTIFACTS}/${String(shot).padStart(2, '0')}-${name}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  // Evaluated through the DevTools protocol, so the page's CSP stays on.
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const severe = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  report.push(`${name}: ${violations.length} axe violation(s), ${severe.length} serious or critical`);
+  assert.deepEqual(severe, [], `${name}: serious or critical accessibility violations`);
+}
+
+async function heading(text) {
+  await page.getByRole('heading', { name: text }).first().waitFor();
+}
+
+/** Waits until `selector` matches exactly `count` elements (after an htmx swap). */
+async function countOf(selector, count) {
+  await page.waitForFunction(([css, n]) => document.querySelectorAll(css).length === n, [selector, count]);
+}
+
+async function clipboard() {
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+
+async function step(name, body) {
+  const started = Date.now();
+  await body();
+  console.log(`ok ${name} (${Date.now() - started} ms)`);
+}
+
+try {
+  await step('sign in', async () => {
+    await page.goto(`${VIGIL}/`);
+    await heading('Sign in to Vigil');
+    assert.match(page.url(), /\/login\?next=\//);
+    await check('login');
+    await page.getByLabel('Username').fill(env.VIGIL_USER);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('wrong username or password').waitFor();
+    assert.equal(await page.getByLabel('Username').inputValue(), env.VIGIL_USER, 'the username is kept');
+    await page.getByLabel('Password').fill(env.VIGIL_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await heading('Dashboard');
+    await check('dashboard-empty');
+  });
+
+  await step('catalogue', async () => {
+    // The browser signs in to GitLab too, as the admin would.
+    await page.goto(`${GITLAB}/users/sign_in?sim_user=${env.GITLAB_USER}`);
+    await page.goto(`${VIGIL}/integrations`);
+    await heading('Data Sources & Integrations');
+    await page.getByRole('searchbox', { name: 'Search vendors' }).fill('bitbucket');
+    assert.equal(await page.locator('.vendor:visible').count(), 1);
+    await page.getByRole('searchbox', { name: 'Search vendors' }).fill('');
+    await check('integrations-empty');
+    await page.getByRole('link', { name: 'Connect', exact: true }).click();
+  });
+
+  await step('wizard: Configure Domain', async () => {
+    await heading('Configure Domain');
+    assert.match(await page.locator('.steps [aria-current="step"]').innerText(), /Configure Domain/);
+    await page.getByLabel('GitLab URL').fill('http://127.0.0.1:9');
+    await page.getByRole('button', { name: 'Check and continue' }).click();
+    await page.locator('#step-error').waitFor();
+    assert.equal(await page.getByLabel('GitLab URL').inputValue(), 'http://127.0.0.1:9', 'the input is kept');
+    await check('wizard-1-error');
+    await page.getByLabel('GitLab URL').fill(GITLAB);
+    await page.getByRole('button', { name: 'Check and continue' }).click();
+  });
+
+  await step('wizard: Register OAuth App', async () => {
+    await heading('Register OAuth App');
+    await page.getByRole('button', { name: 'Copy' }).nth(1).click();
+    assert.equal(await clipboard(), `${VIGIL}/oauth/gitlab/callback`);
+    const link = page.getByRole('link', { name: /Admin Area/ });
+    assert.equal(await link.getAttribute('href'), `${GITLAB}/admin/applications/new`);
+    assert.equal(await page.getByLabel('Transporter applet').isDisabled(), true);
+    await check('wizard-2');
+    await page.getByRole('button', { name: 'Continue' }).click();
+  });
+
+  await step('wizard: Set Client ID and Secret, then GitLab consent', async () => {
+    await heading('Set Client ID and Secret');
+    await check('wizard-3');
+    await page.getByLabel('Application ID').fill(env.CLIENT_ID);
+    await page.getByLabel('Secret').fill(env.CLIENT_SECRET);
+    await page.getByRole('button', { name: 'Authorise in GitLab' }).click();
+    await page.getByRole('button', { name: 'Authorize Vigil' }).click();
+  });
+
+  await step('wizard: Select Repositories', async () => {
+    await heading(`Select Repositories on ${domain}`);
+    await page.getByLabel(/Choose from repository list/).check();
+    await page.getByRole('button', { name: 'Save selection' }).click();
+    await page.getByText('choose at least one repository').waitFor();
+    await page.getByLabel('Search repositories').fill('svc-0');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await countOf('#projects tbody tr', 9);
+    assert.match(await page.locator('#projects').innerText(), /team\/svc-09/);
+    await page.getByLabel('Search repositories').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await countOf('#projects tbody tr', 20);
+    await page.getByText('team/svc-19').waitFor();
+    await page.getByLabel('Select all repositories on this page').check();
+    await check('wizard-4');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('20 chosen on other pages').waitFor();
+    await countOf('#projects tbody tr', 5);
+    await page.getByLabel('team/svc-24').check();
+    assert.equal(await page.getByLabel(/Choose from repository list/).isChecked(), true);
+    await page.getByRole('button', { name: 'Save selection' }).click();
+  });
+
+  await step('wizard: Done', async () => {
+    await heading('Instance Successfully Created');
+    await page.getByText('21 selected').waitFor();
+    await page.getByText('21 of 21 done').waitFor({ timeout: 60000 });
+    await check('wizard-5-done');
+  });
+
+  await step('instances table: Connected, copy entire row', async () => {
+    await page.goto(`${VIGIL}/integrations`);
+    const row = page.locator('#instances tbody tr').first();
+    await row.getByText('Connected').waitFor();
+    await row.click({ button: 'right' });
+    const menu = page.getByRole('menu', { name: 'Instance actions' });
+    await menu.waitFor();
+    await check('integrations-menu');
+    await menu.getByRole('menuitem', { name: 'Copy entire row' }).click();
+    const cells = (await clipboard()).split('\t');
+    assert.deepEqual(cells.slice(0, 5), [domain, 'Connected', '21', 'Direct', 'ada'], cells.join(' | '));
+    assert.match(cells[5], /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    assert.equal(cells.length, 7);
+    // The same menu from the keyboard: the ⋯ button, arrows, Escape.
+    await row.getByRole('button', { name: `Actions for ${domain}` }).focus();
+    await page.keyboard.press('Enter');
+    await menu.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Edit');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Delete');
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden' });
+    assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Actions for/);
+  });
+
+  await step('edit the repository selection', async () => {
+    const row = page.locator('#instances tbody tr').first();
+    await row.click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Edit' }).click();
+    await heading(`Select Repositories on ${domain}`);
+    assert.equal(await page.getByLabel(/Choose from repository list/).isChecked(), true, 'the saved mode is shown');
+    assert.equal(await page.getByLabel('team/svc-01').isChecked(), true, 'the saved choice is shown');
+    await page.getByRole('radio', { name: /All repositories/ }).check();
+    await page.getByRole('button', { name: 'Save selection' }).click();
+    await heading('Instance Successfully Created');
+    await page.getByText('25 selected').waitFor();
+  });
+
+  await step('issues: filter, detail, suppress', async () => {
+    await page.goto(`${VIGIL}/issues?kind=secret`);
+    await heading('Issues');
+    const rows = page.locator('#issues tbody tr');
+    await rows.first().waitFor();
+    const before = await rows.count();
+    assert.ok(before >= 2, `expected the planted secrets, saw ${before} rows`);
+    assert.equal(await page.getByLabel('Kind').inputValue(), 'secret', 'the filter is in the form');
+    await check('issues');
+    const title = await rows.first().locator('td a').first().innerText();
+    await rows.first().locator('td a').first().click();
+    await page.locator('#issue-detail').waitFor();
+    assert.match(page.url(), /[?&]issue=\d+/, 'the URL names the open issue');
+    assert.match(page.url(), /kind=secret/, 'the URL keeps the filters');
+    await page.getByRole('heading', { name: 'Remediation' }).waitFor();
+    const code = await page.locator('.snippet').innerText();
+    assert.ok(!code.includes('kX9vQ2mT7pL4wR8sN3bY6cF1hJ5dG0aZ2eU7iO4q') && !code.includes('AKIAZ7VRSQ5TQQN4XN2M'), `the secret is masked: ${code}`);
+    await check('issue-detail');
+    await page.locator('#issue-detail').getByLabel('Reason').fill('test fixture, not a live key');
+    await page.getByRole('button', { name: 'Suppress', exact: true }).click();
+    await page.getByRole('button', { name: 'Reopen' }).waitFor();
+    assert.equal(await rows.count(), before - 1, 'the suppressed issue left the open list');
+    await page.goto(`${VIGIL}/issues?kind=secret&status=suppressed`);
+    await page.getByText(title).first().waitFor();
+    assert.equal(await rows.count(), 1);
+  });
+
+  await step('repositories and scans', async () => {
+    await page.goto(`${VIGIL}/repositories`);
+    await heading('Repositories');
+    const app = page.locator('#repositories tbody tr', { hasText: 'team/app' });
+    await app.getByRole('button', { name: 'Scan now team/app' }).click();
+    await app.getByText(/Scan queued|Already queued/).waitFor();
+    await check('repositories');
+    await page.goto(`${VIGIL}/scans`);
+    await heading('Scans');
+    await check('scans');
+    await page.goto(`${VIGIL}/`);
+    await heading('Dashboard');
+    assert.notEqual(await page.locator('#kpi-open').innerText(), '0');
+    await check('dashboard');
+  });
+
+  await step('brokers, tokens, users', async () => {
+    await page.goto(`${VIGIL}/brokers`);
+    await page.getByLabel(/^Name/).fill('dc1-broker');
+    await page.getByRole('button', { name: 'Register' }).click();
+    const command = await page.locator('#enrolment-command').innerText();
+    assert.match(command, /vigil transporter --hub ws:\/\/127\.0\.0\.1:\d+\/transporter/);
+    assert.match(command, /--enrolment-token vgle_/);
+    await check('brokers');
+    await page.goto(`${VIGIL}/settings/tokens`);
+    await page.getByLabel('Name').fill('ci');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    assert.match(await page.getByLabel('The new token').inputValue(), /^vgl_/);
+    await check('tokens');
+    await page.goto(`${VIGIL}/settings/users`);
+    await heading('Users');
+    await check('users');
+  });
+
+  await step('keyboard only through the wizard', async () => {
+    await page.goto(`${VIGIL}/integrations/gitlab/new`);
+    await heading('Configure Domain');
+    // The address field has the focus on arrival.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'base_url');
+    await page.keyboard.type(GITLAB);
+    await page.keyboard.press('Enter');
+    await heading('Register OAuth App');
+    for (let presses = 0; presses < 40; presses += 1) {
+      await page.keyboard.press('Tab');
+      if ((await page.evaluate(() => document.activeElement.textContent.trim())) === 'Continue') break;
+    }
+    assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), 'Continue', 'Tab reaches Continue');
+    await page.keyboard.press('Enter');
+    await heading('Set Client ID and Secret');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'client_id');
+  });
+
+  await step('delete the instance', async () => {
+    await page.goto(`${VIGIL}/integrations`);
+    const row = page.locator('#instances tbody tr').first();
+    await row.click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: `Delete ${domain}?` }).waitFor();
+    const footprint = await dialog.locator('#delete-footprint').innerText();
+    assert.match(footprint, /25 webhooks from GitLab/);
+    assert.match(footprint, /25 repositories/);
+    assert.match(footprint, /\d+ scans and \d+ issues/);
+    await check('delete-dialog');
+    await dialog.getByRole('button', { name: 'Delete instance' }).click();
+    await page.getByText(`${domain} is being deleted`).waitFor();
+    const deadline = Date.now() + 30000;
+    while (await page.locator('#instances').count() > 0) {
+      assert.ok(Date.now() < deadline, 'the instance did not go away');
+      await page.waitForTimeout(300);
+      await page.reload();
+    }
+    await check('integrations-deleted');
+  });
+
+  const allowed = new Set([new URL(VIGIL).host, new URL(GITLAB).host]);
+  const foreign = [...hosts].filter((host) => !allowed.has(host));
+  assert.deepEqual(foreign, [], 'requests to other hosts');
+  assert.deepEqual(problems, [], 'console errors');
+  // Only the refusals the scenario provoked.
+  const expected = [/^404 GET \/favicon\.ico$/, /^401 POST \/login$/, /^422 POST \/integrations\/gitlab\/new$/, /^422 POST \/integrations\/gitlab\/\d+\/repositories$/];
+  const unexpected = failures.filter((line) => !expected.some((pattern) => pattern.test(line)));
+  assert.deepEqual(unexpected, [], 'unexpected error responses');
+  console.log(report.join('\n'));
+  console.log(`ok: ${shot} screenshots in ${ARTIFACTS}`);
+} catch (error) {
+  await page.screenshot({ path: `${ARTIFACTS}/failure.png`, fullPage: true }).catch(() => {});
+  console.log(report.join('\n'));
+  console.error(`problems seen: ${JSON.stringify(problems)}`);
+  console.error(`error responses: ${JSON.stringify(failures)}`);
+  console.error(`at ${page.url()}`);
+  throw error;
+} finally {
+  await browser.close();
+}
