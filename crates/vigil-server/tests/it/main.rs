@@ -9,6 +9,7 @@ mod hooks;
 mod issues;
 mod jobs;
 mod onboarding;
+mod ui;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -139,6 +140,12 @@ impl TestApp {
             }
         }
         let body = match body {
+            Some(Value::String(form)) => {
+                request = request
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header("hx-request", "true");
+                Body::from(form)
+            }
             Some(body) => {
                 request = request.header(header::CONTENT_TYPE, "application/json");
                 Body::from(body.to_string())
@@ -152,6 +159,11 @@ impl TestApp {
         let json = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         Reply { status, json, headers }
+    }
+
+    /// Posts an HTML form (`a=1&b=2`) as htmx does.
+    pub(crate) async fn form(&self, path: &str, who: &As, form: &str) -> Reply {
+        self.call(Method::POST, path, who, Some(Value::String(form.to_owned()))).await
     }
 
     pub(crate) async fn get(&self, path: &str, who: &As) -> Reply {

@@ -1,0 +1,200 @@
+//! The Web UI over `oneshot`: sign-in and redirects, permissions and CSRF
+//! on pages, assets with their cache headers, every page rendering with
+//! the Content-Security-Policy, and bad input answered on the page. (The
+//! browser scenario in `crates/vigil/tests/it/ui_browser.rs` drives the
+//! same pages in Chromium.)
+
+use axum::http::StatusCode;
+
+use crate::{As, TestApp};
+
+fn html(reply: &crate::Reply) -> &str {
+    reply.json.as_str().unwrap_or_default()
+}
+
+/// Signs `ada` in through the page's form; returns her session with and
+/// without its CSRF token.
+async fn signed_in(app: &TestApp) -> (As, As) {
+    let reply = app
+        .form("/login", &As::Nobody, "username=ada&password=correct+horse+battery&next=%2Fissues")
+        .await;
+    // htmx asked: the redirect comes as HX-Redirect.
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+    assert_eq!(reply.headers["hx-redirect"], "/issues");
+    let cookie =
+        reply.headers["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = app.get("/", &As::Session { cookie: cookie.clone(), csrf: None }).await;
+    // `<body hx-headers='{"X-CSRF-Token":"…"}'>`, quotes escaped.
+    let after = html(&page).split("X-CSRF-Token").nth(1).expect("the CSRF token in <body>");
+    let csrf: String = after
+        .trim_start_matches("&#34;:&#34;")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert_eq!(csrf.len(), 43, "{after:.80}");
+    (As::Session { cookie: cookie.clone(), csrf: Some(csrf) }, As::Session { cookie, csrf: None })
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_the_sign_in_form_keeps_the_username() {
+    for app in TestApp::all().await {
+        let page = app.get("/issues?kind=secret", &As::Nobody).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.headers["location"], "/login?next=/issues%3Fkind%3Dsecret");
+
+        let form = app.get("/login?next=https://evil.example/", &As::Nobody).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(html(&form).contains(r#"name="next" value="/""#), "off-site next is dropped");
+
+        let wrong = app.form("/login", &As::Nobody, "username=ada&password=nope&next=%2F").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(html(&wrong).contains("wrong username or password"));
+        assert!(html(&wrong).contains(r#"value="ada""#), "the username is kept");
+        assert!(!wrong.headers.contains_key("set-cookie"));
+
+        let (session, _) = signed_in(&app).await;
+        let out = app.form("/logout", &session, "").await;
+        assert_eq!(out.headers["hx-redirect"], "/login");
+        assert!(out.headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+        assert_eq!(app.get("/", &session).await.status, StatusCode::SEE_OTHER, "the session ended");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn every_page_renders_with_the_policy_and_the_user() {
+    for app in TestApp::all().await {
+        let (session, _) = signed_in(&app).await;
+        for path in [
+            "/",
+            "/integrations",
+            "/integrations?vendor=bitbucket",
+            "/integrations/gitlab/new",
+            "/brokers",
+            "/repositories",
+            "/scans",
+            "/issues",
+            "/issues?status=all&sort=first_seen",
+            "/settings/users",
+            "/settings/tokens",
+        ] {
+            let page = app.get(path, &session).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {page:?}");
+            let policy = page.headers["content-security-policy"].to_str().unwrap();
+            assert!(
+                policy.contains("script-src 'self'") && !policy.contains("unsafe"),
+                "{path}: {policy}"
+            );
+            assert!(html(&page).contains("<main id=\"main\""), "{path}");
+            assert!(html(&page).contains("ada <span class=\"role\">admin</span>"), "{path}");
+            for off_site in ["src=\"http", "src=\"//", "href=\"http", "href=\"//"] {
+                assert!(!html(&page).contains(off_site), "{path} loads or links off-site");
+            }
+        }
+        // The old plain onboarding page points at the wizard.
+        let old = app.get("/setup/gitlab", &session).await;
+        assert_eq!(old.status, StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(old.headers["location"], "/integrations/gitlab/new");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn viewers_cannot_open_admin_pages_and_writes_need_the_csrf_token() {
+    for app in TestApp::all().await {
+        let denied = app.get("/integrations/gitlab/new", &app.viewer).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        assert!(
+            html(&denied).contains("Not allowed")
+                && html(&denied).contains("needs admin permission")
+        );
+        assert_eq!(app.get("/issues", &app.viewer).await.status, StatusCode::OK);
+        let suppress = app.form("/issues/1/suppress", &app.viewer, "reason=x").await;
+        assert_eq!(suppress.status, StatusCode::FORBIDDEN);
+
+        let (_, without_csrf) = signed_in(&app).await;
+        let forged = app.form("/brokers", &without_csrf, "name=dc1").await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert!(html(&forged).contains("CSRF"));
+        assert!(app.store().transporters().await.unwrap().is_empty(), "nothing was registered");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_answered_on_the_page_with_the_input_kept() {
+    for app in TestApp::all().await {
+        let (session, _) = signed_in(&app).await;
+        let step = app
+            .form("/integrations/gitlab/new", &session, "base_url=ftp%3A%2F%2Fgitlab.example")
+            .await;
+        assert_eq!(step.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&step).contains("must start with https://"), "{step:?}");
+        assert!(html(&step).contains(r#"value="ftp://gitlab.example""#));
+
+        let credentials = app
+            .form(
+                "/integrations/gitlab/new/credentials",
+                &session,
+                "base_url=https%3A%2F%2Fgitlab.example&client_id=abc&client_secret=",
+            )
+            .await;
+        assert_eq!(credentials.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&credentials).contains("enter both the Application ID and the Secret"));
+        assert!(html(&credentials).contains(r#"value="abc""#));
+        assert!(app.store().instances().await.unwrap().is_empty(), "no instance was added");
+
+        let broker = app.form("/brokers", &session, "name=++").await;
+        assert_eq!(broker.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&broker).contains("name must not be empty"));
+
+        let issues = app.get("/issues?severity=urgent", &session).await;
+        assert_eq!(issues.status, StatusCode::OK);
+        assert!(html(&issues).contains("role=\"alert\""), "{issues:?}");
+        assert!(html(&issues).contains("urgent"));
+
+        let token =
+            app.form("/settings/tokens", &session, "name=ci&scope=read&expires_in_days=soon").await;
+        assert_eq!(token.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&token).contains("expiry `soon` is not a number of days"));
+        assert!(html(&token).contains(r#"value="ci""#));
+
+        let missing = app.get("/integrations/gitlab/999/done", &session).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(html(&missing).contains("instance not found"));
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn assets_are_embedded_with_cache_validators() {
+    for app in TestApp::all().await {
+        for (path, kind) in [
+            ("/assets/app.css", "text/css"),
+            ("/assets/app.js", "text/javascript"),
+            ("/assets/vendor/htmx.min.js", "text/javascript"),
+            ("/assets/vigil.svg", "image/svg+xml"),
+        ] {
+            let asset = app.get(path, &As::Nobody).await;
+            assert_eq!(asset.status, StatusCode::OK, "{path}");
+            assert!(asset.headers["content-type"].to_str().unwrap().starts_with(kind), "{path}");
+            let etag = asset.headers["etag"].to_str().unwrap().to_owned();
+            let request = axum::http::Request::get(path)
+                .header("if-none-match", &etag)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let again = tower::ServiceExt::oneshot(vigil_server::app(app.state.clone()), request)
+                .await
+                .unwrap();
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        }
+        let htmx = app.get("/assets/vendor/htmx.min.js", &As::Nobody).await;
+        assert!(html(&htmx).contains("version:\"2.0.11\""));
+        assert_eq!(app.get("/assets/nope.js", &As::Nobody).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.get("/assets/../Cargo.toml", &As::Nobody).await.status,
+            StatusCode::NOT_FOUND
+        );
+        app.finish().await;
+    }
+}
