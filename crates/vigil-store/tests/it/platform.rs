@@ -563,3 +563,62 @@ async fn an_oauth_state_works_once_within_ten_minutes_and_tokens_are_stored_as_a
         test.drop_database().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn overviews_count_open_issues_trends_and_resolution() {
+    const DAY: i64 = 86_400_000;
+    for test in stores().await {
+        let store = keyed(&test.store);
+        let repo = repository(&store).await;
+        let a = finding("SEC001", "a.env", "AKIAAAAAAAAAAAAAAAAA", Severity::High);
+        let b = finding(
+            "SEC002",
+            "b.env",
+            "ghp_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            Severity::Critical,
+        );
+        let c = finding("SEC003", "c.env", "xoxb-cccccccccccccccccccc", Severity::Low);
+        scan(&store, repo, ScanScope::Full, &[a.clone(), b.clone(), c.clone()], T0).await;
+        // Two days later b is gone: fixed 2 days after it was first seen.
+        scan(&store, repo, ScanScope::Full, &[a.clone(), c.clone()], T0 + 2 * DAY).await;
+
+        let open = store.open_counts().await.unwrap();
+        let mut cells = open.cells.clone();
+        cells.sort();
+        assert_eq!(
+            cells,
+            [("secret".into(), "high".into(), 1), ("secret".into(), "low".into(), 1)],
+            "{}",
+            test.name
+        );
+
+        let overview = store.repository_overview(None).await.unwrap();
+        assert_eq!(overview.len(), 1);
+        assert_eq!(overview[0].last_scan_status.as_deref(), Some("succeeded"));
+        assert_eq!(overview[0].last_scan_at, Some(T0 + 2 * DAY + 5));
+        assert_eq!(overview[0].open.iter().map(|cell| cell.2).sum::<i64>(), 2);
+
+        let trend = store.issue_trend(30, T0 + 2 * DAY).await.unwrap();
+        assert_eq!(trend.len(), 30);
+        assert_eq!(trend.iter().map(|day| day.new).sum::<i64>(), 3);
+        assert_eq!(trend.last().unwrap().fixed, 1, "fixed on the last day");
+        assert!(trend.windows(2).all(|pair| pair[1].day - pair[0].day == DAY));
+
+        let top = store.top_repositories(10).await.unwrap();
+        assert_eq!(top, [(repo, "group/app".to_owned(), 2, 1)]);
+
+        let resolution = store.resolution(T0).await.unwrap();
+        assert_eq!(resolution.fixed, 1);
+        assert_eq!(resolution.mean_ms, Some(2 * DAY));
+
+        let footprint = store
+            .instance_footprint(store.repository(repo).await.unwrap().unwrap().instance_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            (footprint.repositories, footprint.scans, footprint.issues, footprint.webhooks),
+            (1, 2, 3, 0)
+        );
+        test.drop_database().await.unwrap();
+    }
+}
