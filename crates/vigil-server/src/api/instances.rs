@@ -292,7 +292,8 @@ pub(crate) struct SyncQueued {
 
 /// Sets the repository selection and queues a sync: hooks installed on
 /// selected repositories, their first scans queued, deselected ones dropped
-/// with their hooks and data; the instance's status says how it went.
+/// with their hooks and data; the instance is `pending` until the sync has
+/// applied it, then its status says how it went.
 #[utoipa::path(put, path = "/api/v1/instances/{id}/selection", tag = "instances", params(("id" = i64, Path, description = "Instance id")),
     request_body = Selection, security(("token" = []), ("session" = [])),
     responses((status = 202, body = SyncQueued), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -313,6 +314,17 @@ pub(crate) async fn set_selection(
     };
     state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
     state.store.set_instance_selection(id, &body.mode, chosen, Queue::now_ms()).await?;
+    // Pending until the sync has applied it, so nobody reads the old
+    // selection's progress as this one's.
+    state
+        .store
+        .set_instance_status(
+            id,
+            "pending",
+            Some("applying the repository selection"),
+            Queue::now_ms(),
+        )
+        .await?;
     // The job reads the selection when it runs, so queued syncs collapse.
     let job_id = onboarding::enqueue_sync(&state.store, id).await?;
     state.job_wakeup.notify_waiters();

@@ -131,6 +131,24 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
         let checks = &view["health"]["agents"][0]["checks"];
         assert_eq!(checks["internal"]["status"], "ok", "{view}");
         assert_eq!(view["status"], "connected", "{view}");
+        // The Web UI shows the same: the Broker page and the wizard's menus.
+        let (status, page) = browser.call(reqwest::Method::GET, "/brokers", None).await;
+        let page = page.as_str().unwrap().to_owned();
+        assert_eq!(status, 200, "{page}");
+        for shown in
+            ["dc1-vm", "status-connected", "Transporter: ", "internal", "external", "certificate"]
+        {
+            assert!(page.contains(shown), "the Brokers page lacks {shown}: {page}");
+        }
+        let menu = format!("/integrations/gitlab/new/applets?transporter={id}");
+        let (status, menu) = browser.call(reqwest::Method::GET, &menu, None).await;
+        assert_eq!(status, 200);
+        assert!(
+            menu.as_str()
+                .unwrap()
+                .contains(r#"<option value="transporter" selected>Transporter: "#),
+            "{menu}"
+        );
 
         // An instance whose address Vigil cannot resolve, behind the transporter.
         let (status, instance) = browser
