@@ -187,7 +187,7 @@ for combo in "${COMBOS[@]}"; do
   i=$((i + 1)); url="$BASE$PREFIX?$query"; out="$OUT/load-$i.json"
   # One checked request: status, items, size and time of a single call.
   read -r code size single < <(curl -sS --max-time 60 -o "$OUT/body-$i.json" -w '%{http_code} %{size_download} %{time_total}\n' -H "$AUTH" "$url")
-  if [[ $SURFACE == ui ]]; then items=$(grep -c 'name="ids"' "$OUT/body-$i.json" || true)
+  if [[ $SURFACE == ui ]]; then items=$(grep -o 'hx-push-url' "$OUT/body-$i.json" | wc -l)
   else items=$(jq '.items | length' "$OUT/body-$i.json" 2>/dev/null || echo "?"); fi
   [[ $code == 200 ]] || { echo "  $name: HTTP $code: $(head -c 300 "$OUT/body-$i.json")" >&2; }
   echo "  $name: HTTP $code, $items items, $size bytes, single request $(awk -v t="$single" 'BEGIN { printf "%.1f", t * 1000 }') ms; load for $DURATION at c=$CONCURRENCY" >&2

@@ -227,12 +227,25 @@ try {
     assert.ok(!code.includes('kX9vQ2mT7pL4wR8sN3bY6cF1hJ5dG0aZ2eU7iO4q') && !code.includes('AKIAZ7VRSQ5TQQN4XN2M'), `the secret is masked: ${code}`);
     await check('issue-detail');
     await page.locator('#issue-detail').getByLabel('Reason').fill('test fixture, not a live key');
-    await page.getByRole('button', { name: 'Suppress', exact: true }).click();
-    await page.getByRole('button', { name: 'Reopen' }).waitFor();
-    assert.equal(await rows.count(), before - 1, 'the suppressed issue left the open list');
+    await page.locator('#issue-detail').getByRole('button', { name: 'Suppress', exact: true }).click();
+    await page.locator('#issue-detail').getByRole('button', { name: 'Reopen' }).waitFor();
+    await countOf('#issues tbody tr', before - 1);
     await page.goto(`${VIGIL}/issues?kind=secret&status=suppressed`);
     await page.getByText(title).first().waitFor();
     assert.equal(await rows.count(), 1);
+    // Bulk: suppress every other open secret, then reopen them all.
+    await page.goto(`${VIGIL}/issues?kind=secret`);
+    await page.getByLabel('Select every issue on this page').check();
+    await page.getByLabel('Reason', { exact: true }).fill('rotated; history only');
+    await page.getByRole('button', { name: 'Suppress', exact: true }).click();
+    await page.getByText(`${before - 1} of ${before - 1} issues suppressed`).waitFor();
+    await countOf('#issues tbody tr input[name="ids"]', 0);
+    await page.goto(`${VIGIL}/issues?kind=secret&status=suppressed`);
+    await countOf('#issues tbody tr input[name="ids"]', before);
+    await page.getByLabel('Select every issue on this page').check();
+    await page.getByRole('button', { name: 'Reopen', exact: true }).click();
+    await page.getByText(`${before} of ${before} issues reopened`).waitFor();
+    await countOf('#issues tbody tr input[name="ids"]', 0);
   });
 
   await step('repositories and scans', async () => {

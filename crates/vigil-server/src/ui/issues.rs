@@ -1,7 +1,7 @@
 //! Issues: filters (kind, severity, status, repository, branch, rule,
 //! text), sorting and pagination, all in the URL so a view can be shared;
 //! a detail panel (masked evidence, remediation, first/last seen, history);
-//! suppress with reason and expiry, reopen, and bulk suppression. Lists and
+//! suppress with reason and expiry, reopen, and both in bulk. Lists and
 //! writes go through the REST API's handlers.
 
 use std::collections::HashMap;
@@ -10,6 +10,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vigil_core::Engine as _;
@@ -28,6 +29,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/issues/{id}/suppress", post(suppress))
         .route("/issues/{id}/reopen", post(reopen))
         .route("/issues/bulk", post(bulk))
+        .route("/issues/bulk-reopen", post(bulk_reopen))
 }
 
 /// The filters, as they appear in the URL. `status` defaults to open;
@@ -414,6 +416,16 @@ struct PanelWithError {
     error: String,
 }
 
+/// Lifts the issue's active suppression: it is open again.
+async fn reopen_one(signed: &Member, state: &AppState, id: i64) -> Result<(), AppError> {
+    let active = state.store.suppressions(Some(id), true).await?;
+    let suppression =
+        active.first().ok_or_else(|| AppError::conflict("the issue is not suppressed"))?;
+    api::lift_suppression(signed.api_member(), State(state.clone()), ApiPath(suppression.id))
+        .await?;
+    Ok(())
+}
+
 async fn reopen(
     signed: Member,
     State(state): State<AppState>,
@@ -421,53 +433,84 @@ async fn reopen(
     Path(id): Path<i64>,
     Form(form): Form<Back>,
 ) -> PageResult {
-    let active = state.store.suppressions(Some(id), true).await?;
-    let suppression =
-        active.first().ok_or_else(|| AppError::conflict("the issue is not suppressed"))?;
-    api::lift_suppression(signed.api_member(), State(state.clone()), ApiPath(suppression.id))
-        .await?;
+    reopen_one(&signed, &state, id).await?;
     Ok(redirect(&headers, &back_to(&form.back)))
 }
 
-/// Bulk suppression: `ids` repeated, with one reason and expiry.
+/// The ticked issues (`ids` repeated) and the other fields of a bulk form.
+struct BulkForm {
+    ids: Vec<i64>,
+    pairs: Vec<(String, String)>,
+}
+
+impl BulkForm {
+    fn parse(pairs: Vec<(String, String)>) -> Result<BulkForm, AppError> {
+        let ids: Vec<i64> = pairs
+            .iter()
+            .filter(|(key, _)| key == "ids")
+            .filter_map(|(_, value)| value.parse().ok())
+            .collect();
+        if ids.is_empty() {
+            return Err(AppError::bad_request("tick at least one issue first"));
+        }
+        Ok(BulkForm { ids, pairs })
+    }
+
+    fn field(&self, name: &str) -> String {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    }
+
+    /// Back to the list, saying what happened to each issue.
+    fn done(&self, headers: &HeaderMap, verb: &str, failures: &[String]) -> Response {
+        let back = back_to(&self.field("back"));
+        let mut notice =
+            format!("{} of {} issues {verb}", self.ids.len() - failures.len(), self.ids.len());
+        if !failures.is_empty() {
+            notice.push_str(&format!("; not {verb}: {}", failures.join("; ")));
+        }
+        let separator = if back.contains('?') { '&' } else { '?' };
+        redirect(headers, &format!("{back}{separator}notice={}", format::encode(&notice)))
+    }
+}
+
+/// Bulk suppression: the ticked issues, one reason and expiry.
 async fn bulk(
     signed: Member,
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    };
-    let ids: Vec<i64> = pairs
-        .iter()
-        .filter(|(key, _)| key == "ids")
-        .filter_map(|(_, value)| value.parse().ok())
-        .collect();
-    let back = back_to(&field("back"));
-    if ids.is_empty() {
-        return Err(AppError::bad_request("tick at least one issue to suppress").into());
-    }
-    let expires_at = end_of_day(&field("expires"))?;
-    let reason = field("reason");
-    let mut done = 0;
+    let form = BulkForm::parse(pairs)?;
+    let expires_at = end_of_day(&form.field("expires"))?;
+    let reason = form.field("reason");
     let mut failures = Vec::new();
-    for id in &ids {
-        match suppress_one(&signed, &state, *id, &reason, expires_at).await {
-            Ok(()) => done += 1,
-            Err(error) => failures.push(format!("#{id}: {error}")),
+    for id in &form.ids {
+        if let Err(error) = suppress_one(&signed, &state, *id, &reason, expires_at).await {
+            failures.push(format!("#{id}: {error}"));
         }
     }
-    let mut notice = format!("{done} of {} issues suppressed", ids.len());
-    if !failures.is_empty() {
-        notice.push_str(&format!("; not suppressed: {}", failures.join("; ")));
+    Ok(form.done(&headers, "suppressed", &failures))
+}
+
+/// Bulk reopen: lifts the ticked issues' suppressions.
+async fn bulk_reopen(
+    signed: Member,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let form = BulkForm::parse(pairs)?;
+    let mut failures = Vec::new();
+    for id in &form.ids {
+        if let Err(error) = reopen_one(&signed, &state, *id).await {
+            failures.push(format!("#{id}: {error}"));
+        }
     }
-    let separator = if back.contains('?') { '&' } else { '?' };
-    Ok(redirect(&headers, &format!("{back}{separator}notice={}", format::encode(&notice))))
+    Ok(form.done(&headers, "reopened", &failures))
 }
 
 #[cfg(test)]
