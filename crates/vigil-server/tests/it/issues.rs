@@ -9,7 +9,7 @@ use vigil_store::{NewScan, Queue, ScanScope};
 
 use crate::TestApp;
 
-async fn seed(app: &TestApp) -> i64 {
+pub(crate) async fn seed(app: &TestApp) -> i64 {
     let store = app.store();
     let instance = store
         .create_instance(&crate::new_instance("https://gitlab.example.com", 3600), Queue::now_ms())

@@ -126,6 +126,39 @@ impl TestApp {
         who: &As,
         body: Option<Value>,
     ) -> Reply {
+        match body {
+            Some(body) => {
+                let body = Body::from(body.to_string());
+                self.send(
+                    method,
+                    path,
+                    who,
+                    &[(header::CONTENT_TYPE.as_str(), "application/json")],
+                    body,
+                )
+                .await
+            }
+            None => self.send(method, path, who, &[], Body::empty()).await,
+        }
+    }
+
+    /// Posts an HTML form (`a=1&b=2`) as htmx does.
+    pub(crate) async fn form(&self, path: &str, who: &As, form: &str) -> Reply {
+        let headers = [
+            (header::CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded"),
+            ("hx-request", "true"),
+        ];
+        self.send(Method::POST, path, who, &headers, Body::from(form.to_owned())).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        who: &As,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(path);
         match who {
             As::Nobody => {}
@@ -139,19 +172,9 @@ impl TestApp {
                 }
             }
         }
-        let body = match body {
-            Some(Value::String(form)) => {
-                request = request
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header("hx-request", "true");
-                Body::from(form)
-            }
-            Some(body) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         let response = app(self.state.clone()).oneshot(request.body(body).unwrap()).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -159,11 +182,6 @@ impl TestApp {
         let json = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         Reply { status, json, headers }
-    }
-
-    /// Posts an HTML form (`a=1&b=2`) as htmx does.
-    pub(crate) async fn form(&self, path: &str, who: &As, form: &str) -> Reply {
-        self.call(Method::POST, path, who, Some(Value::String(form.to_owned()))).await
     }
 
     pub(crate) async fn get(&self, path: &str, who: &As) -> Reply {

@@ -198,3 +198,96 @@ async fn assets_are_embedded_with_cache_validators() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn issues_are_triaged_from_the_page() {
+    for app in TestApp::all().await {
+        let repo = crate::issues::seed(&app).await;
+        let (session, _) = signed_in(&app).await;
+
+        // 25 open issues: the first page of 50 holds them all, most severe first.
+        let list = app.get(&format!("/issues?repository={repo}"), &session).await;
+        assert_eq!(html(&list).matches("hx-push-url").count(), 25);
+        let first_critical = html(&list).find("sev-critical").unwrap();
+        assert!(html(&list).find("sev-low").unwrap() > first_critical);
+        let dashboard = app.get("/", &session).await;
+        assert!(html(&dashboard).contains(r#"<div class="value" id="kpi-open">25</div>"#));
+        let repositories = app.get("/repositories", &session).await;
+        assert!(
+            html(&repositories).contains("group/app")
+                && html(&repositories).contains("Secrets: 25")
+        );
+
+        let issue = app
+            .store()
+            .issues(&vigil_store::IssueFilter { limit: 1, ..Default::default() })
+            .await
+            .unwrap()
+            .issues[0]
+            .id;
+        let panel = app.get(&format!("/issues/{issue}/panel?back=%2Fissues"), &session).await;
+        assert_eq!(panel.status, StatusCode::OK);
+        assert!(html(&panel).contains("id=\"suppress-form\""));
+
+        // A reason is required, an end date at most a year ahead: answered in
+        // the panel, the reason kept.
+        let empty = app
+            .form(&format!("/issues/{issue}/suppress"), &session, "reason=&back=%2Fissues")
+            .await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&empty).contains("id=\"panel-error\""), "{empty:?}");
+        let late = app
+            .form(
+                &format!("/issues/{issue}/suppress"),
+                &session,
+                "reason=accepted&expires=2999-01-01&back=%2Fissues",
+            )
+            .await;
+        assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&late).contains(">accepted</textarea>"), "{late:?}");
+        let bad_date = app
+            .form(
+                &format!("/issues/{issue}/suppress"),
+                &session,
+                "reason=accepted&expires=tomorrow",
+            )
+            .await;
+        assert!(html(&bad_date).contains("expiry `tomorrow` is not a date"));
+
+        let done = app
+            .form(
+                &format!("/issues/{issue}/suppress"),
+                &session,
+                "reason=accepted&back=%2Fissues%3Fstatus%3Dall",
+            )
+            .await;
+        assert_eq!(done.headers["hx-redirect"], "/issues?status=all");
+        let reopened = app
+            .form(&format!("/issues/{issue}/reopen"), &session, "back=https%3A%2F%2Fevil.example")
+            .await;
+        assert_eq!(reopened.headers["hx-redirect"], "/issues", "only this page's URLs");
+        let again = app.form(&format!("/issues/{issue}/reopen"), &session, "").await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(html(&again).contains("the issue is not suppressed"));
+
+        // Bulk: nothing ticked is a clear error; two ticked are both suppressed.
+        let none = app.form("/issues/bulk", &session, "reason=x&back=%2Fissues").await;
+        assert_eq!(none.status, StatusCode::BAD_REQUEST);
+        assert!(html(&none).contains("tick at least one issue"));
+        let ids = app
+            .store()
+            .issues(&vigil_store::IssueFilter { limit: 2, ..Default::default() })
+            .await
+            .unwrap()
+            .issues;
+        let form = format!("ids={}&ids={}&reason=rotated&back=%2Fissues", ids[0].id, ids[1].id);
+        let bulk = app.form("/issues/bulk", &session, &form).await;
+        assert_eq!(bulk.headers["hx-redirect"], "/issues?notice=2%20of%202%20issues%20suppressed");
+        let list = app.get("/issues", &session).await;
+        assert_eq!(html(&list).matches("hx-push-url").count(), 23);
+        let form = format!("ids={}&ids={}&back=%2Fissues", ids[0].id, ids[1].id);
+        let bulk = app.form("/issues/bulk-reopen", &session, &form).await;
+        assert_eq!(bulk.headers["hx-redirect"], "/issues?notice=2%20of%202%20issues%20reopened");
+        app.finish().await;
+    }
+}
