@@ -187,11 +187,7 @@ async fn confirm_delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let instance = state
-        .store
-        .instance(id)
-        .await?
-        .ok_or_else(|| crate::error::AppError::not_found("instance"))?;
+    let instance = super::instance(&state, id).await?;
     let footprint = state.store.instance_footprint(id).await?;
     Ok(render(
         StatusCode::OK,
@@ -205,11 +201,7 @@ async fn delete(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let instance = state
-        .store
-        .instance(id)
-        .await?
-        .ok_or_else(|| crate::error::AppError::not_found("instance"))?;
+    let instance = super::instance(&state, id).await?;
     api::delete_instance(signed.api_admin(), State(state), ApiPath(id)).await?;
     let to = format!("/integrations{}", format::query(&[("deleted", domain(&instance.base_url))]));
     Ok(redirect(&headers, &to))

@@ -251,13 +251,7 @@ async fn page(
     State(state): State<AppState>,
     Query(filters): Query<Filters>,
 ) -> PageResult {
-    let repositories: Vec<(i64, String)> = state
-        .store
-        .repositories(None)
-        .await?
-        .into_iter()
-        .map(|repository| (repository.id, repository.path))
-        .collect();
+    let repositories = super::repository_choices(&state).await?;
     let paths: HashMap<i64, &str> =
         repositories.iter().map(|(id, path)| (*id, path.as_str())).collect();
     let page_number = filters.page.unwrap_or(1).max(1);

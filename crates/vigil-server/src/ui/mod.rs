@@ -198,6 +198,17 @@ impl<const P: u8> FromRequestParts<AppState> for Signed<P> {
     }
 }
 
+/// Instance `id`, or a 404 page.
+pub(crate) async fn instance(state: &AppState, id: i64) -> PageResult<vigil_store::Instance> {
+    Ok(state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?)
+}
+
+/// Every repository as `(id, path)`, by path: the repository menus.
+pub(crate) async fn repository_choices(state: &AppState) -> PageResult<Vec<(i64, String)>> {
+    let repositories = state.store.repositories(None).await?;
+    Ok(repositories.into_iter().map(|repository| (repository.id, repository.path)).collect())
+}
+
 /// Sends the browser to `to`: a 303 for plain navigation, `HX-Redirect`
 /// for htmx requests (which would otherwise swap the target into place).
 pub(crate) fn redirect(request: &HeaderMap, to: &str) -> Response {

@@ -191,13 +191,7 @@ async fn scans(
     Query(filter): Query<ScanFilter>,
 ) -> PageResult {
     let repository = filter.repository.as_deref().and_then(|id| id.parse::<i64>().ok());
-    let repositories: Vec<(i64, String)> = state
-        .store
-        .repositories(None)
-        .await?
-        .into_iter()
-        .map(|repository| (repository.id, repository.path))
-        .collect();
+    let repositories = super::repository_choices(&state).await?;
     let paths: HashMap<i64, String> = repositories.iter().cloned().collect();
     let limit = 50;
     let scans = state.store.scans(repository, filter.before, limit).await?;

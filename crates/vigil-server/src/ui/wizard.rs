@@ -454,8 +454,7 @@ async fn repositories_page(
     list: ListState,
     error: Option<String>,
 ) -> PageResult<RepositoriesStep> {
-    let instance =
-        state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    let instance = super::instance(state, id).await?;
     let (saved_mode, saved_chosen) = state.store.instance_selection(id).await?.unwrap_or_default();
     let chosen: BTreeSet<i64> = list.chosen.unwrap_or_else(|| saved_chosen.into_iter().collect());
     let mode =
@@ -579,8 +578,7 @@ impl Progress {
 }
 
 async fn progress_of(state: &AppState, id: i64) -> PageResult<(String, Progress)> {
-    let instance =
-        state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    let instance = super::instance(state, id).await?;
     let scan = state.store.scan_progress(id).await?;
     Ok((
         domain(&instance.base_url).to_owned(),
