@@ -9,6 +9,9 @@
 #            loopback (TLS is the front's job in production; snyk-broker below runs plain HTTP too).
 #   broker   curl/wrk -> snyk-broker server -> websocket -> snyk-broker client -> origin (npm
 #            snyk-broker@5.22.14, no account; bench/snyk_broker.sh says how it is set up).
+#   relay    (download only) curl -> socat -> socat -> origin: two plain TCP relays with 256 KiB
+#            buffers, no framing, no HTTP: what any tunnel of two processes pays at the least on
+#            these two cores, as a ceiling for the tunnel's ratio.
 # Figures: (1) 1 GiB download, median of RUNS, MB/s and tunnel/direct ratio (target >= 0.80);
 # (2) small GETs, wrk -t1 -c1 for DURATION s: p50/p99 and what the tunnel adds (target p50 < 1 ms added);
 # (3) 500 concurrent connections, wrk -t2 -c500 for DURATION s: requests/s, non-2xx, p99;
@@ -30,6 +33,7 @@ KEY="bench-forward-key"; PASSWORD="bench-password-1234"
 
 cd "$ROOT"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+command -v socat >/dev/null || { apt-get update -qq && apt-get install -y -qq socat; }
 cargo build --release -p vigil
 cargo build --release -p vigil-transporter --example bench_origin
 rm -rf "$OUT"; mkdir -p "$OUT"
@@ -86,18 +90,23 @@ fi
 
 # (1) 1 GiB download.
 download() { curl -fsS -o /dev/null -w '%{speed_download}\n' "$@"; }
+RELAY_A="$(free_port)"; RELAY_B="$(free_port)"
+socat -b 262144 "TCP-LISTEN:$RELAY_B,bind=127.0.0.1,fork,reuseaddr" "TCP:${ORIGIN#http://}" & pids+=($!)
+socat -b 262144 "TCP-LISTEN:$RELAY_A,bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$RELAY_B" & pids+=($!)
+sleep 0.3
 declare -A speed
 for run in $(seq 1 "$RUNS"); do
   download "$ORIGIN/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/direct.speed"
   download "${HDR[@]}" "$TUNNEL/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/tunnel.speed"
   [[ "$SKIP_BROKER" == 1 ]] || download "$SNYK_BROKER_URL/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/broker.speed"
+  download "http://127.0.0.1:$RELAY_A/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/relay.speed"
 done
-for path in direct tunnel broker; do
+for path in direct tunnel broker relay; do
   [[ -s "$OUT/$path.speed" ]] && speed[$path]="$(median < "$OUT/$path.speed")"
 done
 echo
 echo "(1) download of $BYTES bytes, median of $RUNS (MB/s):"
-for path in direct tunnel broker; do
+for path in direct tunnel broker relay; do
   [[ -n "${speed[$path]:-}" ]] || continue
   awk -v p="$path" -v s="${speed[$path]}" -v d="${speed[direct]}" \
     'BEGIN { printf "    %-7s %8.0f MB/s   %5.2fx direct\n", p, s / 1e6, s / d }'
