@@ -27,45 +27,72 @@ pub(crate) async fn instance_client(store: &Store, instance: &Instance) -> Resul
     Client::new(
         &instance.base_url,
         Token::new(token.expose()),
-        client_settings(instance.transporter_id)?,
+        client_settings(store, instance.transporter_id).await?,
     )
     .map_err(|error| error.to_string())
 }
 
-/// Where this process's hub takes requests for transporters: its forward
-/// endpoint and the key that proves the caller.
-#[derive(Debug)]
-struct Forward {
-    base: String,
-    key: String,
+/// The forward endpoint of this process's hub, as the other processes
+/// reach it; set once at start-up by `vigil serve`.
+static HOLDER_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// The key every process's forward endpoint checks; set at start-up, or
+/// derived from the master key when not.
+static FORWARD_KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// What the forward key is derived from the master key for.
+pub const FORWARD_KEY_LABEL: &str = "transporter-forward";
+/// A hold on a transporter not renewed for this long is stale (its process
+/// renews it with every health check, once a minute).
+pub(crate) const HOLD_FRESH_MS: i64 = 150_000;
+
+/// Tells this process that its hub's forward endpoint is reached at
+/// `url` with `key`; `vigil serve` calls it once at start-up.
+pub fn set_transporter_forward(url: String, key: String) {
+    let _ = HOLDER_URL.set(url.trim_end_matches('/').to_owned());
+    let _ = FORWARD_KEY.set(key);
 }
 
-static FORWARD: std::sync::OnceLock<Forward> = std::sync::OnceLock::new();
+/// Sets the forward key of a process without a hub (`vigil worker`) when
+/// the servers were given one instead of deriving it.
+pub fn set_transporter_forward_key(key: String) {
+    let _ = FORWARD_KEY.set(key);
+}
 
-/// Tells the GitLab clients of this process where the hub's forward
-/// endpoint listens (`http://127.0.0.1:PORT`) and its key; set once at
-/// start-up by `vigil serve`.
-pub fn set_transporter_forward(base: String, key: String) {
-    let _ = FORWARD.set(Forward { base, key });
+/// This process's forward URL, when it runs a hub.
+pub(crate) fn holder_url() -> Option<&'static str> {
+    HOLDER_URL.get().map(String::as_str)
 }
 
 /// Client settings for an instance: straight to GitLab, or through its
-/// transporter's tunnel.
-pub(crate) fn client_settings(transporter_id: Option<i64>) -> Result<ClientSettings, String> {
+/// transporter's tunnel at the forward endpoint of whichever server process
+/// holds a link of it (this one or another, from `transporter_holders`).
+pub(crate) async fn client_settings(
+    store: &Store,
+    transporter_id: Option<i64>,
+) -> Result<ClientSettings, String> {
     let mut settings = ClientSettings::default();
-    if let Some(id) = transporter_id {
-        let forward = FORWARD.get().ok_or_else(|| {
+    let Some(id) = transporter_id else { return Ok(settings) };
+    let key = FORWARD_KEY
+        .get()
+        .cloned()
+        .or_else(|| store.derived_secret(FORWARD_KEY_LABEL))
+        .ok_or("no master key to derive the Transporter forward key from")?;
+    let holders = store
+        .transporter_holders(id, Queue::now_ms() - HOLD_FRESH_MS)
+        .await
+        .map_err(|error| error.to_string())?;
+    // This process's own hub first: no hop through another server.
+    let url = holders
+        .iter()
+        .find(|url| Some(url.as_str()) == holder_url())
+        .or(holders.first())
+        .ok_or_else(|| {
             format!(
-                "this GitLab is reached through transporter {id}, and this process has no hub; \
-                 run the job in `vigil serve`, which holds the tunnels, or give `vigil worker` \
-                 --transporter-forward-url and --transporter-forward-key"
+                "this GitLab is reached through transporter {id}, which has no agent connected \
+                 to any Vigil server; check its agents on the Brokers page"
             )
         })?;
-        settings.via = Some(Via {
-            url: format!("{}/t/{id}", forward.base.trim_end_matches('/')),
-            header: (FORWARD_KEY_HEADER.to_owned(), forward.key.clone()),
-        });
-    }
+    settings.via =
+        Some(Via { url: format!("{url}/t/{id}"), header: (FORWARD_KEY_HEADER.to_owned(), key) });
     Ok(settings)
 }
 
@@ -124,7 +151,7 @@ async fn refresh_if_due(store: &Store, instance: &Instance) -> Result<(), String
             &instance.base_url,
             client_id,
             Token::new(client_secret.expose()),
-            &client_settings(instance.transporter_id)?,
+            &client_settings(store, instance.transporter_id).await?,
         )
         .map_err(|error| error.to_string())?;
         match client.refresh(&RefreshToken::new(refresh.expose())).await {

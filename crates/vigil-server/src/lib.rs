@@ -40,7 +40,7 @@ use axum::extract::DefaultBodyLimit;
 use tokio::sync::Notify;
 use vigil_store::Store;
 
-pub use gitlab::set_transporter_forward;
+pub use gitlab::{FORWARD_KEY_LABEL, set_transporter_forward, set_transporter_forward_key};
 pub use metrics::Metrics;
 
 /// Settings of the HTTP side.

@@ -4,7 +4,10 @@
 //! link (GitLab's webhooks coming up the tunnel go to the same intake as
 //! direct ones) and runs the agent's health checks on connect and every
 //! minute; [`check_health`] runs them on demand and records the
-//! transporter's status (connected, warning, error) with the reason.
+//! transporter's status (connected, warning, error) with the reason. While
+//! it holds a link, the process keeps a row in `transporter_holders` with
+//! its forward endpoint's URL, renewed with every health check, so jobs in
+//! any process reach the tunnel through it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -133,11 +136,13 @@ async fn run_link(
     if let Err(error) = state.store.set_transporter_state(id, &connected).await {
         tracing::warn!(transporter = id, %error, "cannot record the agent's connection");
     }
+    hold(&state, id).await;
     let inbound = crate::hooks::router().with_state(state.clone());
     let link = state.hub.serve_link(id, info.clone(), on_upgrade, inbound);
     let health = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         loop {
+            hold(&state, id).await;
             if let Err(error) = check_health(&state, id).await {
                 tracing::warn!(transporter = id, %error, "health check failed");
             }
@@ -150,6 +155,11 @@ async fn run_link(
     };
     tracing::warn!(transporter = id, agent = %info.agent, %reason, "Transporter agent disconnected");
     if state.hub.links(id).is_empty() {
+        if let Some(url) = crate::gitlab::holder_url() {
+            if let Err(error) = state.store.release_transporter(id, url).await {
+                tracing::warn!(transporter = id, %error, "cannot record that this server holds no link");
+            }
+        }
         let message = format!("no agent connected (the last one left: {reason})");
         let state_now = TransporterState {
             status: "error",
@@ -162,6 +172,15 @@ async fn run_link(
         if let Err(error) = state.store.set_transporter_state(id, &state_now).await {
             tracing::warn!(transporter = id, %error, "cannot record the agent's disconnection");
         }
+    }
+}
+
+/// Records (and renews) that this process holds a link of transporter
+/// `id`, so that jobs in other processes send its requests here.
+async fn hold(state: &AppState, id: i64) {
+    let Some(url) = crate::gitlab::holder_url() else { return };
+    if let Err(error) = state.store.hold_transporter(id, url, url, Queue::now_ms()).await {
+        tracing::warn!(transporter = id, %error, "cannot record that this server holds a link");
     }
 }
 

@@ -90,10 +90,12 @@ pub enum CryptoError {
     },
 }
 
-/// One AES-256 key and its id.
+/// One AES-256 key, its id, and the seed of the secrets derived from it.
 struct Key {
     id: String,
     cipher: Aes256Gcm,
+    /// SHA-256 of a label and the key: never the key itself.
+    derivation_seed: [u8; 32],
 }
 
 /// The master keys: the first encrypts, all decrypt.
@@ -151,6 +153,18 @@ impl Keyring {
     /// The id of the key that encrypts.
     pub fn primary_id(&self) -> &str {
         self.keys.first().map_or("", |key| key.id.as_str())
+    }
+
+    /// A secret for `label` that every process with the same primary key
+    /// derives alike (64 hex characters), so processes can prove
+    /// themselves to each other without another shared setting. It says
+    /// nothing about the key.
+    pub fn derived_secret(&self, label: &str) -> Option<String> {
+        let key = self.keys.first()?;
+        let mut digest = Sha256::new();
+        digest.update(key.derivation_seed);
+        digest.update(label.as_bytes());
+        Some(digest.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
     }
 
     /// Encrypts `plaintext` for `column`.
@@ -215,7 +229,10 @@ fn parse_key(text: &str, source_name: &str) -> Result<Key, CryptoError> {
     }
     let id = hex8(&Sha256::digest(&bytes));
     let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| bad())?;
-    Ok(Key { id, cipher })
+    let mut seed = Sha256::new();
+    seed.update(b"vigil derived secrets\0");
+    seed.update(&bytes);
+    Ok(Key { id, cipher, derivation_seed: seed.finalize().into() })
 }
 
 fn hex8(digest: &[u8]) -> String {
@@ -290,6 +307,22 @@ mod tests {
         tampered.pop();
         tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
         assert!(keyring.decrypt("instances.oauth_secret_enc", &tampered).is_err());
+    }
+
+    #[test]
+    fn derived_secrets_agree_per_key_and_label_only() {
+        let text = Keyring::generate_key();
+        let one = Keyring::from_base64(&text, "one").unwrap();
+        let same = Keyring::from_base64(&text, "same key elsewhere").unwrap();
+        let other = Keyring::from_base64(&Keyring::generate_key(), "other").unwrap();
+        let secret = one.derived_secret("transporter-forward").unwrap();
+        assert_eq!(secret.len(), 64);
+        assert_eq!(Some(secret.clone()), same.derived_secret("transporter-forward"));
+        assert_ne!(Some(secret.clone()), one.derived_secret("another purpose"));
+        assert_ne!(Some(secret.clone()), other.derived_secret("transporter-forward"));
+        assert!(
+            !secret.contains(&text) && Keyring { keys: Vec::new() }.derived_secret("x").is_none()
+        );
     }
 
     #[test]

@@ -219,6 +219,62 @@ impl Store {
         Ok(())
     }
 
+    /// Records (or renews) that server process `holder` holds a link of
+    /// transporter `id` and takes requests for it at `forward_url`.
+    pub async fn hold_transporter(
+        &self,
+        id: i64,
+        holder: &str,
+        forward_url: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO transporter_holders (transporter_id, holder, forward_url, seen_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (transporter_id, holder) DO UPDATE SET forward_url = excluded.forward_url, seen_at = excluded.seen_at",
+        )
+        .bind(id)
+        .bind(holder)
+        .bind(forward_url)
+        .bind(now)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// `holder` no longer holds a link of transporter `id`.
+    pub async fn release_transporter(&self, id: i64, holder: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM transporter_holders WHERE transporter_id = $1 AND holder = $2")
+            .bind(id)
+            .bind(holder)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    /// The forward URLs of the processes that renewed a hold on transporter
+    /// `id` since `fresh_since`, most recently renewed first.
+    pub async fn transporter_holders(
+        &self,
+        id: i64,
+        fresh_since: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT forward_url FROM transporter_holders WHERE transporter_id = $1 AND seen_at >= $2 \
+             ORDER BY seen_at DESC, holder",
+        )
+        .bind(id)
+        .bind(fresh_since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("forward_url")?)).collect()
+    }
+
+    /// A secret every process with the same master key derives alike (see
+    /// [`crate::Keyring::derived_secret`]); none without a key.
+    pub fn derived_secret(&self, label: &str) -> Option<String> {
+        self.keyring.as_ref().and_then(|keyring| keyring.derived_secret(label))
+    }
+
     /// Deletes a transporter (instances using it go direct); false when absent.
     pub async fn delete_transporter(&self, id: i64) -> Result<bool, StoreError> {
         let result = sqlx::query("DELETE FROM transporters WHERE id = $1")

@@ -158,9 +158,12 @@ pub(crate) struct ServeArgs {
     /// Mark the session cookie Secure (when served over HTTPS).
     #[arg(long, env = "VIGIL_SECURE_COOKIES", hide_env_values = true)]
     pub(crate) secure_cookies: bool,
-    /// Loopback address of the Transporter hub's forward endpoint, which
-    /// this server's GitLab clients use for instances behind a transporter
-    /// (port 0: any free port).
+    /// Address of the Transporter hub's forward endpoint: every Vigil
+    /// process sends the GitLab requests of instances behind a transporter
+    /// to the endpoint of the server that holds the transporter's link
+    /// (port 0: any free port). Keep it on loopback for one server; give
+    /// an address the other servers and workers reach (and
+    /// --transporter-forward-url) when there are several hosts.
     #[arg(
         long,
         env = "VIGIL_TRANSPORTER_FORWARD",
@@ -168,9 +171,14 @@ pub(crate) struct ServeArgs {
         default_value = "127.0.0.1:0"
     )]
     pub(crate) transporter_forward: String,
+    /// The URL other Vigil processes reach this forward endpoint at
+    /// (default: http://ADDRESS it listens on; needed when that is
+    /// 0.0.0.0 or [::]).
+    #[arg(long, env = "VIGIL_TRANSPORTER_FORWARD_URL", hide_env_values = true, value_name = "URL")]
+    pub(crate) transporter_forward_url: Option<String>,
     /// Key callers of the forward endpoint must send (x-vigil-forward-key);
-    /// random per start when not given (set it to call the endpoint from
-    /// outside, as bench/transporter.sh does).
+    /// by default derived from the master key, so every process with that
+    /// key agrees without another setting.
     #[arg(long, env = "VIGIL_TRANSPORTER_FORWARD_KEY", hide_env_values = true, value_name = "KEY")]
     pub(crate) transporter_forward_key: Option<String>,
 }
@@ -198,18 +206,10 @@ pub(crate) struct WorkerArgs {
     /// cost of claimed jobs waiting their turn (under the worker's lease).
     #[arg(long, default_value_t = 1)]
     pub(crate) claim_batch: usize,
-    /// The Transporter forward endpoint of the `vigil serve` on this host
-    /// that holds the tunnels (http://127.0.0.1:PORT, its
-    /// --transporter-forward), for jobs of instances behind a transporter.
-    #[arg(
-        long,
-        env = "VIGIL_TRANSPORTER_FORWARD_URL",
-        hide_env_values = true,
-        value_name = "URL",
-        requires = "transporter_forward_key"
-    )]
-    pub(crate) transporter_forward_url: Option<String>,
-    /// That endpoint's key (the server's --transporter-forward-key).
+    /// The key of the servers' Transporter forward endpoints, when they
+    /// were given one (--transporter-forward-key); by default it is
+    /// derived from the master key like theirs. Jobs of instances behind a
+    /// transporter go to the server that holds its link.
     #[arg(long, env = "VIGIL_TRANSPORTER_FORWARD_KEY", hide_env_values = true, value_name = "KEY")]
     pub(crate) transporter_forward_key: Option<String>,
 }

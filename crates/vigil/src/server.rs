@@ -147,7 +147,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
             ..ServerSettings::default()
         };
         let state = AppState::new(store.clone(), settings);
-        start_transporter_forward(&state, &args.transporter_forward, args.transporter_forward_key.clone()).await?;
+        start_transporter_forward(&state, args).await?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -186,24 +186,32 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
     })
 }
 
-/// Starts the hub's forward endpoint on a loopback address and points this
-/// process's GitLab clients at it. Its key is random per process unless
-/// `--transporter-forward-key` sets one (benchmarks call it directly).
-async fn start_transporter_forward(
-    state: &AppState,
-    address: &str,
-    key: Option<String>,
-) -> Result<()> {
+/// Starts the hub's forward endpoint and tells this process's GitLab
+/// clients its URL and key. The key is `--transporter-forward-key`, or
+/// derived from the master key so that every process agrees on it.
+async fn start_transporter_forward(state: &AppState, args: &ServeArgs) -> Result<()> {
+    let address = &args.transporter_forward;
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen on {address} (--transporter-forward)"))?;
     let bound = listener.local_addr().context("cannot read the forward address")?;
-    anyhow::ensure!(
-        bound.ip().is_loopback(),
-        "--transporter-forward must be a loopback address, not {bound}"
-    );
-    let key = key.filter(|key| !key.is_empty()).unwrap_or_else(vigil_server::auth::random_token);
-    vigil_server::set_transporter_forward(format!("http://{bound}"), key.clone());
+    let url = match &args.transporter_forward_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            anyhow::ensure!(
+                !bound.ip().is_unspecified(),
+                "--transporter-forward {bound} listens on every address: give --transporter-forward-url, the URL other Vigil processes reach it at"
+            );
+            format!("http://{bound}")
+        }
+    };
+    let key = args
+        .transporter_forward_key
+        .clone()
+        .filter(|key| !key.is_empty())
+        .or_else(|| state.store.derived_secret(vigil_server::FORWARD_KEY_LABEL))
+        .unwrap_or_else(vigil_server::auth::random_token);
+    vigil_server::set_transporter_forward(url.clone(), key.clone());
     let router = vigil_transporter::hub::forward_router(state.hub.clone(), key);
     tokio::spawn(async move {
         use axum::serve::ListenerExt as _;
@@ -214,7 +222,7 @@ async fn start_transporter_forward(
             tracing::error!(%error, "the Transporter forward endpoint stopped");
         }
     });
-    tracing::info!(%bound, "Transporter forward endpoint ready");
+    tracing::info!(%bound, %url, "Transporter forward endpoint ready");
     Ok(())
 }
 
@@ -235,13 +243,8 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
             name: worker_name("worker"),
             ..WorkerSettings::default()
         };
-        if let (Some(url), Some(key)) =
-            (&args.transporter_forward_url, &args.transporter_forward_key)
-        {
-            vigil_server::set_transporter_forward(
-                url.trim_end_matches('/').to_owned(),
-                key.clone(),
-            );
+        if let Some(key) = args.transporter_forward_key.clone().filter(|key| !key.is_empty()) {
+            vigil_server::set_transporter_forward_key(key);
         }
         tracing::info!(workers = settings.workers, backend = ?store.backend(), "worker started");
         let metrics = Arc::new(vigil_server::Metrics::default());

@@ -145,12 +145,15 @@ pub(crate) struct DomainCheckResult {
     responses((status = 200, body = DomainCheckResult), (status = 400, body = ErrorBody)))]
 pub(crate) async fn check_domain(
     Admin(_caller): Admin,
+    State(state): State<AppState>,
     ApiJson(body): ApiJson<DomainCheck>,
 ) -> ApiResult<Json<DomainCheckResult>> {
     let base_url = parse_base_url(&body.base_url)?;
     let settings = vigil_gitlab::ClientSettings {
         timeout: std::time::Duration::from_secs(10),
-        ..crate::gitlab::client_settings(body.transporter_id).map_err(AppError::bad_request)?
+        ..crate::gitlab::client_settings(&state.store, body.transporter_id)
+            .await
+            .map_err(AppError::bad_request)?
     };
     let result = match vigil_gitlab::probe(&base_url, &settings).await {
         Ok(probe) => DomainCheckResult {

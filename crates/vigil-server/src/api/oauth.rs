@@ -252,7 +252,7 @@ async fn exchange(
         &instance.base_url,
         client_id,
         Token::new(secret.expose()),
-        &crate::gitlab::client_settings(instance.transporter_id)?,
+        &crate::gitlab::client_settings(&state.store, instance.transporter_id).await?,
     )
     .map_err(|error| error.to_string())?;
     let tokens = client

@@ -124,7 +124,12 @@ async fn domain_step(signed: Admin, Query(draft): Query<Draft>) -> Response {
 
 /// Configure Domain: GitLab must answer at the address, unless it sits in
 /// a closed network (then the next step's Transporter checks it).
-async fn check_domain(signed: Admin, headers: HeaderMap, Form(draft): Form<Draft>) -> Response {
+async fn check_domain(
+    signed: Admin,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(draft): Form<Draft>,
+) -> Response {
     let closed = draft.closed.is_some();
     let failed = |error: String| {
         let page = DomainStep {
@@ -142,7 +147,9 @@ async fn check_domain(signed: Admin, headers: HeaderMap, Form(draft): Form<Draft
     };
     if !closed {
         let check = instances::DomainCheck { base_url: base_url.clone(), transporter_id: None };
-        match instances::check_domain(signed.api_admin(), ApiJson(check)).await {
+        match instances::check_domain(signed.api_admin(), State(state.clone()), ApiJson(check))
+            .await
+        {
             Ok(axum::Json(result)) if result.reachable => {}
             Ok(axum::Json(result)) => {
                 return failed(format!(
@@ -271,11 +278,16 @@ async fn choose_transporter(
     if let Some(transporter_id) = draft.transporter_id() {
         let base_url = instances::parse_base_url(&draft.base_url)?;
         let check = instances::DomainCheck { base_url, transporter_id: Some(transporter_id) };
-        let message = match instances::check_domain(signed.api_admin(), ApiJson(check)).await {
-            Ok(axum::Json(result)) if result.reachable => None,
-            Ok(axum::Json(result)) => Some(format!("Through this Transporter: {}", result.message)),
-            Err(error) => Some(error.to_string()),
-        };
+        let message =
+            match instances::check_domain(signed.api_admin(), State(state.clone()), ApiJson(check))
+                .await
+            {
+                Ok(axum::Json(result)) if result.reachable => None,
+                Ok(axum::Json(result)) => {
+                    Some(format!("Through this Transporter: {}", result.message))
+                }
+                Err(error) => Some(error.to_string()),
+            };
         if let Some(message) = message {
             let page = oauth_page(&signed, state, &draft, Some(message)).await?;
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));

@@ -144,6 +144,23 @@ async fn bad_input_is_answered_on_the_page_with_the_input_kept() {
         assert!(html(&credentials).contains(r#"value="abc""#));
         assert!(app.store().instances().await.unwrap().is_empty(), "no instance was added");
 
+        // A Broker whose agent never connected: the wizard says so on step 2.
+        app.form("/brokers", &session, "name=dc1").await;
+        let id = app.store().transporters().await.unwrap()[0].id;
+        let step = app
+            .form(
+                "/integrations/gitlab/new/oauth",
+                &session,
+                &format!("base_url=https%3A%2F%2Fgitlab.example&transporter={id}"),
+            )
+            .await;
+        assert_eq!(step.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&step).contains("has no agent connected to any Vigil server"), "{step:?}");
+        assert!(
+            html(&step).contains(&format!(r#"<option value="{id}" selected>dc1"#)),
+            "the Broker stays chosen"
+        );
+
         let broker = app.form("/brokers", &session, "name=++").await;
         assert_eq!(broker.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(html(&broker).contains("name must not be empty"));

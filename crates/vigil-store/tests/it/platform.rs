@@ -622,3 +622,30 @@ async fn overviews_count_open_issues_trends_and_resolution() {
         test.drop_database().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn transporter_holds_are_renewed_go_stale_and_are_released() {
+    for test in stores().await {
+        let store = &test.store;
+        let transporter = store.create_transporter("dc1", "enrolment-hash", T0).await.unwrap();
+        let id = transporter.id;
+        assert!(store.transporter_holders(id, T0).await.unwrap().is_empty());
+        store.hold_transporter(id, "http://a:1", "http://a:1", T0).await.unwrap();
+        store.hold_transporter(id, "http://b:1", "http://b:1", T0 + 10).await.unwrap();
+        assert_eq!(
+            store.transporter_holders(id, T0).await.unwrap(),
+            ["http://b:1", "http://a:1"],
+            "{}",
+            test.name
+        );
+        // a renews; b is not renewed and goes stale.
+        store.hold_transporter(id, "http://a:1", "http://a:1", T0 + 200_000).await.unwrap();
+        assert_eq!(store.transporter_holders(id, T0 + 50_000).await.unwrap(), ["http://a:1"]);
+        store.release_transporter(id, "http://a:1").await.unwrap();
+        assert!(store.transporter_holders(id, T0 + 50_000).await.unwrap().is_empty());
+        // Deleting the transporter takes its holds with it.
+        store.delete_transporter(id).await.unwrap();
+        assert_eq!(test.count_rows("transporter_holders").await.unwrap(), 0);
+        test.drop_database().await.unwrap();
+    }
+}

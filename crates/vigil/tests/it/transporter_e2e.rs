@@ -36,37 +36,36 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
         let port = free_port();
         let public = format!("http://127.0.0.1:{port}");
         let listen = format!("127.0.0.1:{port}");
-        // On PostgreSQL the jobs run in a separate `vigil worker` that
-        // reaches the tunnels through the server's forward endpoint.
+        // On PostgreSQL the jobs run in a separate `vigil worker`, and a
+        // second `vigil serve` that no agent connects to answers too: both
+        // find the server that holds the tunnel in the database and reach
+        // its forward endpoint with the key derived from the master key.
         let separate_worker = test.url.starts_with("postgres");
-        let forward = format!("127.0.0.1:{}", free_port());
         let mut args = vec!["--listen", &listen, "--public-url", &public];
         if separate_worker {
-            args.extend(["--no-worker", "--transporter-forward", &forward]);
-            args.extend(["--transporter-forward-key", "e2e-forward-key"]);
+            args.push("--no-worker");
         } else {
             args.extend(["--workers", "2"]);
         }
         let (_server, _) = start_server_with(&args, &test.url, data.path());
-        let forward_url = format!("http://{forward}");
         let _worker = separate_worker.then(|| {
             crate::server::Process::start(
-                &[
-                    "worker",
-                    "--workers",
-                    "2",
-                    "--public-url",
-                    &public,
-                    "--poll-ms",
-                    "50",
-                    "--transporter-forward-url",
-                    &forward_url,
-                    "--transporter-forward-key",
-                    "e2e-forward-key",
-                ],
+                &["worker", "--workers", "2", "--public-url", &public, "--poll-ms", "50"],
                 &test.url,
                 data.path(),
                 "worker.log",
+            )
+        });
+        let second_port = free_port();
+        let second_listen = format!("127.0.0.1:{second_port}");
+        let second_data = tempfile::tempdir().unwrap();
+        std::fs::copy(data.path().join("master.key"), second_data.path().join("master.key"))
+            .unwrap();
+        let _second = separate_worker.then(|| {
+            start_server_with(
+                &["--listen", &second_listen, "--public-url", &public, "--no-worker"],
+                &test.url,
+                second_data.path(),
             )
         });
         let browser = Browser::sign_in(&public).await;
@@ -170,6 +169,18 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
             )
             .await;
         assert_eq!(check["reachable"], true, "{check}");
+        if separate_worker {
+            // Through the second server, which holds no link of it.
+            let second = Browser::sign_in(&format!("http://{second_listen}")).await;
+            let (_, check) = second
+                .call(
+                    reqwest::Method::POST,
+                    "/api/v1/instances/check",
+                    Some(json!({"base_url": "http://gitlab.closed.invalid", "transporter_id": id})),
+                )
+                .await;
+            assert_eq!(check["reachable"], true, "through the second server: {check}");
+        }
 
         let (status, body) = browser
             .call(
