@@ -75,8 +75,11 @@ impl Permission {
 /// How a caller proved who they are.
 #[derive(Debug, Clone)]
 pub enum Credential {
-    /// A browser session.
-    Session,
+    /// A browser session, with its CSRF token (for the pages to send back).
+    Session {
+        /// The session's CSRF token.
+        csrf: String,
+    },
     /// An API token: its id and prefix.
     Token {
         /// Token id.
@@ -101,7 +104,7 @@ impl Caller {
     /// How the audit log names this caller.
     pub fn actor(&self) -> String {
         match &self.credential {
-            Credential::Session => format!("user:{}", self.user.username),
+            Credential::Session { .. } => format!("user:{}", self.user.username),
             Credential::Token { prefix, .. } => {
                 format!("user:{} token:{prefix}", self.user.username)
             }
@@ -235,7 +238,7 @@ pub(crate) async fn authenticate(parts: &Parts, state: &AppState) -> Result<Call
     Ok(Caller {
         permission: Permission::of_role(&user.role).unwrap_or(Permission::Read),
         user,
-        credential: Credential::Session,
+        credential: Credential::Session { csrf },
     })
 }
 
@@ -254,7 +257,7 @@ pub(crate) async fn require(
             caller.user.role,
             match &caller.credential {
                 Credential::Token { prefix, .. } => format!(", token {prefix}"),
-                Credential::Session => String::new(),
+                Credential::Session { .. } => String::new(),
             }
         )));
     }

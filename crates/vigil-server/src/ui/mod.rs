@@ -173,15 +173,12 @@ impl<const P: u8> FromRequestParts<AppState> for Signed<P> {
         };
         match auth::require(parts, state, needed).await {
             Ok(caller) => {
-                let session =
-                    auth::cookie_value(&parts.headers, auth::SESSION_COOKIE).unwrap_or("");
-                let csrf = state
-                    .store
-                    .session(&auth::token_hash(session), vigil_store::Queue::now_ms())
-                    .await
-                    .map_err(|error| PageError(AppError::from(error)).into_response())?
-                    .map(|(_, csrf)| csrf)
-                    .unwrap_or_default();
+                // API tokens work on pages too; they have no CSRF token
+                // (and need none: no browser sends them by itself).
+                let csrf = match &caller.credential {
+                    auth::Credential::Session { csrf } => csrf.clone(),
+                    auth::Credential::Token { .. } => String::new(),
+                };
                 Ok(Signed { caller, csrf })
             }
             Err(error) if error.status() == StatusCode::UNAUTHORIZED => {
