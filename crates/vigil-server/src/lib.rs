@@ -84,6 +84,8 @@ pub struct AppState {
     webhook_secrets: hooks::SecretCache,
     /// The Transporter tunnels this process holds.
     pub hub: vigil_transporter::Hub,
+    /// The dashboard's last figures, reused a while when slow to compute.
+    dashboard: Arc<ui::DashboardCache>,
 }
 
 impl AppState {
@@ -97,6 +99,7 @@ impl AppState {
             intake: intake::Intake::default(),
             webhook_secrets: hooks::SecretCache::default(),
             hub: vigil_transporter::Hub::default(),
+            dashboard: Arc::default(),
         }
     }
 }

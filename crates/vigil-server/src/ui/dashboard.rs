@@ -1,6 +1,9 @@
 //! The dashboard: open issues by kind and severity, the 30-day trend of
 //! new and fixed issues, the repositories with the most open issues, and
-//! the mean time to resolve; charts drawn by `svg` on the server.
+//! the mean time to resolve; charts drawn by `svg` on the server. Slow
+//! aggregates (large databases) are reused for 30 s, and the page says so.
+
+use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::Router;
@@ -22,6 +25,12 @@ pub(super) fn router() -> Router<AppState> {
 #[template(path = "dashboard.html")]
 struct Dashboard {
     chrome: Chrome,
+    figures: Arc<Figures>,
+    severities: &'static [&'static str],
+}
+
+/// What the dashboard shows, and when it was computed.
+pub(crate) struct Figures {
     open: String,
     severe: String,
     fixed_30d: String,
@@ -29,12 +38,54 @@ struct Dashboard {
     by_kind_chart: String,
     trend_chart: String,
     top: Vec<(i64, String, i64, i64)>,
-    severities: &'static [&'static str],
     has_instances: bool,
+    computed_at: i64,
+    /// Reused for a while (the page says since when).
+    cached: bool,
+}
+
+/// Aggregates that took at least this long to compute are reused for
+/// [`REUSE_MS`]: with a million issues they take most of a second, and a
+/// dashboard a few seconds old is still right. Quick ones are always fresh.
+const SLOW_MS: i64 = 200;
+const REUSE_MS: i64 = 30_000;
+
+/// The last figures of one server (kept in its [`AppState`]).
+#[derive(Default)]
+pub(crate) struct DashboardCache(Mutex<Option<Arc<Figures>>>);
+
+impl std::fmt::Debug for DashboardCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DashboardCache")
+    }
 }
 
 async fn page(signed: Anyone, State(state): State<AppState>) -> PageResult {
     let now = Queue::now_ms();
+    let cached = state
+        .dashboard
+        .0
+        .lock()
+        .ok()
+        .and_then(|cache| cache.clone())
+        .filter(|figures| figures.cached && now - figures.computed_at < REUSE_MS);
+    let figures = match cached {
+        Some(figures) => figures,
+        None => {
+            let mut figures = compute(&state, now).await?;
+            figures.cached = Queue::now_ms() - now >= SLOW_MS;
+            let figures = Arc::new(figures);
+            if let Ok(mut cache) = state.dashboard.0.lock() {
+                *cache = Some(Arc::clone(&figures));
+            }
+            figures
+        }
+    };
+    let page = Dashboard { chrome: signed.chrome("dashboard"), figures, severities: &SEVERITIES };
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn compute(state: &AppState, now: i64) -> PageResult<Figures> {
     let counts = state.store.open_counts().await?;
     let total = |pick: &dyn Fn(&(String, String, i64)) -> bool| -> i64 {
         counts.cells.iter().filter(|cell| pick(cell)).map(|cell| cell.2).sum()
@@ -58,8 +109,7 @@ async fn page(signed: Anyone, State(state): State<AppState>) -> PageResult {
         })
         .collect();
     let resolution = state.store.resolution(now - 30 * 86_400_000).await?;
-    let page = Dashboard {
-        chrome: signed.chrome("dashboard"),
+    Ok(Figures {
         open: format::count(total(&|_| true)),
         severe: format::count(total(&|cell| cell.1 == "critical" || cell.1 == "high")),
         fixed_30d: format::count(resolution.fixed),
@@ -71,10 +121,16 @@ async fn page(signed: Anyone, State(state): State<AppState>) -> PageResult {
             ("new", "fixed"),
         ),
         top: state.store.top_repositories(10).await?,
-        severities: &SEVERITIES,
         has_instances: !state.store.instances().await?.is_empty(),
-    };
-    Ok(render(StatusCode::OK, &page))
+        computed_at: now,
+        cached: false,
+    })
+}
+
+impl Figures {
+    fn as_of(&self) -> String {
+        format::when(self.computed_at)
+    }
 }
 
 /// A mean time to resolve in days and hours, or hours and minutes.

@@ -39,6 +39,7 @@ use vigil_store::User;
 use crate::AppState;
 use crate::auth::{self, Caller, Permission};
 use crate::error::AppError;
+pub(crate) use dashboard::DashboardCache;
 
 /// The embedded static files.
 #[derive(RustEmbed)]
