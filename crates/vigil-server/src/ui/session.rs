@@ -56,12 +56,31 @@ struct SignInForm {
     next: Option<String>,
 }
 
+/// Whether a browser's `Origin` (when it sends one) is this server (the
+/// `Host` it asked for, or the public URL when a proxy rewrites `Host`),
+/// so that another site cannot sign a visitor in to an account of its
+/// choice.
+fn same_origin(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let public = public_url.map(|url| url.trim_end_matches('/'));
+    origin.split_once("://").is_some_and(|(_, authority)| authority == host)
+        || public == Some(origin)
+}
+
 async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(body): Form<SignInForm>,
 ) -> Response {
     let next = local_path(body.next.as_deref());
+    if !same_origin(&headers, state.settings.public_url.as_deref()) {
+        let error = "this sign-in form was sent from another site; open Vigil's own sign-in page";
+        let page = LoginPage { next, username: body.username, error: Some(error.to_owned()) };
+        return render(StatusCode::FORBIDDEN, &page);
+    }
     let credentials = api::SignIn { username: body.username.clone(), password: body.password };
     match api::sign_in(State(state), ApiJson(credentials)).await {
         Ok((cookie, Json(_))) => {
@@ -91,7 +110,28 @@ async fn sign_out(signed: Anyone, headers: HeaderMap, State(state): State<AppSta
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::*;
+
+    #[test]
+    fn sign_in_comes_from_this_server_only() {
+        let headers = |origin: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, "vigil.example:8080".parse().unwrap());
+            if let Some(origin) = origin {
+                headers.insert(header::ORIGIN, origin.parse().unwrap());
+            }
+            headers
+        };
+        assert!(same_origin(&headers(None), None));
+        assert!(same_origin(&headers(Some("https://vigil.example:8080")), None));
+        assert!(!same_origin(&headers(Some("https://evil.example")), None));
+        assert!(!same_origin(&headers(Some("https://vigil.example")), None));
+        assert!(!same_origin(&headers(Some("null")), None));
+        // Behind a proxy that rewrites Host: the public URL.
+        let public = Some("https://vigil.example/");
+        assert!(same_origin(&headers(Some("https://vigil.example")), public));
+        assert!(!same_origin(&headers(Some("https://evil.example")), public));
+    }
 
     #[test]
     fn next_stays_on_this_server() {
