@@ -7,7 +7,9 @@
 //! selection, filters issues and suppresses one, walks the wizard with the
 //! keyboard only, registers a Broker, creates an API token, deletes the
 //! instance, and runs axe-core on every page (no serious or critical
-//! violation). Screenshots of every page go to `target/ui-artifacts/`.
+//! violation). It runs on SQLite and, when `VIGIL_TEST_DATABASE_URL` is set,
+//! on PostgreSQL. Screenshots of every page go to
+//! `target/ui-artifacts/<backend>/`.
 //!
 //! Needs `node`, `/usr/bin/chromium` (or `CHROMIUM`) and `npm ci` in
 //! `ui-tests/`; `.ci/run` installs them and sets `VIGIL_REQUIRE_BROWSER=1`,
@@ -18,7 +20,6 @@ use std::process::Command;
 
 use gitlab_sim::MAINTAINER;
 use vigil_store::Queue;
-use vigil_store::testing::sqlite;
 
 use crate::gitlab_e2e::{AWS, PASSWORD, free_port};
 use crate::server::start_server_with;
@@ -55,7 +56,15 @@ async fn the_web_ui_in_a_real_browser() {
         eprintln!("skipping the browser test: {reason}");
         return;
     }
-    let test = sqlite().await.unwrap();
+    // SQLite, and PostgreSQL when VIGIL_TEST_DATABASE_URL is set.
+    for test in crate::gitlab_e2e::backends().await {
+        scenario(&root, &test).await;
+        test.drop_database().await.unwrap();
+    }
+}
+
+/// The browser scenario against a fresh server on `test`'s database.
+async fn scenario(root: &Path, test: &vigil_store::testing::TestStore) {
     let data = tempfile::tempdir().unwrap();
     let hash = vigil_server::auth::hash_password(PASSWORD).unwrap();
     test.store.create_user("ada", &hash, "admin", Queue::now_ms()).await.unwrap();
@@ -85,7 +94,7 @@ async fn the_web_ui_in_a_real_browser() {
         data.path(),
     );
 
-    let artifacts = root.join("target/ui-artifacts");
+    let artifacts = root.join("target/ui-artifacts").join(test.name);
     std::fs::create_dir_all(&artifacts).unwrap();
     let scenario = root.join("ui-tests/scenario.mjs");
     let base_url = sim.base_url();
