@@ -280,6 +280,9 @@ try {
     await page.goto(`${VIGIL}/settings/users`);
     await heading('Users');
     await check('users');
+    await page.goto(`${VIGIL}/settings/audit`);
+    await page.locator('#audit').getByText('issue.suppress').first().waitFor();
+    await check('audit');
   });
 
   await step('keyboard only through the wizard', async () => {

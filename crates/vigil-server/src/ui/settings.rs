@@ -1,6 +1,7 @@
 //! Settings: users (admins create them, change roles, disable and enable
-//! them) and API tokens (everyone for themselves: create, shown once;
-//! revoke). Every write is the REST API's handler.
+//! them), API tokens (everyone for themselves: create, shown once;
+//! revoke) and the audit log (admins). Every write is the REST API's
+//! handler.
 
 use askama::Template;
 use axum::Router;
@@ -8,7 +9,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
-use vigil_store::{ApiToken, Queue, User};
+use vigil_store::{ApiToken, AuditEntry, Queue, User};
 
 use super::{Admin, Anyone, Chrome, PageResult, format, render};
 use crate::AppState;
@@ -21,6 +22,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/settings/users/{id}", post(update_user))
         .route("/settings/tokens", get(tokens).post(create_token))
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
+        .route("/settings/audit", get(audit))
 }
 
 struct UserRow {
@@ -258,4 +260,37 @@ async fn revoke_token(
 ) -> PageResult {
     api::revoke_token(signed.api_viewer(), State(state.clone()), ApiPath(id)).await?;
     Ok(render(StatusCode::OK, &tokens_page(&signed, &state, None, None, String::new()).await?))
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    entries: Vec<(AuditEntry, String)>,
+    older: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditFilter {
+    before: Option<i64>,
+}
+
+/// The audit log, newest first, 100 entries a page.
+async fn audit(
+    signed: Admin,
+    State(state): State<AppState>,
+    axum::extract::Query(filter): axum::extract::Query<AuditFilter>,
+) -> PageResult {
+    let query = api::AuditQuery { before: filter.before, limit: Some(100) };
+    let axum::Json(entries) =
+        api::list_audit(signed.api_admin(), State(state), ApiQuery(query)).await?;
+    let older = (entries.len() == 100).then(|| entries.last().map(|entry| entry.id)).flatten();
+    let entries = entries
+        .into_iter()
+        .map(|entry| {
+            let when = format::when(entry.created_at);
+            (entry, when)
+        })
+        .collect();
+    Ok(render(StatusCode::OK, &AuditPage { chrome: signed.chrome("audit"), entries, older }))
 }

@@ -77,6 +77,8 @@ async fn every_page_renders_with_the_policy_and_the_user() {
             "/issues?status=all&sort=first_seen",
             "/settings/users",
             "/settings/tokens",
+            "/settings/audit",
+            "/settings/audit?before=1",
         ] {
             let page = app.get(path, &session).await;
             assert_eq!(page.status, StatusCode::OK, "{path}: {page:?}");
@@ -102,6 +104,7 @@ async fn every_page_renders_with_the_policy_and_the_user() {
 #[tokio::test]
 async fn viewers_cannot_open_admin_pages_and_writes_need_the_csrf_token() {
     for app in TestApp::all().await {
+        assert_eq!(app.get("/settings/audit", &app.viewer).await.status, StatusCode::FORBIDDEN);
         let denied = app.get("/integrations/gitlab/new", &app.viewer).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN);
         assert!(
