@@ -189,6 +189,8 @@ try {
     await menu.waitFor();
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Edit');
     await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Connect again');
+    await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Delete');
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'hidden' });
@@ -206,6 +208,15 @@ try {
     await page.getByRole('button', { name: 'Save selection' }).click();
     await heading('Instance Successfully Created');
     await page.getByText('25 selected').waitFor();
+  });
+
+  await step('connect again through GitLab consent', async () => {
+    await page.goto(`${VIGIL}/integrations`);
+    await page.locator('#instances tbody tr').first().click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Connect again' }).click();
+    await page.getByRole('button', { name: 'Authorize Vigil' }).click();
+    await heading(`Select Repositories on ${domain}`);
+    assert.equal(await page.getByRole('radio', { name: /All repositories/ }).isChecked(), true, 'the selection is kept');
   });
 
   await step('issues: filter, detail, suppress', async () => {

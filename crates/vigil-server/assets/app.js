@@ -1,6 +1,6 @@
 // Vigil's page behaviour, delegated on document so it survives htmx swaps:
 // copy buttons, the catalogue search, the instances' context menu (right
-// click or the ⋯ button; Edit, Delete, Copy entire row), select-all boxes,
+// click or the ⋯ button; Edit, Connect again, Delete, Copy entire row), select-all boxes,
 // and dialogs filled by htmx.
 (function () {
   "use strict";
@@ -103,6 +103,7 @@
       closeMenu(action !== "delete");
       if (action === "copy") copy(rowText(row), "Row");
       if (action === "edit") window.location.assign(row.getAttribute("data-edit"));
+      if (action === "reconnect") window.location.assign(row.getAttribute("data-reconnect"));
       if (action === "delete" && window.htmx) {
         htmx.ajax("GET", row.getAttribute("data-delete"), { target: "#dialog", swap: "innerHTML" });
       }

@@ -200,6 +200,16 @@ pub(crate) async fn callback(
         }
         Err(error) => return failed(format!("Vigil could not read the authorisation: {error}")),
     };
+    // From here the instance is known: offer its consent again.
+    let retry = format!("/integrations/gitlab/{}/connect", flow.instance_id);
+    let failed = |text: String| {
+        page(
+            StatusCode::BAD_REQUEST,
+            "GitLab was not connected",
+            &text,
+            Some((&retry, "Try again")),
+        )
+    };
     if let Some(error) = query.error.as_deref() {
         let description = query.error_description.as_deref().unwrap_or("");
         return failed(format!("GitLab answered `{error}`: {description}"));

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::Deserialize;
 use vigil_store::Transporter;
 
@@ -29,7 +29,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integrations/gitlab/new/oauth", get(oauth_step).post(choose_transporter))
         .route("/integrations/gitlab/new/applets", get(applets))
         .route("/integrations/gitlab/new/credentials", get(credentials_step).post(create))
-        .route("/integrations/gitlab/{id}/connect", post(connect))
+        .route("/integrations/gitlab/{id}/connect", get(connect).post(connect))
         .route("/integrations/gitlab/{id}/repositories", get(repositories_step).post(select))
         .route("/integrations/gitlab/{id}/done", get(done))
         .route("/integrations/gitlab/{id}/progress", get(progress))
@@ -381,7 +381,9 @@ async fn create(
 }
 
 /// Sends the browser to GitLab's consent again (after a refused or expired
-/// one) with the instance's stored application.
+/// one, or to reconnect an instance whose tokens GitLab revoked) with the
+/// instance's stored application. A link may start it: the consent needs
+/// the admin's own click in GitLab, and its state is bound to them.
 async fn connect(
     signed: Admin,
     State(state): State<AppState>,

@@ -179,6 +179,17 @@ async fn bad_input_is_answered_on_the_page_with_the_input_kept() {
         assert!(html(&token).contains("expiry `soon` is not a number of days"));
         assert!(html(&token).contains(r#"value="ci""#));
 
+        // Connect again needs the public URL GitLab sends the browser back to.
+        let instance = app
+            .store()
+            .create_instance(&crate::new_instance("https://gitlab.example", 3600), 0)
+            .await
+            .unwrap();
+        let again =
+            app.get(&format!("/integrations/gitlab/{}/connect", instance.id), &session).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(html(&again).contains("no OAuth client id"), "{again:?}");
+
         let missing = app.get("/integrations/gitlab/999/done", &session).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert!(html(&missing).contains("instance not found"));

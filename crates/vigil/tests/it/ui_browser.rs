@@ -143,6 +143,11 @@ async fn scenario(root: &Path, test: &vigil_store::testing::TestStore) {
         2,
         "{actions:?}"
     );
+    assert_eq!(
+        actions.iter().filter(|action| **action == "instance.oauth").count(),
+        2,
+        "consent, then Connect again: {actions:?}"
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !test.store.instances().await.unwrap().is_empty() {
         assert!(std::time::Instant::now() < deadline, "the instance was not deleted");
