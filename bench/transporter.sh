@@ -21,13 +21,14 @@
 # reconnect after its server restarts, from snyk_broker_restart_server).
 # Run:  bench/transporter.sh      Env: RUNS (3), DURATION (10), BYTES (1073741824), SKIP_BROKER (0), ONLY
 #       (download: figure (1) and the memory after it only),
-#       QUIET_WAIT (0: seconds to wait for the 1-minute load average to drop below 1.0).
+#       QUIET_WAIT (0: seconds to wait for the 1-minute load average to drop below 1.0),
+#       AGENT_THREADS (1: the agent's --threads).
 # Output: bench/.work/transporter-out/ (logs); the figures on stdout.
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "$0")" && pwd)"; ROOT="$(dirname "$BENCH")"; OUT="$BENCH/.work/transporter-out"
 RUNS="${RUNS:-3}"; DURATION="${DURATION:-10}"; BYTES="${BYTES:-1073741824}"; SKIP_BROKER="${SKIP_BROKER:-0}"
-QUIET_WAIT="${QUIET_WAIT:-0}"
+QUIET_WAIT="${QUIET_WAIT:-0}"; AGENT_THREADS="${AGENT_THREADS:-1}"
 VIGIL="$ROOT/target/release/vigil"; ORIGIN_BIN="$ROOT/target/release/examples/bench_origin"
 KEY="bench-forward-key"; PASSWORD="bench-password-1234"
 
@@ -52,7 +53,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "== Transporter benchmark  $(date -u +%FT%TZ)  $(nproc) CPUs,$(lscpu | sed -n 's/^Model name: *//p' | head -1 | sed 's/^/ /')," \
      "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
 echo "$("$VIGIL" --version), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' + uncommitted changes under crates/')"
-echo "RUNS=$RUNS DURATION=$DURATION BYTES=$BYTES; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "RUNS=$RUNS DURATION=$DURATION BYTES=$BYTES AGENT_THREADS=$AGENT_THREADS; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Origin.
 "$ORIGIN_BIN" > "$OUT/origin.addr" 2> "$OUT/origin.log" & pids+=($!)
@@ -73,7 +74,7 @@ api() { python3 "$BENCH/transporter_api.py" "http://127.0.0.1:$HUB_PORT" bench "
 ENROLMENT="$(api create-transporter bench-agent)"
 TID="$(cut -d' ' -f1 <<< "$ENROLMENT")"; TOKEN="$(cut -d' ' -f2 <<< "$ENROLMENT")"
 VIGIL_LOG=warn,vigil_transporter=info "$VIGIL" transporter --hub "ws://127.0.0.1:$HUB_PORT/transporter" \
-  --credentials "$OUT/agent.credential" --enrolment-token "$TOKEN" --gitlab "$ORIGIN" > "$OUT/agent.log" 2>&1 &
+  --threads "$AGENT_THREADS" --credentials "$OUT/agent.credential" --enrolment-token "$TOKEN" --gitlab "$ORIGIN" > "$OUT/agent.log" 2>&1 &
 AGENT_PID=$!; pids+=($AGENT_PID)
 wait_log "$OUT/agent.log" "connected to the hub"
 TUNNEL="http://127.0.0.1:$FORWARD_PORT/t/$TID"

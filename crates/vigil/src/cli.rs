@@ -101,6 +101,11 @@ pub(crate) struct TransporterArgs {
     /// Seconds between pings to the hub; three unanswered pings reconnect.
     #[arg(long, default_value_t = 10)]
     pub(crate) ping_interval: u64,
+    /// Threads moving bytes. One avoids waking threads for every chunk and
+    /// was fastest on a 2-core machine (docs/BENCHMARKS.md); more help when
+    /// many large transfers with TLS to GitLab run at once on a bigger host.
+    #[arg(long, env = "VIGIL_TRANSPORTER_THREADS", hide_env_values = true, default_value_t = 1)]
+    pub(crate) threads: usize,
     /// Log format on stderr.
     #[arg(long, value_enum, env = "VIGIL_LOG_FORMAT", hide_env_values = true, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,

@@ -12,7 +12,7 @@ use vigil_transporter::{Agent, AgentSettings, Allowlist};
 
 use crate::ExitCode;
 use crate::cli::TransporterArgs;
-use crate::server::{init_logging, runtime, shutdown_signal};
+use crate::server::{init_logging, shutdown_signal};
 
 pub(crate) fn run(args: &TransporterArgs) -> Result<ExitCode> {
     init_logging(args.log_format);
@@ -23,7 +23,16 @@ pub(crate) fn run(args: &TransporterArgs) -> Result<ExitCode> {
         client_cert: args.client_cert.clone().zip(args.client_key.clone()),
         connect_timeout: Duration::from_secs(15),
     };
-    runtime()?.block_on(async {
+    // The agent only moves bytes between sockets; on one thread no wake-up
+    // crosses threads (`--threads`, default 1; see docs/BENCHMARKS.md).
+    let runtime = match args.threads {
+        0 | 1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        threads => {
+            tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()
+        }
+    }
+    .context("cannot start the async runtime")?;
+    runtime.block_on(async {
         let credential = credential(args, &dial).await?;
         let settings = AgentSettings {
             dial,
