@@ -122,6 +122,22 @@ async fn domain_step(signed: Admin, Query(draft): Query<Draft>) -> Response {
     render(StatusCode::OK, &page)
 }
 
+/// Why GitLab does not answer at `base_url` (directly or through
+/// `transporter_id`), or nothing when it does: the API's domain check.
+async fn unreachable(
+    signed: &Admin,
+    state: &AppState,
+    base_url: &str,
+    transporter_id: Option<i64>,
+) -> Option<String> {
+    let check = instances::DomainCheck { base_url: base_url.to_owned(), transporter_id };
+    match instances::check_domain(signed.api_admin(), State(state.clone()), ApiJson(check)).await {
+        Ok(axum::Json(result)) if result.reachable => None,
+        Ok(axum::Json(result)) => Some(result.message),
+        Err(error) => Some(error.to_string()),
+    }
+}
+
 /// Configure Domain: GitLab must answer at the address, unless it sits in
 /// a closed network (then the next step's Transporter checks it).
 async fn check_domain(
@@ -146,18 +162,10 @@ async fn check_domain(
         Err(error) => return failed(error.to_string()),
     };
     if !closed {
-        let check = instances::DomainCheck { base_url: base_url.clone(), transporter_id: None };
-        match instances::check_domain(signed.api_admin(), State(state.clone()), ApiJson(check))
-            .await
-        {
-            Ok(axum::Json(result)) if result.reachable => {}
-            Ok(axum::Json(result)) => {
-                return failed(format!(
-                    "{} If this GitLab is only reachable inside a closed network, tick the box below and pick its Transporter on the next step.",
-                    result.message
-                ));
-            }
-            Err(error) => return failed(error.to_string()),
+        if let Some(problem) = unreachable(&signed, &state, &base_url, None).await {
+            return failed(format!(
+                "{problem} If this GitLab is only reachable inside a closed network, tick the box below and pick its Transporter on the next step."
+            ));
         }
     }
     let next = Draft { base_url, transporter: None, closed: draft.closed };
@@ -277,18 +285,9 @@ async fn choose_transporter(
 ) -> PageResult {
     if let Some(transporter_id) = draft.transporter_id() {
         let base_url = instances::parse_base_url(&draft.base_url)?;
-        let check = instances::DomainCheck { base_url, transporter_id: Some(transporter_id) };
-        let message =
-            match instances::check_domain(signed.api_admin(), State(state.clone()), ApiJson(check))
-                .await
-            {
-                Ok(axum::Json(result)) if result.reachable => None,
-                Ok(axum::Json(result)) => {
-                    Some(format!("Through this Transporter: {}", result.message))
-                }
-                Err(error) => Some(error.to_string()),
-            };
-        if let Some(message) = message {
+        let problem = unreachable(&signed, &state, &base_url, Some(transporter_id)).await;
+        if let Some(problem) = problem {
+            let message = format!("Through this Transporter: {problem}");
             let page = oauth_page(&signed, state, &draft, Some(message)).await?;
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
