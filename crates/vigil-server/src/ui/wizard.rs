@@ -164,7 +164,8 @@ async fn check_domain(
     if !closed {
         if let Some(problem) = unreachable(&signed, &state, &base_url, None).await {
             return failed(format!(
-                "{problem} If this GitLab is only reachable inside a closed network, tick the box below and pick its Transporter on the next step."
+                "{}. If this GitLab is only reachable inside a closed network, tick the box below and pick its Transporter on the next step.",
+                problem.trim_end_matches('.')
             ));
         }
     }
