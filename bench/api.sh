@@ -246,21 +246,26 @@ if [[ $SURFACE == ui ]]; then
   python3 - "$BASE" "$TOKEN" <<'PY'
 import re, sys, urllib.request
 base, token = sys.argv[1], sys.argv[2]
-def fetch(path):
-    request = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+def fetch(path, gzip=False):
+    headers = {"Authorization": "Bearer " + token}
+    if gzip:
+        headers["Accept-Encoding"] = "gzip"
+    request = urllib.request.Request(base + path, headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.read()
 html = fetch("/issues").decode()
 refs = re.findall(r'(?:src|href)="([^"]+)"', html)
 foreign = [ref for ref in refs if re.match(r"^(https?:)?//", ref)]
 assets = sorted({ref for ref in refs if ref.startswith("/assets/")})
-sizes = {"/issues (HTML, 50 issues)": len(html.encode())}
+sizes = {"/issues (HTML, 50 issues)": (len(html.encode()), len(fetch("/issues", gzip=True)))}
 for asset in assets:
-    sizes[asset] = len(fetch(asset))
-total = sum(sizes.values())
-for name, size in sizes.items():
-    print(f"  {name:<40}{size:>9,} bytes")
-print(f"page weight: {total:,} bytes = {total / 1024:.1f} KiB (target < 150 KB: {'MET' if total < 150_000 else 'NOT met'}, "
-      f"{total / 150_000:.2f}x); references to other hosts: {len(foreign)} {foreign if foreign else ''}")
+    sizes[asset] = (len(fetch(asset)), len(fetch(asset, gzip=True)))
+total = sum(plain for plain, _ in sizes.values())
+wire = sum(packed for _, packed in sizes.values())
+print(f"  {'':<40}{'plain':>9} {'gzip':>9}  bytes")
+for name, (plain, packed) in sizes.items():
+    print(f"  {name:<40}{plain:>9,} {packed:>9,}")
+print(f"page weight: {total:,} bytes = {total / 1024:.1f} KiB uncompressed (target < 150 KB: {'MET' if total < 150_000 else 'NOT met'}, "
+      f"{total / 150_000:.2f}x); {wire:,} bytes with gzip ({wire / 150_000:.2f}x); references to other hosts: {len(foreign)} {foreign if foreign else ''}")
 PY
 fi

@@ -61,6 +61,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(repositories::router())
         .merge(issues::router())
         .merge(settings::router())
+        // Pages and assets are text: gzip sends a fifth of the bytes.
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 async fn asset(

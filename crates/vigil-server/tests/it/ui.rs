@@ -219,6 +219,17 @@ async fn assets_are_embedded_with_cache_validators() {
                 .unwrap();
             assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
         }
+        // Sent compressed to browsers that accept it.
+        let request = axum::http::Request::get("/assets/vendor/htmx.min.js")
+            .header("accept-encoding", "gzip")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let gzipped = tower::ServiceExt::oneshot(vigil_server::app(app.state.clone()), request)
+            .await
+            .unwrap();
+        assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+        let bytes = axum::body::to_bytes(gzipped.into_body(), 1 << 20).await.unwrap();
+        assert!(bytes.len() < 25_000, "htmx gzipped is {} bytes", bytes.len());
         let htmx = app.get("/assets/vendor/htmx.min.js", &As::Nobody).await;
         assert!(html(&htmx).contains("version:\"2.0.11\""));
         assert_eq!(app.get("/assets/nope.js", &As::Nobody).await.status, StatusCode::NOT_FOUND);
