@@ -3,6 +3,8 @@
 //! the 30-day trend of new and fixed issues, the repositories with the
 //! most open issues, and the mean time to resolve. No writes here.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::Row as _;
 
@@ -70,31 +72,36 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(repositories.len());
-        for repository in repositories {
-            let mut overview = RepositoryOverview {
-                repository,
-                last_scan_status: None,
-                last_scan_at: None,
-                open: Vec::new(),
-            };
-            for row in &scans {
-                if row.try_get::<i64, _>("repository_id")? == overview.repository.id {
-                    overview.last_scan_status = Some(row.try_get("status")?);
-                    overview.last_scan_at = Some(row.try_get("at")?);
-                }
-            }
-            for row in &counts {
-                if row.try_get::<i64, _>("repository_id")? == overview.repository.id {
-                    overview.open.push((
-                        row.try_get("kind")?,
-                        row.try_get("severity")?,
-                        row.try_get("n")?,
-                    ));
-                }
-            }
-            out.push(overview);
+        // Each result row read once, by repository: no pass over every row
+        // per repository.
+        let mut last_scans = HashMap::new();
+        for row in &scans {
+            let status: String = row.try_get("status")?;
+            let at: i64 = row.try_get("at")?;
+            last_scans.insert(row.try_get::<i64, _>("repository_id")?, (status, at));
         }
+        let mut open: HashMap<i64, Vec<(String, String, i64)>> = HashMap::new();
+        for row in &counts {
+            open.entry(row.try_get("repository_id")?).or_default().push((
+                row.try_get("kind")?,
+                row.try_get("severity")?,
+                row.try_get("n")?,
+            ));
+        }
+        let out = repositories
+            .into_iter()
+            .map(|repository| {
+                let (last_scan_status, last_scan_at) = last_scans
+                    .remove(&repository.id)
+                    .map_or((None, None), |(status, at)| (Some(status), Some(at)));
+                RepositoryOverview {
+                    open: open.remove(&repository.id).unwrap_or_default(),
+                    repository,
+                    last_scan_status,
+                    last_scan_at,
+                }
+            })
+            .collect();
         Ok(out)
     }
 

@@ -110,20 +110,20 @@ pub(super) fn status_label(status: &str) -> &'static str {
     }
 }
 
-async fn row(
-    state: &AppState,
+/// A table row; `selected` counts each instance's selected repositories.
+fn row(
     instance: Instance,
     transporters: &HashMap<i64, String>,
-) -> PageResult<InstanceRow> {
-    let footprint = state.store.instance_footprint(instance.id).await?;
-    let now = Queue::now_ms();
-    Ok(InstanceRow {
+    selected: &HashMap<i64, i64>,
+    now: i64,
+) -> InstanceRow {
+    InstanceRow {
         id: instance.id,
         domain: domain(&instance.base_url).to_owned(),
         status_label: status_label(&instance.status),
         reason: instance.status_reason.unwrap_or_default(),
         status: instance.status,
-        repositories: footprint.selected,
+        repositories: selected.get(&instance.id).copied().unwrap_or(0),
         transporter: instance.transporter_id.map_or_else(
             || "Direct".to_owned(),
             |id| transporters.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
@@ -136,7 +136,7 @@ async fn row(
         last_sync: instance
             .last_sync_at
             .map_or_else(|| "never".to_owned(), |at| format::ago(at, now)),
-    })
+    }
 }
 
 async fn page(
@@ -155,8 +155,17 @@ async fn page(
     let mut rows = Vec::new();
     // Every instance is GitLab Self Managed; another vendor's filter shows none.
     if vendor.is_empty() || vendor == "gitlab" {
+        // One read of the repositories for every row (counting scans and
+        // issues per instance, as the delete dialog does, would read them all).
+        let mut selected: HashMap<i64, i64> = HashMap::new();
+        for repository in state.store.repositories(None).await? {
+            if repository.selected {
+                *selected.entry(repository.instance_id).or_default() += 1;
+            }
+        }
+        let now = Queue::now_ms();
         for instance in state.store.instances().await? {
-            rows.push(row(&state, instance, &transporters).await?);
+            rows.push(row(instance, &transporters, &selected, now));
         }
     }
     let notice = filter.deleted.map(|name| {
