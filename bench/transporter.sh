@@ -12,6 +12,8 @@
 #   relay    (download only) curl -> socat -> socat -> origin: two plain TCP relays with 256 KiB
 #            buffers, no framing, no HTTP: what any tunnel of two processes pays at the least on
 #            these two cores, as a ceiling for the tunnel's ratio.
+#   splice   (download only) the same with two bench/splice_relay.py relays, which move the bytes with
+#            splice(2) and never copy them into user space: the zero-copy floor of a relay process.
 # Figures: (1) 1 GiB download, median of RUNS, MB/s and tunnel/direct ratio (target >= 0.80);
 # (2) small GETs, wrk -t1 -c1 for DURATION s: p50/p99 and what the tunnel adds (target p50 < 1 ms added);
 # (3) 500 concurrent connections, wrk -t2 -c500 for DURATION s: requests/s, non-2xx, p99;
@@ -94,6 +96,9 @@ download() { curl -fsS -o /dev/null -w '%{speed_download}\n' "$@"; }
 RELAY_A="$(free_port)"; RELAY_B="$(free_port)"
 socat -b 262144 "TCP-LISTEN:$RELAY_B,bind=127.0.0.1,fork,reuseaddr" "TCP:${ORIGIN#http://}" & pids+=($!)
 socat -b 262144 "TCP-LISTEN:$RELAY_A,bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$RELAY_B" & pids+=($!)
+SPLICE_A="$(free_port)"; SPLICE_B="$(free_port)"
+python3 "$BENCH/splice_relay.py" "$SPLICE_B" "${ORIGIN#http://}" & pids+=($!)
+python3 "$BENCH/splice_relay.py" "$SPLICE_A" "127.0.0.1:$SPLICE_B" & pids+=($!)
 sleep 0.3
 declare -A speed
 for run in $(seq 1 "$RUNS"); do
@@ -101,13 +106,14 @@ for run in $(seq 1 "$RUNS"); do
   download "${HDR[@]}" "$TUNNEL/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/tunnel.speed"
   [[ "$SKIP_BROKER" == 1 ]] || download "$SNYK_BROKER_URL/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/broker.speed"
   download "http://127.0.0.1:$RELAY_A/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/relay.speed"
+  download "http://127.0.0.1:$SPLICE_A/api/v4/projects/1/repository/archive.tar.gz?bytes=$BYTES" >> "$OUT/splice.speed"
 done
-for path in direct tunnel broker relay; do
+for path in direct tunnel broker relay splice; do
   [[ -s "$OUT/$path.speed" ]] && speed[$path]="$(median < "$OUT/$path.speed")"
 done
 echo
 echo "(1) download of $BYTES bytes, median of $RUNS (MB/s):"
-for path in direct tunnel broker relay; do
+for path in direct tunnel broker relay splice; do
   [[ -n "${speed[$path]:-}" ]] || continue
   awk -v p="$path" -v s="${speed[$path]}" -v d="${speed[direct]}" \
     'BEGIN { printf "    %-7s %8.0f MB/s   %5.2fx direct\n", p, s / 1e6, s / d }'
