@@ -102,6 +102,35 @@ async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> R
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(request).await
         }
+        Some(Fault::Trickle { pieces, pause_ms }) => {
+            let (parts, body) = next.run(request).await.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return gitlab_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "500 Internal Server Error",
+                );
+            };
+            let size = bytes.len().div_ceil(pieces.max(1) as usize).max(1);
+            let chunks: Vec<axum::body::Bytes> = (0..bytes.len())
+                .step_by(size)
+                .map(|at| bytes.slice(at..bytes.len().min(at + size)))
+                .collect();
+            let (sender, receiver) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(async move {
+                for (index, chunk) in chunks.into_iter().enumerate() {
+                    if index > 0 {
+                        tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+                    }
+                    if sender.send(Ok::<_, std::io::Error>(chunk)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+                receiver.recv().await.map(|item| (item, receiver))
+            });
+            Response::from_parts(parts, axum::body::Body::from_stream(stream))
+        }
         Some(Fault::QuotaExhausted { reset_in }) => {
             let mut response = next.run(request).await;
             let reset = std::time::SystemTime::now()

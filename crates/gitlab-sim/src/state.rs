@@ -119,6 +119,15 @@ pub enum Fault {
     ServerError,
     /// Answers normally after this many milliseconds.
     Delay(u64),
+    /// Answers normally, but sends the body in `pieces` parts with
+    /// `pause_ms` before each after the first (a slow link, or GitLab
+    /// producing an archive as it sends it).
+    Trickle {
+        /// Parts of the body.
+        pieces: u32,
+        /// Milliseconds between two parts.
+        pause_ms: u64,
+    },
     /// Answers normally with `RateLimit-Remaining: 0` and `RateLimit-Reset`
     /// this many seconds ahead: the quota is used up (GitLab's throttles
     /// that send these headers).

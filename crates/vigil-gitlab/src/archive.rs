@@ -8,7 +8,9 @@ use std::io::{Read as _, Write as _};
 use std::path::{Component, Path, PathBuf};
 
 use reqwest::Method;
+use tokio::io::AsyncWriteExt as _;
 
+use crate::client::Deadline;
 use crate::{Client, GitLabError};
 
 /// Caps on what one archive may cost.
@@ -168,16 +170,20 @@ impl Client {
             encode(reference)
         ));
         let endpoint = self.endpoint(&Method::GET, &url);
-        let mut response = self.request(Method::GET, &url, None).await?;
+        let mut response = self.download(&url).await?;
         let archive = destination.join("archive.tar.gz");
         let local = |reason: String| GitLabError::Decode { endpoint: endpoint.clone(), reason };
-        let mut file = std::fs::File::create(&archive)
+        // tokio's file: writes run off the async threads, which carry the
+        // download (and, in `vigil serve`, the Transporter's links).
+        let mut file = tokio::fs::File::create(&archive)
+            .await
             .map_err(|error| local(format!("cannot write the archive: {error}")))?;
         let mut downloaded = 0_u64;
-        while let Some(chunk) = response.chunk().await.map_err(|error| GitLabError::Transport {
-            endpoint: endpoint.clone(),
-            reason: error.without_url().to_string(),
-        })? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.body_error(&endpoint, Deadline::Idle, error))?
+        {
             downloaded += chunk.len() as u64;
             if downloaded > limits.max_download_bytes {
                 return Err(local(format!(
@@ -186,8 +192,10 @@ impl Client {
                 )));
             }
             file.write_all(&chunk)
+                .await
                 .map_err(|error| local(format!("cannot write the archive: {error}")))?;
         }
+        file.flush().await.map_err(|error| local(format!("cannot write the archive: {error}")))?;
         drop(file);
         let destination = destination.to_owned();
         let unpacked = tokio::task::spawn_blocking(move || {

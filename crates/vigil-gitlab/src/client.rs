@@ -37,7 +37,10 @@ impl fmt::Debug for Token {
 /// How the client behaves.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
-    /// Per-request timeout.
+    /// Per-request timeout: connecting, and for API calls the whole
+    /// exchange; for downloads streamed to disk (archives, raw files) the
+    /// longest silence between two reads, so a large archive may take as
+    /// long as its bytes keep coming.
     pub timeout: Duration,
     /// Attempts for idempotent requests (1 = no retry).
     pub attempts: u32,
@@ -109,6 +112,8 @@ impl HookEvents {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// The same stack with [`Deadline::Idle`], for bodies streamed to disk.
+    downloads: reqwest::Client,
     base_url: String,
     token: Token,
     settings: ClientSettings,
@@ -138,11 +143,23 @@ fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
     })
 }
 
+/// How long a call may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// The whole exchange, body included, within the settings' timeout.
+    Whole,
+    /// Connected within the timeout, then no silence longer than it
+    /// between reads, however long the body takes.
+    Idle,
+}
+
 /// The HTTP stack every call to GitLab goes through (API and OAuth):
-/// the settings' timeout, Vigil's user agent, no redirects.
+/// the settings' timeout as `deadline` says, Vigil's user agent, no
+/// redirects.
 pub(crate) fn http_client(
     base_url: &str,
     settings: &ClientSettings,
+    deadline: Deadline,
 ) -> Result<reqwest::Client, GitLabError> {
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(via) = &settings.via {
@@ -153,9 +170,15 @@ pub(crate) fn http_client(
             headers.insert(name, value);
         }
     }
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .default_headers(headers)
-        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout)
+        .read_timeout(settings.timeout);
+    let builder = match deadline {
+        Deadline::Whole => builder.timeout(settings.timeout),
+        Deadline::Idle => builder,
+    };
+    builder
         .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
         // Redirects to another host would carry the token there.
         .redirect(reqwest::redirect::Policy::none())
@@ -173,9 +196,11 @@ impl Client {
         token: Token,
         settings: ClientSettings,
     ) -> Result<Client, GitLabError> {
-        let http = http_client(base_url, &settings)?;
+        let http = http_client(base_url, &settings, Deadline::Whole)?;
+        let downloads = http_client(base_url, &settings, Deadline::Idle)?;
         Ok(Client {
             http,
+            downloads,
             base_url: base_url.trim_end_matches('/').to_owned(),
             token,
             settings,
@@ -189,9 +214,26 @@ impl Client {
     }
 
     /// Sends one request (with retries when idempotent) to `url` and
-    /// returns the successful response, body unread.
+    /// returns the successful response, body unread; the whole exchange
+    /// must end within the timeout.
     pub(crate) async fn request(
         &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, GitLabError> {
+        self.exchange(&self.http, method, url, body).await
+    }
+
+    /// A GET whose body is streamed to disk (archives, raw files): it may
+    /// take as long as the bytes keep coming ([`Deadline::Idle`]).
+    pub(crate) async fn download(&self, url: &str) -> Result<reqwest::Response, GitLabError> {
+        self.exchange(&self.downloads, Method::GET, url, None).await
+    }
+
+    async fn exchange(
+        &self,
+        http: &reqwest::Client,
         method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
@@ -203,7 +245,7 @@ impl Client {
             attempt += 1;
             self.wait_for_quota().await;
             let target = routed(&self.settings, &self.base_url, url);
-            let mut request = self.http.request(method.clone(), &target).bearer_auth(&self.token.0);
+            let mut request = http.request(method.clone(), &target).bearer_auth(&self.token.0);
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -303,6 +345,26 @@ impl Client {
     }
 
     /// `GET /api/v4/projects` for `…/api/v4/projects?x=1`.
+    /// A body that could not be read to its end, with the reason (a
+    /// stalled download names the silence it outlasted).
+    pub(crate) fn body_error(
+        &self,
+        endpoint: &str,
+        deadline: Deadline,
+        error: reqwest::Error,
+    ) -> GitLabError {
+        let millis = self.settings.timeout.as_millis();
+        let reason = if error.is_timeout() {
+            match deadline {
+                Deadline::Idle => format!("the download stalled: no bytes for {millis} ms"),
+                Deadline::Whole => format!("no complete answer within {millis} ms"),
+            }
+        } else {
+            crate::probe::source_chain(&error.without_url())
+        };
+        GitLabError::Transport { endpoint: endpoint.to_owned(), reason }
+    }
+
     pub(crate) fn endpoint(&self, method: &Method, url: &str) -> String {
         let path = url.strip_prefix(&self.base_url).unwrap_or(url);
         format!("{method} {}", path.split('?').next().unwrap_or(path))
@@ -318,10 +380,10 @@ impl Client {
         let endpoint = self.endpoint(&method, url);
         let response = self.request(method, url, body).await?;
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|error| GitLabError::Transport {
-            endpoint,
-            reason: error.without_url().to_string(),
-        })?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| self.body_error(&endpoint, Deadline::Whole, error))?;
         Ok(Answer { headers, body: body.to_vec() })
     }
 

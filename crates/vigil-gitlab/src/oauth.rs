@@ -30,7 +30,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
-use crate::client::http_client;
+use crate::client::{Deadline, http_client};
 use crate::error::error_message;
 use crate::{ClientSettings, GitLabError, Token};
 
@@ -196,7 +196,7 @@ impl OAuthClient {
         settings: &ClientSettings,
     ) -> Result<OAuthClient, GitLabError> {
         Ok(OAuthClient {
-            http: http_client(base_url, settings)?,
+            http: http_client(base_url, settings, Deadline::Whole)?,
             // Through the Transporter when the settings say so.
             base_url: crate::client::routed(settings, base_url, base_url.trim_end_matches('/')),
             client_id: client_id.to_owned(),

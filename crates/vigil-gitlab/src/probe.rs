@@ -4,7 +4,7 @@
 //! body; anything else (no answer, TLS failure, a redirect, an HTML page)
 //! is named so the admin knows what to fix.
 
-use crate::client::http_client;
+use crate::client::{Deadline, http_client};
 use crate::{ClientSettings, GitLabError, Version};
 
 /// What the address answered.
@@ -18,7 +18,7 @@ pub struct Probe {
 pub async fn probe(base_url: &str, settings: &ClientSettings) -> Result<Probe, GitLabError> {
     let base_url = base_url.trim_end_matches('/');
     let endpoint = "GET /api/v4/version".to_owned();
-    let http = http_client(base_url, settings)?;
+    let http = http_client(base_url, settings, Deadline::Whole)?;
     let response = http
         .get(format!("{}/api/v4/version", crate::client::routed(settings, base_url, base_url)))
         .send()
@@ -67,7 +67,7 @@ pub async fn probe(base_url: &str, settings: &ClientSettings) -> Result<Probe, G
 }
 
 /// The error and its causes, which name DNS, TLS and connection failures.
-fn source_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn source_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -5,6 +5,7 @@
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
+use crate::client::Deadline;
 use crate::{Client, FileDiff, GitLabError};
 
 /// A commit in a comparison.
@@ -143,15 +144,16 @@ impl Client {
         let endpoint = self.endpoint(&Method::GET, &url);
         let too_large =
             || GitLabError::TooLarge { endpoint: endpoint.clone(), limit_bytes: max_bytes };
-        let mut response = self.request(Method::GET, &url, None).await?;
+        let mut response = self.download(&url).await?;
         if response.content_length().is_some_and(|length| length > max_bytes) {
             return Err(too_large());
         }
         let mut content = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| GitLabError::Transport {
-            endpoint: endpoint.clone(),
-            reason: error.without_url().to_string(),
-        })? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.body_error(&endpoint, Deadline::Idle, error))?
+        {
             if content.len() as u64 + chunk.len() as u64 > max_bytes {
                 return Err(too_large());
             }

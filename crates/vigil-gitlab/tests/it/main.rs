@@ -316,6 +316,53 @@ async fn archives_download_and_unpack_without_their_top_directory() {
     assert_eq!(error.status(), Some(404));
 }
 
+/// A download may take longer than the timeout while its bytes keep
+/// coming (a 1 GB archive on a slow link), and fails, naming the stall,
+/// when they stop for longer than it.
+#[tokio::test]
+async fn downloads_outlast_the_timeout_while_bytes_flow_and_fail_when_they_stall() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.add_user("vigil-bot", false);
+    let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+    sim.write_file(project, "config/prod.env", "AWS_ACCESS_KEY_ID=AKIAZ5IE4ZYEYRUHWWTV\n");
+    let timeout = Duration::from_millis(400);
+    let client =
+        Client::new(&sim.base_url(), Token::new(token), ClientSettings { timeout, ..settings() })
+            .unwrap();
+    let archive = format!("/api/v4/projects/{project}/repository/archive");
+    let raw = format!("/api/v4/projects/{project}/repository/files");
+
+    // Six parts 150 ms apart: 750 ms in all, each silence under 400 ms.
+    sim.inject(&archive, Fault::Trickle { pieces: 6, pause_ms: 150 }, 1);
+    let started = Instant::now();
+    let unpacked = client
+        .download_archive(project, "main", tempfile::tempdir().unwrap().path(), Default::default())
+        .await
+        .unwrap();
+    assert!(started.elapsed() > timeout, "the download took longer than the timeout");
+    assert_eq!(unpacked.files, 1);
+    sim.inject(&raw, Fault::Trickle { pieces: 4, pause_ms: 200 }, 1);
+    let content = client.raw_file(project, "config/prod.env", "main", 1 << 20).await.unwrap();
+    assert_eq!(content, b"AWS_ACCESS_KEY_ID=AKIAZ5IE4ZYEYRUHWWTV\n");
+
+    // A silence longer than the timeout ends the download, named.
+    for path in [&archive, &raw] {
+        sim.inject(path, Fault::Trickle { pieces: 2, pause_ms: 1_500 }, 1);
+    }
+    let error = client
+        .download_archive(project, "main", tempfile::tempdir().unwrap().path(), Default::default())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("the download stalled: no bytes for 400 ms"), "{error}");
+    let error = client.raw_file(project, "config/prod.env", "main", 1 << 20).await.unwrap_err();
+    assert!(error.to_string().contains("the download stalled: no bytes for 400 ms"), "{error}");
+
+    // API calls keep the whole deadline.
+    sim.inject("/api/v4/projects", Fault::Trickle { pieces: 4, pause_ms: 200 }, 4);
+    let error = client.project(project).await.unwrap_err();
+    assert!(error.to_string().contains("no complete answer within 400 ms"), "{error}");
+}
+
 /// A recorded fixture body from ../shared/fixtures/gitlab.
 fn fixture(name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(fixtures().join(name)).unwrap()).unwrap()
