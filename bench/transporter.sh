@@ -20,11 +20,16 @@
 # (4) memory: peak RSS (VmHWM) of the hub (the whole `vigil serve`) and the agent after (1)-(3) (target
 # each under 64 MB); (5) reconnect: `vigil serve` killed with SIGKILL and started again; time from its
 # "listening" log line to the first successful request through the tunnel (and snyk-broker's client
-# reconnect after its server restarts, from snyk_broker_restart_server).
+# reconnect after its server restarts, from snyk_broker_restart_server); (6) Vigil's own consumer: the fetch
+# of a full scan (`Client::download_archive`: the archive streamed to disk, then unpacked defensively;
+# crates/vigil-gitlab/examples/fetch_archive.rs) of a generated repository archive (bench/make_archive.py,
+# ARCHIVE_MIB of source-like text, ~3.6:1 gzip), direct and through the tunnel, unpacked into /dev/shm so
+# that the disk's writeback does not decide the figure; median of RUNS seconds and the tunnel/direct ratio.
 # Run:  bench/transporter.sh      Env: RUNS (3), DURATION (10), BYTES (1073741824), SKIP_BROKER (0), ONLY
 #       (download: figure (1) and the memory after it only),
 #       QUIET_WAIT (0: seconds to wait for the 1-minute load average to drop below 1.0),
-#       AGENT_THREADS (1: the agent's --threads).
+#       AGENT_THREADS (1: the agent's --threads), ARCHIVE_MIB (1024: unpacked size of the archive in (6);
+#       made once into bench/.work/), SKIP_FETCH (0: 1 skips (6)).
 # Output: bench/.work/transporter-out/ (logs); the figures on stdout.
 set -euo pipefail
 
@@ -32,6 +37,9 @@ BENCH="$(cd "$(dirname "$0")" && pwd)"; ROOT="$(dirname "$BENCH")"; OUT="$BENCH/
 RUNS="${RUNS:-3}"; DURATION="${DURATION:-10}"; BYTES="${BYTES:-1073741824}"; SKIP_BROKER="${SKIP_BROKER:-0}"
 QUIET_WAIT="${QUIET_WAIT:-0}"; AGENT_THREADS="${AGENT_THREADS:-1}"
 VIGIL="$ROOT/target/release/vigil"; ORIGIN_BIN="$ROOT/target/release/examples/bench_origin"
+FETCH_BIN="$ROOT/target/release/examples/fetch_archive"; ARCHIVE_MIB="${ARCHIVE_MIB:-1024}"
+[[ "${ONLY:-}" == download ]] && SKIP_FETCH=1
+SKIP_FETCH="${SKIP_FETCH:-0}"; ARCHIVE="$BENCH/.work/archive-${ARCHIVE_MIB}m.tar.gz"
 KEY="bench-forward-key"; PASSWORD="bench-password-1234"
 
 cd "$ROOT"
@@ -39,6 +47,10 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 command -v socat >/dev/null || { apt-get update -qq && apt-get install -y -qq socat; }
 cargo build --release -p vigil
 cargo build --release -p vigil-transporter --example bench_origin
+[[ "$SKIP_FETCH" == 1 ]] || cargo build --release -p vigil-gitlab --example fetch_archive
+if [[ "$SKIP_FETCH" != 1 && ! -s "$ARCHIVE" ]]; then
+  mkdir -p "$BENCH/.work"; python3 "$BENCH/make_archive.py" "$ARCHIVE.part" "$ARCHIVE_MIB" && mv "$ARCHIVE.part" "$ARCHIVE"
+fi
 rm -rf "$OUT"; mkdir -p "$OUT"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; [[ "$SKIP_BROKER" == 1 ]] || snyk_broker_stop 2>/dev/null || true; }
@@ -58,7 +70,7 @@ echo "$("$VIGIL" --version), commit $(git rev-parse --short HEAD)$(git diff --qu
 echo "RUNS=$RUNS DURATION=$DURATION BYTES=$BYTES AGENT_THREADS=$AGENT_THREADS; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Origin.
-"$ORIGIN_BIN" > "$OUT/origin.addr" 2> "$OUT/origin.log" & pids+=($!)
+"$ORIGIN_BIN" 127.0.0.1:0 "$([[ "$SKIP_FETCH" == 1 ]] || echo "$ARCHIVE")" > "$OUT/origin.addr" 2> "$OUT/origin.log" & pids+=($!)
 wait_log "$OUT/origin.addr" 127.0.0.1
 ORIGIN="http://$(head -1 "$OUT/origin.addr")"
 
@@ -183,4 +195,18 @@ if [[ "$SKIP_BROKER" != 1 ]]; then
   sed 's/^/      /' "$OUT/broker-restart.txt"
 fi
 echo
+if [[ "$SKIP_FETCH" != 1 ]]; then
+  # (6) Vigil's fetch of a full scan. The instance's base URL does not resolve: through the tunnel
+  # every request goes to the forward endpoint, as for an instance behind a Transporter.
+  scratch=/dev/shm; [[ -d "$scratch" && -w "$scratch" ]] || scratch="${TMPDIR:-/tmp}"
+  for run in $(seq 1 "$RUNS"); do
+    TMPDIR="$scratch" "$FETCH_BIN" "$ORIGIN" >> "$OUT/fetch-direct.txt"
+    TMPDIR="$scratch" "$FETCH_BIN" http://gitlab.closed.invalid "$TUNNEL" "$KEY" >> "$OUT/fetch-tunnel.txt"
+  done
+  direct_s="$(cut -d' ' -f1 "$OUT/fetch-direct.txt" | median)"; tunnel_s="$(cut -d' ' -f1 "$OUT/fetch-tunnel.txt" | median)"
+  read -r _ files unpacked < "$OUT/fetch-direct.txt"
+  echo
+  echo "(6) a full scan's fetch (download to disk + unpack into $scratch) of $(stat -c %s "$ARCHIVE") archive bytes, $files files, $unpacked bytes unpacked; median of $RUNS:"
+  awk -v d="$direct_s" -v t="$tunnel_s" 'BEGIN { printf "    direct  %6.2f s\n    tunnel  %6.2f s   %.2fx direct (speed)\n", d, t, d / t }'
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

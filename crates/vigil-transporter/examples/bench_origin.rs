@@ -3,8 +3,11 @@
 //! with a small JSON body and
 //! `GET /api/v4/projects/{id}/repository/archive.tar.gz?bytes=N` with N
 //! bytes streamed in 64 KiB chunks (nothing buffered). Prints its address.
+//! Given an `ARCHIVE` file, the archive route without `bytes=` answers
+//! that file (read into memory at start), as GitLab answers a
+//! repository's archive.
 //!
-//! Usage: `bench_origin [ADDR]` (default 127.0.0.1:0).
+//! Usage: `bench_origin [ADDR [ARCHIVE]]` (ADDR default 127.0.0.1:0).
 
 // A benchmark tool: failing loudly is the right behaviour.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -24,6 +27,10 @@ struct Size {
 async fn main() {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:0".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
+    let archive = std::env::args()
+        .nth(2)
+        .filter(|path| !path.is_empty())
+        .map(|path| Bytes::from(std::fs::read(path).expect("ARCHIVE")));
     println!("{}", listener.local_addr().unwrap());
     let app = Router::new()
         .route(
@@ -35,6 +42,15 @@ async fn main() {
         .route(
             "/api/v4/projects/{id}/repository/archive.tar.gz",
             get(|Query(size): Query<Size>| async move {
+                if let (None, Some(file)) = (size.bytes, archive) {
+                    let chunks = (0..file.len()).step_by(64 * 1024).map(move |at| {
+                        Ok::<_, std::io::Error>(file.slice(at..file.len().min(at + 64 * 1024)))
+                    });
+                    return axum::response::Response::builder()
+                        .header("content-type", "application/octet-stream")
+                        .body(Body::from_stream(futures::stream::iter(chunks.collect::<Vec<_>>())))
+                        .unwrap();
+                }
                 let total = size.bytes.unwrap_or(1 << 30);
                 let chunk = Bytes::from(vec![0_u8; 64 * 1024]);
                 let stream = futures::stream::unfold(total, move |left| {
