@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use futures::StreamExt as _;
 use serde_json::{Value, json};
 
 use crate::merge_requests_api as mr;
@@ -111,23 +112,15 @@ async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> R
                 );
             };
             let size = bytes.len().div_ceil(pieces.max(1) as usize).max(1);
-            let chunks: Vec<axum::body::Bytes> = (0..bytes.len())
+            let chunks = (0..bytes.len())
                 .step_by(size)
-                .map(|at| bytes.slice(at..bytes.len().min(at + size)))
-                .collect();
-            let (sender, receiver) = tokio::sync::mpsc::channel(1);
-            tokio::spawn(async move {
-                for (index, chunk) in chunks.into_iter().enumerate() {
-                    if index > 0 {
-                        tokio::time::sleep(Duration::from_millis(pause_ms)).await;
-                    }
-                    if sender.send(Ok::<_, std::io::Error>(chunk)).await.is_err() {
-                        break;
-                    }
+                .enumerate()
+                .map(move |(index, at)| (index, bytes.slice(at..bytes.len().min(at + size))));
+            let stream = futures::stream::iter(chunks).then(move |(index, chunk)| async move {
+                if index > 0 {
+                    tokio::time::sleep(Duration::from_millis(pause_ms)).await;
                 }
-            });
-            let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-                receiver.recv().await.map(|item| (item, receiver))
+                Ok::<_, std::io::Error>(chunk)
             });
             Response::from_parts(parts, axum::body::Body::from_stream(stream))
         }

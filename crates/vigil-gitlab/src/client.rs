@@ -111,9 +111,9 @@ impl HookEvents {
 /// A client for one GitLab instance and one token.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// Built with [`Deadline::Idle`]; API calls add the whole-exchange
+    /// deadline per request.
     http: reqwest::Client,
-    /// The same stack with [`Deadline::Idle`], for bodies streamed to disk.
-    downloads: reqwest::Client,
     base_url: String,
     token: Token,
     settings: ClientSettings,
@@ -196,11 +196,9 @@ impl Client {
         token: Token,
         settings: ClientSettings,
     ) -> Result<Client, GitLabError> {
-        let http = http_client(base_url, &settings, Deadline::Whole)?;
-        let downloads = http_client(base_url, &settings, Deadline::Idle)?;
+        let http = http_client(base_url, &settings, Deadline::Idle)?;
         Ok(Client {
             http,
-            downloads,
             base_url: base_url.trim_end_matches('/').to_owned(),
             token,
             settings,
@@ -222,21 +220,21 @@ impl Client {
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<reqwest::Response, GitLabError> {
-        self.exchange(&self.http, method, url, body).await
+        self.exchange(method, url, body, Deadline::Whole).await
     }
 
     /// A GET whose body is streamed to disk (archives, raw files): it may
     /// take as long as the bytes keep coming ([`Deadline::Idle`]).
     pub(crate) async fn download(&self, url: &str) -> Result<reqwest::Response, GitLabError> {
-        self.exchange(&self.downloads, Method::GET, url, None).await
+        self.exchange(Method::GET, url, None, Deadline::Idle).await
     }
 
     async fn exchange(
         &self,
-        http: &reqwest::Client,
         method: Method,
         url: &str,
         body: Option<&serde_json::Value>,
+        deadline: Deadline,
     ) -> Result<reqwest::Response, GitLabError> {
         let endpoint = self.endpoint(&method, url);
         let attempts = if idempotent(&method) { self.settings.attempts.max(1) } else { 1 };
@@ -245,7 +243,10 @@ impl Client {
             attempt += 1;
             self.wait_for_quota().await;
             let target = routed(&self.settings, &self.base_url, url);
-            let mut request = http.request(method.clone(), &target).bearer_auth(&self.token.0);
+            let mut request = self.http.request(method.clone(), &target).bearer_auth(&self.token.0);
+            if deadline == Deadline::Whole {
+                request = request.timeout(self.settings.timeout);
+            }
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -344,7 +345,6 @@ impl Client {
         }
     }
 
-    /// `GET /api/v4/projects` for `…/api/v4/projects?x=1`.
     /// A body that could not be read to its end, with the reason (a
     /// stalled download names the silence it outlasted).
     pub(crate) fn body_error(
@@ -365,6 +365,7 @@ impl Client {
         GitLabError::Transport { endpoint: endpoint.to_owned(), reason }
     }
 
+    /// `GET /api/v4/projects` for `…/api/v4/projects?x=1`.
     pub(crate) fn endpoint(&self, method: &Method, url: &str) -> String {
         let path = url.strip_prefix(&self.base_url).unwrap_or(url);
         format!("{method} {}", path.split('?').next().unwrap_or(path))

@@ -48,7 +48,7 @@ async fn main() {
                     });
                     return axum::response::Response::builder()
                         .header("content-type", "application/octet-stream")
-                        .body(Body::from_stream(futures::stream::iter(chunks.collect::<Vec<_>>())))
+                        .body(Body::from_stream(futures::stream::iter(chunks)))
                         .unwrap();
                 }
                 let total = size.bytes.unwrap_or(1 << 30);
