@@ -5,6 +5,15 @@
 //! open files, walk directories, read the environment or talk to the network;
 //! the scanner does the walking and reads each file exactly once for all
 //! engines.
+//!
+//! A scan runs an engine in two phases. The per-file phase calls
+//! [`Engine::scan_file`] for every file the engine [`wants`](Engine::wants),
+//! in parallel. The tree phase, after the walk, calls [`Engine::scan_tree`]
+//! once with every file the engine [`keeps`](Engine::keeps), sorted by path:
+//! what spans files (Terraform variables and modules across a directory, a
+//! lockfile with its manifest, a license roll-up of the tree) is found there.
+//! A kept file is still read from disk once; the scanner holds its bytes
+//! until the tree phase.
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +56,12 @@ pub struct Diagnostic {
     /// The file concerned, relative to the scan root, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// The 1-based line in that file, when the problem has a position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// The 1-based column on that line, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// What went wrong, in lower case, naming the reason.
     pub message: String,
 }
@@ -54,7 +69,13 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error about the scan as a whole, not one file.
     pub fn error(message: impl Into<String>) -> Self {
-        Diagnostic { level: DiagnosticLevel::Error, path: None, message: message.into() }
+        Diagnostic {
+            level: DiagnosticLevel::Error,
+            path: None,
+            line: None,
+            column: None,
+            message: message.into(),
+        }
     }
 
     /// A diagnostic about one file.
@@ -63,7 +84,37 @@ impl Diagnostic {
         path: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Diagnostic { level, path: Some(path.into()), message: message.into() }
+        Diagnostic {
+            level,
+            path: Some(path.into()),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    /// The same diagnostic at `line` (1-based) and, when known, `column`.
+    pub fn at(mut self, line: u32, column: Option<u32>) -> Self {
+        self.line = Some(line);
+        self.column = column;
+        self
+    }
+
+    /// `path:line:column: message`, with whichever parts are known.
+    pub fn describe(&self) -> String {
+        let mut text = String::new();
+        if let Some(path) = &self.path {
+            text.push_str(path);
+            if let Some(line) = self.line {
+                text.push_str(&format!(":{line}"));
+                if let Some(column) = self.column {
+                    text.push_str(&format!(":{column}"));
+                }
+            }
+            text.push_str(": ");
+        }
+        text.push_str(&self.message);
+        text
     }
 }
 
@@ -97,6 +148,23 @@ pub trait Engine: Send + Sync {
 
     /// Scans one file, pushing into `output`.
     fn scan_file(&self, file: SourceFile<'_>, output: &mut FileOutput);
+
+    /// Whether the tree phase needs the file at `path`. Kept files are held
+    /// in memory until the walk ends, so keep only what [`scan_tree`]
+    /// reads (lockfiles, `*.tf`, license files), never every file.
+    ///
+    /// [`scan_tree`]: Engine::scan_tree
+    fn keeps(&self, path: &str) -> bool {
+        let _ = path;
+        false
+    }
+
+    /// The tree phase: runs once per scan after every file went through
+    /// [`scan_file`](Engine::scan_file), with every kept file, sorted by
+    /// path. Engines that see one file at a time leave it empty.
+    fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
+        let _ = (files, output);
+    }
 }
 
 /// A shared engine is an engine: a server builds each engine once (rules
@@ -120,5 +188,13 @@ impl<E: Engine + ?Sized> Engine for std::sync::Arc<E> {
 
     fn scan_file(&self, file: SourceFile<'_>, output: &mut FileOutput) {
         (**self).scan_file(file, output)
+    }
+
+    fn keeps(&self, path: &str) -> bool {
+        (**self).keeps(path)
+    }
+
+    fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
+        (**self).scan_tree(files, output)
     }
 }

@@ -45,11 +45,11 @@ impl SoftFail {
         }
     }
 
-    fn covers(&self, finding: &Finding) -> bool {
+    fn covers(&self, kind: FindingKind, rule_id: &str, severity: Severity) -> bool {
         match self {
-            SoftFail::AtOrBelow(severity) => finding.severity <= *severity,
-            SoftFail::Kind(kind) => finding.kind == *kind,
-            SoftFail::Rule(rule) => finding.rule_id.eq_ignore_ascii_case(rule),
+            SoftFail::AtOrBelow(threshold) => severity <= *threshold,
+            SoftFail::Kind(excused) => kind == *excused,
+            SoftFail::Rule(rule) => rule_id.eq_ignore_ascii_case(rule),
         }
     }
 }
@@ -91,8 +91,14 @@ impl Outcome {
 impl Policy {
     /// Whether this one finding fails the scan.
     pub fn fails(&self, finding: &Finding) -> bool {
-        self.at_or_above_threshold(finding)
-            && !self.soft_fail_on.iter().any(|soft| soft.covers(finding))
+        self.fails_as(finding.kind, &finding.rule_id, finding.severity)
+    }
+
+    /// Whether a finding of this kind, rule and severity fails the scan
+    /// (for records that hold these, such as stored issues).
+    pub fn fails_as(&self, kind: FindingKind, rule_id: &str, severity: Severity) -> bool {
+        self.fail_on.is_some_and(|threshold| severity >= threshold)
+            && !self.soft_fail_on.iter().any(|soft| soft.covers(kind, rule_id, severity))
     }
 
     fn at_or_above_threshold(&self, finding: &Finding) -> bool {

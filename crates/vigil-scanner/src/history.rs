@@ -175,6 +175,8 @@ fn scan_history(
         diagnostics.push(Diagnostic {
             level: DiagnosticLevel::Note,
             path: None,
+            line: None,
+            column: None,
             message: format!(
                 "skipped {skipped} binary blobs or blobs over {}",
                 human_bytes(options.max_file_size)

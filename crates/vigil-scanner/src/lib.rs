@@ -27,5 +27,6 @@ mod history;
 mod walk;
 
 pub use walk::{
-    Progress, ScanError, ScanOptions, ScanOutput, Scanner, VIGIL_IGNORE_FILE, human_bytes,
+    Progress, ScanError, ScanOptions, ScanOutput, Scanner, VIGIL_IGNORE_FILE, check_exclude,
+    human_bytes,
 };

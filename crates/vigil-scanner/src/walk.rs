@@ -33,6 +33,9 @@ pub struct ScanOptions {
     pub gitignore: bool,
     /// Worker threads; 0 picks the number of CPUs.
     pub threads: usize,
+    /// Bytes of files held for the engines' tree phase, at most; files
+    /// past it are left out of that phase with a warning.
+    pub max_kept_bytes: u64,
 }
 
 impl Default for ScanOptions {
@@ -43,6 +46,7 @@ impl Default for ScanOptions {
             disabled_rules: HashSet::new(),
             gitignore: true,
             threads: 0,
+            max_kept_bytes: 1_000_000_000,
         }
     }
 }
@@ -115,6 +119,9 @@ struct Shared {
     diagnostics: Mutex<Vec<Diagnostic>>,
     files_skipped: AtomicU64,
     rule_skipped: AtomicU64,
+    /// Files held for the tree phase: (engine index, path, bytes).
+    kept: Mutex<Vec<(usize, String, Vec<u8>)>>,
+    kept_bytes: AtomicU64,
 }
 
 impl Scanner {
@@ -222,7 +229,9 @@ impl Scanner {
         }
         let engines: Vec<&dyn Engine> =
             self.engines.iter().map(Box::as_ref).filter(|engine| engine.wants(&path)).collect();
-        if engines.is_empty() {
+        let keepers: Vec<usize> =
+            (0..self.engines.len()).filter(|index| self.engines[*index].keeps(&path)).collect();
+        if engines.is_empty() && keepers.is_empty() {
             return;
         }
         match read_file(entry.path(), self.options.max_file_size, buffer) {
@@ -243,6 +252,37 @@ impl Scanner {
         }
         progress.files.fetch_add(1, Ordering::Relaxed);
         progress.bytes.fetch_add(buffer.len() as u64, Ordering::Relaxed);
+        if !keepers.is_empty() {
+            self.keep(shared, &keepers, &path, buffer);
+        }
+        self.collect(shared, output);
+    }
+
+    /// Holds a copy of a file for the tree phase of the engines `keepers`,
+    /// within the `max_kept_bytes` budget.
+    fn keep(&self, shared: &Shared, keepers: &[usize], path: &str, buffer: &[u8]) {
+        let size = buffer.len() as u64 * keepers.len() as u64;
+        let total = shared.kept_bytes.fetch_add(size, Ordering::Relaxed) + size;
+        if total > self.options.max_kept_bytes {
+            shared.diagnostics_push(Diagnostic::for_file(
+                DiagnosticLevel::Warning,
+                path,
+                format!(
+                    "left out of the cross-file checks: the files they need already take {}",
+                    human_bytes(self.options.max_kept_bytes)
+                ),
+            ));
+            return;
+        }
+        let mut kept = lock(&shared.kept);
+        for index in keepers {
+            kept.push((*index, path.to_owned(), buffer.to_vec()));
+        }
+    }
+
+    /// Adds one file's (or one tree phase's) output to the results, without
+    /// the findings of disabled rules.
+    fn collect(&self, shared: &Shared, mut output: FileOutput) {
         if !self.options.disabled_rules.is_empty() {
             let before = output.findings.len();
             output
@@ -260,7 +300,31 @@ impl Scanner {
         }
     }
 
+    /// The tree phase: each engine that kept files sees them together,
+    /// sorted by path.
+    fn tree_phase(&self, shared: &Shared) {
+        let mut kept = std::mem::take(&mut *lock(&shared.kept));
+        if kept.is_empty() {
+            return;
+        }
+        kept.sort_by(|left, right| (left.0, &left.1).cmp(&(right.0, &right.1)));
+        for (index, engine) in self.engines.iter().enumerate() {
+            let files: Vec<SourceFile<'_>> = kept
+                .iter()
+                .filter(|(owner, _, _)| *owner == index)
+                .map(|(_, path, content)| SourceFile { path, content })
+                .collect();
+            if files.is_empty() {
+                continue;
+            }
+            let mut output = FileOutput::default();
+            engine.scan_tree(&files, &mut output);
+            self.collect(shared, output);
+        }
+    }
+
     fn finish(&self, shared: Shared, progress: &Progress) -> ScanOutput {
+        self.tree_phase(&shared);
         let mut findings =
             shared.findings.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         sort_findings(&mut findings);
@@ -268,7 +332,13 @@ impl Scanner {
         let mut diagnostics =
             shared.diagnostics.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         diagnostics.sort_by(|left, right| {
-            (&left.path, &left.message, left.level).cmp(&(&right.path, &right.message, right.level))
+            (&left.path, left.line, left.column, &left.message, left.level).cmp(&(
+                &right.path,
+                right.line,
+                right.column,
+                &right.message,
+                right.level,
+            ))
         });
         ScanOutput {
             findings,
@@ -340,6 +410,13 @@ fn read_file(path: &Path, max_size: u64, buffer: &mut Vec<u8>) -> std::io::Resul
     Ok(ReadOutcome::Read)
 }
 
+/// Whether `pattern` is a valid exclude glob; the reason when it is not.
+pub fn check_exclude(pattern: &str) -> Result<(), String> {
+    let mut overrides = OverrideBuilder::new("/");
+    overrides.add(&format!("!{pattern}")).map_err(|error| error.to_string())?;
+    overrides.build().map(drop).map_err(|error| error.to_string())
+}
+
 /// `2.0 GB`, `10 MB`, `512 bytes`: decimal units, as the flag takes them.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GB", 1_000_000_000), ("MB", 1_000_000), ("kB", 1_000)];
@@ -399,7 +476,7 @@ fn walk_error(base: &Path, error: &ignore::Error) -> Diagnostic {
         }
     }
     let (path, message) = find(base, error);
-    Diagnostic { level: DiagnosticLevel::Error, path, message }
+    Diagnostic { level: DiagnosticLevel::Error, path, line: None, column: None, message }
 }
 
 #[cfg(test)]

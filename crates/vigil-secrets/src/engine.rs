@@ -79,6 +79,24 @@ impl SecretsEngine {
         SecretsEngine::from_specs(&builtin_specs()?)
     }
 
+    /// The built-in rules as an imported gitleaks configuration changes
+    /// them: its `[extend]` settings (`useDefault`, `disabledRules`), its
+    /// custom rules, and its global allowlist added to every rule.
+    pub fn with_gitleaks(config: &crate::GitleaksConfig) -> Result<SecretsEngine, RuleError> {
+        let mut specs = if config.use_default { builtin_specs()? } else { Vec::new() };
+        specs.retain(|(_, spec)| {
+            !config.disabled.iter().any(|id| *id == spec.id || *id == spec.name)
+        });
+        specs.extend(config.rules.iter().map(|rule| ("gitleaks config", rule.clone())));
+        let global = &config.global_allowlist;
+        for (_, spec) in &mut specs {
+            spec.allowlist.regexes.extend(global.regexes.iter().cloned());
+            spec.allowlist.stopwords.extend(global.stopwords.iter().cloned());
+            spec.allowlist.paths.extend(global.paths.iter().cloned());
+        }
+        SecretsEngine::from_specs(&specs)
+    }
+
     /// An engine running `specs` (file name, rule).
     pub fn from_specs(specs: &[(&str, RuleSpec)]) -> Result<SecretsEngine, RuleError> {
         let rules = specs

@@ -1,5 +1,8 @@
 //! What jobs do. `scan`: fetch the repository's files through the
-//! [`SourceFetcher`], run the engines, reconcile into issues. `noop`: does
+//! [`SourceFetcher`], run them through the shared scan pipeline
+//! ([`vigil_pipeline`]: the repository's `vigil.toml`, `.gitleaks.toml` and
+//! `.vigilignore-secrets`, the engines of the registry, the server's default
+//! policy), reconcile into issues. `noop`: does
 //! nothing (queue benchmarks and tests). [`enqueue_scan`] is the one way a
 //! scan is requested (API trigger, scheduler, webhooks), so every scan has
 //! a history row and at most one pending full scan per repository+branch.
@@ -10,8 +13,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::json;
-use vigil_core::Engine;
-use vigil_scanner::{Progress, ScanOptions, Scanner};
+use vigil_core::{Diagnostic, Policy};
+use vigil_pipeline::{Inputs, Overrides, Plan, RepoFiles, ScanRun};
+use vigil_scanner::Progress;
 use vigil_store::{
     Claimed, NewJob, NewScan, Queue, Repository, Scan, ScanScope, Store, StoreError,
 };
@@ -30,6 +34,10 @@ pub struct FetchedSource {
     pub commit_sha: Option<String>,
     /// Keeps a temporary download alive until the scan is done.
     pub guard: Option<tempfile::TempDir>,
+    /// The repository's configuration files when `root` holds only some of
+    /// its files (a merge request's, a push's), with the problems met
+    /// fetching them; `None` reads them from `root`.
+    pub config: Option<(RepoFiles, Vec<Diagnostic>)>,
 }
 
 /// A boxed future, for object-safe async traits.
@@ -360,10 +368,18 @@ impl JobRunner {
         };
         let result = async {
             let source = self.fetcher.fetch(&repository, &scan.branch, &scope).await?;
-            let (output, errors) = scan_source(source).await?;
-            let files = i64::try_from(output.stats.files_scanned).unwrap_or(i64::MAX);
+            let default_policy = crate::policy::current(&self.store).await?;
+            let scanned = scan_source(source, default_policy).await?;
+            let files = i64::try_from(scanned.run.stats.files_scanned).unwrap_or(i64::MAX);
             self.store
-                .finish_scan(scan_id, &scope, &output.findings, files, &errors, Queue::now_ms())
+                .finish_scan(
+                    scan_id,
+                    &scope,
+                    &scanned.run.findings,
+                    files,
+                    &scanned.errors(),
+                    Queue::now_ms(),
+                )
                 .await
                 .map_err(store_error)?;
             Ok::<(), String>(())
@@ -377,42 +393,51 @@ impl JobRunner {
     }
 }
 
-/// The secrets engine with the built-in rules, built once per process
-/// (parsing and compiling 349 rules took about 70 ms of every scan).
-pub(crate) fn secrets_engine() -> Result<Arc<vigil_secrets::SecretsEngine>, String> {
-    static ENGINE: std::sync::OnceLock<Result<Arc<vigil_secrets::SecretsEngine>, String>> =
-        std::sync::OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            vigil_secrets::SecretsEngine::builtin()
-                .map(Arc::new)
-                .map_err(|error| format!("secret rules: {error}"))
-        })
-        .clone()
+/// A scan's results with the policy that judges them.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    /// Findings, diagnostics (configuration problems first) and counters.
+    pub(crate) run: ScanRun,
+    /// The repository's policy, over the server's default.
+    pub(crate) policy: Policy,
+    /// Problems in the repository's configuration files.
+    pub(crate) problems: Vec<Diagnostic>,
 }
 
-/// Runs the engines over a fetched source on a blocking thread; returns the
-/// output and its diagnostics as one text (the scan's `errors`).
+impl Scanned {
+    /// The diagnostics as the scan's `errors` text, one per line.
+    pub(crate) fn errors(&self) -> String {
+        let lines: Vec<String> = self.run.diagnostics.iter().map(Diagnostic::describe).collect();
+        lines.join("\n")
+    }
+}
+
+/// Runs the scan pipeline over a fetched source on a blocking thread, with
+/// the repository's configuration files and the server's `default_policy`.
+/// A problem in the repository's files never fails the scan: that setting
+/// keeps its default and the problem is a diagnostic.
 pub(crate) async fn scan_source(
     source: FetchedSource,
-) -> Result<(vigil_scanner::ScanOutput, String), String> {
-    let output = tokio::task::spawn_blocking(move || {
-        let engines: Vec<Box<dyn Engine>> = vec![Box::new(secrets_engine()?)];
-        let scanner = Scanner::new(engines, ScanOptions { threads: 1, ..ScanOptions::default() });
-        let output =
-            scanner.scan(&source.root, &Progress::default()).map_err(|error| error.to_string());
+    default_policy: Policy,
+) -> Result<Scanned, String> {
+    tokio::task::spawn_blocking(move || {
+        let (files, fetch_problems) =
+            source.config.clone().unwrap_or_else(|| RepoFiles::read_dir(&source.root));
+        let overrides = Overrides { threads: 1, ..Overrides::default() };
+        let plan = Plan::build(&Inputs {
+            files: &files,
+            overrides: &overrides,
+            default_policy: Some(&default_policy),
+        })
+        .map_err(|error| error.to_string())?;
+        let mut run =
+            plan.scan(&source.root, &Progress::default()).map_err(|error| error.to_string())?;
         drop(source.guard);
-        output
+        run.diagnostics.splice(0..0, fetch_problems.iter().cloned());
+        let mut problems = fetch_problems;
+        problems.extend(plan.problems.iter().cloned());
+        Ok(Scanned { run, policy: plan.policy.clone(), problems })
     })
     .await
-    .map_err(|error| format!("scan task failed: {error}"))??;
-    let errors: Vec<String> = output
-        .diagnostics
-        .iter()
-        .map(|diagnostic| match &diagnostic.path {
-            Some(path) => format!("{path}: {}", diagnostic.message),
-            None => diagnostic.message.clone(),
-        })
-        .collect();
-    Ok((output, errors.join("\n")))
+    .map_err(|error| format!("scan task failed: {error}"))?
 }

@@ -27,6 +27,7 @@ pub mod merge_requests;
 pub mod metrics;
 pub mod onboarding;
 mod ops;
+pub mod policy;
 pub mod scheduler;
 pub mod source;
 pub mod transporter;

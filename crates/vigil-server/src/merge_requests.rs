@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 
 use serde_json::{Value, json};
-use vigil_core::{Policy, Severity};
+use vigil_core::{Diagnostic, FindingKind, Policy, Severity};
 use vigil_gitlab::{Client, CommitStatus, DiffRefs, FileDiff, Position, StatusState};
 use vigil_store::{
     Claimed, Issue, IssueFilter, IssueSort, NewJob, NewScan, Queue, Repository, ScanScope, Store,
@@ -229,16 +229,20 @@ async fn scan_and_report(
             fetch.push(diff.new_path.clone());
         }
     }
-    let (source, skipped) = download(&client, project, &diff_refs.head_sha, &fetch).await?;
-    let (output, mut errors) = scan_source(source).await?;
+    let (mut source, skipped) = download(&client, project, &diff_refs.head_sha, &fetch).await?;
+    // The MR's own configuration decides, as `vigil scan` on its branch would.
+    source.config = Some(crate::source::repo_files(&client, project, &diff_refs.head_sha).await?);
+    let default_policy = crate::policy::current(store).await?;
+    let scanned = scan_source(source, default_policy).await?;
+    let mut errors = scanned.errors();
     for note in skipped {
         errors.push_str(if errors.is_empty() { "" } else { "\n" });
         errors.push_str(&note);
     }
     let scope = ScanScope::Paths(scope_paths.into_iter().collect());
-    let files = i64::try_from(output.stats.files_scanned).unwrap_or(i64::MAX);
+    let files = i64::try_from(scanned.run.stats.files_scanned).unwrap_or(i64::MAX);
     store
-        .finish_scan(scan_id, &scope, &output.findings, files, &errors, Queue::now_ms())
+        .finish_scan(scan_id, &scope, &scanned.run.findings, files, &errors, Queue::now_ms())
         .await
         .map_err(store_error)?;
 
@@ -253,15 +257,7 @@ async fn scan_and_report(
         .into_iter()
         .filter(|issue| mr_paths.contains(issue.path.as_str()))
         .collect();
-    let threshold = Policy::default().fail_on;
-    let failing = issues
-        .iter()
-        .filter(|issue| {
-            threshold.is_some_and(|threshold| {
-                issue.severity.parse::<Severity>().is_ok_and(|severity| severity >= threshold)
-            })
-        })
-        .count();
+    let failing = issues.iter().filter(|issue| fails(&scanned.policy, issue)).count();
 
     discuss(&client, project, iid, &diff_refs, &mr_diffs, &issues).await.map_err(gitlab)?;
     let link = public_url.map(|url| {
@@ -272,7 +268,8 @@ async fn scan_and_report(
             merge_request.source_branch
         )
     });
-    let body = summary(&issues, failing, files, &diff_refs.head_sha, link.as_deref());
+    let body =
+        summary(&issues, failing, files, &scanned.problems, &diff_refs.head_sha, link.as_deref());
     let known = store.merge_request(repository.id, iid).await.map_err(store_error)?;
     let note_id = write_summary(&client, project, iid, known.and_then(|row| row.note_id), &body)
         .await
@@ -314,6 +311,17 @@ async fn scan_and_report(
     store.set_merge_request_feedback(&feedback).await.map_err(store_error)?;
     tracing::info!(repository = %repository.path, iid, issues = issues.len(), failing, "merge request feedback written");
     Ok(())
+}
+
+/// Whether an open issue fails the MR under `policy` (the repository's
+/// `[policy]` over the server's default), as it would fail `vigil scan`.
+fn fails(policy: &Policy, issue: &Issue) -> bool {
+    let (Some(kind), Ok(severity)) =
+        (FindingKind::parse(&issue.kind), issue.severity.parse::<Severity>())
+    else {
+        return false;
+    };
+    policy.fails_as(kind, &issue.rule_id, severity)
 }
 
 /// Every open issue of a repository's branch.
@@ -378,7 +386,13 @@ pub(crate) async fn download(
         }
     }
     let root = directory.path().to_path_buf();
-    Ok((FetchedSource { root, commit_sha: Some(sha.to_owned()), guard: Some(directory) }, skipped))
+    let source = FetchedSource {
+        root,
+        commit_sha: Some(sha.to_owned()),
+        guard: Some(directory),
+        config: None,
+    };
+    Ok((source, skipped))
 }
 
 /// Writes `bytes` at repository path `path` under `root`; a path that would
@@ -400,6 +414,7 @@ fn summary(
     issues: &[Issue],
     failing: usize,
     files: i64,
+    problems: &[Diagnostic],
     head_sha: &str,
     link: Option<&str>,
 ) -> String {
@@ -434,6 +449,15 @@ fn summary(
         }
         if issues.len() > SUMMARY_ROWS {
             body.push_str(&format!("\n…and {} more.\n", issues.len() - SUMMARY_ROWS));
+        }
+        body.push('\n');
+    }
+    if !problems.is_empty() {
+        body.push_str(
+            "**Configuration problems.** These settings were not applied; their defaults were used:\n\n",
+        );
+        for problem in problems.iter().take(SUMMARY_ROWS) {
+            body.push_str(&format!("- `{}`\n", escape(&problem.describe()).replace('`', "'")));
         }
         body.push('\n');
     }
@@ -602,7 +626,17 @@ mod tests {
         };
         assert_eq!(marker_fingerprint(&discussion_body(&issue)), Some("abc123"));
         assert_eq!(marker_fingerprint("a human comment"), None);
-        let body = summary(&[issue], 1, 3, "0123456789abcdef", None);
+        let problem = Diagnostic::for_file(
+            vigil_core::DiagnosticLevel::Error,
+            "vigil.toml",
+            "invalid vigil.toml: unknown field `polcy`",
+        )
+        .at(4, Some(1));
+        let body = summary(&[issue], 1, 3, &[problem], "0123456789abcdef", None);
+        assert!(
+            body.contains("- `vigil.toml:4:1: invalid vigil.toml: unknown field 'polcy'`\n"),
+            "{body}"
+        );
         assert!(body.starts_with(SUMMARY_MARKER));
         assert!(
             body.contains(

@@ -5,7 +5,9 @@
 //! unpacks it. Either way into a temporary directory that lives as long as
 //! the scan.
 
-use vigil_gitlab::ArchiveLimits;
+use vigil_core::{Diagnostic, DiagnosticLevel};
+use vigil_gitlab::{ArchiveLimits, Client, GitLabError};
+use vigil_pipeline::{MAX_CONFIG_FILE_BYTES, RepoFiles};
 use vigil_store::{Repository, ScanScope, Store};
 
 use crate::jobs::{BoxFuture, FetchedSource, SourceFetcher};
@@ -41,8 +43,53 @@ impl GitLabSource {
         for skipped in &unpacked.skipped {
             tracing::warn!(repository = %repository.path, entry = %skipped, "archive entry not unpacked");
         }
-        Ok(FetchedSource { root: unpacked.root, commit_sha: None, guard: Some(directory) })
+        Ok(FetchedSource {
+            root: unpacked.root,
+            commit_sha: None,
+            guard: Some(directory),
+            config: None,
+        })
     }
+}
+
+/// The repository's configuration files at `git_ref`, for a scan whose
+/// directory holds only some files (a merge request's, a push's): absent
+/// files are absent, a file too large or not UTF-8 is a problem; any other
+/// failure fails the fetch, since scanning on without the repository's
+/// settings would report what it disabled.
+pub(crate) async fn repo_files(
+    client: &Client,
+    project: u64,
+    git_ref: &str,
+) -> Result<(RepoFiles, Vec<Diagnostic>), String> {
+    let mut files = RepoFiles::default();
+    let mut problems = Vec::new();
+    for name in RepoFiles::names() {
+        let problem = |message: String| {
+            Diagnostic::for_file(DiagnosticLevel::Error, name, format!("not read: {message}"))
+        };
+        match client.raw_file(project, name, git_ref, MAX_CONFIG_FILE_BYTES).await {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => files.insert(name, name, text),
+                Err(error) => problems.push(problem(format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    error.utf8_error().valid_up_to()
+                ))),
+            },
+            Err(GitLabError::Api { status: 404, .. }) => {}
+            Err(GitLabError::TooLarge { .. }) => problems.push(problem(format!(
+                "over the {} limit for configuration files",
+                vigil_scanner::human_bytes(MAX_CONFIG_FILE_BYTES)
+            ))),
+            Err(error) => {
+                return Err(format!(
+                    "cannot read the repository's {name}: {}",
+                    crate::gitlab::reason(&error)
+                ));
+            }
+        }
+    }
+    Ok((files, problems))
 }
 
 /// Changed-files scans of up to this many files download the files one by
@@ -59,8 +106,9 @@ impl GitLabSource {
     ) -> Result<FetchedSource, String> {
         let client = crate::gitlab::repository_client(&self.store, repository).await?;
         let project = crate::gitlab::project_id(repository)?;
-        let (source, skipped) =
+        let (mut source, skipped) =
             crate::merge_requests::download(&client, project, branch, paths).await?;
+        source.config = Some(repo_files(&client, project, branch).await?);
         for note in &skipped {
             tracing::warn!(repository = %repository.path, %note, "file not scanned");
         }

@@ -33,6 +33,7 @@ mod oauth;
 mod overview;
 mod queue;
 mod scans;
+mod settings;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -48,6 +49,7 @@ pub use oauth::{OAUTH_STATE_TTL_MS, OAuthState};
 pub use overview::{OpenCounts, RepositoryOverview, Resolution, Sighting, TrendDay};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
 pub use scans::{NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope};
+pub use settings::Setting;
 pub use store::{Backend, JobListener, Store, StoreError};
 pub use transporters::{Transporter, TransporterState};
 pub use webhooks::{NewDelivery, WebhookEvent};

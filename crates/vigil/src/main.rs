@@ -2,7 +2,6 @@
 //! the result to an exit code (0 clean, 1 policy failed, 2 error).
 
 mod cli;
-mod config;
 mod progress;
 mod rules;
 mod scan;

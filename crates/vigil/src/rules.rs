@@ -1,16 +1,16 @@
-//! `vigil rules`: lists every rule of every engine, as a table or JSON.
+//! `vigil rules`: lists every rule of every engine in the registry, as a
+//! table or JSON (each rule with its engine's name; `cargo xtask codegen`
+//! writes the catalogue under `docs/rules/` from it).
 
 use std::io::Write;
 
 use anyhow::Result;
-use vigil_core::Rule;
 
 use crate::ExitCode;
 use crate::cli::{RulesArgs, RulesFormat};
 
 pub(crate) fn run(args: &RulesArgs) -> Result<ExitCode> {
-    let engines = crate::scan::all_engines(None)?;
-    let rules: Vec<&Rule> = engines.iter().flat_map(|engine| engine.rules().iter()).collect();
+    let rules = vigil_pipeline::registry::all_rules().map_err(anyhow::Error::msg)?;
     let mut stdout = anstream::stdout().lock();
     match args.format {
         RulesFormat::Json => {
@@ -18,11 +18,13 @@ pub(crate) fn run(args: &RulesArgs) -> Result<ExitCode> {
             writeln!(stdout)?;
         }
         RulesFormat::Table => {
-            for rule in &rules {
+            for registered in &rules {
+                let rule = &registered.rule;
                 writeln!(
                     stdout,
-                    "{:<8} {:<8} {:<40} {}",
+                    "{:<8} {:<8} {:<8} {:<40} {}",
                     rule.id,
+                    registered.engine,
                     rule.severity.as_str(),
                     rule.name,
                     rule.title

@@ -1,7 +1,8 @@
-//! `vigil scan`: builds the engines, resolves settings, runs the scanner,
-//! applies baseline and policy, writes the report and picks the exit code.
+//! `vigil scan`: reads the scanned directory's configuration files (or
+//! those named by flags), builds the scan [`Plan`] through the shared
+//! pipeline, runs it, applies the baseline, writes the report and picks the
+//! exit code. The server's scans run the same pipeline.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -9,91 +10,57 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use vigil_core::report::{gitlab, json, junit, sarif};
-use vigil_core::{
-    Baseline, DiagnosticLevel, Engine, FileOutput, FindingKind, Rule, ScanReport, SourceFile,
-    ToolInfo,
-};
-use vigil_scanner::{Progress, Scanner};
+use vigil_core::{Baseline, Diagnostic, DiagnosticLevel, ScanReport, ToolInfo};
+use vigil_pipeline::registry::GITLEAKS_CONFIG_FILE;
+use vigil_pipeline::{CONFIG_FILE, Inputs, Overrides, Plan, RepoFiles, SECRETS_IGNORE_FILE};
+use vigil_scanner::Progress;
 
 use crate::cli::{ColorChoice, Format, ScanArgs};
-use crate::{ExitCode, config, progress, table};
+use crate::{ExitCode, progress, table};
 
-/// The file of accepted secret fingerprints read from the scanned directory.
-const SECRETS_IGNORE_FILE: &str = ".vigilignore-secrets";
-
-/// The gitleaks configuration picked up from the scanned directory.
-const GITLEAKS_CONFIG_FILE: &str = ".gitleaks.toml";
-
-/// Every engine this build has, with the secrets engine extended by an
-/// imported gitleaks configuration if there is one.
-pub(crate) fn all_engines(
-    gitleaks: Option<&vigil_secrets::GitleaksConfig>,
-) -> Result<Vec<Box<dyn Engine>>> {
-    let mut specs =
-        vigil_secrets::builtin_specs().context("cannot load the built-in secret rules")?;
-    if let Some(gitleaks) = gitleaks {
-        if !gitleaks.use_default {
-            specs.clear();
-        }
-        specs.retain(|(_, spec)| {
-            !gitleaks.disabled.iter().any(|id| *id == spec.id || *id == spec.name)
-        });
-        specs.extend(gitleaks.rules.iter().map(|rule| ("gitleaks config", rule.clone())));
-        let global = &gitleaks.global_allowlist;
-        for (_, spec) in &mut specs {
-            spec.allowlist.regexes.extend(global.regexes.iter().cloned());
-            spec.allowlist.stopwords.extend(global.stopwords.iter().cloned());
-            spec.allowlist.paths.extend(global.paths.iter().cloned());
+/// The scanned directory's configuration files, with `--config` and
+/// `--gitleaks-config` in place of theirs. A file that cannot be read is
+/// an error here: CI should not pass on settings it never read.
+fn repo_files(args: &ScanArgs) -> Result<RepoFiles> {
+    let (mut files, unreadable) = RepoFiles::read_dir(&args.path);
+    files = files.with_origins_under(&args.path);
+    if let Some(problem) = unreadable.first() {
+        bail!("{}", problem.describe());
+    }
+    for (flag, name, what) in [
+        (&args.config, CONFIG_FILE, "config file"),
+        (&args.gitleaks_config, GITLEAKS_CONFIG_FILE, "gitleaks config"),
+    ] {
+        if let Some(path) = flag {
+            let text = vigil_pipeline::read_config_file(path).map_err(|reason| {
+                anyhow::anyhow!("cannot read {what} {}: {reason}", path.display())
+            })?;
+            files.insert(name, &path.display().to_string(), text);
         }
     }
-    let secrets = vigil_secrets::SecretsEngine::from_specs(&specs)
-        .context("cannot compile the secret rules")?;
-    Ok(vec![Box::new(secrets)])
+    Ok(files)
 }
 
-/// Loads `--gitleaks-config`, or `.gitleaks.toml` in the scanned directory.
-fn gitleaks_config(
-    args: &ScanArgs,
-) -> Result<Option<(std::path::PathBuf, vigil_secrets::GitleaksConfig)>> {
-    let path = match &args.gitleaks_config {
-        Some(path) => path.clone(),
-        None if args.path.join(GITLEAKS_CONFIG_FILE).is_file() => {
-            args.path.join(GITLEAKS_CONFIG_FILE)
-        }
-        None => return Ok(None),
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read gitleaks config {}", path.display()))?;
-    let config = vigil_secrets::import_gitleaks(&text)
-        .with_context(|| format!("gitleaks config {}", path.display()))?;
-    Ok(Some((path, config)))
+/// The caller's settings for the pipeline: the flags.
+fn overrides(args: &ScanArgs) -> Overrides {
+    Overrides {
+        fail_on: args.fail_on.clone(),
+        soft_fail_on: args.soft_fail_on.clone(),
+        only: args.only.clone(),
+        skip_rule: args.skip_rule.clone(),
+        exclude: args.exclude.clone(),
+        max_file_size: args.max_file_size.clone(),
+        no_gitignore: args.no_gitignore,
+        threads: args.threads,
+        history: args.history,
+        walk_only: args.walk_only,
+    }
 }
 
-/// Loads `.vigilignore-secrets` from the scanned directory, if present.
-fn secrets_ignore_file(args: &ScanArgs) -> Result<Option<HashSet<String>>> {
-    let path = args.path.join(SECRETS_IGNORE_FILE);
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(Some(vigil_core::parse_ignore_file(&text).with_context(|| path.display().to_string())?))
-}
-
-/// An engine that wants every file and finds nothing: `--walk-only`.
-struct WalkOnly;
-
-impl Engine for WalkOnly {
-    fn name(&self) -> &'static str {
-        "walk-only"
-    }
-    fn kinds(&self) -> &'static [FindingKind] {
-        &[]
-    }
-    fn rules(&self) -> &[Rule] {
-        &[]
-    }
-    fn scan_file(&self, _file: SourceFile<'_>, _output: &mut FileOutput) {}
+/// All problems in the repository's files as one error.
+fn refuse(problems: &[Diagnostic]) -> anyhow::Error {
+    let lines: Vec<String> = problems.iter().map(Diagnostic::describe).collect();
+    anyhow::anyhow!("invalid configuration:\n  {}", lines.join("\n  "))
 }
 
 pub(crate) fn tool_info() -> ToolInfo {
@@ -110,14 +77,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
         ColorChoice::Auto => {}
     }
-    let gitleaks = gitleaks_config(args)?;
-    let engines = all_engines(gitleaks.as_ref().map(|(_, config)| config))?;
-    let ignored_fingerprints = secrets_ignore_file(args)?;
-    let known_rules: HashSet<String> = engines
-        .iter()
-        .flat_map(|engine| engine.rules().iter().map(|rule| rule.id.clone()))
-        .collect();
-    let settings = config::resolve(args, &known_rules)?;
+    let files = repo_files(args)?;
+    let overrides = overrides(args);
+    let plan = Plan::build(&Inputs { files: &files, overrides: &overrides, default_policy: None })?;
+    if !plan.problems.is_empty() {
+        return Err(refuse(&plan.problems));
+    }
     let baseline = match &args.baseline {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -126,42 +91,6 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let engines: Vec<Box<dyn Engine>> = if args.walk_only {
-        vec![Box::new(WalkOnly)]
-    } else {
-        // History holds old versions of every file; only secrets in it matter.
-        let wanted = |kind: &FindingKind| {
-            settings.kinds.contains(kind) && (!args.history || *kind == FindingKind::Secret)
-        };
-        let selected: Vec<_> =
-            engines.into_iter().filter(|engine| engine.kinds().iter().any(wanted)).collect();
-        if selected.is_empty() {
-            let wanted: Vec<&str> = settings.kinds.iter().map(|kind| kind.as_str()).collect();
-            bail!("no engine in this build scans for {} (available: secret)", wanted.join(", "));
-        }
-        selected
-    };
-    let kinds: Vec<FindingKind> = FindingKind::ALL
-        .into_iter()
-        .filter(|kind| {
-            settings.kinds.contains(kind)
-                && engines.iter().any(|engine| engine.kinds().contains(kind))
-        })
-        .collect();
-    let rules: Vec<Rule> = engines
-        .iter()
-        .flat_map(|engine| engine.rules().iter())
-        .filter(|rule| !settings.options.disabled_rules.contains(&rule.id))
-        .map(|rule| {
-            let mut rule = rule.clone();
-            if let Some(severity) = settings.severity_overrides.get(&rule.id) {
-                rule.severity = *severity;
-            }
-            rule
-        })
-        .collect();
-
-    let scanner = Scanner::new(engines, settings.options);
     let progress_counters = Progress::default();
     let done = AtomicBool::new(false);
     let started_at = jiff::Timestamp::now();
@@ -169,22 +98,14 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         if progress::wanted(args.quiet) {
             scope.spawn(|| progress::run(&progress_counters, &done));
         }
-        let output = if args.history {
-            scanner.scan_history(&args.path, &progress_counters)
-        } else {
-            scanner.scan(&args.path, &progress_counters)
-        };
+        let output = plan.scan(&args.path, &progress_counters);
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         output
     })?;
     let finished_at = jiff::Timestamp::now();
 
     let mut findings = output.findings;
-    for finding in &mut findings {
-        if let Some(severity) = settings.severity_overrides.get(&finding.rule_id) {
-            finding.severity = *severity;
-        }
-    }
+    let mut stats = output.stats;
     if let Some(path) = &args.write_baseline {
         let written = Baseline::from_findings(&findings, finished_at);
         std::fs::write(path, written.to_json())
@@ -192,14 +113,6 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         if !args.quiet {
             eprintln!("Wrote {} fingerprints to baseline {}.", findings.len(), path.display());
         }
-    }
-    let mut stats = output.stats;
-    if let Some(ignored) = &ignored_fingerprints {
-        let before = findings.len();
-        findings.retain(|finding| {
-            finding.kind != FindingKind::Secret || !ignored.contains(&finding.fingerprint)
-        });
-        stats.ignored = (before - findings.len()) as u64;
     }
     if let Some(baseline) = &baseline {
         stats.baselined = baseline.filter(&mut findings) as u64;
@@ -210,12 +123,12 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         commit: args.commit.clone(),
         started_at,
         finished_at,
-        kinds,
-        rules,
+        kinds: plan.kinds.clone(),
+        rules: plan.rules.clone(),
         findings,
         diagnostics: output.diagnostics,
         stats,
-        policy: settings.policy,
+        policy: plan.policy.clone(),
     };
     write_report(args, &report)?;
 
@@ -223,17 +136,8 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     if args.quiet {
         table::write_diagnostics(&report, table::Detail::ErrorsOnly, &mut stderr)?;
     } else {
-        if let Some(path) = &settings.config_path {
-            writeln!(stderr, "Using config {}.", path.display())?;
-        }
-        if let Some((path, config)) = &gitleaks {
-            let defaults = if config.use_default { "with" } else { "instead of" };
-            writeln!(
-                stderr,
-                "Using {} gitleaks rules from {} {defaults} the built-in rules.",
-                config.rules.len(),
-                path.display()
-            )?;
+        for note in &plan.notes {
+            writeln!(stderr, "{note}")?;
         }
         if report.stats.ignored > 0 {
             writeln!(

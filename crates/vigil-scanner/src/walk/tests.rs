@@ -212,3 +212,97 @@ fn sizes_read_as_people_write_them() {
     assert_eq!(human_bytes(2_147_483_648), "2.1 GB");
     assert_eq!(human_bytes(999), "999 bytes");
 }
+
+/// A cross-file engine: every `*.lock` file is kept for the tree phase,
+/// which reports one finding naming the lockfiles it saw together and a
+/// positioned diagnostic per lockfile without a manifest beside it.
+struct Lockfiles {
+    per_file: Mutex<Vec<String>>,
+}
+
+impl Engine for Lockfiles {
+    fn name(&self) -> &'static str {
+        "lockfiles"
+    }
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::Vulnerability]
+    }
+    fn rules(&self) -> &[Rule] {
+        &[]
+    }
+    fn wants(&self, path: &str) -> bool {
+        path.ends_with(".lock") || path.ends_with(".toml")
+    }
+    fn scan_file(&self, file: SourceFile<'_>, _output: &mut FileOutput) {
+        self.per_file.lock().unwrap().push(file.path.to_owned());
+    }
+    fn keeps(&self, path: &str) -> bool {
+        path.ends_with(".lock") || path.ends_with("Cargo.toml")
+    }
+    fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
+        let paths: Vec<&str> = files.iter().map(|file| file.path).collect();
+        let joined = paths.join(",");
+        for rule in ["TREE", "TREE_OFF"] {
+            output.findings.push(Finding::new(
+                FindingKind::Vulnerability,
+                rule,
+                "tree",
+                Severity::Low,
+                Location::line_span(files[0].path, 1, 1, 1, 1),
+                &joined,
+            ));
+        }
+        for file in files.iter().filter(|file| file.path.ends_with(".lock")) {
+            let manifest = file.path.replace(".lock", ".toml");
+            if !paths.contains(&manifest.as_str()) {
+                output.diagnostics.push(
+                    Diagnostic::for_file(DiagnosticLevel::Warning, file.path, "no manifest")
+                        .at(2, Some(5)),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_tree_phase_sees_kept_files_together_sorted_after_the_per_file_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b/Cargo.lock", b"[[package]]\nname = \"x\"\n");
+    write(dir.path(), "b/Cargo.toml", b"[package]\n");
+    write(dir.path(), "a/orphan.lock", b"x\n");
+    write(dir.path(), "a/notes.txt", b"TOKEN_not_for_this_engine\n");
+    for threads in [1, 4] {
+        let engine = std::sync::Arc::new(Lockfiles { per_file: Mutex::new(Vec::new()) });
+        let options = ScanOptions {
+            threads,
+            disabled_rules: ["TREE_OFF".to_owned()].into(),
+            ..ScanOptions::default()
+        };
+        let scanner = Scanner::new(vec![Box::new(engine.clone())], options);
+        let output = scanner.scan(dir.path(), &Progress::default()).unwrap();
+        let mut per_file = engine.per_file.lock().unwrap().clone();
+        per_file.sort();
+        assert_eq!(per_file, ["a/orphan.lock", "b/Cargo.lock", "b/Cargo.toml"]);
+        assert_eq!(output.stats.files_scanned, 3, "each file read once, whatever phase needs it");
+        let rules: Vec<&str> = output.findings.iter().map(|f| f.rule_id.as_str()).collect();
+        assert_eq!(rules, ["TREE"], "a disabled rule is dropped in the tree phase too");
+        assert_eq!(output.stats.rule_skipped, 1);
+        assert_eq!(
+            output.diagnostics.iter().map(Diagnostic::describe).collect::<Vec<_>>(),
+            ["a/orphan.lock:2:5: no manifest"]
+        );
+    }
+    // Nothing may be kept past the budget: the file is named and left out.
+    let engine = Lockfiles { per_file: Mutex::new(Vec::new()) };
+    let options = ScanOptions { threads: 1, max_kept_bytes: 10, ..ScanOptions::default() };
+    let output =
+        Scanner::new(vec![Box::new(engine)], options).scan(dir.path(), &Progress::default());
+    let output = output.unwrap();
+    let left_out: Vec<String> = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.starts_with("left out of the cross-file checks"))
+        .map(|d| d.path.clone().unwrap())
+        .collect();
+    assert_eq!(left_out.len(), 2, "{:?}", output.diagnostics);
+}

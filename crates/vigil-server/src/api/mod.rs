@@ -8,6 +8,7 @@ pub(crate) mod issues;
 pub(crate) mod oauth;
 pub(crate) mod scans;
 pub(crate) mod session;
+pub(crate) mod settings;
 pub(crate) mod transporters;
 pub(crate) mod users;
 
@@ -108,6 +109,7 @@ impl utoipa::Modify for SecuritySchemes {
         transporters::delete_transporter, transporters::renew_enrolment, transporters::revoke, transporters::check_health,
         users::list_users, users::create_user, users::update_user, users::delete_user,
         users::list_tokens, users::create_token, users::revoke_token, users::list_audit,
+        settings::get_policy, settings::set_policy,
     ),
     components(schemas(ErrorBody)),
     tags(
@@ -116,6 +118,7 @@ impl utoipa::Modify for SecuritySchemes {
         (name = "scans", description = "Repositories and scans"),
         (name = "instances", description = "GitLab instances and transporters"),
         (name = "users", description = "Users, API tokens and the audit log"),
+        (name = "settings", description = "Server-wide settings: the default policy"),
     )
 )]
 pub struct ApiDoc;
@@ -187,5 +190,6 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(oauth::router())
         .merge(transporters::router())
         .merge(users::router())
+        .merge(settings::router())
         .fallback(|| async { AppError::not_found("route") })
 }

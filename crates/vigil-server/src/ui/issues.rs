@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
-use vigil_core::Engine as _;
 use vigil_store::{Issue, Queue, Sighting, Suppression};
 
 use super::repositories::{KINDS, SEVERITIES};
@@ -199,9 +198,7 @@ async fn panel_of(state: &AppState, id: i64, back: String, member: bool) -> Page
         )),
         _ => None,
     };
-    let rule = crate::jobs::secrets_engine()
-        .ok()
-        .and_then(|engine| engine.rules().iter().find(|rule| rule.id == issue.rule_id).cloned());
+    let rule = vigil_pipeline::registry::find_rule(&issue.rule_id).map(|found| found.rule);
     let suppressions = state.store.suppressions(Some(id), false).await?;
     let active_suppression = suppressions
         .iter()

@@ -51,6 +51,8 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/tokens", "read"),
     ("DELETE", "/api/v1/tokens/{id}", "read"),
     ("GET", "/api/v1/audit", "admin"),
+    ("GET", "/api/v1/settings/policy", "read"),
+    ("PUT", "/api/v1/settings/policy", "admin"),
 ];
 
 fn documented_operations() -> Vec<(String, String)> {

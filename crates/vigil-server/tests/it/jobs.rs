@@ -34,6 +34,7 @@ impl SourceFetcher for DirectorySource {
                 root: self.root.join(&repository.path),
                 commit_sha: None,
                 guard: None,
+                config: None,
             })
         })
     }

@@ -649,3 +649,22 @@ async fn transporter_holds_are_renewed_go_stale_and_are_released() {
         test.drop_database().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn settings_are_stored_replaced_and_attributed() {
+    for test in stores().await {
+        let store = &test.store;
+        assert_eq!(store.setting("default_policy").await.unwrap(), None);
+        store
+            .set_setting("default_policy", r#"{"fail_on":"high"}"#, Some("ada"), T0)
+            .await
+            .unwrap();
+        store.set_setting("default_policy", r#"{"fail_on":"never"}"#, None, T0 + 5).await.unwrap();
+        let setting = store.setting("default_policy").await.unwrap().unwrap();
+        assert_eq!(
+            (setting.value.as_str(), setting.updated_at, setting.updated_by),
+            (r#"{"fail_on":"never"}"#, T0 + 5, None)
+        );
+        assert_eq!(store.setting("other").await.unwrap(), None);
+    }
+}

@@ -145,7 +145,10 @@ fn config_errors_name_the_key_and_line() {
     project.write("vigil.toml", "[scan]\nexclude = []\nfollow_symlinks = true\n");
     let run = project.vigil(&["scan"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("vigil.toml:3: unknown field `follow_symlinks`"), "{run:?}");
+    assert!(
+        run.stderr.contains("vigil.toml:3:1: invalid vigil.toml: unknown field `follow_symlinks`"),
+        "{run:?}"
+    );
     project.write("vigil.toml", "[rules]\ndisable = [\"SEC9999\"]\n");
     let run = project.vigil(&["scan"]);
     assert!(run.stderr.contains("unknown rule id `SEC9999`"), "{run:?}");
@@ -228,7 +231,7 @@ fn a_gitleaks_config_in_the_tree_adds_its_rules() {
     );
     let broken = project.vigil(&["scan"]);
     assert_eq!(broken.code, 2, "{broken:?}");
-    assert!(broken.stderr.contains("gitleaks config ./.gitleaks.toml: rules[0] (id x) allowlist: `commits` is not supported"), "{broken:?}");
+    assert!(broken.stderr.contains("./.gitleaks.toml: gitleaks configuration not imported: rules[0] (id x) allowlist: `commits` is not supported"), "{broken:?}");
 }
 
 #[test]
@@ -247,9 +250,7 @@ fn an_ignore_file_of_fingerprints_accepts_secrets() {
     let broken = project.vigil(&["scan"]);
     assert_eq!(broken.code, 2);
     assert!(
-        broken
-            .stderr
-            .contains(".vigilignore-secrets: line 1: `not-a-fingerprint` is not a fingerprint"),
+        broken.stderr.contains(".vigilignore-secrets:1: `not-a-fingerprint` is not a fingerprint"),
         "{broken:?}"
     );
 }
