@@ -88,7 +88,86 @@ impl Browser {
     }
 }
 
-async fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+/// The wizard through the API: registers the OAuth application in GitLab,
+/// creates the instance, goes through GitLab's consent as `alice` and back,
+/// selects every repository and waits for Connected and a succeeded
+/// onboarding scan. The instance's id.
+pub(crate) async fn connect_all(
+    browser: &Browser,
+    sim: &Simulator,
+    public: &str,
+    backend: &str,
+) -> i64 {
+    // Register OAuth App: what to enter in GitLab, then register it there.
+    let base_url = sim.base_url();
+    let app = browser.get(&format!("/api/v1/oauth-application?base_url={base_url}")).await;
+    assert_eq!(app["callback_url"], format!("{public}/oauth/gitlab/callback"));
+    assert_eq!(app["gitlab_applications_url"], format!("{base_url}/admin/applications/new"));
+    let (client_id, client_secret) =
+        sim.add_oauth_application("Vigil", app["callback_url"].as_str().unwrap(), &["api"]);
+
+    // Set Client ID and Secret, then GitLab's consent and back.
+    let (status, instance) = browser
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/instances",
+            Some(json!({"name": "sim", "base_url": base_url, "client_id": client_id, "client_secret": client_secret})),
+        )
+        .await;
+    assert_eq!(status, 201, "{instance}");
+    let id = instance["id"].as_i64().unwrap();
+    let (status, start) = browser
+        .call(reqwest::Method::POST, &format!("/api/v1/instances/{id}/oauth/start"), None)
+        .await;
+    assert_eq!(status, 200, "{start}");
+    let authorize = format!("{}&sim_user=alice", start["authorize_url"].as_str().unwrap());
+    let consent = browser.http.get(&authorize).send().await.unwrap().text().await.unwrap();
+    assert!(consent.contains("Vigil"), "{consent}");
+    let fields = consent_form_fields(&consent, "authorize");
+    let granted = browser
+        .http
+        .post(format!("{base_url}/oauth/authorize"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(granted.status(), 302);
+    let callback = granted.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(callback.starts_with(&format!("{public}/oauth/gitlab/callback?")), "{callback}");
+    let back = browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
+    // On to the wizard's Select Repositories step.
+    assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
+    assert_eq!(back.headers()[LOCATION], format!("/integrations/gitlab/{id}/repositories"));
+    // The same callback again: the state works once.
+    let again = browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
+    assert_eq!(again.status(), 400);
+
+    // Select Repositories: all; then Connected, one hook, a first scan.
+    let (status, _) = browser
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/instances/{id}/selection"),
+            Some(json!({"mode": "all"})),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let connected = browser
+        .wait_for(&format!("/api/v1/instances/{id}"), |instance| instance["status"] != "pending")
+        .await;
+    assert_eq!(connected["status"], "connected", "{backend} {connected}");
+    browser
+        .wait_for("/api/v1/scans", |scans| {
+            scans["items"].as_array().is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|scan| scan["trigger"] == "onboarding" && scan["status"] == "succeeded")
+            })
+        })
+        .await;
+    id
+}
+
+pub(crate) async fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(value) = probe() {
@@ -148,77 +227,8 @@ async fn onboarding_merge_request_feedback_fix_and_deletion() {
         );
         let browser = Browser::sign_in(&public).await;
 
-        // Register OAuth App: what to enter in GitLab, then register it there.
-        let base_url = sim.base_url();
-        let app = browser.get(&format!("/api/v1/oauth-application?base_url={base_url}")).await;
-        assert_eq!(app["callback_url"], format!("{public}/oauth/gitlab/callback"));
-        assert_eq!(app["gitlab_applications_url"], format!("{base_url}/admin/applications/new"));
-        let (client_id, client_secret) =
-            sim.add_oauth_application("Vigil", app["callback_url"].as_str().unwrap(), &["api"]);
-
-        // Set Client ID and Secret, then GitLab's consent and back.
-        let (status, instance) = browser
-            .call(
-                reqwest::Method::POST,
-                "/api/v1/instances",
-                Some(json!({"name": "sim", "base_url": base_url, "client_id": client_id, "client_secret": client_secret})),
-            )
-            .await;
-        assert_eq!(status, 201, "{instance}");
-        let id = instance["id"].as_i64().unwrap();
-        let (status, start) = browser
-            .call(reqwest::Method::POST, &format!("/api/v1/instances/{id}/oauth/start"), None)
-            .await;
-        assert_eq!(status, 200, "{start}");
-        let authorize = format!("{}&sim_user=alice", start["authorize_url"].as_str().unwrap());
-        let consent = browser.http.get(&authorize).send().await.unwrap().text().await.unwrap();
-        assert!(consent.contains("Vigil"), "{consent}");
-        let fields = consent_form_fields(&consent, "authorize");
-        let granted = browser
-            .http
-            .post(format!("{base_url}/oauth/authorize"))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(granted.status(), 302);
-        let callback = granted.headers()[LOCATION].to_str().unwrap().to_owned();
-        assert!(callback.starts_with(&format!("{public}/oauth/gitlab/callback?")), "{callback}");
-        let back =
-            browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
-        // On to the wizard's Select Repositories step.
-        assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
-        assert_eq!(back.headers()[LOCATION], format!("/integrations/gitlab/{id}/repositories"));
-        // The same callback again: the state works once.
-        let again =
-            browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
-        assert_eq!(again.status(), 400);
-
-        // Select Repositories: all; then Connected, one hook, a first scan.
-        let (status, _) = browser
-            .call(
-                reqwest::Method::PUT,
-                &format!("/api/v1/instances/{id}/selection"),
-                Some(json!({"mode": "all"})),
-            )
-            .await;
-        assert_eq!(status, 202);
-        let connected = browser
-            .wait_for(&format!("/api/v1/instances/{id}"), |instance| {
-                instance["status"] != "pending"
-            })
-            .await;
-        assert_eq!(connected["status"], "connected", "{} {connected}", test.name);
+        let id = connect_all(&browser, &sim, &public, test.name).await;
         assert_eq!(sim.state().projects[&project].hooks.len(), 1);
-        browser
-            .wait_for("/api/v1/scans", |scans| {
-                scans["items"].as_array().is_some_and(|items| {
-                    items.iter().any(|scan| {
-                        scan["trigger"] == "onboarding" && scan["status"] == "succeeded"
-                    })
-                })
-            })
-            .await;
 
         // A merge request that adds an AWS key and a GitLab token.
         sim.create_branch(project, "feature", "main").unwrap();

@@ -11,6 +11,7 @@ mod formats;
 mod gitlab_e2e;
 mod harness;
 mod history;
+mod pipeline_e2e;
 mod scan;
 mod server;
 mod transporter_e2e;
