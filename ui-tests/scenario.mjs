@@ -291,6 +291,14 @@ try {
     await page.goto(`${VIGIL}/settings/users`);
     await heading('Users');
     await check('users');
+    await page.goto(`${VIGIL}/settings/policy`);
+    await heading('Default policy');
+    await page.getByLabel('Fail on findings of severity').selectOption('high');
+    await page.getByLabel(/^Never fail on/).fill('SEC001, iac');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByRole('heading', { name: /^Set by ada on/ }).waitFor();
+    await check('policy');
     await page.goto(`${VIGIL}/settings/audit`);
     await page.locator('#audit').getByText('issue.suppress').first().waitFor();
     await check('audit');

@@ -20,6 +20,7 @@ mod dashboard;
 mod format;
 mod integrations;
 mod issues;
+mod policy;
 mod repositories;
 mod session;
 mod settings;
@@ -61,6 +62,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(repositories::router())
         .merge(issues::router())
         .merge(settings::router())
+        .merge(policy::router())
         // Pages and assets are text: gzip sends a fifth of the bytes.
         .layer(tower_http::compression::CompressionLayer::new())
 }

@@ -77,6 +77,7 @@ async fn every_page_renders_with_the_policy_and_the_user() {
             "/issues?status=all&sort=first_seen",
             "/settings/users",
             "/settings/tokens",
+            "/settings/policy",
             "/settings/audit",
             "/settings/audit?before=1",
         ] {
@@ -330,6 +331,61 @@ async fn issues_are_triaged_from_the_page() {
         let form = format!("ids={}&ids={}&back=%2Fissues", ids[0].id, ids[1].id);
         let bulk = app.form("/issues/bulk-reopen", &session, &form).await;
         assert_eq!(bulk.headers["hx-redirect"], "/issues?notice=2%20of%202%20issues%20reopened");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn admins_set_the_default_policy_on_its_page_and_viewers_only_read_it() {
+    for app in TestApp::all().await {
+        let (session, _) = signed_in(&app).await;
+        let page = app.get("/settings/policy", &session).await;
+        assert!(html(&page).contains("Vigil's built-in default"), "{page:?}");
+        assert!(html(&page).contains(r#"<option value="low" selected>"#), "{page:?}");
+
+        let refused = app
+            .form("/settings/policy", &session, "fail_on=urgent&soft_fail_on=SEC001%2C+a+b")
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html(&refused).contains("fail_on: unknown severity `urgent`"), "{refused:?}");
+        assert!(html(&refused).contains(r#"value="SEC001, a b""#), "the input is kept");
+        assert_eq!(app.store().setting("default_policy").await.unwrap(), None, "nothing saved");
+
+        let saved =
+            app.form("/settings/policy", &session, "fail_on=high&soft_fail_on=SEC001%2C+iac").await;
+        assert_eq!(saved.status, StatusCode::OK, "{saved:?}");
+        assert!(html(&saved).contains("Saved."), "{saved:?}");
+        assert!(html(&saved).contains("Set by ada on"), "{saved:?}");
+        let api = app.get("/api/v1/settings/policy", &app.viewer).await;
+        assert_eq!(
+            api.json,
+            serde_json::json!({
+                "fail_on": "high", "soft_fail_on": ["SEC001", "iac"], "configured": true,
+                "updated_at": api.json["updated_at"], "updated_by": "ada",
+            })
+        );
+        let audit = app.store().audit_log(None, 10).await.unwrap();
+        assert!(audit.iter().any(|entry| entry.action == "settings.policy"), "{audit:?}");
+
+        let read_only = app.get("/settings/policy", &app.viewer).await;
+        assert_eq!(read_only.status, StatusCode::OK);
+        assert!(!html(&read_only).contains("Save policy"), "viewers get no form button");
+        assert!(html(&read_only).contains(r#"<option value="high" selected>"#));
+        let denied = app.form("/settings/policy", &app.viewer, "fail_on=never").await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN);
+        let api = app
+            .call(
+                axum::http::Method::PUT,
+                "/api/v1/settings/policy",
+                &app.admin,
+                Some(serde_json::json!({"fail_on": "high", "soft_fail_on": ["a b"]})),
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            api.json["message"],
+            "soft_fail_on: `a b` is not a severity, a finding kind or a rule id"
+        );
         app.finish().await;
     }
 }
