@@ -85,7 +85,10 @@ fn codegen(root: &Path, check: bool) -> Result<()> {
             .filter(|registered| registered.engine == entry.name)
             .map(|registered| &registered.rule)
             .collect();
-        pages.push((format!("docs/rules/{}.md", entry.name), rule_page(entry, &rules)));
+        let relative = format!("docs/rules/{}.md", entry.name);
+        let published = std::fs::read_to_string(root.join(&relative)).unwrap_or_default();
+        check_retired(entry, &rules, &published)?;
+        pages.push((relative, rule_page(entry, &rules)));
     }
     let mut stale = Vec::new();
     for (relative, text) in &pages {
@@ -109,6 +112,33 @@ fn codegen(root: &Path, check: bool) -> Result<()> {
     Ok(())
 }
 
+/// A rule id that the published catalogue lists and the engine no longer
+/// has must be in the engine's retired list, so that it is never reused.
+fn check_retired(
+    entry: &vigil_pipeline::registry::EngineEntry,
+    rules: &[&vigil_core::Rule],
+    published: &str,
+) -> Result<()> {
+    let current: std::collections::HashSet<&str> =
+        rules.iter().map(|rule| rule.id.as_str()).collect();
+    let retired: std::collections::HashSet<&str> = entry.retired.iter().map(|(id, _)| *id).collect();
+    let vanished: Vec<&str> = published
+        .lines()
+        .filter_map(|line| line.strip_prefix("| ")?.split(" |").next())
+        .filter(|id| id.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        .filter(|id| id.chars().any(|c| c.is_ascii_digit()))
+        .filter(|id| !current.contains(id) && !retired.contains(id))
+        .collect();
+    if !vanished.is_empty() {
+        bail!(
+            "codegen: the {} engine no longer has {}; list each in its retired rules with why, never reuse the id",
+            entry.name,
+            vanished.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// The catalogue page of one engine's rules: a table, then each rule's
 /// documentation in fixed sections.
 fn rule_page(entry: &vigil_pipeline::registry::EngineEntry, rules: &[&vigil_core::Rule]) -> String {
@@ -128,6 +158,12 @@ fn rule_page(entry: &vigil_pipeline::registry::EngineEntry, rules: &[&vigil_core
             rule.severity,
             rule.title.replace('|', "\\|")
         ));
+    }
+    if !entry.retired.is_empty() {
+        page.push_str("\nRetired ids, never reused:\n\n");
+        for (id, why) in entry.retired {
+            page.push_str(&format!("- {id}: {why}\n"));
+        }
     }
     for rule in rules {
         page.push_str(&format!(

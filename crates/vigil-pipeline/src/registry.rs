@@ -34,6 +34,8 @@ pub struct EngineEntry {
     pub kinds: &'static [FindingKind],
     /// Configuration files it reads at the repository's root.
     pub config_files: &'static [&'static str],
+    /// Rule ids it no longer has, with why; never reused.
+    pub retired: &'static [(&'static str, &'static str)],
     /// Builds the engine with its built-in rules (the registry keeps one per
     /// process: rules are parsed and compiled once).
     pub builtin: fn() -> Result<Arc<dyn Engine>, String>,
@@ -48,6 +50,7 @@ pub static ENGINES: &[EngineEntry] = &[EngineEntry {
     title: "Secret rules",
     kinds: &[FindingKind::Secret],
     config_files: &[GITLEAKS_CONFIG_FILE],
+    retired: vigil_secrets::RETIRED_RULES,
     builtin: || {
         vigil_secrets::SecretsEngine::builtin()
             .map(|engine| Arc::new(engine) as Arc<dyn Engine>)

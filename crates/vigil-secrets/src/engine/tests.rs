@@ -1,11 +1,10 @@
-//! Rule-sample tests: every built-in rule's true positives are found by that
-//! rule exactly once and by the full engine, its false positives are not, and
-//! a snapshot records what each rule reports on its samples.
-
-use std::collections::BTreeSet;
-use std::fmt::Write as _;
+//! Rule-sample tests through the shared rule kit (`vigil-rulekit`): the
+//! catalogue is sound, every built-in rule's true positives are found by
+//! that rule exactly once and by the full engine, its false positives are
+//! not, and a snapshot records what each rule reports on its samples.
 
 use vigil_core::{Engine, FileOutput, SourceFile};
+use vigil_rulekit::{RuleCase, Sample};
 
 use super::SecretsEngine;
 use crate::builtin_specs;
@@ -16,94 +15,55 @@ fn scan(engine: &SecretsEngine, path: &str, text: &str) -> FileOutput {
     output
 }
 
-#[test]
-fn rule_ids_and_names_are_unique_and_well_formed() {
-    let specs = builtin_specs().unwrap();
-    let mut ids = BTreeSet::new();
-    let mut names = BTreeSet::new();
-    for (file, spec) in &specs {
-        let id_ok = spec.id.len() >= 6
-            && spec.id.starts_with("SEC")
-            && spec.id[3..].chars().all(|c| c.is_ascii_digit());
-        assert!(id_ok, "{file}: rule id `{}` is not SEC + digits", spec.id);
-        let name_ok =
-            spec.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        assert!(name_ok, "{file}: rule name `{}` is not kebab-case", spec.name);
-        assert!(ids.insert(spec.id.clone()), "{file}: duplicate rule id {}", spec.id);
-        assert!(names.insert(spec.name.clone()), "{file}: duplicate rule name {}", spec.name);
-        assert!(
-            !spec.true_positives.is_empty() && !spec.false_positives.is_empty(),
-            "{file}: {} lacks samples",
-            spec.id
-        );
-        assert!(
-            !spec.remediation.is_empty() && !spec.description.is_empty(),
-            "{file}: {} lacks docs",
-            spec.id
-        );
-    }
+/// Every built-in rule as the rule kit sees it.
+fn cases() -> Vec<RuleCase> {
+    builtin_specs()
+        .unwrap()
+        .into_iter()
+        .map(|(file, spec)| {
+            let samples = |texts: &[String]| {
+                texts.iter().map(|text| Sample::new("sample.txt", text)).collect()
+            };
+            RuleCase {
+                rule: spec.metadata(),
+                origin: format!("rules/{file}"),
+                true_samples: samples(&spec.true_positives),
+                false_samples: samples(&spec.false_positives),
+            }
+        })
+        .collect()
 }
 
 #[test]
-fn every_rule_finds_its_true_positives_and_ignores_its_false_positives() {
+fn the_rule_catalogue_is_sound() {
+    let retired: Vec<&str> = crate::RETIRED_RULES.iter().map(|(id, _)| *id).collect();
+    vigil_rulekit::assert_none(
+        "catalogue problems",
+        &vigil_rulekit::check_catalogue(&cases(), "SEC", &retired),
+    );
+}
+
+#[test]
+fn every_rule_finds_its_true_samples_alone_and_in_the_full_engine_and_no_false_one() {
     let specs = builtin_specs().unwrap();
     let full = SecretsEngine::from_specs(&specs).unwrap();
-    let mut failures = Vec::new();
-    for (file, spec) in &specs {
-        let alone = SecretsEngine::from_specs(&[(*file, spec.clone())]).unwrap();
-        for sample in &spec.true_positives {
-            let found = scan(&alone, "sample.txt", sample).findings;
-            if found.len() != 1 {
-                failures.push(format!(
-                    "{}: true positive found {} times: {sample}",
-                    spec.id,
-                    found.len()
-                ));
-            }
-            if !scan(&full, "sample.txt", sample)
-                .findings
-                .iter()
-                .any(|finding| finding.rule_id == spec.id)
-            {
-                failures.push(format!(
-                    "{}: full engine misses true positive (another rule took it?): {sample}",
-                    spec.id
-                ));
-            }
-        }
-        for sample in &spec.false_positives {
-            let found = scan(&alone, "sample.txt", sample).findings;
-            if !found.is_empty() {
-                failures.push(format!("{}: false positive reported: {sample}", spec.id));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{} sample failures:\n{}", failures.len(), failures.join("\n"));
+    let failures = vigil_rulekit::check_samples(&cases(), &full, |case| {
+        let (file, spec) = specs.iter().find(|(_, spec)| spec.id == case.rule.id).unwrap();
+        Box::new(SecretsEngine::from_specs(&[(*file, spec.clone())]).unwrap())
+    });
+    vigil_rulekit::assert_none("sample failures", &failures);
 }
 
 #[test]
 fn snapshot_of_every_rule_on_its_samples() {
-    let specs = builtin_specs().unwrap();
-    let full = SecretsEngine::from_specs(&specs).unwrap();
-    let mut table = String::new();
-    for (_, spec) in &specs {
-        for (label, samples) in [("tp", &spec.true_positives), ("fp", &spec.false_positives)] {
-            for (index, sample) in samples.iter().enumerate() {
-                let found = scan(&full, "sample.txt", sample).findings;
-                let summary: Vec<String> = found
-                    .iter()
-                    .map(|f| {
-                        let secret = f.evidence.secret.as_ref().map_or("", |s| s.preview.as_str());
-                        format!(
-                            "{}@{}:{} {secret}",
-                            f.rule_id, f.location.start_line, f.location.start_column
-                        )
-                    })
-                    .collect();
-                let _ = writeln!(table, "{} {label}{index}: {}", spec.id, summary.join(", "));
-            }
-        }
-    }
+    let full = SecretsEngine::builtin().unwrap();
+    let table = vigil_rulekit::snapshot(&cases(), &full, |finding| {
+        let secret = finding.evidence.secret.as_ref().map_or("", |s| s.preview.as_str());
+        format!(
+            "{}@{}:{} {secret}",
+            finding.rule_id, finding.location.start_line, finding.location.start_column
+        )
+    });
     insta::assert_snapshot!("rule_samples", table);
 }
 
