@@ -121,7 +121,8 @@ fn check_retired(
 ) -> Result<()> {
     let current: std::collections::HashSet<&str> =
         rules.iter().map(|rule| rule.id.as_str()).collect();
-    let retired: std::collections::HashSet<&str> = entry.retired.iter().map(|(id, _)| *id).collect();
+    let retired: std::collections::HashSet<&str> =
+        entry.retired.iter().map(|(id, _)| *id).collect();
     let vanished: Vec<&str> = published
         .lines()
         .filter_map(|line| line.strip_prefix("| ")?.split(" |").next())

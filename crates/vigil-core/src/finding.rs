@@ -148,6 +148,9 @@ pub enum Dependency {
 /// The package a vulnerability, license or operational-risk finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Package {
+    /// The ecosystem as OSV names it: `crates.io`, `npm`, `PyPI`, `Go`, ...
+    #[serde(default)]
+    pub ecosystem: String,
     /// Package URL, e.g. `pkg:cargo/regex@1.5.4`.
     pub purl: String,
     /// Package name as its ecosystem spells it.
@@ -158,6 +161,31 @@ pub struct Package {
     pub dependency: Dependency,
     /// Versions that fix the problem, lowest first; empty when none is known.
     pub fixed_versions: Vec<String>,
+    /// How it is reached: the direct dependency first, this package last
+    /// (`["actix-web@4.0.0", "regex@1.5.4"]`); empty for a direct one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependency_path: Vec<String>,
+}
+
+/// The infrastructure resource an IaC finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Resource {
+    /// Its address in its framework: `aws_s3_bucket.logs`,
+    /// `module.net.aws_vpc.main`, `Deployment/web`, `stage:build`.
+    pub address: String,
+    /// `terraform`, `terraform_plan`, `cloudformation`, `kubernetes`,
+    /// `dockerfile` or `gitlab_ci`.
+    pub framework: String,
+}
+
+/// The license a license finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LicenseInfo {
+    /// The SPDX expression found (`MIT OR GPL-3.0-only`), or `unknown`.
+    pub expression: String,
+    /// The policy category that decided: `permissive`, `weak_copyleft`,
+    /// `strong_copyleft`, `network_copyleft`, `non_permissive`, `unknown`.
+    pub category: String,
 }
 
 /// What a secret looked like, without the secret.
@@ -217,6 +245,12 @@ pub struct Finding {
     /// The package concerned, for dependency findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<Package>,
+    /// The resource concerned, for IaC findings.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub resource: Option<Resource>,
+    /// The license concerned, for license findings.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub license: Option<LicenseInfo>,
     /// What was matched, redacted.
     pub evidence: Evidence,
     /// How to fix it; empty when the rule's own remediation applies.
@@ -256,6 +290,8 @@ impl Finding {
             severity,
             location,
             package: None,
+            resource: None,
+            license: None,
             evidence: Evidence::default(),
             remediation: String::new(),
             content_digest,

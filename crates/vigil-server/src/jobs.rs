@@ -36,7 +36,8 @@ pub struct FetchedSource {
     pub guard: Option<tempfile::TempDir>,
     /// The repository's configuration files when `root` holds only some of
     /// its files (a merge request's, a push's), with the problems met
-    /// fetching them; `None` reads them from `root`.
+    /// fetching them and the files (files too large, say); `None` reads
+    /// them from `root`.
     pub config: Option<(RepoFiles, Vec<Diagnostic>)>,
 }
 
@@ -377,7 +378,7 @@ impl JobRunner {
                     &scope,
                     &scanned.run.findings,
                     files,
-                    &scanned.errors(),
+                    &scanned.run.diagnostics,
                     Queue::now_ms(),
                 )
                 .await
@@ -402,14 +403,6 @@ pub(crate) struct Scanned {
     pub(crate) policy: Policy,
     /// Problems in the repository's configuration files.
     pub(crate) problems: Vec<Diagnostic>,
-}
-
-impl Scanned {
-    /// The diagnostics as the scan's `errors` text, one per line.
-    pub(crate) fn errors(&self) -> String {
-        let lines: Vec<String> = self.run.diagnostics.iter().map(Diagnostic::describe).collect();
-        lines.join("\n")
-    }
 }
 
 /// Runs the scan pipeline over a fetched source on a blocking thread, with

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 
 use serde_json::{Value, json};
-use vigil_core::{Diagnostic, FindingKind, Policy, Severity};
+use vigil_core::{Diagnostic, DiagnosticLevel, FindingKind, Policy};
 use vigil_gitlab::{Client, CommitStatus, DiffRefs, FileDiff, Position, StatusState};
 use vigil_store::{
     Claimed, Issue, IssueFilter, IssueSort, NewJob, NewScan, Queue, Repository, ScanScope, Store,
@@ -234,15 +234,12 @@ async fn scan_and_report(
     source.config = Some(crate::source::repo_files(&client, project, &diff_refs.head_sha).await?);
     let default_policy = crate::policy::current(store).await?;
     let scanned = scan_source(source, default_policy).await?;
-    let mut errors = scanned.errors();
-    for note in skipped {
-        errors.push_str(if errors.is_empty() { "" } else { "\n" });
-        errors.push_str(&note);
-    }
+    let mut diagnostics = scanned.run.diagnostics.clone();
+    diagnostics.extend(skipped);
     let scope = ScanScope::Paths(scope_paths.into_iter().collect());
     let files = i64::try_from(scanned.run.stats.files_scanned).unwrap_or(i64::MAX);
     store
-        .finish_scan(scan_id, &scope, &scanned.run.findings, files, &errors, Queue::now_ms())
+        .finish_scan(scan_id, &scope, &scanned.run.findings, files, &diagnostics, Queue::now_ms())
         .await
         .map_err(store_error)?;
 
@@ -316,12 +313,7 @@ async fn scan_and_report(
 /// Whether an open issue fails the MR under `policy` (the repository's
 /// `[policy]` over the server's default), as it would fail `vigil scan`.
 fn fails(policy: &Policy, issue: &Issue) -> bool {
-    let (Some(kind), Ok(severity)) =
-        (FindingKind::parse(&issue.kind), issue.severity.parse::<Severity>())
-    else {
-        return false;
-    };
-    policy.fails_as(kind, &issue.rule_id, severity)
+    policy.fails_as(issue.kind, &issue.rule_id, issue.severity)
 }
 
 /// Every open issue of a repository's branch.
@@ -357,7 +349,7 @@ pub(crate) async fn download(
     project: u64,
     sha: &str,
     paths: &[String],
-) -> Result<(FetchedSource, Vec<String>), String> {
+) -> Result<(FetchedSource, Vec<Diagnostic>), String> {
     let directory = tempfile::Builder::new()
         .prefix("vigil-mr-")
         .tempdir()
@@ -382,7 +374,11 @@ pub(crate) async fn download(
             Ok(bytes) => write_relative(directory.path(), &path, &bytes)?,
             // Not in this commit: deleted.
             Err(vigil_gitlab::GitLabError::Api { status: 404, .. }) => {}
-            Err(error) => skipped.push(format!("{path}: not scanned: {error}")),
+            Err(error) => skipped.push(Diagnostic::for_file(
+                DiagnosticLevel::Warning,
+                path,
+                format!("not scanned: {}", crate::gitlab::reason(&error)),
+            )),
         }
     }
     let root = directory.path().to_path_buf();
@@ -431,9 +427,8 @@ fn summary(
         body.push_str("| Severity | Kind | Finding | File | Line |\n|---|---|---|---|---|\n");
         let mut sorted: Vec<&Issue> = issues.iter().collect();
         sorted.sort_by(|a, b| {
-            let rank = |issue: &Issue| issue.severity.parse::<Severity>().ok();
-            rank(b)
-                .cmp(&rank(a))
+            b.severity
+                .cmp(&a.severity)
                 .then_with(|| (&a.path, a.start_line).cmp(&(&b.path, b.start_line)))
         });
         for issue in sorted.iter().take(SUMMARY_ROWS) {
@@ -573,8 +568,8 @@ async fn discuss(
 }
 
 fn discussion_body(issue: &Issue) -> String {
-    let advice = match issue.kind.as_str() {
-        "secret" => {
+    let advice = match issue.kind {
+        FindingKind::Secret => {
             "Remove it from the change and rotate it: it is in the branch's history now, so treat it as exposed."
         }
         _ => "See the rule's documentation in Vigil for how to fix it.",
@@ -612,14 +607,17 @@ mod tests {
             repository_id: 1,
             branch: "feature".into(),
             fingerprint: "abc123".into(),
-            kind: "secret".into(),
+            kind: FindingKind::Secret,
             rule_id: "aws-access-key".into(),
             title: "AWS access key".into(),
-            severity: "high".into(),
-            status: "open".into(),
+            severity: vigil_core::Severity::High,
+            status: vigil_core::IssueStatus::Open,
             path: "config.env".into(),
             start_line: 3,
             evidence: Value::Null,
+            package: None,
+            resource: None,
+            license: None,
             first_seen_at: 0,
             last_seen_at: 0,
             fixed_at: None,

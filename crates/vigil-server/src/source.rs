@@ -108,10 +108,10 @@ impl GitLabSource {
         let project = crate::gitlab::project_id(repository)?;
         let (mut source, skipped) =
             crate::merge_requests::download(&client, project, branch, paths).await?;
-        source.config = Some(repo_files(&client, project, branch).await?);
-        for note in &skipped {
-            tracing::warn!(repository = %repository.path, %note, "file not scanned");
-        }
+        // The files that could not be fetched are diagnostics of the scan.
+        let (files, mut problems) = repo_files(&client, project, branch).await?;
+        problems.extend(skipped);
+        source.config = Some((files, problems));
         Ok(source)
     }
 }

@@ -6,6 +6,8 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use vigil_core::{FindingKind, IssueStatus, LicenseInfo, Package, Resource, Severity};
+
 use crate::{Store, StoreError};
 
 /// An issue: one finding's identity in one repository and branch, over time.
@@ -20,15 +22,18 @@ pub struct Issue {
     /// The finding's fingerprint.
     pub fingerprint: String,
     /// `secret`, `iac`, `vulnerability`, `license`, `operational_risk`.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: FindingKind,
     /// Rule code.
     pub rule_id: String,
     /// Title.
     pub title: String,
     /// `critical` … `info`.
-    pub severity: String,
+    #[schema(value_type = String)]
+    pub severity: Severity,
     /// `open`, `fixed` or `suppressed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: IssueStatus,
     /// File.
     pub path: String,
     /// Line.
@@ -36,6 +41,19 @@ pub struct Issue {
     /// Redacted evidence as the engine reported it.
     #[schema(value_type = Object)]
     pub evidence: serde_json::Value,
+    /// The package, for dependency findings: ecosystem, name, version,
+    /// purl, fixed versions, dependency path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub package: Option<Package>,
+    /// The resource, for IaC findings: address and framework.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub resource: Option<Resource>,
+    /// The license, for license findings: SPDX expression and category.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub license: Option<LicenseInfo>,
     /// Unix ms.
     pub first_seen_at: i64,
     /// Unix ms.
@@ -120,20 +138,40 @@ pub struct Suppression {
 }
 
 const ISSUE_COLUMNS: &str = "id, repository_id, branch, fingerprint, kind, rule_id, title, severity, status, path, \
-     start_line, evidence, first_seen_at, last_seen_at, fixed_at, severity_rank";
+     start_line, evidence, first_seen_at, last_seen_at, fixed_at, severity_rank, package, resource, license";
+
+/// A JSON column of a vigil-core type, or the row is corrupt.
+fn json_column<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    column: &str,
+) -> Result<Option<T>, StoreError> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| {
+        serde_json::from_str(&text)
+            .map_err(|error| StoreError::Corrupt(format!("issue {column}: {error}")))
+    })
+    .transpose()
+}
 
 fn issue_from(row: &AnyRow) -> Result<Issue, StoreError> {
     let evidence: String = row.try_get("evidence")?;
+    let kind: String = row.try_get("kind")?;
+    let severity: String = row.try_get("severity")?;
+    let status: String = row.try_get("status")?;
+    let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("issue {what} `{value}`"));
     Ok(Issue {
+        kind: FindingKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        severity: severity.parse().map_err(|_| corrupt("severity", &severity))?,
+        status: status.parse().map_err(|_| corrupt("status", &status))?,
+        package: json_column(row, "package")?,
+        resource: json_column(row, "resource")?,
+        license: json_column(row, "license")?,
         id: row.try_get("id")?,
         repository_id: row.try_get("repository_id")?,
         branch: row.try_get("branch")?,
         fingerprint: row.try_get("fingerprint")?,
-        kind: row.try_get("kind")?,
         rule_id: row.try_get("rule_id")?,
         title: row.try_get("title")?,
-        severity: row.try_get("severity")?,
-        status: row.try_get("status")?,
         path: row.try_get("path")?,
         start_line: row.try_get("start_line")?,
         evidence: serde_json::from_str(&evidence).unwrap_or(serde_json::Value::Null),

@@ -48,7 +48,9 @@ pub use merge_requests::MergeRequest;
 pub use oauth::{OAUTH_STATE_TTL_MS, OAuthState};
 pub use overview::{OpenCounts, RepositoryOverview, Resolution, Sighting, TrendDay};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
-pub use scans::{NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope};
+pub use scans::{
+    MAX_STORED_DIAGNOSTICS, NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT, Scan, ScanScope,
+};
 pub use settings::Setting;
 pub use store::{Backend, JobListener, Store, StoreError};
 pub use transporters::{Transporter, TransporterState};

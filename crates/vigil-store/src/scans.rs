@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use vigil_core::{Finding, IssueStatus, Transition, on_absent, on_seen};
+use vigil_core::{
+    Diagnostic, DiagnosticLevel, Finding, IssueStatus, Transition, on_absent, on_seen,
+};
 
 use crate::{Store, StoreError};
 
@@ -229,7 +231,7 @@ impl Store {
         scope: &ScanScope,
         findings: &[Finding],
         files_scanned: i64,
-        errors: &str,
+        diagnostics: &[Diagnostic],
         now: i64,
     ) -> Result<ReconcileCounts, StoreError> {
         let mut transaction = self.writer().begin().await?;
@@ -274,12 +276,14 @@ impl Store {
             let status = transition.status_after(current.map(|(_, status, _)| *status));
             let evidence = serde_json::to_string(&finding.evidence)
                 .map_err(|error| StoreError::Corrupt(format!("evidence: {error}")))?;
+            let details = FindingDetails::of(finding)?;
             let issue_id: i64 = match current {
                 None => {
                     let row = sqlx::query(
                         "INSERT INTO issues (repository_id, branch, fingerprint, kind, rule_id, title, severity, severity_rank, \
-                         status, path, start_line, evidence, first_seen_at, last_seen_at, first_scan_id, last_scan_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $14) RETURNING id",
+                         status, path, start_line, evidence, first_seen_at, last_seen_at, first_scan_id, last_scan_id, \
+                         package, resource, license, purl) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $14, $15, $16, $17, $18) RETURNING id",
                     )
                     .bind(repository_id)
                     .bind(&branch)
@@ -295,6 +299,10 @@ impl Store {
                     .bind(evidence)
                     .bind(now)
                     .bind(scan_id)
+                    .bind(details.package)
+                    .bind(details.resource)
+                    .bind(details.license)
+                    .bind(details.purl)
                     .fetch_one(&mut *transaction)
                     .await?;
                     counts.new_issues += 1;
@@ -304,7 +312,8 @@ impl Store {
                     sqlx::query(
                         "UPDATE issues SET status = $1, title = $2, severity = $3, severity_rank = $4, path = $5, \
                          start_line = $6, evidence = $7, last_seen_at = $8, last_scan_id = $9, \
-                         fixed_at = CASE WHEN $1 = 'fixed' THEN fixed_at ELSE NULL END WHERE id = $10",
+                         fixed_at = CASE WHEN $1 = 'fixed' THEN fixed_at ELSE NULL END, \
+                         package = $11, resource = $12, license = $13, purl = $14 WHERE id = $10",
                     )
                     .bind(status.as_str())
                     .bind(&finding.title)
@@ -316,6 +325,10 @@ impl Store {
                     .bind(now)
                     .bind(scan_id)
                     .bind(*id)
+                    .bind(details.package)
+                    .bind(details.resource)
+                    .bind(details.license)
+                    .bind(details.purl)
                     .execute(&mut *transaction)
                     .await?;
                     if transition == Transition::Reopened {
@@ -353,6 +366,37 @@ impl Store {
             }
         }
 
+        sqlx::query("DELETE FROM scan_diagnostics WHERE scan_id = $1")
+            .bind(scan_id)
+            .execute(&mut *transaction)
+            .await?;
+        let kept = diagnostics.len().min(MAX_STORED_DIAGNOSTICS);
+        let mut stored: Vec<Diagnostic> = diagnostics[..kept].to_vec();
+        if diagnostics.len() > kept {
+            stored.push(Diagnostic {
+                level: DiagnosticLevel::Note,
+                path: None,
+                line: None,
+                column: None,
+                message: format!("{} more diagnostics not stored", diagnostics.len() - kept),
+            });
+        }
+        for diagnostic in &stored {
+            sqlx::query(
+                "INSERT INTO scan_diagnostics (scan_id, level, path, line, column_number, message) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(scan_id)
+            .bind(level_text(diagnostic.level))
+            .bind(diagnostic.path.as_deref())
+            .bind(diagnostic.line.map(i64::from))
+            .bind(diagnostic.column.map(i64::from))
+            .bind(&diagnostic.message)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        let errors: Vec<String> = stored.iter().map(Diagnostic::describe).collect();
+        let errors = errors.join("\n");
         sqlx::query(
             "UPDATE scans SET status = 'succeeded', finished_at = $1, files_scanned = $2, findings = $3, new_issues = $4, \
              fixed_issues = $5, reopened = $6, errors = $7 WHERE id = $8",
@@ -363,7 +407,7 @@ impl Store {
         .bind(counts.new_issues)
         .bind(counts.fixed_issues)
         .bind(counts.reopened)
-        .bind(errors)
+        .bind(&errors)
         .bind(scan_id)
         .execute(&mut *transaction)
         .await?;
@@ -372,7 +416,79 @@ impl Store {
     }
 }
 
+/// Diagnostics kept per scan; past this, one note says how many more.
+pub const MAX_STORED_DIAGNOSTICS: usize = 1000;
+
+fn level_text(level: DiagnosticLevel) -> &'static str {
+    match level {
+        DiagnosticLevel::Note => "note",
+        DiagnosticLevel::Warning => "warning",
+        DiagnosticLevel::Error => "error",
+    }
+}
+
+/// A finding's package, resource and license as the issue row stores them.
+struct FindingDetails {
+    package: Option<String>,
+    resource: Option<String>,
+    license: Option<String>,
+    purl: Option<String>,
+}
+
+impl FindingDetails {
+    fn of(finding: &Finding) -> Result<FindingDetails, StoreError> {
+        fn json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, StoreError> {
+            value
+                .map(|value| {
+                    serde_json::to_string(value)
+                        .map_err(|error| StoreError::Corrupt(format!("finding details: {error}")))
+                })
+                .transpose()
+        }
+        Ok(FindingDetails {
+            package: json(finding.package.as_ref())?,
+            resource: json(finding.resource.as_ref())?,
+            license: json(finding.license.as_ref())?,
+            purl: finding.package.as_ref().map(|package| package.purl.clone()),
+        })
+    }
+}
+
 impl Store {
+    /// The diagnostics of scan `scan_id`, in report order.
+    pub async fn scan_diagnostics(&self, scan_id: i64) -> Result<Vec<Diagnostic>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT level, path, line, column_number, message FROM scan_diagnostics \
+             WHERE scan_id = $1 ORDER BY id",
+        )
+        .bind(scan_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let level: String = row.try_get("level")?;
+                let position = |column: &str| -> Result<Option<u32>, StoreError> {
+                    let value: Option<i64> = row.try_get(column)?;
+                    Ok(value.and_then(|value| u32::try_from(value).ok()))
+                };
+                Ok(Diagnostic {
+                    level: match level.as_str() {
+                        "note" => DiagnosticLevel::Note,
+                        "warning" => DiagnosticLevel::Warning,
+                        "error" => DiagnosticLevel::Error,
+                        other => {
+                            return Err(StoreError::Corrupt(format!("diagnostic level `{other}`")));
+                        }
+                    },
+                    path: row.try_get("path")?,
+                    line: position("line")?,
+                    column: position("column_number")?,
+                    message: row.try_get("message")?,
+                })
+            })
+            .collect()
+    }
+
     /// Scans in the history by status.
     pub async fn scan_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows =

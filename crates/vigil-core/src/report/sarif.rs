@@ -111,6 +111,12 @@ fn result(report: &ScanReport, finding: &Finding, rule_index: Option<&usize>) ->
         if let Some(package) = &finding.package {
             map.insert("package".into(), serde_json::to_value(package).unwrap_or(Value::Null));
         }
+        if let Some(resource) = &finding.resource {
+            map.insert("resource".into(), serde_json::to_value(resource).unwrap_or(Value::Null));
+        }
+        if let Some(license) = &finding.license {
+            map.insert("license".into(), serde_json::to_value(license).unwrap_or(Value::Null));
+        }
     }
     let mut value = json!({
         "ruleId": finding.rule_id,

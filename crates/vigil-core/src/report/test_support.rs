@@ -3,7 +3,7 @@
 
 use crate::{
     Dependency, Diagnostic, DiagnosticLevel, Evidence, Finding, FindingKind, Location, Package,
-    Policy, Rule, RuleStatus, ScanReport, ScanStats, Severity, ToolInfo, mask_secret,
+    Policy, Resource, Rule, RuleStatus, ScanReport, ScanStats, Severity, ToolInfo, mask_secret,
 };
 
 fn rule(id: &str, name: &str, kind: FindingKind, severity: Severity) -> Rule {
@@ -33,7 +33,7 @@ pub(crate) fn sample_report() -> ScanReport {
         snippet: Some("export AWS_ACCESS_KEY_ID=AKIA…(20 chars)".into()),
         secret: Some(mask_secret("AKIAZ5IE4ZYEYRUHWWTV")),
     };
-    let iac = Finding::new(
+    let mut iac = Finding::new(
         FindingKind::Iac,
         "IAC001",
         "S3 bucket is public",
@@ -41,6 +41,8 @@ pub(crate) fn sample_report() -> ScanReport {
         Location::line_span("infra/s3.tf", 10, 1, 18, 2),
         "aws_s3_bucket.data",
     );
+    iac.resource =
+        Some(Resource { address: "aws_s3_bucket.data".into(), framework: "terraform".into() });
     let mut vulnerability = Finding::new(
         FindingKind::Vulnerability,
         "RUSTSEC-2022-0013",
@@ -50,11 +52,13 @@ pub(crate) fn sample_report() -> ScanReport {
         "pkg:cargo/regex@1.5.4 RUSTSEC-2022-0013",
     );
     vulnerability.package = Some(Package {
+        ecosystem: "crates.io".into(),
         purl: "pkg:cargo/regex@1.5.4".into(),
         name: "regex".into(),
         version: "1.5.4".into(),
         dependency: Dependency::Transitive,
         fixed_versions: vec!["1.5.5".into()],
+        dependency_path: vec!["actix-web@4.0.0".into(), "regex@1.5.4".into()],
     });
     vulnerability.remediation = "Upgrade regex to 1.5.5 or later.".into();
     let started_at =

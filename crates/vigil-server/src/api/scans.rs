@@ -128,13 +128,26 @@ pub(crate) async fn list_scans(
     Ok(Json(Page { items, next_cursor }))
 }
 
-/// One scan.
+/// One scan with its diagnostics.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ScanDetail {
+    #[serde(flatten)]
+    scan: Scan,
+    /// Configuration problems (with file, line and column), skipped and
+    /// unreadable files, in report order; at most 1,000 and a note.
+    #[schema(value_type = Vec<Object>)]
+    diagnostics: Vec<vigil_core::Diagnostic>,
+}
+
+/// One scan, with its diagnostics.
 #[utoipa::path(get, path = "/api/v1/scans/{id}", tag = "scans", params(("id" = i64, Path, description = "Scan id")),
-    security(("token" = []), ("session" = [])), responses((status = 200, body = Scan), (status = 404, body = ErrorBody)))]
+    security(("token" = []), ("session" = [])), responses((status = 200, body = ScanDetail), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get_scan(
     Viewer(_caller): Viewer,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Scan>> {
-    state.store.scan(id).await?.map(Json).ok_or_else(|| AppError::not_found("scan"))
+) -> ApiResult<Json<ScanDetail>> {
+    let scan = state.store.scan(id).await?.ok_or_else(|| AppError::not_found("scan"))?;
+    let diagnostics = state.store.scan_diagnostics(id).await?;
+    Ok(Json(ScanDetail { scan, diagnostics }))
 }

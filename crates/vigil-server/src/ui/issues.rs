@@ -274,12 +274,12 @@ async fn page(
                 .unwrap_or_default(),
             location: format!("{}:{}", issue.path, issue.start_line),
             last_seen: format::ago(issue.last_seen_at, now),
-            severity: issue.severity,
+            severity: issue.severity.to_string(),
             title: issue.title,
             rule: issue.rule_id,
-            kind: issue.kind,
+            kind: issue.kind.to_string(),
             branch: issue.branch,
-            status: issue.status,
+            status: issue.status.to_string(),
         })
         .collect();
     let panel = match filters.issue {

@@ -47,7 +47,10 @@ pub(crate) async fn seed(app: &TestApp) -> i64 {
         )
         .await
         .unwrap();
-    store.finish_scan(scan.id, &ScanScope::Full, &findings, 25, "", Queue::now_ms()).await.unwrap();
+    store
+        .finish_scan(scan.id, &ScanScope::Full, &findings, 25, &[], Queue::now_ms())
+        .await
+        .unwrap();
     repo
 }
 

@@ -3,7 +3,10 @@
 //! scans, suppressions and their expiry, issue lists, scan history limit,
 //! leases and the scheduler's due repositories.
 
-use vigil_core::{Finding, FindingKind, Location, Severity};
+use vigil_core::{
+    Dependency, Diagnostic, DiagnosticLevel, Finding, FindingKind, IssueStatus, LicenseInfo,
+    Location, Package, Resource, Severity,
+};
 use vigil_store::{
     IssueFilter, IssueSort, Keyring, NewInstance, NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT,
     ScanScope, SecretString, Store, StoreError,
@@ -64,7 +67,7 @@ async fn scan(
     };
     let scan = store.create_scan(&new, now).await.unwrap();
     store.start_scan(scan.id, now).await.unwrap();
-    store.finish_scan(scan.id, &scope, findings, 10, "", now + 5).await.unwrap()
+    store.finish_scan(scan.id, &scope, findings, 10, &[], now + 5).await.unwrap()
 }
 
 fn counts(findings: i64, new_issues: i64, fixed_issues: i64, reopened: i64) -> ReconcileCounts {
@@ -74,7 +77,7 @@ fn counts(findings: i64, new_issues: i64, fixed_issues: i64, reopened: i64) -> R
 async fn statuses(store: &Store) -> Vec<(String, String)> {
     let page = store.issues(&IssueFilter { limit: 100, ..IssueFilter::default() }).await.unwrap();
     let mut statuses: Vec<_> =
-        page.issues.into_iter().map(|issue| (issue.rule_id, issue.status)).collect();
+        page.issues.into_iter().map(|issue| (issue.rule_id, issue.status.to_string())).collect();
     statuses.sort();
     statuses
 }
@@ -227,10 +230,7 @@ async fn issue_lists_filter_sort_and_page_without_gaps() {
             .await
             .unwrap()
             .issues;
-        assert!(first.windows(2).all(|pair| {
-            let rank = |severity: &str| severity.parse::<Severity>().unwrap();
-            rank(&pair[0].severity) >= rank(&pair[1].severity)
-        }));
+        assert!(first.windows(2).all(|pair| pair[0].severity >= pair[1].severity));
         let critical =
             IssueFilter { severity: Some("critical".into()), limit: 100, ..IssueFilter::default() };
         assert_eq!(store.issues(&critical).await.unwrap().issues.len(), 10);
@@ -666,5 +666,101 @@ async fn settings_are_stored_replaced_and_attributed() {
             (r#"{"fail_on":"never"}"#, T0 + 5, None)
         );
         assert_eq!(store.setting("other").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn issues_keep_package_resource_and_license_and_scans_keep_diagnostics_as_rows() {
+    for test in stores().await {
+        let store = keyed(&test.store);
+        let repo = repository(&store).await;
+        let mut vulnerability =
+            finding("RUSTSEC-2022-0013", "Cargo.lock", "regex 1.5.4", Severity::High);
+        vulnerability.kind = FindingKind::Vulnerability;
+        vulnerability.package = Some(Package {
+            ecosystem: "crates.io".into(),
+            purl: "pkg:cargo/regex@1.5.4".into(),
+            name: "regex".into(),
+            version: "1.5.4".into(),
+            dependency: Dependency::Transitive,
+            fixed_versions: vec!["1.5.5".into()],
+            dependency_path: vec!["actix-web@4.0.0".into(), "regex@1.5.4".into()],
+        });
+        let mut iac = finding("IAC001", "infra/s3.tf", "aws_s3_bucket.logs", Severity::Medium);
+        iac.kind = FindingKind::Iac;
+        iac.resource =
+            Some(Resource { address: "aws_s3_bucket.logs".into(), framework: "terraform".into() });
+        let mut license = finding("LIC001", "package.json", "left-pad GPL-3.0", Severity::Low);
+        license.kind = FindingKind::License;
+        license.license = Some(LicenseInfo {
+            expression: "GPL-3.0-only".into(),
+            category: "strong_copyleft".into(),
+        });
+        let new = NewScan {
+            repository_id: repo,
+            branch: "main".into(),
+            commit_sha: None,
+            trigger: "manual".into(),
+            scope: ScanScope::Full,
+        };
+        let created = store.create_scan(&new, T0).await.unwrap();
+        let mut diagnostics = vec![
+            Diagnostic::for_file(
+                DiagnosticLevel::Error,
+                "vigil.toml",
+                "invalid vigil.toml: unknown field `polcy`",
+            )
+            .at(8, Some(2)),
+            Diagnostic::for_file(DiagnosticLevel::Note, "big.bin", "skipped: binary file"),
+        ];
+        diagnostics.extend((0..1_005).map(|index| {
+            Diagnostic::for_file(
+                DiagnosticLevel::Note,
+                format!("gen/{index}.bin"),
+                "skipped: binary file",
+            )
+        }));
+        let findings = [vulnerability.clone(), iac.clone(), license.clone()];
+        store
+            .finish_scan(created.id, &ScanScope::Full, &findings, 3, &diagnostics, T0 + 1)
+            .await
+            .unwrap();
+
+        let issues = store
+            .issues(&IssueFilter { limit: 10, ..IssueFilter::default() })
+            .await
+            .unwrap()
+            .issues;
+        let by_rule =
+            |rule: &str| issues.iter().find(|issue| issue.rule_id == rule).unwrap().clone();
+        let stored = by_rule("RUSTSEC-2022-0013");
+        assert_eq!(
+            (stored.kind, stored.severity, stored.status),
+            (FindingKind::Vulnerability, Severity::High, IssueStatus::Open)
+        );
+        assert_eq!(stored.package, vulnerability.package, "{}", test.name);
+        assert_eq!(by_rule("IAC001").resource, iac.resource);
+        assert_eq!(by_rule("LIC001").license, license.license);
+        assert_eq!((by_rule("IAC001").package, by_rule("LIC001").resource), (None, None));
+
+        let rows = store.scan_diagnostics(created.id).await.unwrap();
+        assert_eq!(rows.len(), vigil_store::MAX_STORED_DIAGNOSTICS + 1);
+        assert_eq!(rows[0], diagnostics[0], "the position survives the row");
+        assert_eq!(rows[1], diagnostics[1]);
+        assert_eq!(rows.last().unwrap().message, "7 more diagnostics not stored");
+        let scan = store.scan(created.id).await.unwrap().unwrap();
+        assert!(
+            scan.errors.starts_with(
+                "vigil.toml:8:2: invalid vigil.toml: unknown field `polcy`\nbig.bin: skipped"
+            ),
+            "{}",
+            scan.errors
+        );
+        // A retried job writes the same rows, not twice as many.
+        store
+            .finish_scan(created.id, &ScanScope::Full, &findings, 3, &diagnostics[..1], T0 + 2)
+            .await
+            .unwrap();
+        assert_eq!(store.scan_diagnostics(created.id).await.unwrap(), diagnostics[..1]);
     }
 }

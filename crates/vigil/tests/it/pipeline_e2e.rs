@@ -220,6 +220,13 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
             errors.starts_with("vigil.toml:8:2: invalid vigil.toml: unknown field `polcy`"),
             "{errors}"
         );
+        let detail = browser.get(&format!("/api/v1/scans/{}", scan["id"])).await;
+        assert_eq!(
+            detail["diagnostics"][0],
+            json!({"level": "error", "path": "vigil.toml", "line": 8, "column": 2,
+                   "message": "invalid vigil.toml: unknown field `polcy`, expected one of `scan`, `policy`, `rules`"}),
+            "{detail}"
+        );
         let note = sim
             .notes(project, iid)
             .into_iter()
