@@ -32,7 +32,7 @@ use crate::error::{ApiPath, ApiResult, AppError};
 /// Largest delivery accepted.
 pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
 /// The job kind that processes a stored webhook event.
-pub const WEBHOOK_JOB: &str = "webhook";
+pub const WEBHOOK_JOB: &str = <crate::payloads::WebhookJob as crate::payloads::JobPayload>::KIND;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -16,30 +16,24 @@
 //! scan; a lease serialises the feedback of concurrent scans of one MR.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
 
-use serde_json::{Value, json};
-use vigil_core::{Diagnostic, DiagnosticLevel, FindingKind, Policy};
+use serde_json::Value;
+use vigil_core::{Diagnostic, FindingKind, Policy};
 use vigil_gitlab::{Client, CommitStatus, DiffRefs, FileDiff, Position, StatusState};
 use vigil_store::{
-    Claimed, Issue, IssueFilter, IssueSort, NewJob, NewScan, Queue, Repository, ScanScope, Store,
+    Claimed, Issue, IssueFilter, IssueSort, NewScan, Queue, Repository, ScanScope, Store,
     StoreError,
 };
 
-use crate::jobs::{FetchedSource, Trigger, scan_source};
+use crate::payloads::{self, JobError, MergeRequestScanJob};
+use crate::scanning::{Trigger, scan_source};
 
-/// The job kind that scans a merge request and writes the feedback.
-pub const MR_SCAN_JOB: &str = "mr_scan";
 /// The commit status name Vigil posts; make it required in GitLab to block merges.
 pub const STATUS_NAME: &str = "vigil";
 /// Marks Vigil's summary note.
 const SUMMARY_MARKER: &str = "<!-- vigil:summary -->";
-/// Largest file fetched for an MR scan (larger ones are skipped and named).
-const MAX_FILE_BYTES: u64 = 10_000_000;
 /// Rows of the summary table; the rest are counted.
 const SUMMARY_ROWS: usize = 50;
-/// Concurrent file downloads per MR scan.
-const DOWNLOADS: usize = 8;
 
 fn store_error(error: StoreError) -> String {
     error.to_string()
@@ -132,10 +126,11 @@ pub async fn enqueue(
         )
         .await
         .map_err(store_error)?;
-    let job = NewJob::new(
-        MR_SCAN_JOB,
-        json!({ "scan_id": scan.id, "iid": merge_request.iid, "oldrev": oldrev }),
-    )
+    let job = payloads::job(&MergeRequestScanJob {
+        scan_id: scan.id,
+        iid: merge_request.iid,
+        oldrev: oldrev.map(str::to_owned),
+    })
     .dedup_key(dedup_key(repository.id, merge_request.iid))
     .priority(Trigger::MergeRequest.priority());
     let enqueued = store.queue().enqueue(&job, now).await.map_err(store_error)?;
@@ -147,43 +142,41 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Runs an `mr_scan` job.
-pub async fn run(store: &Store, public_url: Option<&str>, job: &Claimed) -> Result<(), String> {
-    let scan_id = job.payload.get("scan_id").and_then(Value::as_i64).ok_or("no scan_id")?;
-    let iid = job.payload.get("iid").and_then(Value::as_i64).ok_or("no iid")?;
-    let oldrev = job.payload.get("oldrev").and_then(Value::as_str).map(str::to_owned);
+/// Runs an `mr_scan` job. While another scan of the same MR writes its
+/// feedback, this one waits (queued again, its attempt not counted).
+pub async fn run(
+    store: &Store,
+    public_url: Option<&str>,
+    job: &Claimed,
+    payload: MergeRequestScanJob,
+) -> Result<(), JobError> {
+    let MergeRequestScanJob { scan_id, iid, oldrev } = payload;
     let Some(scan) = store.scan(scan_id).await.map_err(store_error)? else { return Ok(()) };
     let Some(repository) = store.repository(scan.repository_id).await.map_err(store_error)? else {
         return Ok(());
     };
-    store.start_scan(scan_id, Queue::now_ms()).await.map_err(store_error)?;
     let lease = dedup_key(repository.id, iid);
     let holder = format!("job:{}", job.id);
-    wait_for_lease(store, &lease, &holder).await?;
+    if !store
+        .acquire_lease(&lease, &holder, 10 * 60_000, Queue::now_ms())
+        .await
+        .map_err(store_error)?
+    {
+        return Err(JobError::Wait {
+            reason:
+                "another scan of this merge request is writing its feedback; this one runs after it"
+                    .into(),
+            after_ms: 1_000,
+        });
+    }
+    store.start_scan(scan_id, Queue::now_ms()).await.map_err(store_error)?;
     let result = scan_and_report(store, public_url, &repository, scan_id, iid, oldrev).await;
     store.release_lease(&lease, &holder).await.map_err(store_error)?;
     if let Err(error) = &result {
         let message = format!("attempt {}: {error}", job.attempt);
         store.fail_scan(scan_id, &message, Queue::now_ms()).await.map_err(store_error)?;
     }
-    result
-}
-
-/// Takes the MR's lease, waiting up to a minute for a concurrent scan of
-/// the same MR to finish its feedback.
-async fn wait_for_lease(store: &Store, lease: &str, holder: &str) -> Result<(), String> {
-    for _ in 0..600 {
-        if store
-            .acquire_lease(lease, holder, 10 * 60_000, Queue::now_ms())
-            .await
-            .map_err(store_error)?
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    Err("another scan of this merge request has been running for over a minute; retrying later"
-        .into())
+    Ok(result?)
 }
 
 fn to_u64(iid: i64) -> Result<u64, String> {
@@ -229,7 +222,8 @@ async fn scan_and_report(
             fetch.push(diff.new_path.clone());
         }
     }
-    let (mut source, skipped) = download(&client, project, &diff_refs.head_sha, &fetch).await?;
+    let (mut source, skipped) =
+        crate::source::download(&client, project, &diff_refs.head_sha, &fetch).await?;
     // The MR's own configuration decides, as `vigil scan` on its branch would.
     source.config = Some(crate::source::repo_files(&client, project, &diff_refs.head_sha).await?);
     let default_policy = crate::policy::current(store).await?;
@@ -339,70 +333,6 @@ async fn open_issues(
             None => return Ok(all),
         }
     }
-}
-
-/// Downloads `paths` at `git_ref` into a temporary directory; files too
-/// large are skipped and named, files the ref does not have (deleted) are
-/// skipped.
-pub(crate) async fn download(
-    client: &Client,
-    project: u64,
-    sha: &str,
-    paths: &[String],
-) -> Result<(FetchedSource, Vec<Diagnostic>), String> {
-    let directory = tempfile::Builder::new()
-        .prefix("vigil-mr-")
-        .tempdir()
-        .map_err(|error| format!("cannot create a scan directory: {error}"))?;
-    let mut skipped = Vec::new();
-    // DOWNLOADS requests in flight at all times (a new one starts as soon as
-    // one ends), each file written as it arrives.
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut pending = paths.iter();
-    loop {
-        while tasks.len() < DOWNLOADS {
-            let Some(path) = pending.next() else { break };
-            let (client, path, sha) = (client.clone(), path.clone(), sha.to_owned());
-            tasks.spawn(async move {
-                let result = client.raw_file(project, &path, &sha, MAX_FILE_BYTES).await;
-                (path, result)
-            });
-        }
-        let Some(joined) = tasks.join_next().await else { break };
-        let (path, result) = joined.map_err(|error| format!("download task failed: {error}"))?;
-        match result {
-            Ok(bytes) => write_relative(directory.path(), &path, &bytes)?,
-            // Not in this commit: deleted.
-            Err(vigil_gitlab::GitLabError::Api { status: 404, .. }) => {}
-            Err(error) => skipped.push(Diagnostic::for_file(
-                DiagnosticLevel::Warning,
-                path,
-                format!("not scanned: {}", crate::gitlab::reason(&error)),
-            )),
-        }
-    }
-    let root = directory.path().to_path_buf();
-    let source = FetchedSource {
-        root,
-        commit_sha: Some(sha.to_owned()),
-        guard: Some(directory),
-        config: None,
-    };
-    Ok((source, skipped))
-}
-
-/// Writes `bytes` at repository path `path` under `root`; a path that would
-/// leave `root` (absolute, `..`) is refused.
-fn write_relative(root: &Path, path: &str, bytes: &[u8]) -> Result<(), String> {
-    let relative = Path::new(path);
-    if relative.components().any(|component| !matches!(component, Component::Normal(_))) {
-        return Err(format!("{path}: refused: the path leaves the repository"));
-    }
-    let target = root.join(relative);
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|error| format!("{path}: {error}"))?;
-    }
-    std::fs::write(&target, bytes).map_err(|error| format!("{path}: {error}"))
 }
 
 /// The summary note's text.
@@ -588,17 +518,6 @@ fn marker_fingerprint(body: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_that_leave_the_directory_are_refused() {
-        let directory = tempfile::tempdir().unwrap();
-        for hostile in ["../x", "/etc/passwd", "a/../../x", "./a"] {
-            let error = write_relative(directory.path(), hostile, b"x").unwrap_err();
-            assert!(error.contains("leaves the repository"), "{hostile}: {error}");
-        }
-        write_relative(directory.path(), "deep/er/file.env", b"x").unwrap();
-        assert!(directory.path().join("deep/er/file.env").is_file());
-    }
 
     #[test]
     fn the_discussion_marker_round_trips() {

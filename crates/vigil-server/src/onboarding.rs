@@ -7,15 +7,11 @@
 //! go, so no hook in GitLab points at a deleted instance.
 
 use vigil_gitlab::{Client, GitLabError, HookEvents, Token};
-use vigil_store::{Instance, NewJob, Queue, ScanScope, Store, StoreError};
+use vigil_store::{Instance, Queue, ScanScope, Store, StoreError};
 
 use crate::gitlab::{instance_client, reason};
-use crate::jobs::{Trigger, enqueue_scan};
-
-/// The job kind that syncs an instance's repositories.
-pub const SYNC_JOB: &str = "sync_repositories";
-/// The job kind that deletes an instance and its hooks.
-pub const DELETE_JOB: &str = "delete_instance";
+use crate::payloads::{self, JobError, SyncJob};
+use crate::scanning::{Trigger, enqueue_scan};
 
 /// What a sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,7 +39,7 @@ pub const DISCOVERY_INTERVAL_MS: i64 = 3_600_000;
 /// Queues a sync of `instance_id`. The job reads the selection when it
 /// runs, so syncs queued meanwhile collapse into it.
 pub async fn enqueue_sync(store: &Store, instance_id: i64) -> Result<i64, StoreError> {
-    let job = NewJob::new(SYNC_JOB, serde_json::json!({ "instance_id": instance_id }))
+    let job = payloads::job(&SyncJob { instance_id })
         .dedup_key(format!("sync:{instance_id}"))
         .priority(20);
     Ok(store.queue().enqueue(&job, Queue::now_ms()).await?.id)
@@ -74,7 +70,7 @@ pub async fn sync_job(
     public_url: Option<&str>,
     instance_id: i64,
     job_id: i64,
-) -> Result<SyncReport, String> {
+) -> Result<SyncReport, JobError> {
     let lease = format!("sync:{instance_id}");
     let holder = format!("job:{job_id}");
     if !store
@@ -82,7 +78,12 @@ pub async fn sync_job(
         .await
         .map_err(store_error)?
     {
-        return Err("another sync of this instance is running; this one runs after it".into());
+        // Waiting uses none of this job's attempts: the other sync may take
+        // minutes on a large instance.
+        return Err(JobError::Wait {
+            reason: "another sync of this instance is running; this one runs after it".into(),
+            after_ms: 1_000,
+        });
     }
     let result = match store.instance_selection(instance_id).await.map_err(store_error)? {
         Some((mode, chosen)) => {
@@ -92,7 +93,7 @@ pub async fn sync_job(
         None => Ok(SyncReport::default()),
     };
     store.release_lease(&lease, &holder).await.map_err(store_error)?;
-    result
+    Ok(result?)
 }
 
 /// Syncs instance `instance_id`: `chosen` lists GitLab project ids when the

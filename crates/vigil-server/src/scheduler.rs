@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use vigil_store::{Queue, ScanScope, Store, StoreError};
 
-use crate::jobs::{Trigger, enqueue_scan};
+use crate::scanning::{Trigger, enqueue_scan};
 
 /// The lease row's name.
 pub const LEASE: &str = "scheduler";

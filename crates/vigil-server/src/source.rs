@@ -3,14 +3,17 @@
 //! downloads those files at the branch head (up to 500, one request each);
 //! a full scan downloads the repository's archive at the branch head and
 //! unpacks it. Either way into a temporary directory that lives as long as
-//! the scan.
+//! the scan. A merge request's scan uses [`download`] for its files and
+//! [`repo_files`] for the configuration at its head.
+
+use std::path::{Component, Path};
 
 use vigil_core::{Diagnostic, DiagnosticLevel};
 use vigil_gitlab::{ArchiveLimits, Client, GitLabError};
 use vigil_pipeline::{MAX_CONFIG_FILE_BYTES, RepoFiles};
 use vigil_store::{Repository, ScanScope, Store};
 
-use crate::jobs::{BoxFuture, FetchedSource, SourceFetcher};
+use crate::scanning::{BoxFuture, FetchedSource, SourceFetcher};
 
 /// Fetches sources from GitLab.
 #[derive(Debug, Clone)]
@@ -92,6 +95,75 @@ pub(crate) async fn repo_files(
     Ok((files, problems))
 }
 
+/// Largest file fetched one by one (larger ones are skipped and named).
+const MAX_FILE_BYTES: u64 = 10_000_000;
+/// Concurrent file downloads per scan.
+const DOWNLOADS: usize = 8;
+
+/// Downloads `paths` at `git_ref` into a temporary directory; files too
+/// large are skipped and named, files the ref does not have (deleted) are
+/// skipped.
+pub(crate) async fn download(
+    client: &Client,
+    project: u64,
+    sha: &str,
+    paths: &[String],
+) -> Result<(FetchedSource, Vec<Diagnostic>), String> {
+    let directory = tempfile::Builder::new()
+        .prefix("vigil-mr-")
+        .tempdir()
+        .map_err(|error| format!("cannot create a scan directory: {error}"))?;
+    let mut skipped = Vec::new();
+    // DOWNLOADS requests in flight at all times (a new one starts as soon as
+    // one ends), each file written as it arrives.
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut pending = paths.iter();
+    loop {
+        while tasks.len() < DOWNLOADS {
+            let Some(path) = pending.next() else { break };
+            let (client, path, sha) = (client.clone(), path.clone(), sha.to_owned());
+            tasks.spawn(async move {
+                let result = client.raw_file(project, &path, &sha, MAX_FILE_BYTES).await;
+                (path, result)
+            });
+        }
+        let Some(joined) = tasks.join_next().await else { break };
+        let (path, result) = joined.map_err(|error| format!("download task failed: {error}"))?;
+        match result {
+            Ok(bytes) => write_relative(directory.path(), &path, &bytes)?,
+            // Not in this commit: deleted.
+            Err(vigil_gitlab::GitLabError::Api { status: 404, .. }) => {}
+            Err(error) => skipped.push(Diagnostic::for_file(
+                DiagnosticLevel::Warning,
+                path,
+                format!("not scanned: {}", crate::gitlab::reason(&error)),
+            )),
+        }
+    }
+    let root = directory.path().to_path_buf();
+    let source = FetchedSource {
+        root,
+        commit_sha: Some(sha.to_owned()),
+        guard: Some(directory),
+        config: None,
+    };
+    Ok((source, skipped))
+}
+
+/// Writes `bytes` at repository path `path` under `root`; a path that would
+/// leave `root` (absolute, `..`) is refused.
+fn write_relative(root: &Path, path: &str, bytes: &[u8]) -> Result<(), String> {
+    let relative = Path::new(path);
+    if relative.components().any(|component| !matches!(component, Component::Normal(_))) {
+        return Err(format!("{path}: refused: the path leaves the repository"));
+    }
+    let target = root.join(relative);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|error| format!("{path}: {error}"))?;
+    }
+    std::fs::write(&target, bytes).map_err(|error| format!("{path}: {error}"))
+}
+
 /// Changed-files scans of up to this many files download the files one by
 /// one; larger ones take the archive.
 const MAX_FILES_ONE_BY_ONE: usize = 500;
@@ -106,8 +178,7 @@ impl GitLabSource {
     ) -> Result<FetchedSource, String> {
         let client = crate::gitlab::repository_client(&self.store, repository).await?;
         let project = crate::gitlab::project_id(repository)?;
-        let (mut source, skipped) =
-            crate::merge_requests::download(&client, project, branch, paths).await?;
+        let (mut source, skipped) = download(&client, project, branch, paths).await?;
         // The files that could not be fetched are diagnostics of the scan.
         let (files, mut problems) = repo_files(&client, project, branch).await?;
         problems.extend(skipped);
@@ -131,5 +202,21 @@ impl SourceFetcher for GitLabSource {
                 _ => self.fetch_archive(repository, branch).await,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_directory_are_refused() {
+        let directory = tempfile::tempdir().unwrap();
+        for hostile in ["../x", "/etc/passwd", "a/../../x", "./a"] {
+            let error = write_relative(directory.path(), hostile, b"x").unwrap_err();
+            assert!(error.contains("leaves the repository"), "{hostile}: {error}");
+        }
+        write_relative(directory.path(), "deep/er/file.env", b"x").unwrap();
+        assert!(directory.path().join("deep/er/file.env").is_file());
     }
 }

@@ -18,6 +18,7 @@ use vigil_store::{Claimed, Queue, RetryPolicy, Store};
 
 use crate::Metrics;
 use crate::jobs::JobRunner;
+use crate::payloads::JobError;
 
 /// How often a pool dead-letters jobs whose lease expired on the last attempt.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
@@ -276,25 +277,35 @@ impl Worker {
         let result = self.runner.run(&job).await;
         let finished =
             Finished { job, run: started.elapsed(), wait_seconds, finished_ms: Queue::now_ms() };
-        let message = match result {
+        let error = match result {
             Ok(()) => return Some(finished),
-            Err(message) => message,
+            Err(error) => error,
         };
         let job = &finished.job;
-        tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, error = %message, "job failed");
-        let outcome = match self
-            .store
-            .queue()
-            .fail(job.id, &self.id, &message, &self.settings.retry, finished.finished_ms)
-            .await
-        {
-            Ok(Some(vigil_store::JobState::Dead)) => "dead",
-            Ok(_) => "retry",
-            Err(error) => {
-                tracing::error!(%error, job = job.id, "cannot record failure");
-                "store_error"
+        let (queue, now) = (self.store.queue(), finished.finished_ms);
+        let recorded = match &error {
+            JobError::Retry(message) => {
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, error = %message, "job failed");
+                queue.fail(job.id, &self.id, message, &self.settings.retry, now).await.map(
+                    |state| match state {
+                        Some(vigil_store::JobState::Dead) => "dead",
+                        _ => "retry",
+                    },
+                )
+            }
+            JobError::Permanent(message) => {
+                tracing::warn!(job = job.id, kind = %job.kind, error = %message, "job failed for good: no retry can help");
+                queue.give_up(job.id, &self.id, message, now).await.map(|_| "dead")
+            }
+            JobError::Wait { reason, after_ms } => {
+                tracing::debug!(job = job.id, kind = %job.kind, %reason, "job waits");
+                queue.defer(job.id, &self.id, reason, now + after_ms, now).await.map(|_| "waiting")
             }
         };
+        let outcome = recorded.unwrap_or_else(|store_error| {
+            tracing::error!(error = %store_error, job = job.id, "cannot record the job's outcome");
+            "store_error"
+        });
         self.record(&finished, outcome);
         None
     }

@@ -469,6 +469,56 @@ impl<'a> Queue<'a> {
         Ok((result.rows_affected() == 1).then_some(state))
     }
 
+    /// Gives up on job `id` now: dead-lettered with `error` whatever attempts
+    /// are left, since no attempt can succeed (its payload is invalid).
+    /// False when `worker` no longer holds it.
+    pub async fn give_up(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE jobs SET state = 'dead', last_error = $1, locked_by = NULL, locked_until = NULL, updated_at = $2 \
+             WHERE id = $3 AND locked_by = $4 AND state = 'running'",
+        )
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .bind(worker)
+        .execute(self.writer)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Queues job `id` again at `run_after` without counting this attempt:
+    /// it waited on other work (another sync of the same instance) and
+    /// failed at nothing. `reason` is its last error meanwhile. False when
+    /// `worker` no longer holds it.
+    pub async fn defer(
+        &self,
+        id: i64,
+        worker: &str,
+        reason: &str,
+        run_after: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_after = $1, last_error = $2, \
+             locked_by = NULL, locked_until = NULL, updated_at = $3 \
+             WHERE id = $4 AND locked_by = $5 AND state = 'running'",
+        )
+        .bind(run_after)
+        .bind(reason)
+        .bind(now)
+        .bind(id)
+        .bind(worker)
+        .execute(self.writer)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
     /// Gives back every job `worker` holds (graceful shutdown): they are
     /// queued again at once and the interrupted attempt is not counted.
     pub async fn release_all(&self, worker: &str, now: i64) -> Result<u64, StoreError> {

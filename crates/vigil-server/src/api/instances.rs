@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
-use vigil_store::{Instance, NewInstance, NewJob, Queue, SecretString};
+use vigil_store::{Instance, NewInstance, Queue, SecretString};
 
 use super::audit;
 use crate::auth::{self, Admin, Viewer};
@@ -268,7 +268,7 @@ pub(crate) async fn delete_instance(
             Queue::now_ms(),
         )
         .await?;
-    let job = NewJob::new(onboarding::DELETE_JOB, serde_json::json!({ "instance_id": id }))
+    let job = crate::payloads::job(&crate::payloads::DeleteInstanceJob { instance_id: id })
         .dedup_key(format!("delete:{id}"));
     state.store.queue().enqueue(&job, Queue::now_ms()).await?;
     state.job_wakeup.notify_waiters();

@@ -13,7 +13,7 @@ use super::{Page, audit, page_size};
 use crate::AppState;
 use crate::auth::{Member, Viewer};
 use crate::error::{ApiJson, ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
-use crate::jobs::{Trigger, enqueue_scan};
+use crate::scanning::{Trigger, enqueue_scan};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

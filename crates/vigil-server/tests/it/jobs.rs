@@ -381,3 +381,62 @@ async fn scans_download_the_branch_from_gitlab() {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_job_no_retry_can_help_fails_once_and_a_waiting_sync_keeps_its_attempts() {
+    for app in TestApp::all().await {
+        let queue = app.store().queue();
+        let now = Queue::now_ms();
+        let bad = NewJob::new("scan", json!({"scan": 7})).max_attempts(5);
+        let bad = queue.enqueue(&bad, now).await.unwrap().id;
+        let unknown = queue.enqueue(&NewJob::new("teleport", json!({})), now).await.unwrap().id;
+        // Another sync of the instance holds its lease: this one must wait
+        // without using its single attempt.
+        let repo = repository(app.store(), 3600).await;
+        let lease = format!("sync:{}", repo.instance_id);
+        assert!(app.store().acquire_lease(&lease, "job:other", 60_000, now).await.unwrap());
+        let sync = vigil_server::payloads::job(&vigil_server::payloads::SyncJob {
+            instance_id: repo.instance_id,
+        })
+        .max_attempts(1);
+        let sync = queue.enqueue(&sync, now).await.unwrap().id;
+
+        let runner = JobRunner::new(app.store().clone(), Arc::new(NoSource));
+        let pool = WorkerPool::start(
+            app.store().clone(),
+            runner,
+            settings(2),
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+        let waiting = "another sync of this instance is running; this one runs after it";
+        for _ in 0..250 {
+            let counts = queue.counts().await.unwrap();
+            let waited = queue.last_error(sync).await.unwrap().as_deref() == Some(waiting);
+            if counts.dead == 2 && waited {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Long enough for two more waits.
+        tokio::time::sleep(Duration::from_millis(2_300)).await;
+        pool.shutdown().await;
+        assert_eq!(
+            queue.last_error(bad).await.unwrap().as_deref(),
+            Some("the scan job's payload is invalid: missing field `scan_id`"),
+            "{}",
+            app.name
+        );
+        assert_eq!(
+            queue.last_error(unknown).await.unwrap().as_deref(),
+            Some("no handler for job kind `teleport` in this version of Vigil")
+        );
+        let counts = queue.counts().await.unwrap();
+        assert_eq!((counts.dead, counts.queued), (2, 1), "{}: {counts:?}", app.name);
+        assert_eq!(queue.last_error(sync).await.unwrap().as_deref(), Some(waiting));
+        let again = queue.claim("w", 1_000, Queue::now_ms() + 5_000).await.unwrap().unwrap();
+        assert_eq!((again.id, again.attempt), (sync, 1), "waits are not attempts");
+        app.finish().await;
+    }
+}

@@ -124,6 +124,42 @@ async fn failures_back_off_exponentially_then_dead_letter_with_the_last_error() 
 }
 
 #[tokio::test]
+async fn a_waiting_job_keeps_its_attempts_and_a_hopeless_one_dies_at_once() {
+    for test in stores().await {
+        let queue = test.store.queue();
+        let waiting =
+            queue.enqueue(&NewJob::new("sync", json!({})).max_attempts(2), T0).await.unwrap();
+        // Ten waits on another sync use none of its two attempts.
+        let mut now = T0;
+        for _ in 0..10 {
+            let claimed = queue.claim("w", LEASE, now).await.unwrap().unwrap();
+            assert_eq!(claimed.attempt, 1, "{}", test.name);
+            let reason = "another sync of this instance is running";
+            assert!(queue.defer(waiting.id, "w", reason, now + 500, now).await.unwrap());
+            assert!(queue.claim("w", LEASE, now + 499).await.unwrap().is_none(), "waits 500 ms");
+            now += 500;
+        }
+        assert_eq!(
+            queue.last_error(waiting.id).await.unwrap().as_deref(),
+            Some("another sync of this instance is running")
+        );
+        let claimed = queue.claim("w", LEASE, now).await.unwrap().unwrap();
+        assert!(queue.complete(claimed.id, "w", now).await.unwrap());
+        assert!(!queue.defer(claimed.id, "w", "late", now, now).await.unwrap(), "not held");
+
+        let hopeless =
+            queue.enqueue(&NewJob::new("scan", json!({})).max_attempts(5), now).await.unwrap();
+        queue.claim("w", LEASE, now).await.unwrap().unwrap();
+        let error = "the job's payload is invalid: missing field `scan_id`";
+        assert!(queue.give_up(hopeless.id, "w", error, now).await.unwrap());
+        assert_eq!(queue.last_error(hopeless.id).await.unwrap().as_deref(), Some(error));
+        assert!(queue.claim("w", LEASE, now + 10_000_000).await.unwrap().is_none());
+        assert_eq!(queue.counts().await.unwrap().dead, 1, "{}", test.name);
+        test.drop_database().await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn a_job_whose_worker_dies_on_the_last_attempt_is_dead_lettered() {
     for test in stores().await {
         let queue = test.store.queue();
