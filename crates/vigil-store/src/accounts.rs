@@ -353,15 +353,8 @@ impl Store {
         detail: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO audit_log (created_at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(now)
-            .bind(actor)
-            .bind(action)
-            .bind(target)
-            .bind(detail)
-            .execute(self.writer())
-            .await?;
-        Ok(())
+        let mut connection = self.writer().acquire().await?;
+        write_audit(&mut connection, actor, action, target, detail, now).await
     }
 
     /// Audit entries, newest first, older than `before` (an id) if given.
@@ -391,4 +384,25 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Adds an audit entry on `connection` (a transaction's, so the entry and
+/// the change it records commit together).
+pub(crate) async fn write_audit(
+    connection: &mut sqlx::AnyConnection,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_log (created_at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(now)
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! networks. Deleting an instance deletes every row that refers to it.
 
 use serde::Serialize;
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -135,6 +136,18 @@ impl Store {
         new: &NewInstance,
         now: i64,
     ) -> Result<Instance, StoreError> {
+        let mut connection = self.writer().acquire().await?;
+        self.insert_instance(&mut connection, new, now).await
+    }
+
+    /// [`create_instance`](Store::create_instance) on `connection` (a
+    /// transaction's, for the lifecycle operations).
+    pub(crate) async fn insert_instance(
+        &self,
+        connection: &mut AnyConnection,
+        new: &NewInstance,
+        now: i64,
+    ) -> Result<Instance, StoreError> {
         let secret = match &new.oauth_client_secret {
             Some(secret) => {
                 Some(self.keyring()?.encrypt("instances.oauth_secret_enc", secret.expose())?)
@@ -153,7 +166,7 @@ impl Store {
         .bind(new.scan_interval_s)
         .bind(now)
         .bind(new.created_by.as_deref())
-        .fetch_one(self.writer())
+        .fetch_one(&mut *connection)
         .await
         .map_err(|error| StoreError::conflict_or(error, format!("instance `{}` already exists", new.base_url)))?;
         instance_from(&row)
@@ -187,6 +200,19 @@ impl Store {
         value: Option<&SecretString>,
         now: i64,
     ) -> Result<(), StoreError> {
+        let mut connection = self.writer().acquire().await?;
+        self.write_instance_secret(&mut connection, id, column, value, now).await
+    }
+
+    /// [`set_instance_secret`](Store::set_instance_secret) on `connection`.
+    pub(crate) async fn write_instance_secret(
+        &self,
+        connection: &mut AnyConnection,
+        id: i64,
+        column: &str,
+        value: Option<&SecretString>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let column = encrypted_column("instances", column)?;
         let sealed = match value {
             Some(value) => {
@@ -198,7 +224,7 @@ impl Store {
             .bind(sealed)
             .bind(now)
             .bind(id)
-            .execute(self.writer())
+            .execute(&mut *connection)
             .await?;
         Ok(())
     }
@@ -314,16 +340,8 @@ impl Store {
         chosen_projects: &[i64],
         now: i64,
     ) -> Result<(), StoreError> {
-        let chosen = serde_json::to_string(chosen_projects)
-            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
-        sqlx::query("UPDATE instances SET selection = $1, chosen_projects = $2, updated_at = $3 WHERE id = $4")
-            .bind(selection)
-            .bind(chosen)
-            .bind(now)
-            .bind(id)
-            .execute(self.writer())
-            .await?;
-        Ok(())
+        let mut connection = self.writer().acquire().await?;
+        write_selection(&mut connection, id, selection, chosen_projects, now).await
     }
 
     /// The selection mode and the chosen GitLab project ids of an instance.
@@ -352,17 +370,8 @@ impl Store {
         reason: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE instances SET status = $1, status_reason = $2, updated_at = $3, \
-             last_sync_at = CASE WHEN $1 = 'connected' THEN $3 ELSE last_sync_at END WHERE id = $4",
-        )
-        .bind(status)
-        .bind(reason)
-        .bind(now)
-        .bind(id)
-        .execute(self.writer())
-        .await?;
-        Ok(())
+        let mut connection = self.writer().acquire().await?;
+        write_status(&mut connection, id, status, reason, now).await
     }
 
     /// Marks a repository selected or not.
@@ -609,4 +618,47 @@ impl Store {
             issues: row.try_get("issues")?,
         })
     }
+}
+
+/// Sets an instance's selection on `connection`.
+pub(crate) async fn write_selection(
+    connection: &mut AnyConnection,
+    id: i64,
+    selection: &str,
+    chosen_projects: &[i64],
+    now: i64,
+) -> Result<(), StoreError> {
+    let chosen = serde_json::to_string(chosen_projects)
+        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    sqlx::query(
+        "UPDATE instances SET selection = $1, chosen_projects = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(selection)
+    .bind(chosen)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// Sets an instance's status and its reason on `connection`.
+pub(crate) async fn write_status(
+    connection: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE instances SET status = $1, status_reason = $2, updated_at = $3, \
+         last_sync_at = CASE WHEN $1 = 'connected' THEN $3 ELSE last_sync_at END WHERE id = $4",
+    )
+    .bind(status)
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }

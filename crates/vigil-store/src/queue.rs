@@ -158,6 +158,25 @@ impl RetryPolicy {
 /// Inserts `job` on `connection` (which may be inside a transaction) and,
 /// on PostgreSQL, notifies idle workers (delivered at commit). `None` when a
 /// queued job with the same de-duplication key exists.
+/// Queues `job` on `connection` (a transaction's, when the job must commit
+/// with other writes); with a queued job of the same de-duplication key,
+/// that job instead.
+pub(crate) async fn enqueue_on(
+    connection: &mut sqlx::AnyConnection,
+    backend: Backend,
+    job: &NewJob,
+    now: i64,
+) -> Result<Enqueued, StoreError> {
+    if let Some(id) = insert_job(connection, backend, job, now).await? {
+        return Ok(Enqueued { id, deduplicated: false });
+    }
+    let existing = sqlx::query("SELECT id FROM jobs WHERE dedup_key = $1 AND state = 'queued'")
+        .bind(job.dedup_key.as_deref())
+        .fetch_one(&mut *connection)
+        .await?;
+    Ok(Enqueued { id: existing.try_get("id")?, deduplicated: true })
+}
+
 pub(crate) async fn insert_job(
     connection: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -243,16 +262,7 @@ impl<'a> Queue<'a> {
     /// exists: then that job's id is returned with `deduplicated`.
     pub async fn enqueue(&self, job: &NewJob, now: i64) -> Result<Enqueued, StoreError> {
         let mut connection = self.writer.acquire().await?;
-        let inserted = insert_job(&mut connection, self.backend, job, now).await?;
-        drop(connection);
-        if let Some(id) = inserted {
-            return Ok(Enqueued { id, deduplicated: false });
-        }
-        let existing = sqlx::query("SELECT id FROM jobs WHERE dedup_key = $1 AND state = 'queued'")
-            .bind(job.dedup_key.as_deref())
-            .fetch_one(self.writer)
-            .await?;
-        Ok(Enqueued { id: existing.try_get("id")?, deduplicated: true })
+        enqueue_on(&mut connection, self.backend, job, now).await
     }
 
     /// Claims the most urgent runnable job for `worker` for `lease_ms`: a

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
-use vigil_store::{Instance, NewInstance, Queue, SecretString};
+use vigil_store::{Deletion, Instance, NewInstance, Queue, SecretString};
 
 use super::audit;
 use crate::auth::{self, Admin, Viewer};
@@ -201,29 +201,14 @@ pub(crate) async fn create_instance(
         scan_interval_s,
         created_by: Some(caller.actor()),
     };
-    let instance = state.store.create_instance(&new, Queue::now_ms()).await?;
     // Vigil makes the secret GitLab's hooks send back; the onboarding puts
     // it into every hook it creates.
     let secret = SecretString::new(auth::random_token());
-    state
+    let token = body.access_token.filter(|token| !token.is_empty()).map(SecretString::new);
+    let instance = state
         .store
-        .set_instance_secret(instance.id, "webhook_secret_enc", Some(&secret), Queue::now_ms())
+        .create_instance_audited(&new, &secret, token.as_ref(), &caller.actor(), Queue::now_ms())
         .await?;
-    if let Some(token) = body.access_token.filter(|token| !token.is_empty()) {
-        let token = SecretString::new(token);
-        state
-            .store
-            .set_instance_secret(instance.id, "access_token_enc", Some(&token), Queue::now_ms())
-            .await?;
-    }
-    audit(
-        &state,
-        &caller,
-        "instance.create",
-        format!("instance:{}", instance.id),
-        &instance.base_url,
-    )
-    .await?;
     Ok((StatusCode::CREATED, Json(instance)))
 }
 
@@ -250,29 +235,23 @@ pub(crate) async fn delete_instance(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
-    audit(&state, &caller, "instance.delete", format!("instance:{id}"), "").await?;
-    if state.store.instance_webhooks(id).await?.is_empty()
-        && state.store.instance_system_hook(id).await?.is_none()
-    {
-        state.store.delete_instance(id).await?;
-        state.webhook_secrets.forget(id);
-        return Ok(StatusCode::NO_CONTENT);
-    }
-    state
-        .store
-        .set_instance_status(
-            id,
-            "deleting",
-            Some("removing Vigil's hooks from GitLab"),
-            Queue::now_ms(),
-        )
-        .await?;
     let job = crate::payloads::job(&crate::payloads::DeleteInstanceJob { instance_id: id })
         .dedup_key(format!("delete:{id}"));
-    state.store.queue().enqueue(&job, Queue::now_ms()).await?;
-    state.job_wakeup.notify_waiters();
-    Ok(StatusCode::ACCEPTED)
+    let deletion = state
+        .store
+        .request_instance_deletion(id, &job, &caller.actor(), Queue::now_ms())
+        .await?
+        .ok_or_else(|| AppError::not_found("instance"))?;
+    match deletion {
+        Deletion::Deleted => {
+            state.webhook_secrets.forget(id);
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Deletion::Queued(_) => {
+            state.job_wakeup.notify_waiters();
+            Ok(StatusCode::ACCEPTED)
+        }
+    }
 }
 
 /// Which repositories of an instance Vigil scans.
@@ -315,23 +294,14 @@ pub(crate) async fn set_selection(
             )));
         }
     };
-    state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
-    state.store.set_instance_selection(id, &body.mode, chosen, Queue::now_ms()).await?;
-    // Pending until the sync has applied it, so nobody reads the old
-    // selection's progress as this one's.
-    state
-        .store
-        .set_instance_status(
-            id,
-            "pending",
-            Some("applying the repository selection"),
-            Queue::now_ms(),
-        )
-        .await?;
     // The job reads the selection when it runs, so queued syncs collapse.
-    let job_id = onboarding::enqueue_sync(&state.store, id).await?;
+    let sync = onboarding::sync_job_for(id);
+    let job_id = state
+        .store
+        .apply_selection(id, &body.mode, chosen, &sync, &caller.actor(), Queue::now_ms())
+        .await?
+        .ok_or_else(|| AppError::not_found("instance"))?;
     state.job_wakeup.notify_waiters();
-    audit(&state, &caller, "instance.selection", format!("instance:{id}"), &body.mode).await?;
     Ok((StatusCode::ACCEPTED, Json(SyncQueued { job_id })))
 }
 

@@ -61,6 +61,18 @@ fn settings(workers: usize) -> WorkerSettings {
     }
 }
 
+/// A pool of `workers` over the app's store and wake-ups.
+async fn start_pool(app: &TestApp, runner: JobRunner, workers: usize) -> WorkerPool {
+    WorkerPool::start(
+        app.store().clone(),
+        runner,
+        settings(workers),
+        app.state.job_wakeup.clone(),
+        app.state.metrics.clone(),
+    )
+    .await
+}
+
 async fn wait_for_scan(app: &TestApp, scan: i64) -> serde_json::Value {
     for _ in 0..500 {
         let reply = app.get(&format!("/api/v1/scans/{scan}"), &app.viewer).await;
@@ -84,14 +96,7 @@ async fn a_triggered_scan_runs_and_reconciles_issues() {
             app.store().clone(),
             Arc::new(DirectorySource { root: sources.path().to_owned() }),
         );
-        let pool = WorkerPool::start(
-            app.store().clone(),
-            runner,
-            settings(2),
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
+        let pool = start_pool(&app, runner, 2).await;
 
         let path = format!("/api/v1/repositories/{}/scans", repo.id);
         let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
@@ -180,14 +185,7 @@ async fn a_scan_that_cannot_fetch_fails_with_the_reason() {
     for app in TestApp::all().await {
         let repo = repository(app.store(), 3600).await;
         let runner = JobRunner::new(app.store().clone(), Arc::new(NoSource));
-        let pool = WorkerPool::start(
-            app.store().clone(),
-            runner,
-            settings(1),
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
+        let pool = start_pool(&app, runner, 1).await;
         let triggered = app
             .call(
                 Method::POST,
@@ -301,14 +299,7 @@ async fn shutdown_releases_jobs_that_did_not_finish() {
             .unwrap();
         queue.enqueue(&NewJob::new("noop", json!({})), Queue::now_ms()).await.unwrap();
         let runner = JobRunner::new(app.store().clone(), Arc::new(NoSource));
-        let pool = WorkerPool::start(
-            app.store().clone(),
-            runner,
-            settings(2),
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
+        let pool = start_pool(&app, runner, 2).await;
         for _ in 0..250 {
             if queue.counts().await.unwrap().succeeded == 1 {
                 break;
@@ -350,14 +341,7 @@ async fn scans_download_the_branch_from_gitlab() {
             .unwrap();
         let source = GitLabSource::new(app.store().clone(), vigil_gitlab::ArchiveLimits::default());
         let runner = JobRunner::new(app.store().clone(), Arc::new(source));
-        let pool = WorkerPool::start(
-            app.store().clone(),
-            runner,
-            settings(1),
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
+        let pool = start_pool(&app, runner, 1).await;
 
         let path = format!("/api/v1/repositories/{}/scans", repo.id);
         let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
@@ -402,14 +386,7 @@ async fn a_job_no_retry_can_help_fails_once_and_a_waiting_sync_keeps_its_attempt
         let sync = queue.enqueue(&sync, now).await.unwrap().id;
 
         let runner = JobRunner::new(app.store().clone(), Arc::new(NoSource));
-        let pool = WorkerPool::start(
-            app.store().clone(),
-            runner,
-            settings(2),
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
+        let pool = start_pool(&app, runner, 2).await;
         let waiting = "another sync of this instance is running; this one runs after it";
         for _ in 0..250 {
             let counts = queue.counts().await.unwrap();

@@ -8,8 +8,8 @@ use vigil_core::{
     Location, Package, Resource, Severity,
 };
 use vigil_store::{
-    IssueFilter, IssueSort, Keyring, NewInstance, NewScan, ReconcileCounts, SCAN_HISTORY_LIMIT,
-    ScanScope, SecretString, Store, StoreError,
+    IssueFilter, IssueSort, Keyring, NewInstance, NewJob, NewScan, ReconcileCounts,
+    SCAN_HISTORY_LIMIT, ScanScope, SecretString, Store, StoreError,
 };
 
 use crate::stores;
@@ -762,5 +762,98 @@ async fn issues_keep_package_resource_and_license_and_scans_keep_diagnostics_as_
             .await
             .unwrap();
         assert_eq!(store.scan_diagnostics(created.id).await.unwrap(), diagnostics[..1]);
+    }
+}
+
+#[tokio::test]
+async fn instance_creation_selection_and_deletion_commit_whole_or_not_at_all() {
+    for test in stores().await {
+        let store = keyed(&test.store);
+        let new = NewInstance {
+            name: "gitlab".into(),
+            base_url: "https://gitlab.example.com".into(),
+            oauth_client_id: Some("client".into()),
+            oauth_client_secret: Some(SecretString::new("gloas-0123456789")),
+            transporter_id: None,
+            scan_interval_s: 3600,
+            created_by: Some("user:ada".into()),
+        };
+        let secret = SecretString::new("hook-secret");
+        let token = SecretString::new("glpat-token");
+        let instance = store
+            .create_instance_audited(&new, &secret, Some(&token), "user:ada", T0)
+            .await
+            .unwrap();
+        let stored = store.instance_secret(instance.id, "webhook_secret_enc").await.unwrap();
+        assert_eq!(stored.unwrap().expose(), "hook-secret");
+        let stored = store.instance_secret(instance.id, "access_token_enc").await.unwrap();
+        assert_eq!(stored.unwrap().expose(), "glpat-token");
+        // The same URL again is refused, and leaves no audit entry behind.
+        let again = store.create_instance_audited(&new, &secret, None, "user:bob", T0 + 1).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{}: {again:?}", test.name);
+        let actions = |entries: Vec<vigil_store::AuditEntry>| -> Vec<(String, String)> {
+            entries.into_iter().rev().map(|entry| (entry.actor, entry.action)).collect()
+        };
+        assert_eq!(
+            actions(store.audit_log(None, 10).await.unwrap()),
+            [("user:ada".to_owned(), "instance.create".to_owned())]
+        );
+
+        let sync =
+            NewJob::new("sync_repositories", serde_json::json!({"instance_id": instance.id}))
+                .dedup_key(format!("sync:{}", instance.id));
+        let job = store
+            .apply_selection(instance.id, "chosen", &[4, 2], &sync, "user:ada", T0 + 2)
+            .await
+            .unwrap()
+            .unwrap();
+        let again = store
+            .apply_selection(instance.id, "all", &[], &sync, "user:ada", T0 + 3)
+            .await
+            .unwrap();
+        assert_eq!(again, Some(job), "a queued sync takes the newer selection");
+        let pending = store.instance(instance.id).await.unwrap().unwrap();
+        assert_eq!(pending.status, "pending");
+        assert_eq!(store.instance_selection(instance.id).await.unwrap().unwrap().0, "all");
+        assert_eq!(store.apply_selection(999, "all", &[], &sync, "a", T0).await.unwrap(), None);
+        assert_eq!(
+            store.queue().counts().await.unwrap().queued,
+            1,
+            "no job for a missing instance"
+        );
+
+        // With a hook in GitLab the deletion waits for its job; without, it is immediate.
+        let repository =
+            store.upsert_repository(instance.id, 42, "group/app", "main", T0).await.unwrap();
+        store.set_repository_webhook(repository.id, Some(7)).await.unwrap();
+        let delete =
+            NewJob::new("delete_instance", serde_json::json!({"instance_id": instance.id}));
+        let deletion = store
+            .request_instance_deletion(instance.id, &delete, "user:ada", T0 + 4)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(deletion, vigil_store::Deletion::Queued(_)), "{deletion:?}");
+        assert_eq!(store.instance(instance.id).await.unwrap().unwrap().status, "deleting");
+        store.set_repository_webhook(repository.id, None).await.unwrap();
+        let deletion = store
+            .request_instance_deletion(instance.id, &delete, "user:ada", T0 + 5)
+            .await
+            .unwrap();
+        assert_eq!(deletion, Some(vigil_store::Deletion::Deleted));
+        assert!(store.instance(instance.id).await.unwrap().is_none());
+        assert_eq!(
+            actions(store.audit_log(None, 10).await.unwrap())
+                .into_iter()
+                .map(|(_, action)| action)
+                .collect::<Vec<_>>(),
+            [
+                "instance.create",
+                "instance.selection",
+                "instance.selection",
+                "instance.delete",
+                "instance.delete"
+            ]
+        );
     }
 }

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 
+use gitlab_sim::Simulator;
 use serde_json::{Value, json};
 
 use crate::gitlab_e2e::{
@@ -100,6 +101,23 @@ async fn finished_scan(browser: &Browser, branch: &str, trigger: &str) -> Value 
         .clone()
 }
 
+/// The `vigil` status of commit `head`, once there is one.
+async fn vigil_status(sim: &Simulator, project: u64, head: &str) -> String {
+    wait_until("the vigil status", || {
+        sim.commit_statuses(project, head)
+            .into_iter()
+            .rfind(|status| status.name == "vigil")
+            .map(|status| status.status)
+    })
+    .await
+}
+
+/// The body of Vigil's summary note on merge request `iid`.
+fn summary_note(sim: &Simulator, project: u64, iid: u64) -> String {
+    let notes = sim.notes(project, iid);
+    notes.into_iter().find(|note| note.position.is_none()).map(|note| note.body).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy() {
     for test in backends().await {
@@ -170,24 +188,13 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
             touched.iter().map(|(path, text)| (path.as_str(), Some(text.as_slice()))).collect();
         let head = sim.commit(project, "feature", &changes, "Review every file").unwrap();
         let iid = sim.open_merge_request(project, "feature", "main", "Review").unwrap();
-        let status = wait_until("the vigil status", || {
-            sim.commit_statuses(project, &head)
-                .into_iter()
-                .rfind(|status| status.name == "vigil")
-                .map(|status| status.status)
-        })
-        .await;
+        let status = vigil_status(&sim, project, &head).await;
         assert_eq!(open_issues(&browser, "feature").await, cli, "{} merge request", test.name);
         assert_eq!(
             status, "success",
             "the repository's fail_on = high decides, not the server's fail_on = info"
         );
-        let note = sim
-            .notes(project, iid)
-            .into_iter()
-            .find(|note| note.position.is_none())
-            .map(|note| note.body)
-            .unwrap();
+        let note = summary_note(&sim, project, iid);
         assert!(note.contains("2 issues") && note.contains("passes the policy"), "{note}");
 
         // A broken vigil.toml: named on the scan and in the MR note; the scan runs on.
@@ -206,13 +213,7 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
             )
             .unwrap();
         let iid = sim.open_merge_request(project, "broken", "main", "Tweak").unwrap();
-        let status = wait_until("the vigil status", || {
-            sim.commit_statuses(project, &head)
-                .into_iter()
-                .rfind(|status| status.name == "vigil")
-                .map(|status| status.status)
-        })
-        .await;
+        let status = vigil_status(&sim, project, &head).await;
         let scan = finished_scan(&browser, "broken", "merge_request").await;
         assert_eq!(scan["status"], "succeeded", "{scan}");
         let errors = scan["errors"].as_str().unwrap();
@@ -227,12 +228,7 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
                    "message": "invalid vigil.toml: unknown field `polcy`, expected one of `scan`, `policy`, `rules`"}),
             "{detail}"
         );
-        let note = sim
-            .notes(project, iid)
-            .into_iter()
-            .find(|note| note.position.is_none())
-            .map(|note| note.body)
-            .unwrap();
+        let note = summary_note(&sim, project, iid);
         assert!(note.contains("**Configuration problems.**"), "{note}");
         assert!(
             note.contains("`vigil.toml:8:2: invalid vigil.toml: unknown field 'polcy'"),
