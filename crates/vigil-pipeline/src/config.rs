@@ -13,6 +13,10 @@ pub const CONFIG_FILE: &str = "vigil.toml";
 /// The file of accepted secret fingerprints at the root of a repository.
 pub const SECRETS_IGNORE_FILE: &str = ".vigilignore-secrets";
 
+/// The baseline at the root of a repository (`vigil scan --write-baseline
+/// .vigil-baseline.json`): findings it lists are not reported.
+pub const BASELINE_FILE: &str = ".vigil-baseline.json";
+
 /// `vigil.toml` as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

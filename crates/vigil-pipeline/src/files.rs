@@ -9,11 +9,11 @@ use std::path::Path;
 
 use vigil_core::{Diagnostic, DiagnosticLevel};
 
-use crate::config::{CONFIG_FILE, SECRETS_IGNORE_FILE};
+use crate::config::{BASELINE_FILE, CONFIG_FILE, SECRETS_IGNORE_FILE};
 
-/// The largest configuration file read; a larger one is a problem, not a
-/// slow scan.
-pub const MAX_CONFIG_FILE_BYTES: u64 = 1_000_000;
+/// The largest configuration file read (a baseline of about 50,000
+/// findings); a larger one is a problem, not a slow scan.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 10_000_000;
 
 /// One configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl RepoFiles {
     /// Every file name the pipeline reads at a repository's root: its own
     /// and each registered engine's.
     pub fn names() -> Vec<&'static str> {
-        let mut names = vec![CONFIG_FILE, SECRETS_IGNORE_FILE];
+        let mut names = vec![CONFIG_FILE, SECRETS_IGNORE_FILE, BASELINE_FILE];
         for entry in crate::registry::ENGINES {
             names.extend(entry.config_files.iter().copied());
         }
@@ -122,7 +122,7 @@ mod tests {
     fn reads_the_known_files_and_names_those_it_cannot() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("vigil.toml"), "[scan]\n").unwrap();
-        std::fs::write(dir.path().join(".vigilignore-secrets"), vec![b'a'; 1_000_001]).unwrap();
+        std::fs::write(dir.path().join(".vigilignore-secrets"), vec![b'a'; 10_000_001]).unwrap();
         std::fs::write(dir.path().join(".gitleaks.toml"), [0xff, 0xfe]).unwrap();
         std::fs::write(dir.path().join("other.toml"), "x").unwrap();
         let (files, problems) = RepoFiles::read_dir(dir.path());
@@ -132,7 +132,7 @@ mod tests {
         assert_eq!(
             problems,
             [
-                ".vigilignore-secrets: not read: over the 1 MB limit for configuration files",
+                ".vigilignore-secrets: not read: over the 10 MB limit for configuration files",
                 ".gitleaks.toml: not read: not UTF-8 text (invalid byte at offset 0)",
             ]
         );

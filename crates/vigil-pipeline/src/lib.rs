@@ -19,7 +19,8 @@
 //!   naming the file, line and column: the CLI stops on them, the server
 //!   scans on with the defaults and shows them on the scan and in the MR.
 //! - [`Plan::scan`] walks a tree (or its git history) once for all engines,
-//!   then applies severity overrides and accepted fingerprints.
+//!   then applies severity overrides, accepted fingerprints and the
+//!   repository's baseline (`.vigil-baseline.json`).
 //!
 //! **Architecture invariant:** no network, database or environment; files
 //! are read only under the root handed in, each with a size limit.
@@ -40,6 +41,6 @@ mod files;
 mod plan;
 pub mod registry;
 
-pub use config::{CONFIG_FILE, SECRETS_IGNORE_FILE, parse_fail_on, parse_size};
+pub use config::{BASELINE_FILE, CONFIG_FILE, SECRETS_IGNORE_FILE, parse_fail_on, parse_size};
 pub use files::{MAX_CONFIG_FILE_BYTES, RepoFile, RepoFiles, read_config_file};
 pub use plan::{Inputs, Overrides, Plan, PlanError, ScanRun};

@@ -14,14 +14,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use vigil_core::{
-    Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, FindingKind, Policy, Rule, ScanStats,
-    Severity, SoftFail, SourceFile,
+    Baseline, Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, FindingKind, Policy, Rule,
+    ScanStats, Severity, SoftFail, SourceFile,
 };
 use vigil_scanner::{Progress, ScanError, ScanOptions, Scanner};
 
 use crate::RepoFiles;
 use crate::config::{
-    CONFIG_FILE, RepoConfig, SECRETS_IGNORE_FILE, SizeValue, parse_fail_on, parse_size, position_of,
+    BASELINE_FILE, CONFIG_FILE, RepoConfig, SECRETS_IGNORE_FILE, SizeValue, parse_fail_on,
+    parse_size, position_of,
 };
 use crate::registry::{self, ENGINES};
 
@@ -110,6 +111,8 @@ pub struct Plan {
     pub severity_overrides: BTreeMap<String, Severity>,
     /// Secret fingerprints the repository accepted (`.vigilignore-secrets`).
     pub accepted: HashSet<String>,
+    /// The repository's baseline (`.vigil-baseline.json`, or `--baseline`).
+    pub baseline: Option<Baseline>,
     /// Problems in the repository's configuration files.
     pub problems: Vec<Diagnostic>,
     /// Lines for people: which configuration files were used.
@@ -139,6 +142,9 @@ pub struct ScanRun {
     pub diagnostics: Vec<Diagnostic>,
     /// Counters.
     pub stats: ScanStats,
+    /// Findings the baseline held back (not in `findings`), for writing a
+    /// new baseline that keeps them.
+    pub baselined: Vec<Finding>,
 }
 
 /// Collects the repository-file problems of one plan.
@@ -282,6 +288,17 @@ impl Plan {
             })
             .collect();
         let accepted = Plan::accepted(inputs.files, &mut problems.list);
+        let baseline = inputs.files.get(BASELINE_FILE).and_then(|file| {
+            Baseline::parse(&file.text)
+                .map_err(|error| {
+                    problems.list.push(Diagnostic::for_file(
+                        DiagnosticLevel::Error,
+                        file.origin.as_str(),
+                        format!("baseline not applied: {error}"),
+                    ));
+                })
+                .ok()
+        });
         problems.list.sort_by(|left, right| {
             (&left.path, left.line, left.column).cmp(&(&right.path, right.line, right.column))
         });
@@ -302,6 +319,7 @@ impl Plan {
             rules,
             severity_overrides,
             accepted,
+            baseline,
             problems: problems.list,
             notes,
         })
@@ -521,9 +539,18 @@ impl Plan {
             });
             stats.ignored = (before - findings.len()) as u64;
         }
+        let mut baselined = Vec::new();
+        if let Some(baseline) = &self.baseline {
+            let known = baseline.fingerprints();
+            let (held, reported) = findings
+                .into_iter()
+                .partition(|finding| known.contains(finding.fingerprint.as_str()));
+            (baselined, findings) = (held, reported);
+            stats.baselined = baselined.len() as u64;
+        }
         let mut diagnostics = self.problems.clone();
         diagnostics.extend(output.diagnostics);
-        Ok(ScanRun { findings, diagnostics, stats })
+        Ok(ScanRun { findings, diagnostics, stats, baselined })
     }
 }
 

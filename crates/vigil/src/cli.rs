@@ -345,7 +345,8 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) gitleaks_config: Option<PathBuf>,
 
-    /// Report only findings whose fingerprints are not in this baseline file.
+    /// Report only findings whose fingerprints are not in this baseline file
+    /// (default: `.vigil-baseline.json` in the scanned directory, if present).
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
 

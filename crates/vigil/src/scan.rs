@@ -12,7 +12,9 @@ use anyhow::{Context, Result, bail};
 use vigil_core::report::{gitlab, json, junit, sarif};
 use vigil_core::{Baseline, Diagnostic, DiagnosticLevel, ScanReport, ToolInfo};
 use vigil_pipeline::registry::GITLEAKS_CONFIG_FILE;
-use vigil_pipeline::{CONFIG_FILE, Inputs, Overrides, Plan, RepoFiles, SECRETS_IGNORE_FILE};
+use vigil_pipeline::{
+    BASELINE_FILE, CONFIG_FILE, Inputs, Overrides, Plan, RepoFiles, SECRETS_IGNORE_FILE,
+};
 use vigil_scanner::Progress;
 
 use crate::cli::{ColorChoice, Format, ScanArgs};
@@ -30,6 +32,7 @@ fn repo_files(args: &ScanArgs) -> Result<RepoFiles> {
     for (flag, name, what) in [
         (&args.config, CONFIG_FILE, "config file"),
         (&args.gitleaks_config, GITLEAKS_CONFIG_FILE, "gitleaks config"),
+        (&args.baseline, BASELINE_FILE, "baseline"),
     ] {
         if let Some(path) = flag {
             let text = vigil_pipeline::read_config_file(path).map_err(|reason| {
@@ -83,14 +86,6 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     if !plan.problems.is_empty() {
         return Err(refuse(&plan.problems));
     }
-    let baseline = match &args.baseline {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read baseline {}", path.display()))?;
-            Some(Baseline::parse(&text).with_context(|| format!("baseline {}", path.display()))?)
-        }
-        None => None,
-    };
     let progress_counters = Progress::default();
     let done = AtomicBool::new(false);
     let started_at = jiff::Timestamp::now();
@@ -104,18 +99,19 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     })?;
     let finished_at = jiff::Timestamp::now();
 
-    let mut findings = output.findings;
-    let mut stats = output.stats;
+    let findings = output.findings;
+    let stats = output.stats;
     if let Some(path) = &args.write_baseline {
-        let written = Baseline::from_findings(&findings, finished_at);
+        // Everything found, also what the old baseline held back.
+        let mut all = findings.clone();
+        all.extend(output.baselined.iter().cloned());
+        vigil_core::sort_findings(&mut all);
+        let written = Baseline::from_findings(&all, finished_at);
         std::fs::write(path, written.to_json())
             .with_context(|| format!("cannot write baseline {}", path.display()))?;
         if !args.quiet {
-            eprintln!("Wrote {} fingerprints to baseline {}.", findings.len(), path.display());
+            eprintln!("Wrote {} fingerprints to baseline {}.", all.len(), path.display());
         }
-    }
-    if let Some(baseline) = &baseline {
-        stats.baselined = baseline.filter(&mut findings) as u64;
     }
     let report = ScanReport {
         tool: tool_info(),

@@ -205,4 +205,31 @@ fn a_scan_honours_excludes_disabled_rules_overrides_and_accepted_fingerprints() 
     let run = plan.scan(dir.path(), &Default::default()).unwrap();
     assert_eq!(summary(&run), ["deploy/aws.env SEC001 low"]);
     assert_eq!(run.stats.rule_skipped, 1);
+
+    // A committed baseline holds back what it lists, on every caller.
+    let baseline = vigil_core::Baseline::from_findings(&run.findings, jiff::Timestamp::UNIX_EPOCH);
+    write(".vigil-baseline.json", &baseline.to_json());
+    let (files, _) = RepoFiles::read_dir(dir.path());
+    let plan = Plan::build(&Inputs {
+        files: &files,
+        overrides: &Overrides::default(),
+        default_policy: None,
+    })
+    .unwrap();
+    let run = plan.scan(dir.path(), &Default::default()).unwrap();
+    assert_eq!(summary(&run), ["app/settings.py SEC010 high"]);
+    assert_eq!((run.stats.baselined, run.baselined.len()), (1, 1));
+    write(".vigil-baseline.json", "{\"version\": 99}");
+    let (files, _) = RepoFiles::read_dir(dir.path());
+    let plan = Plan::build(&Inputs {
+        files: &files,
+        overrides: &Overrides::default(),
+        default_policy: None,
+    })
+    .unwrap();
+    assert!(
+        problems(&plan)[0].starts_with(".vigil-baseline.json: baseline not applied:"),
+        "{:?}",
+        problems(&plan)
+    );
 }

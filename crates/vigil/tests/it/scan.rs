@@ -116,7 +116,10 @@ fn a_baseline_hides_accepted_findings_and_reports_new_ones() {
     project.write("broken.json", "{not json");
     let broken = project.vigil(&["scan", "--baseline", "broken.json"]);
     assert_eq!(broken.code, 2);
-    assert!(broken.stderr.contains("baseline broken.json: not a vigil baseline"), "{broken:?}");
+    assert!(
+        broken.stderr.contains("broken.json: baseline not applied: not a vigil baseline"),
+        "{broken:?}"
+    );
 }
 
 #[test]
