@@ -222,10 +222,14 @@ async fn scan_and_report(
             fetch.push(diff.new_path.clone());
         }
     }
-    let (mut source, skipped) =
-        crate::source::download(&client, project, &diff_refs.head_sha, &fetch).await?;
-    // The MR's own configuration decides, as `vigil scan` on its branch would.
-    source.config = Some(crate::source::repo_files(&client, project, &diff_refs.head_sha).await?);
+    // The MR's own configuration decides, as `vigil scan` on its branch
+    // would; it is fetched while the files download.
+    let (downloaded, config) = tokio::join!(
+        crate::source::download(&client, project, &diff_refs.head_sha, &fetch),
+        crate::source::repo_files(&client, project, &diff_refs.head_sha),
+    );
+    let (mut source, skipped) = downloaded?;
+    source.config = Some(config?);
     let default_policy = crate::policy::current(store).await?;
     let scanned = scan_source(source, default_policy).await?;
     let mut diagnostics = scanned.run.diagnostics.clone();

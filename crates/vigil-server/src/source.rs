@@ -67,11 +67,24 @@ pub(crate) async fn repo_files(
 ) -> Result<(RepoFiles, Vec<Diagnostic>), String> {
     let mut files = RepoFiles::default();
     let mut problems = Vec::new();
-    for name in RepoFiles::names() {
+    // All at once: each is usually a 404, and an MR's feedback waits on them.
+    let mut requests = tokio::task::JoinSet::new();
+    for (index, name) in RepoFiles::names().into_iter().enumerate() {
+        let (client, git_ref) = (client.clone(), git_ref.to_owned());
+        requests.spawn(async move {
+            (index, name, client.raw_file(project, name, &git_ref, MAX_CONFIG_FILE_BYTES).await)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = requests.join_next().await {
+        answers.push(joined.map_err(|error| format!("configuration download failed: {error}"))?);
+    }
+    answers.sort_by_key(|(index, _, _)| *index);
+    for (_, name, answer) in answers {
         let problem = |message: String| {
             Diagnostic::for_file(DiagnosticLevel::Error, name, format!("not read: {message}"))
         };
-        match client.raw_file(project, name, git_ref, MAX_CONFIG_FILE_BYTES).await {
+        match answer {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => files.insert(name, name, text),
                 Err(error) => problems.push(problem(format!(
