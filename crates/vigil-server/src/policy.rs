@@ -24,12 +24,15 @@ pub struct PolicySetting {
     pub soft_fail_on: Vec<String>,
 }
 
-/// The default policy with where it comes from.
+/// The default policy with where it comes from. (Its fields are spelled
+/// out rather than flattened: the request type refuses unknown keys, and
+/// a flattened schema would say this answer may hold no others.)
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DefaultPolicy {
-    /// The policy.
-    #[serde(flatten)]
-    pub policy: PolicySetting,
+    /// Findings at or above this severity fail, or `never`.
+    pub fail_on: String,
+    /// Findings these cover never fail.
+    pub soft_fail_on: Vec<String>,
     /// False while no administrator has set it (the built-in default).
     pub configured: bool,
     /// When it was last set, ms since the epoch.
@@ -60,8 +63,10 @@ impl PolicySetting {
 /// The stored default policy, or the built-in one.
 pub async fn load(store: &Store) -> Result<DefaultPolicy, String> {
     let Some(setting) = store.setting(SETTING).await.map_err(|error| error.to_string())? else {
+        let builtin = PolicySetting::builtin();
         return Ok(DefaultPolicy {
-            policy: PolicySetting::builtin(),
+            fail_on: builtin.fail_on,
+            soft_fail_on: builtin.soft_fail_on,
             configured: false,
             updated_at: None,
             updated_by: None,
@@ -70,7 +75,8 @@ pub async fn load(store: &Store) -> Result<DefaultPolicy, String> {
     let policy: PolicySetting = serde_json::from_str(&setting.value)
         .map_err(|error| format!("the stored default policy is unreadable: {error}"))?;
     Ok(DefaultPolicy {
-        policy,
+        fail_on: policy.fail_on,
+        soft_fail_on: policy.soft_fail_on,
         configured: true,
         updated_at: Some(setting.updated_at),
         updated_by: setting.updated_by,
@@ -79,7 +85,9 @@ pub async fn load(store: &Store) -> Result<DefaultPolicy, String> {
 
 /// The default policy scans apply: the stored one, parsed.
 pub async fn current(store: &Store) -> Result<Policy, String> {
-    load(store).await?.policy.parse().map_err(|error| format!("the default policy: {error}"))
+    let stored = load(store).await?;
+    let setting = PolicySetting { fail_on: stored.fail_on, soft_fail_on: stored.soft_fail_on };
+    setting.parse().map_err(|error| format!("the default policy: {error}"))
 }
 
 /// Validates and stores a new default policy.

@@ -45,7 +45,7 @@ async fn policy_page(
     let axum::Json(current) = api::get_policy(viewer, State(state.clone())).await?;
     let (fail_on, soft_fail_on) = match shown {
         Some(form) => (form.fail_on, form.soft_fail_on),
-        None => (current.policy.fail_on, current.policy.soft_fail_on.join(", ")),
+        None => (current.fail_on, current.soft_fail_on.join(", ")),
     };
     Ok(PolicyPage {
         chrome,
