@@ -222,22 +222,22 @@ async fn scan_and_report(
             fetch.push(diff.new_path.clone());
         }
     }
-    // The MR's own configuration decides, as `vigil scan` on its branch
-    // would; it is fetched while the files download.
-    let (downloaded, config) = tokio::join!(
-        crate::source::download(&client, project, &diff_refs.head_sha, &fetch),
-        crate::source::repo_files(&client, project, &diff_refs.head_sha),
-    );
-    let (mut source, skipped) = downloaded?;
-    source.config = Some(config?);
+    // The MR's own configuration decides, as `vigil scan` on its branch would.
+    let source =
+        crate::source::fetch_changed(&client, project, &diff_refs.head_sha, &fetch).await?;
     let default_policy = crate::policy::current(store).await?;
     let scanned = scan_source(source, default_policy).await?;
-    let mut diagnostics = scanned.run.diagnostics.clone();
-    diagnostics.extend(skipped);
     let scope = ScanScope::Paths(scope_paths.into_iter().collect());
     let files = i64::try_from(scanned.run.stats.files_scanned).unwrap_or(i64::MAX);
     store
-        .finish_scan(scan_id, &scope, &scanned.run.findings, files, &diagnostics, Queue::now_ms())
+        .finish_scan(
+            scan_id,
+            &scope,
+            &scanned.run.findings,
+            files,
+            &scanned.run.diagnostics,
+            Queue::now_ms(),
+        )
         .await
         .map_err(store_error)?;
 

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use vigil_core::{Policy, SoftFail};
-use vigil_store::{Queue, Store};
+use vigil_store::{Queue, Setting, Store};
 
 /// The settings row that holds it.
 const SETTING: &str = "default_policy";
@@ -60,34 +60,33 @@ impl PolicySetting {
     }
 }
 
-/// The stored default policy, or the built-in one.
-pub async fn load(store: &Store) -> Result<DefaultPolicy, String> {
+/// The stored policy's words and its row; the built-in words and no row
+/// while no administrator has set it.
+async fn stored(store: &Store) -> Result<(PolicySetting, Option<Setting>), String> {
     let Some(setting) = store.setting(SETTING).await.map_err(|error| error.to_string())? else {
-        let builtin = PolicySetting::builtin();
-        return Ok(DefaultPolicy {
-            fail_on: builtin.fail_on,
-            soft_fail_on: builtin.soft_fail_on,
-            configured: false,
-            updated_at: None,
-            updated_by: None,
-        });
+        return Ok((PolicySetting::builtin(), None));
     };
-    let policy: PolicySetting = serde_json::from_str(&setting.value)
+    let policy = serde_json::from_str(&setting.value)
         .map_err(|error| format!("the stored default policy is unreadable: {error}"))?;
+    Ok((policy, Some(setting)))
+}
+
+/// The stored default policy, or the built-in one, with who set it.
+pub async fn load(store: &Store) -> Result<DefaultPolicy, String> {
+    let (policy, setting) = stored(store).await?;
     Ok(DefaultPolicy {
         fail_on: policy.fail_on,
         soft_fail_on: policy.soft_fail_on,
-        configured: true,
-        updated_at: Some(setting.updated_at),
-        updated_by: setting.updated_by,
+        configured: setting.is_some(),
+        updated_at: setting.as_ref().map(|setting| setting.updated_at),
+        updated_by: setting.and_then(|setting| setting.updated_by),
     })
 }
 
 /// The default policy scans apply: the stored one, parsed.
 pub async fn current(store: &Store) -> Result<Policy, String> {
-    let stored = load(store).await?;
-    let setting = PolicySetting { fail_on: stored.fail_on, soft_fail_on: stored.soft_fail_on };
-    setting.parse().map_err(|error| format!("the default policy: {error}"))
+    let (policy, _) = stored(store).await?;
+    policy.parse().map_err(|error| format!("the default policy: {error}"))
 }
 
 /// Validates and stores a new default policy.

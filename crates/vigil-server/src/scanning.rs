@@ -29,9 +29,11 @@ pub struct FetchedSource {
     pub guard: Option<tempfile::TempDir>,
     /// The repository's configuration files when `root` holds only some of
     /// its files (a merge request's, a push's), with the problems met
-    /// fetching them and the files (files too large, say); `None` reads
-    /// them from `root`.
+    /// fetching them; `None` reads them from `root`.
     pub config: Option<(RepoFiles, Vec<Diagnostic>)>,
+    /// Files of the scan's scope that could not be fetched (too large, say):
+    /// diagnostics of the scan, not configuration problems.
+    pub skipped: Vec<Diagnostic>,
 }
 
 /// A boxed future, for object-safe async traits.
@@ -188,8 +190,8 @@ pub(crate) async fn scan_source(
     default_policy: Policy,
 ) -> Result<Scanned, String> {
     tokio::task::spawn_blocking(move || {
-        let (files, fetch_problems) =
-            source.config.clone().unwrap_or_else(|| RepoFiles::read_dir(&source.root));
+        let FetchedSource { root, guard, config, skipped, .. } = source;
+        let (files, fetch_problems) = config.unwrap_or_else(|| RepoFiles::read_dir(&root));
         let overrides = Overrides { threads: 1, ..Overrides::default() };
         let plan = Plan::build(&Inputs {
             files: &files,
@@ -197,10 +199,10 @@ pub(crate) async fn scan_source(
             default_policy: Some(&default_policy),
         })
         .map_err(|error| error.to_string())?;
-        let mut run =
-            plan.scan(&source.root, &Progress::default()).map_err(|error| error.to_string())?;
-        drop(source.guard);
+        let mut run = plan.scan(&root, &Progress::default()).map_err(|error| error.to_string())?;
+        drop(guard);
         run.diagnostics.splice(0..0, fetch_problems.iter().cloned());
+        run.diagnostics.extend(skipped);
         let mut problems = fetch_problems;
         problems.extend(plan.problems.iter().cloned());
         Ok(Scanned { run, policy: plan.policy.clone(), problems })

@@ -3,8 +3,9 @@
 //! downloads those files at the branch head (up to 500, one request each);
 //! a full scan downloads the repository's archive at the branch head and
 //! unpacks it. Either way into a temporary directory that lives as long as
-//! the scan. A merge request's scan uses [`download`] for its files and
-//! [`repo_files`] for the configuration at its head.
+//! the scan. A changed-files scan and a merge request's scan both go through
+//! [`fetch_changed`]: the files and, at the same time, the repository's
+//! configuration files at that commit ([`repo_files`]).
 
 use std::path::{Component, Path};
 
@@ -51,6 +52,7 @@ impl GitLabSource {
             commit_sha: None,
             guard: Some(directory),
             config: None,
+            skipped: Vec::new(),
         })
     }
 }
@@ -113,15 +115,33 @@ const MAX_FILE_BYTES: u64 = 10_000_000;
 /// Concurrent file downloads per scan.
 const DOWNLOADS: usize = 8;
 
+/// The files `paths` at `git_ref` with the repository's configuration
+/// files there (for a merge request: at its head, so its own settings
+/// decide), fetched at the same time.
+pub(crate) async fn fetch_changed(
+    client: &Client,
+    project: u64,
+    git_ref: &str,
+    paths: &[String],
+) -> Result<FetchedSource, String> {
+    let (downloaded, config) = tokio::join!(
+        download(client, project, git_ref, paths),
+        repo_files(client, project, git_ref)
+    );
+    let mut source = downloaded?;
+    source.config = Some(config?);
+    Ok(source)
+}
+
 /// Downloads `paths` at `git_ref` into a temporary directory; files too
 /// large are skipped and named, files the ref does not have (deleted) are
 /// skipped.
-pub(crate) async fn download(
+async fn download(
     client: &Client,
     project: u64,
     sha: &str,
     paths: &[String],
-) -> Result<(FetchedSource, Vec<Diagnostic>), String> {
+) -> Result<FetchedSource, String> {
     let directory = tempfile::Builder::new()
         .prefix("vigil-mr-")
         .tempdir()
@@ -154,13 +174,13 @@ pub(crate) async fn download(
         }
     }
     let root = directory.path().to_path_buf();
-    let source = FetchedSource {
+    Ok(FetchedSource {
         root,
         commit_sha: Some(sha.to_owned()),
         guard: Some(directory),
         config: None,
-    };
-    Ok((source, skipped))
+        skipped,
+    })
 }
 
 /// Writes `bytes` at repository path `path` under `root`; a path that would
@@ -191,12 +211,7 @@ impl GitLabSource {
     ) -> Result<FetchedSource, String> {
         let client = crate::gitlab::repository_client(&self.store, repository).await?;
         let project = crate::gitlab::project_id(repository)?;
-        let (mut source, skipped) = download(&client, project, branch, paths).await?;
-        // The files that could not be fetched are diagnostics of the scan.
-        let (files, mut problems) = repo_files(&client, project, branch).await?;
-        problems.extend(skipped);
-        source.config = Some((files, problems));
-        Ok(source)
+        fetch_changed(&client, project, branch, paths).await
     }
 }
 

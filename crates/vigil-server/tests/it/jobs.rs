@@ -35,6 +35,7 @@ impl SourceFetcher for DirectorySource {
                 commit_sha: None,
                 guard: None,
                 config: None,
+                skipped: Vec::new(),
             })
         })
     }
