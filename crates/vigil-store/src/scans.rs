@@ -381,19 +381,36 @@ impl Store {
                 message: format!("{} more diagnostics not stored", diagnostics.len() - kept),
             });
         }
-        for diagnostic in &stored {
-            sqlx::query(
-                "INSERT INTO scan_diagnostics (scan_id, level, path, line, column_number, message) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(scan_id)
-            .bind(level_text(diagnostic.level))
-            .bind(diagnostic.path.as_deref())
-            .bind(diagnostic.line.map(i64::from))
-            .bind(diagnostic.column.map(i64::from))
-            .bind(&diagnostic.message)
-            .execute(&mut *transaction)
-            .await?;
+        // Many rows per statement: a large repository's scan has hundreds of
+        // skipped-file notes, and one statement each cost a round trip each.
+        for chunk in stored.chunks(DIAGNOSTICS_PER_INSERT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let first = row * 5 + 2;
+                    format!(
+                        "($1, ${}, ${}, ${}, ${}, ${})",
+                        first,
+                        first + 1,
+                        first + 2,
+                        first + 3,
+                        first + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO scan_diagnostics (scan_id, level, path, line, column_number, message) VALUES {}",
+                rows.join(", ")
+            );
+            let mut insert = sqlx::query(&sql).bind(scan_id);
+            for diagnostic in chunk {
+                insert = insert
+                    .bind(level_text(diagnostic.level))
+                    .bind(diagnostic.path.as_deref())
+                    .bind(diagnostic.line.map(i64::from))
+                    .bind(diagnostic.column.map(i64::from))
+                    .bind(&diagnostic.message);
+            }
+            insert.execute(&mut *transaction).await?;
         }
         let errors: Vec<String> = stored.iter().map(Diagnostic::describe).collect();
         let errors = errors.join("\n");
@@ -418,6 +435,10 @@ impl Store {
 
 /// Diagnostics kept per scan; past this, one note says how many more.
 pub const MAX_STORED_DIAGNOSTICS: usize = 1000;
+
+/// Rows per `INSERT` of diagnostics (5 parameters each, far below both
+/// backends' limits).
+const DIAGNOSTICS_PER_INSERT: usize = 200;
 
 fn level_text(level: DiagnosticLevel) -> &'static str {
     match level {
