@@ -368,11 +368,13 @@ impl Plan {
             return Ok((vec![Arc::new(WalkOnly)], Vec::new()));
         }
         // History holds old versions of every file; only secrets in it matter.
-        let wanted = |kind: &FindingKind| {
+        let wanted = |kinds: &[FindingKind], kind: &FindingKind| {
             kinds.contains(kind) && (!flags.history || *kind == FindingKind::Secret)
         };
-        let mut selected: Vec<&registry::EngineEntry> =
-            ENGINES.iter().filter(|entry| entry.kinds.iter().any(wanted)).collect();
+        let mut selected: Vec<&registry::EngineEntry> = ENGINES
+            .iter()
+            .filter(|entry| entry.kinds.iter().any(|kind| wanted(&kinds, kind)))
+            .collect();
         let mut kinds = kinds;
         if selected.is_empty() {
             let wanted: Vec<&str> = kinds.iter().map(|kind| kind.as_str()).collect();
@@ -415,7 +417,7 @@ impl Plan {
         }
         let reported: Vec<FindingKind> = FindingKind::ALL
             .into_iter()
-            .filter(|kind| kinds.contains(kind) && (!flags.history || *kind == FindingKind::Secret))
+            .filter(|kind| wanted(&kinds, kind))
             .filter(|kind| engines.iter().any(|engine| engine.kinds().contains(kind)))
             .collect();
         Ok((engines, reported))

@@ -1,7 +1,8 @@
 //! `vigil scan`: reads the scanned directory's configuration files (or
 //! those named by flags), builds the scan [`Plan`] through the shared
-//! pipeline, runs it, applies the baseline, writes the report and picks the
-//! exit code. The server's scans run the same pipeline.
+//! pipeline, runs it (severity overrides, accepted fingerprints and the
+//! baseline are the pipeline's), writes the report and picks the exit code.
+//! The server's scans run the same pipeline.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -26,14 +27,20 @@ use crate::{ExitCode, progress, table};
 fn repo_files(args: &ScanArgs) -> Result<RepoFiles> {
     let (mut files, unreadable) = RepoFiles::read_dir(&args.path);
     files = files.with_origins_under(&args.path);
-    if let Some(problem) = unreadable.first() {
-        bail!("{}", problem.describe());
-    }
-    for (flag, name, what) in [
+    let flags = [
         (&args.config, CONFIG_FILE, "config file"),
         (&args.gitleaks_config, GITLEAKS_CONFIG_FILE, "gitleaks config"),
         (&args.baseline, BASELINE_FILE, "baseline"),
-    ] {
+    ];
+    // A file the flags replace does not matter, readable or not.
+    let replaced =
+        |name: &str| flags.iter().any(|(flag, flagged, _)| flag.is_some() && *flagged == name);
+    if let Some(problem) =
+        unreadable.iter().find(|problem| !problem.path.as_deref().is_some_and(replaced))
+    {
+        bail!("{}", problem.describe());
+    }
+    for (flag, name, what) in flags {
         if let Some(path) = flag {
             let text = vigil_pipeline::read_config_file(path).map_err(|reason| {
                 anyhow::anyhow!("cannot read {what} {}: {reason}", path.display())

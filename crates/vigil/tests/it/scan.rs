@@ -158,6 +158,14 @@ fn config_errors_name_the_key_and_line() {
     let missing = project.vigil(&["scan", "--config", "nope.toml"]);
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("cannot read config file nope.toml"), "{missing:?}");
+    // An unreadable vigil.toml stops the scan, unless --config replaces it.
+    project.write("vigil.toml", [0xff, 0xfe]);
+    let unreadable = project.vigil(&["scan"]);
+    assert_eq!(unreadable.code, 2, "{unreadable:?}");
+    assert!(unreadable.stderr.contains("vigil.toml: not read: not UTF-8 text"), "{unreadable:?}");
+    project.write("ci.toml", "[policy]\nfail_on = \"never\"\n");
+    let replaced = project.vigil(&["scan", "--config", "ci.toml"]);
+    assert_eq!(replaced.code, 0, "{replaced:?}");
 }
 
 #[test]
