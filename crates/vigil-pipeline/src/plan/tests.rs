@@ -22,6 +22,11 @@ fn plan(entries: &[(&str, &str)], overrides: &Overrides, default: Option<&Policy
     Plan::build(&Inputs { files: &files, overrides, default_policy: default }).unwrap()
 }
 
+/// The plan of `files` under `overrides`, without a server default.
+fn build(files: &RepoFiles, overrides: &Overrides) -> Plan {
+    Plan::build(&Inputs { files, overrides, default_policy: None }).unwrap()
+}
+
 fn problems(plan: &Plan) -> Vec<String> {
     plan.problems.iter().map(Diagnostic::describe).collect()
 }
@@ -190,18 +195,12 @@ fn a_scan_honours_excludes_disabled_rules_overrides_and_accepted_fingerprints() 
     write(".vigilignore-secrets", &format!("{accepted} # rotated in March\n"));
     let (files, unreadable) = RepoFiles::read_dir(dir.path());
     assert!(unreadable.is_empty());
-    let plan = Plan::build(&Inputs {
-        files: &files,
-        overrides: &Overrides::default(),
-        default_policy: None,
-    })
-    .unwrap();
+    let plan = build(&files, &Overrides::default());
     let run = plan.scan(dir.path(), &Default::default()).unwrap();
     assert_eq!(summary(&run), ["app/settings.py SEC010 high", "deploy/aws.env SEC001 low"]);
     assert_eq!(run.stats.ignored, 1);
     let disabled = Overrides { skip_rule: vec!["SEC010".into()], ..Overrides::default() };
-    let plan =
-        Plan::build(&Inputs { files: &files, overrides: &disabled, default_policy: None }).unwrap();
+    let plan = build(&files, &disabled);
     let run = plan.scan(dir.path(), &Default::default()).unwrap();
     assert_eq!(summary(&run), ["deploy/aws.env SEC001 low"]);
     assert_eq!(run.stats.rule_skipped, 1);
@@ -210,23 +209,13 @@ fn a_scan_honours_excludes_disabled_rules_overrides_and_accepted_fingerprints() 
     let baseline = vigil_core::Baseline::from_findings(&run.findings, jiff::Timestamp::UNIX_EPOCH);
     write(".vigil-baseline.json", &baseline.to_json());
     let (files, _) = RepoFiles::read_dir(dir.path());
-    let plan = Plan::build(&Inputs {
-        files: &files,
-        overrides: &Overrides::default(),
-        default_policy: None,
-    })
-    .unwrap();
+    let plan = build(&files, &Overrides::default());
     let run = plan.scan(dir.path(), &Default::default()).unwrap();
     assert_eq!(summary(&run), ["app/settings.py SEC010 high"]);
     assert_eq!((run.stats.baselined, run.baselined.len()), (1, 1));
     write(".vigil-baseline.json", "{\"version\": 99}");
     let (files, _) = RepoFiles::read_dir(dir.path());
-    let plan = Plan::build(&Inputs {
-        files: &files,
-        overrides: &Overrides::default(),
-        default_policy: None,
-    })
-    .unwrap();
+    let plan = build(&files, &Overrides::default());
     assert!(
         problems(&plan)[0].starts_with(".vigil-baseline.json: baseline not applied:"),
         "{:?}",

@@ -32,22 +32,21 @@ fn finding(rule: &str, path: &str, content: &str, severity: Severity) -> Finding
     )
 }
 
+/// The instance the tests connect: `https://gitlab.example.com`.
+fn new_instance() -> NewInstance {
+    NewInstance {
+        name: "gitlab".into(),
+        base_url: "https://gitlab.example.com".into(),
+        oauth_client_id: Some("client".into()),
+        oauth_client_secret: Some(SecretString::new("gloas-0123456789")),
+        transporter_id: None,
+        scan_interval_s: 3600,
+        created_by: Some("user:ada".into()),
+    }
+}
+
 async fn repository(store: &Store) -> i64 {
-    let instance = store
-        .create_instance(
-            &NewInstance {
-                name: "gitlab".into(),
-                base_url: "https://gitlab.example.com".into(),
-                oauth_client_id: Some("client".into()),
-                oauth_client_secret: Some(SecretString::new("gloas-0123456789")),
-                transporter_id: None,
-                scan_interval_s: 3600,
-                created_by: Some("user:ada".into()),
-            },
-            T0,
-        )
-        .await
-        .unwrap();
+    let instance = store.create_instance(&new_instance(), T0).await.unwrap();
     store.upsert_repository(instance.id, 42, "group/app", "main", T0).await.unwrap().id
 }
 
@@ -769,15 +768,7 @@ async fn issues_keep_package_resource_and_license_and_scans_keep_diagnostics_as_
 async fn instance_creation_selection_and_deletion_commit_whole_or_not_at_all() {
     for test in stores().await {
         let store = keyed(&test.store);
-        let new = NewInstance {
-            name: "gitlab".into(),
-            base_url: "https://gitlab.example.com".into(),
-            oauth_client_id: Some("client".into()),
-            oauth_client_secret: Some(SecretString::new("gloas-0123456789")),
-            transporter_id: None,
-            scan_interval_s: 3600,
-            created_by: Some("user:ada".into()),
-        };
+        let new = new_instance();
         let secret = SecretString::new("hook-secret");
         let token = SecretString::new("glpat-token");
         let instance = store

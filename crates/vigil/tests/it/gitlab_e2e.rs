@@ -178,6 +178,23 @@ pub(crate) async fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<
     }
 }
 
+/// `vigil serve` with two workers on a free loopback port, its public URL
+/// that port's; the process and the URL.
+pub(crate) fn start_public_server(
+    database_url: &str,
+    data: &std::path::Path,
+) -> (crate::server::Process, String) {
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let (server, _) = start_server_with(
+        &["--listen", &listen, "--workers", "2", "--public-url", &public],
+        database_url,
+        data,
+    );
+    (server, public)
+}
+
 pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -217,14 +234,7 @@ async fn onboarding_merge_request_feedback_fix_and_deletion() {
             );
         }
 
-        let port = free_port();
-        let public = format!("http://127.0.0.1:{port}");
-        let listen = format!("127.0.0.1:{port}");
-        let (mut server, _) = start_server_with(
-            &["--listen", &listen, "--workers", "2", "--public-url", &public],
-            &test.url,
-            data.path(),
-        );
+        let (mut server, public) = start_public_server(&test.url, data.path());
         let browser = Browser::sign_in(&public).await;
 
         let id = connect_all(&browser, &sim, &public, test.name).await;

@@ -15,10 +15,9 @@ use gitlab_sim::Simulator;
 use serde_json::{Value, json};
 
 use crate::gitlab_e2e::{
-    AWS, Browser, admin_and_gitlab, backends, connect_all, free_port, wait_until,
+    AWS, Browser, admin_and_gitlab, backends, connect_all, start_public_server, wait_until,
 };
 use crate::harness::Project;
-use crate::server::start_server_with;
 
 const GITHUB_TOKEN: &str = "ghp_qQuHOtnUnwiedLRNSFNSzDf4IX6pmARK7vPU";
 const ACME: &str = "ACME = 'acme_k3j9x2m7q8w1z5v4b6n0p3l7r9t2y8u1'\n";
@@ -153,14 +152,7 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
         sim.write_file(project, ".gitleaks.toml", GITLEAKS);
         sim.write_file(project, ".vigilignore-secrets", format!("{accepted}\n"));
 
-        let port = free_port();
-        let public = format!("http://127.0.0.1:{port}");
-        let listen = format!("127.0.0.1:{port}");
-        let (mut server, _) = start_server_with(
-            &["--listen", &listen, "--workers", "2", "--public-url", &public],
-            &test.url,
-            data.path(),
-        );
+        let (mut server, public) = start_public_server(&test.url, data.path());
         let browser = Browser::sign_in(&public).await;
         // A strict server default: every finding fails where a repository sets no policy.
         let (status, policy) = browser

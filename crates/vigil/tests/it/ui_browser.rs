@@ -21,8 +21,7 @@ use std::process::Command;
 use gitlab_sim::MAINTAINER;
 use vigil_store::Queue;
 
-use crate::gitlab_e2e::{AWS, PASSWORD, free_port};
-use crate::server::start_server_with;
+use crate::gitlab_e2e::{AWS, PASSWORD, start_public_server};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -83,16 +82,9 @@ async fn scenario(root: &Path, test: &vigil_store::testing::TestStore) {
         sim.write_file(project, "README.md", format!("# service {index}\n"));
     }
 
-    let port = free_port();
-    let public = format!("http://127.0.0.1:{port}");
-    let listen = format!("127.0.0.1:{port}");
+    let (mut server, public) = start_public_server(&test.url, data.path());
     let (client_id, client_secret) =
         sim.add_oauth_application("Vigil", &format!("{public}/oauth/gitlab/callback"), &["api"]);
-    let (mut server, _) = start_server_with(
-        &["--listen", &listen, "--workers", "2", "--public-url", &public],
-        &test.url,
-        data.path(),
-    );
 
     let artifacts = root.join("target/ui-artifacts").join(test.name);
     std::fs::create_dir_all(&artifacts).unwrap();
