@@ -81,6 +81,8 @@ struct Shared {
 #[derive(Clone)]
 pub struct Agent {
     settings: Arc<AgentSettings>,
+    /// GitLab's origin, parsed once: every request goes there.
+    gitlab_url: reqwest::Url,
     gitlab: reqwest::Client,
     shared: Arc<Shared>,
 }
@@ -132,6 +134,7 @@ impl Agent {
         let client = builder.build().map_err(|error| AgentError::Settings(error.to_string()))?;
         Ok(Agent {
             settings: Arc::new(AgentSettings { gitlab, ..settings }),
+            gitlab_url: url,
             gitlab: client,
             shared: Arc::default(),
         })
@@ -326,40 +329,46 @@ impl Agent {
         if path == crate::HEALTH_PATH {
             return json_response(StatusCode::OK, &self.health().await);
         }
-        if let Err(refusal) = self.settings.allowlist.check(&method, &path) {
-            tracing::warn!(%method, %path, reason = %refusal, "refused");
-            return json_error_response(
-                StatusCode::FORBIDDEN,
-                "refused_by_transporter",
-                &refusal.to_string(),
-            );
-        }
+        // The check is made on the URL the agent sends, as the url crate
+        // normalises it, and that URL is what goes to GitLab and the log.
+        let url = match self.settings.allowlist.resolve(&method, &self.gitlab_url, &path_and_query)
+        {
+            Ok(allowed) => allowed.url,
+            Err(refusal) => {
+                tracing::warn!(%method, %path, reason = %refusal, "refused");
+                return json_error_response(
+                    StatusCode::FORBIDDEN,
+                    "refused_by_transporter",
+                    &refusal.to_string(),
+                );
+            }
+        };
+        let sent_path = url.path().to_owned();
         let started = Instant::now();
-        let response = self.to_gitlab(request, &path_and_query).await;
-        tracing::debug!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "forwarded");
+        let response = self.to_gitlab(request, url).await;
+        tracing::debug!(%method, path = %sent_path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "forwarded");
         response
     }
 
     async fn to_gitlab(
         &self,
         request: Request<hyper::body::Incoming>,
-        path_and_query: &str,
+        url: reqwest::Url,
     ) -> Response<Body> {
         let (mut parts, body) = request.into_parts();
         strip_hop_by_hop(&mut parts.headers);
-        let url = format!("{}{path_and_query}", self.settings.gitlab);
+        let what = format!("{} {}", parts.method, url.path());
         let has_body = parts.headers.contains_key(http::header::CONTENT_LENGTH)
             || !matches!(
                 parts.method,
                 http::Method::GET | http::Method::HEAD | http::Method::DELETE
             );
-        let mut outgoing = self.gitlab.request(parts.method.clone(), &url).headers(parts.headers);
+        let mut outgoing = self.gitlab.request(parts.method.clone(), url).headers(parts.headers);
         if has_body {
             let stream = http_body_util::BodyDataStream::new(body);
             outgoing = outgoing.body(reqwest::Body::wrap_stream(stream));
         }
         let sent = tokio::time::timeout(self.settings.gitlab_timeout, outgoing.send()).await;
-        let what = format!("{} {}", parts.method, path_only(path_and_query));
         let response = match sent {
             Err(_) => {
                 return json_error_response(

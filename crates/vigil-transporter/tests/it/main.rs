@@ -99,6 +99,11 @@ pub async fn origin() -> (String, JoinHandle<()>) {
                 }
             }),
         )
+        // What an allowlist bypass would reach: a system hook.
+        .route(
+            "/api/v4/hooks/{id}",
+            axum::routing::put(|| async { (StatusCode::OK, "system hook changed") }),
+        )
         .route(
             "/api/v4/projects/{id}/merge_requests/{iid}/notes",
             post(|body: Bytes| async move { (StatusCode::CREATED, body) }),

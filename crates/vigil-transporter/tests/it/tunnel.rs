@@ -135,6 +135,45 @@ async fn the_agent_refuses_what_is_not_on_the_allowlist_and_redirects_to_other_h
     assert_eq!(within.headers()["location"], "/api/v4/projects/1");
 }
 
+/// Sends `request_line` to the forward endpoint as raw bytes (reqwest
+/// would normalise the path itself; a compromised server need not).
+async fn raw_forward(hub: &TestHub, method: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (addr, prefix) = hub.forward.strip_prefix("http://").unwrap().split_once('/').unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "{method} /{prefix}{path} HTTP/1.1\r\nhost: vigil\r\n{}: {FORWARD_KEY}\r\n\
+         content-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}",
+        vigil_transporter::hub::FORWARD_KEY_HEADER
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+#[tokio::test]
+async fn encoded_dot_segments_do_not_climb_to_other_gitlab_apis() {
+    let (origin, _o) = origin().await;
+    let hub = TestHub::start(quick()).await;
+    let _agent = start_agent(agent_settings(&hub.url, &origin));
+    hub.wait_for_agents(1).await;
+    for path in [
+        "/api/v4/projects/.%2e/hooks/1",
+        "/api/v4/projects/%2E%2e/hooks/1",
+        "/api/v4/projects/%2e./hooks/1",
+        "/api/v4/projects/42/%2e%2e/%2e%2e/hooks/1",
+    ] {
+        let answer = raw_forward(&hub, "PUT", path).await;
+        assert!(answer.starts_with("HTTP/1.1 403"), "PUT {path}: {answer}");
+        assert!(answer.contains("refused_by_transporter"), "PUT {path}: {answer}");
+        assert!(!answer.contains("system hook changed"), "PUT {path}: {answer}");
+    }
+    // The same route spelled plainly still works.
+    let answer = raw_forward(&hub, "PUT", "/api/v4/projects/42/hooks/7").await;
+    assert!(!answer.contains("refused_by_transporter"), "{answer}");
+}
+
 #[tokio::test]
 async fn the_forward_endpoint_wants_its_key_and_names_a_missing_agent() {
     let hub =
