@@ -51,8 +51,9 @@ pub struct AgentSettings {
     pub gitlab_timeout: Duration,
 }
 
-/// Why the agent cannot start.
+/// Why the agent cannot start or stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AgentError {
     /// A setting is unusable.
     #[error("{0}")]
@@ -64,6 +65,18 @@ pub enum AgentError {
         addr: String,
         /// Why.
         reason: String,
+    },
+    /// The hub refused the agent's credential (HTTP 401 or 403 to the
+    /// WebSocket upgrade): unknown or revoked, which retrying cannot heal.
+    #[error(
+        "the hub refused this agent's credential (HTTP {status}: {message}); it is unknown or \
+         revoked and retrying cannot help: enrol the agent again with a new enrolment token"
+    )]
+    CredentialRefused {
+        /// HTTP status.
+        status: u16,
+        /// The hub's message.
+        message: String,
     },
 }
 
@@ -106,7 +119,7 @@ fn agent_id() -> String {
 impl Agent {
     /// An agent with `settings`; checks the GitLab URL and CA file.
     pub fn new(settings: AgentSettings) -> Result<Agent, AgentError> {
-        dial::check_hub_url(&settings.dial.hub)
+        dial::check_hub(&settings.dial)
             .map_err(|error| AgentError::Settings(format!("--hub: {error}")))?;
         let gitlab = settings.gitlab.trim_end_matches('/').to_owned();
         let url = reqwest::Url::parse(&gitlab)
@@ -192,12 +205,17 @@ impl Agent {
                             attempt = 0;
                         }
                     }
+                    Err(dial::DialError::Refused { status, message })
+                        if matches!(status, 401 | 403) =>
+                    {
+                        let error = AgentError::CredentialRefused { status, message };
+                        tracing::error!(%error, "stopping");
+                        self.set_error(Some(error.to_string()));
+                        return error;
+                    }
                     Err(error) => {
                         tracing::warn!(%error, attempt, "cannot connect to the hub");
                         self.set_error(Some(error.to_string()));
-                        if error.is_refusal() {
-                            attempt = attempt.max(6);
-                        }
                     }
                 }
                 let wait = crate::backoff(
@@ -209,10 +227,12 @@ impl Agent {
             }
         };
         tokio::select! {
-            () = tunnels => {}
-            () = shutdown => tracing::info!("Transporter agent stopping"),
+            error = tunnels => Err(error),
+            () = shutdown => {
+                tracing::info!("Transporter agent stopping");
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     /// Where GitLab reaches the webhook listener, if there is one.

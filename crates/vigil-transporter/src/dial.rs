@@ -30,8 +30,12 @@ pub type BoxIo = Box<dyn Io>;
 /// How to reach the hub.
 #[derive(Debug, Clone)]
 pub struct DialSettings {
-    /// `wss://vigil.example/transporter` (`ws://` only for tests on loopback).
+    /// `wss://vigil.example/transporter` (`ws://` only on loopback, unless
+    /// [`DialSettings::insecure_hub`]).
     pub hub: String,
+    /// Allow `ws://` (no TLS: the credential, the enrolment token and every
+    /// GitLab call in clear text) to a hub that is not on loopback.
+    pub insecure_hub: bool,
     /// More trusted CAs (PEM), beside Mozilla's roots.
     pub ca_file: Option<PathBuf>,
     /// `http://[user:password@]proxy:port`: reach the hub through it with CONNECT.
@@ -78,8 +82,9 @@ pub enum DialError {
 }
 
 impl DialError {
-    /// Whether trying again could help (a refusal of the credential is
-    /// retried too, but slowly: an admin may re-enrol meanwhile).
+    /// Whether the hub refused the credential itself (HTTP 401 or 403 to
+    /// the WebSocket upgrade): an unknown or revoked credential cannot
+    /// heal, so the agent stops; network errors and 5xx are retried.
     pub fn is_refusal(&self) -> bool {
         matches!(self, DialError::Refused { status: 401 | 403, .. })
     }
@@ -111,10 +116,27 @@ fn target(url: &Url) -> Result<Target, DialError> {
     Ok(Target { tls, host, port })
 }
 
-/// Checks a hub URL before anything is dialled: a `wss://` (or `ws://`)
-/// URL with a host.
-pub fn check_hub_url(text: &str) -> Result<(), DialError> {
-    target(&parse_url(text, "hub URL")?).map(|_| ())
+/// Checks the hub URL before anything is dialled: a `wss://` URL with a
+/// host, or `ws://` to loopback (anywhere else only with
+/// [`DialSettings::insecure_hub`]: the credential would cross the network
+/// in clear text).
+pub fn check_hub(settings: &DialSettings) -> Result<(), DialError> {
+    let url = parse_url(&settings.hub, "hub URL")?;
+    let target = target(&url)?;
+    if !target.tls && !settings.insecure_hub && !is_loopback(&target.host) {
+        return Err(DialError::BadUrl(format!(
+            "hub URL `{url}`: ws:// would send the credential and every GitLab call unencrypted \
+             to {}; use wss://, or allow it explicitly with --insecure-hub",
+            target.host
+        )));
+    }
+    Ok(())
+}
+
+/// `localhost` or a loopback address (127.0.0.0/8, ::1).
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
 }
 
 fn parse_url(text: &str, what: &str) -> Result<Url, DialError> {
@@ -248,6 +270,7 @@ pub async fn websocket(
     credential: &str,
     headers: &[(&'static str, String)],
 ) -> Result<WebSocketStream<BoxIo>, DialError> {
+    check_hub(settings)?;
     let url = parse_url(&settings.hub, "hub URL")?;
     let work = async {
         let stream = stream_to(&url, settings, tls).await?;
@@ -307,6 +330,7 @@ pub struct Enrolled {
 /// Trades a one-time enrolment token for the agent's credential at the
 /// hub's enrolment endpoint (the hub URL with `https` and [`crate::ENROL_PATH`]).
 pub async fn enrol(settings: &DialSettings, token: &str) -> Result<Enrolled, DialError> {
+    check_hub(settings)?;
     let tls = tls_config(settings)?;
     let mut url = parse_url(&settings.hub, "hub URL")?;
     let scheme = if url.scheme() == "wss" { "https" } else { "http" };
@@ -349,4 +373,48 @@ pub async fn enrol(settings: &DialSettings, token: &str) -> Result<Enrolled, Dia
     tokio::time::timeout(settings.connect_timeout, work)
         .await
         .map_err(|_| DialError::Timeout(settings.connect_timeout.as_secs()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(hub: &str, insecure_hub: bool) -> DialSettings {
+        DialSettings {
+            hub: hub.to_owned(),
+            insecure_hub,
+            ca_file: None,
+            proxy: None,
+            client_cert: None,
+            connect_timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn ws_is_refused_off_loopback_unless_allowed_explicitly() {
+        for hub in [
+            "wss://vigil.example/transporter",
+            "ws://localhost:8080/transporter",
+            "ws://127.0.0.1:8080/transporter",
+            "ws://127.1.2.3/transporter",
+            "ws://[::1]:8080/transporter",
+        ] {
+            assert!(check_hub(&settings(hub, false)).is_ok(), "{hub}");
+        }
+        for hub in
+            ["ws://vigil.example/transporter", "ws://10.0.0.5/transporter", "ws://[fd00::1]/t"]
+        {
+            let error = check_hub(&settings(hub, false)).unwrap_err();
+            assert!(error.to_string().contains("--insecure-hub"), "{error}");
+            assert!(check_hub(&settings(hub, true)).is_ok(), "{hub}");
+        }
+        assert!(check_hub(&settings("ftp://vigil.example/transporter", true)).is_err());
+    }
+
+    #[tokio::test]
+    async fn enrolment_over_ws_off_loopback_is_refused_before_anything_is_sent() {
+        let error =
+            enrol(&settings("ws://vigil.example/transporter", false), "vgle_x").await.unwrap_err();
+        assert!(matches!(error, DialError::BadUrl(_)), "{error:?}");
+    }
 }

@@ -73,6 +73,10 @@ pub(crate) struct TransporterArgs {
     /// http://user:password@proxy:3128.
     #[arg(long, env = "VIGIL_TRANSPORTER_PROXY", hide_env_values = true, value_name = "URL")]
     pub(crate) proxy: Option<String>,
+    /// Allow ws:// (no TLS) to a hub that is not on loopback: the
+    /// credential and every GitLab call cross the network in clear text.
+    #[arg(long, env = "VIGIL_TRANSPORTER_INSECURE_HUB", hide_env_values = true)]
+    pub(crate) insecure_hub: bool,
     /// Client certificate (PEM) for a TLS front that asks for one.
     #[arg(long, requires = "client_key", value_name = "FILE")]
     pub(crate) client_cert: Option<PathBuf>,

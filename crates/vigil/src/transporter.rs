@@ -1,12 +1,14 @@
 //! `vigil transporter`: the agent's command line. Reads (or, with an
 //! enrolment token, first obtains and writes) the credential file, then
-//! runs the agent until SIGTERM or Ctrl-C.
+//! runs the agent until SIGTERM or Ctrl-C, or until the hub refuses the
+//! credential (exit 2: a refusal cannot heal by retrying).
 
 use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+use vigil_transporter::agent::AgentError;
 use vigil_transporter::dial::{self, DialSettings};
 use vigil_transporter::{Agent, AgentSettings, Allowlist};
 
@@ -18,6 +20,7 @@ pub(crate) fn run(args: &TransporterArgs) -> Result<ExitCode> {
     init_logging(args.log_format);
     let dial = DialSettings {
         hub: args.hub.clone(),
+        insecure_hub: args.insecure_hub,
         ca_file: args.ca_file.clone(),
         proxy: args.proxy.clone(),
         client_cert: args.client_cert.clone().zip(args.client_key.clone()),
@@ -45,8 +48,15 @@ pub(crate) fn run(args: &TransporterArgs) -> Result<ExitCode> {
             ping_interval: Duration::from_secs(args.ping_interval.max(1)),
             gitlab_timeout: Duration::from_secs(120),
         };
-        Agent::new(settings)?.run(shutdown_signal()).await?;
-        Ok(ExitCode::Clean)
+        match Agent::new(settings)?.run(shutdown_signal()).await {
+            Ok(()) => Ok(ExitCode::Clean),
+            // A refused credential cannot heal: say how to get a new one.
+            Err(error @ AgentError::CredentialRefused { .. }) => bail!(
+                "{error}: delete {} and start the agent with --enrolment-token (a new token: Vigil → Transporters, or POST /api/v1/transporters/ID/enrolment)",
+                args.credentials.display()
+            ),
+            Err(error) => Err(error.into()),
+        }
     })
 }
 

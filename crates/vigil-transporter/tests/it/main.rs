@@ -260,6 +260,7 @@ impl TestHub {
 pub fn dial(hub: &str) -> DialSettings {
     DialSettings {
         hub: hub.to_owned(),
+        insecure_hub: false,
         ca_file: None,
         proxy: None,
         client_cert: None,

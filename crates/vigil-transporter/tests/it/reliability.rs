@@ -33,6 +33,65 @@ async fn a_wrong_credential_is_refused_with_the_hubs_reason() {
 }
 
 #[tokio::test]
+async fn an_agent_whose_credential_is_refused_stops_with_the_reason() {
+    let (origin, _o) = origin().await;
+    let hub = TestHub::start(quick()).await;
+    let agent = Agent::new(AgentSettings {
+        credential: "vgtc_revoked".to_owned(),
+        ..agent_settings(&hub.url, &origin)
+    })
+    .unwrap();
+    // A refusal cannot heal: the agent stops instead of retrying forever.
+    let stopped = tokio::time::timeout(Duration::from_secs(10), agent.run(std::future::pending()))
+        .await
+        .expect("the agent kept retrying a refused credential");
+    let error = stopped.unwrap_err();
+    assert!(
+        matches!(error, vigil_transporter::agent::AgentError::CredentialRefused { .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "the hub refused this agent's credential (HTTP 401: unknown or revoked Transporter \
+         credential); it is unknown or revoked and retrying cannot help: enrol the agent again \
+         with a new enrolment token"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_keeps_retrying_through_network_errors_and_5xx() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (origin, _o) = origin().await;
+    // A hub address nobody listens on: connection refused, retried.
+    let nobody = format!("ws://{}{}", free_addr(), vigil_transporter::HUB_PATH);
+    let agent = Agent::new(agent_settings(&nobody, &origin)).unwrap();
+    let running =
+        tokio::time::timeout(Duration::from_secs(2), agent.run(std::future::pending())).await;
+    assert!(running.is_err(), "the agent stopped on a network error: {running:?}");
+    // A hub front answering 503: retried with backoff, not given up.
+    let (listener, addr) = listener().await;
+    let tries = Arc::new(AtomicUsize::new(0));
+    let counted = tries.clone();
+    let front = Router::new().route(
+        vigil_transporter::HUB_PATH,
+        any(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance")
+            }
+        }),
+    );
+    let _front = tokio::spawn(serve(listener, front));
+    let url = format!("ws://{addr}{}", vigil_transporter::HUB_PATH);
+    let agent = Agent::new(agent_settings(&url, &origin)).unwrap();
+    let running =
+        tokio::time::timeout(Duration::from_secs(3), agent.run(std::future::pending())).await;
+    assert!(running.is_err(), "the agent stopped on a 503: {running:?}");
+    assert!(tries.load(Ordering::SeqCst) >= 2, "{} tries", tries.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
 async fn killing_the_hub_mid_transfer_fails_the_download_and_the_agent_reconnects_to_the_new_hub() {
     let (origin, _o) = origin().await;
     let hub = TestHub::start(quick()).await;
