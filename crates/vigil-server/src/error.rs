@@ -13,7 +13,8 @@ use vigil_store::StoreError;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable code: `bad_request`, `unauthorized`, `forbidden`,
-    /// `not_found`, `conflict`, `payload_too_large`, `internal`.
+    /// `not_found`, `conflict`, `payload_too_large`, `too_many_requests`,
+    /// `unavailable`, `internal`.
     pub error: &'static str,
     /// What went wrong, for people.
     pub message: String,
@@ -25,6 +26,8 @@ pub struct AppError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds for a `Retry-After` header (429 and 503).
+    retry_after: Option<u64>,
 }
 
 impl std::fmt::Display for AppError {
@@ -35,57 +38,70 @@ impl std::fmt::Display for AppError {
 }
 
 impl AppError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError { status, code, message: message.into(), retry_after: None }
+    }
+
     /// 400.
     pub fn bad_request(message: impl Into<String>) -> AppError {
-        AppError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into() }
+        AppError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
     /// 401.
     pub fn unauthorized(message: impl Into<String>) -> AppError {
-        AppError { status: StatusCode::UNAUTHORIZED, code: "unauthorized", message: message.into() }
+        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
 
     /// 403.
     pub fn forbidden(message: impl Into<String>) -> AppError {
-        AppError { status: StatusCode::FORBIDDEN, code: "forbidden", message: message.into() }
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     /// 404 naming what was looked for.
     pub fn not_found(what: &str) -> AppError {
-        AppError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: format!("{what} not found"),
-        }
+        AppError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
 
     /// 409.
     pub fn conflict(message: impl Into<String>) -> AppError {
-        AppError { status: StatusCode::CONFLICT, code: "conflict", message: message.into() }
+        AppError::new(StatusCode::CONFLICT, "conflict", message)
     }
 
     /// 413.
     pub fn payload_too_large(message: impl Into<String>) -> AppError {
-        AppError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "payload_too_large",
-            message: message.into(),
-        }
+        AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+    }
+
+    /// 429 with `Retry-After: retry_after_s`.
+    pub fn too_many_requests(message: impl Into<String>, retry_after_s: u64) -> AppError {
+        AppError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+            .retry_after(retry_after_s)
+    }
+
+    /// 503 with `Retry-After: retry_after_s`: busy, try again shortly.
+    pub fn unavailable(message: impl Into<String>, retry_after_s: u64) -> AppError {
+        AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+            .retry_after(retry_after_s)
+    }
+
+    fn retry_after(mut self, seconds: u64) -> AppError {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     /// 502: GitLab (or the way to it) failed; the message says how.
     pub fn bad_gateway(message: impl Into<String>) -> AppError {
-        AppError { status: StatusCode::BAD_GATEWAY, code: "bad_gateway", message: message.into() }
+        AppError::new(StatusCode::BAD_GATEWAY, "bad_gateway", message)
     }
 
     /// 500; the cause is logged, not sent.
     pub fn internal(cause: &dyn std::fmt::Display) -> AppError {
         tracing::error!(error = %cause, "request failed");
-        AppError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: "internal error; the server log has the details".into(),
-        }
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the server log has the details",
+        )
     }
 
     /// The status code.
@@ -96,7 +112,13 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.code, message: self.message })).into_response()
+        let mut response =
+            (self.status, Json(ErrorBody { error: self.code, message: self.message }))
+                .into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

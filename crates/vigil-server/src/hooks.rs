@@ -9,12 +9,18 @@
 //! Events Vigil acts on: `Push Hook`, `Merge Request Hook`, `Note Hook` and
 //! `System Hook` (dispatched on the body's `event_name`). Any other event is
 //! answered 202 and dropped. Bodies over 25 MB are refused with 413.
+//!
+//! Nothing of the body is read before the instance, the token and the event
+//! kind have been checked from the headers, so an unauthenticated flood
+//! costs no memory. Authenticated bodies are then read against a shared
+//! budget of [`BODY_BUDGET_MIB`] (a delivery waits up to
+//! [`BUDGET_WAIT`] for its share, then gets 503) and within
+//! [`BODY_DEADLINE`].
 
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde::Serialize;
@@ -31,13 +37,83 @@ use crate::error::{ApiPath, ApiResult, AppError};
 
 /// Largest delivery accepted.
 pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
+/// Webhook bodies being read at once hold at most this many MiB together.
+pub const BODY_BUDGET_MIB: u32 = 64;
+/// How long a delivery waits for its share of the budget.
+pub const BUDGET_WAIT: Duration = Duration::from_secs(5);
+/// How long reading one body may take (GitLab itself gives up after 10 s).
+pub const BODY_DEADLINE: Duration = Duration::from_secs(20);
 /// The job kind that processes a stored webhook event.
 pub const WEBHOOK_JOB: &str = <crate::payloads::WebhookJob as crate::payloads::JobPayload>::KIND;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/hooks/gitlab/{instance}", post(receive))
-        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+    Router::new().route("/hooks/gitlab/{instance}", post(receive))
+}
+
+/// The memory webhook bodies may hold while being read, in MiB permits.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyBudget {
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for BodyBudget {
+    fn default() -> Self {
+        BodyBudget { permits: Arc::new(tokio::sync::Semaphore::new(BODY_BUDGET_MIB as usize)) }
+    }
+}
+
+impl BodyBudget {
+    /// Reads `body` (declared `length` bytes, if declared) once its share of
+    /// the budget is free.
+    async fn read(&self, body: Body, length: Option<u64>) -> Result<Bytes, AppError> {
+        let too_large = || {
+            AppError::payload_too_large(format!(
+                "webhook bodies are limited to {} MB",
+                MAX_WEBHOOK_BYTES >> 20
+            ))
+        };
+        let limit = MAX_WEBHOOK_BYTES as u64;
+        if length.is_some_and(|length| length > limit) {
+            return Err(too_large());
+        }
+        // Undeclared lengths (chunked) reserve the most a body may be.
+        let mib = length.unwrap_or(limit).div_ceil(1 << 20).max(1);
+        let share = u32::try_from(mib).unwrap_or(u32::MAX).min(BODY_BUDGET_MIB);
+        let _permit = tokio::time::timeout(BUDGET_WAIT, self.permits.acquire_many(share))
+            .await
+            .map_err(|_| {
+                AppError::unavailable(
+                    "too many webhook bodies are being read at once; GitLab should retry this delivery",
+                    5,
+                )
+            })?
+            .map_err(|_| AppError::unavailable("the server is shutting down", 5))?;
+        match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_WEBHOOK_BYTES))
+            .await
+        {
+            Err(_) => Err(AppError::bad_request(format!(
+                "the webhook body did not arrive within {} s",
+                BODY_DEADLINE.as_secs()
+            ))),
+            Ok(Err(error)) if is_length_limit(&error) => Err(too_large()),
+            Ok(Err(error)) => {
+                Err(AppError::bad_request(format!("the webhook body could not be read: {error}")))
+            }
+            Ok(Ok(bytes)) => Ok(bytes),
+        }
+    }
+}
+
+/// Whether reading stopped at the length limit.
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// How long a decrypted webhook secret is reused before it is read again
@@ -133,22 +209,14 @@ async fn receive(
     State(state): State<AppState>,
     ApiPath(instance): ApiPath<i64>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> ApiResult<(StatusCode, Json<Receipt>)> {
     let refused = |error: AppError| {
         state.metrics.webhooks_refused.fetch_add(1, Ordering::Relaxed);
         error
     };
-    let body = body.map_err(|rejection| {
-        refused(if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::payload_too_large(format!(
-                "webhook bodies are limited to {} MB",
-                MAX_WEBHOOK_BYTES >> 20
-            ))
-        } else {
-            AppError::bad_request(rejection.body_text())
-        })
-    })?;
+    // Headers first: nothing of the body is read for an unknown instance,
+    // a wrong token or an event Vigil ignores.
     let secret = match state.webhook_secrets.get(&state.store, instance).await? {
         None => return Err(refused(AppError::not_found("instance"))),
         Some(None) => {
@@ -169,6 +237,8 @@ async fn receive(
     let Some(kind) = event_kind(&headers) else {
         return Ok((StatusCode::ACCEPTED, Json(Receipt { status: "ignored", event: None })));
     };
+    let length = header(&headers, "content-length").and_then(|value| value.parse::<u64>().ok());
+    let body = state.webhook_bodies.read(body, length).await.map_err(refused)?;
     let payload: serde_json::Value = serde_json::from_slice(&body).map_err(|error| {
         refused(AppError::bad_request(format!("the webhook body is not JSON: {error}")))
     })?;

@@ -85,6 +85,8 @@ pub struct AppState {
     intake: intake::Intake,
     /// Decrypted webhook secrets, for a few seconds.
     webhook_secrets: hooks::SecretCache,
+    /// The memory webhook bodies may take while being read.
+    webhook_bodies: hooks::BodyBudget,
     /// The Transporter tunnels this process holds.
     pub hub: vigil_transporter::Hub,
     /// The dashboard's last figures, reused a while when slow to compute.
@@ -101,6 +103,7 @@ impl AppState {
             job_wakeup: Arc::new(Notify::new()),
             intake: intake::Intake::default(),
             webhook_secrets: hooks::SecretCache::default(),
+            webhook_bodies: hooks::BodyBudget::default(),
             hub: vigil_transporter::Hub::default(),
             dashboard: Arc::default(),
         }

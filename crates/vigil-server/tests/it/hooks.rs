@@ -234,6 +234,81 @@ async fn bad_deliveries_are_refused_and_nothing_is_stored() {
     }
 }
 
+/// A request whose body never arrives (declaring `length` bytes).
+fn stalled(instance: i64, headers: &[(&str, &str)], length: u64) -> Request<Body> {
+    let mut request = Request::post(format!("/hooks/gitlab/{instance}"))
+        .header("content-type", "application/json")
+        .header("content-length", length.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let never = futures::stream::pending::<Result<Vec<u8>, std::io::Error>>();
+    request.body(Body::from_stream(never)).unwrap()
+}
+
+/// The instance and token are checked from the headers before any of the
+/// body is read: a flood of unauthenticated 24 MB posts is refused without
+/// waiting for (or buffering) a single body, and an authenticated delivery
+/// in the middle of it is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_bodies_are_refused_before_they_are_read() {
+    use std::time::Duration;
+    for app in TestApp::all().await {
+        let id = instance(&app).await;
+        let length = 24 << 20;
+        let flood = (0..100).map(|n| {
+            let request = match n % 3 {
+                0 => stalled(id + 1000, &[("x-gitlab-event", "Push Hook")], length),
+                1 => stalled(
+                    id,
+                    &[("x-gitlab-token", "wrong"), ("x-gitlab-event", "Push Hook")],
+                    length,
+                ),
+                _ => stalled(id, &[("x-gitlab-event", "Push Hook")], length),
+            };
+            application(app.state.clone()).oneshot(request)
+        });
+        let answers =
+            tokio::time::timeout(Duration::from_secs(30), futures::future::join_all(flood))
+                .await
+                .expect("refusals wait for bodies that never come");
+        for answer in answers {
+            let status = answer.unwrap().status();
+            assert!(
+                status == StatusCode::NOT_FOUND || status == StatusCode::UNAUTHORIZED,
+                "{}: {status}",
+                app.name
+            );
+        }
+        let ignored = stalled(
+            id,
+            &[("x-gitlab-token", SECRET), ("x-gitlab-event", "Wiki Page Hook")],
+            length,
+        );
+        let answer = tokio::time::timeout(
+            Duration::from_secs(30),
+            application(app.state.clone()).oneshot(ignored),
+        )
+        .await
+        .expect("an ignored event waits for its body");
+        assert_eq!(answer.unwrap().status(), StatusCode::ACCEPTED);
+        let oversized =
+            stalled(id, &[("x-gitlab-token", SECRET), ("x-gitlab-event", "Push Hook")], 26 << 20);
+        let answer = tokio::time::timeout(
+            Duration::from_secs(30),
+            application(app.state.clone()).oneshot(oversized),
+        )
+        .await
+        .expect("a declared oversized body is read before it is refused");
+        assert_eq!(answer.unwrap().status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let push = [("x-gitlab-token", SECRET), ("x-gitlab-event", "Push Hook")];
+        let (status, receipt) = deliver(&app, id, &push, fixture("webhooks/push.json")).await;
+        assert_eq!((status, receipt["status"].as_str()), (StatusCode::OK, Some("accepted")));
+        assert_eq!(stored(&app).await, 1, "{}", app.name);
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn a_push_to_the_default_branch_queues_a_scan_of_the_files_it_touched() {
     use std::sync::Arc;
