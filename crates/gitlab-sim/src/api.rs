@@ -136,8 +136,46 @@ async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> R
             headers.insert("ratelimit-reset", HeaderValue::from(reset));
             response
         }
+        Some(Fault::Oversized { status, bytes, declared, part_bytes, pause_ms }) => {
+            oversized(status, bytes, declared, part_bytes, pause_ms)
+        }
+        Some(Fault::Answer { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Some(Fault::NextLink(url)) => {
+            let mut response = next.run(request).await;
+            if let Ok(value) = HeaderValue::from_str(&format!("<{url}>; rel=\"next\"")) {
+                response.headers_mut().insert(header::LINK, value);
+            }
+            response
+        }
         None => next.run(request).await,
     }
+}
+
+/// A body of `bytes` spaces made as it is sent, `part_bytes` at a time.
+fn oversized(status: u16, bytes: u64, declared: bool, part_bytes: u64, pause_ms: u64) -> Response {
+    let size = part_bytes.clamp(1, 1 << 20);
+    let part = axum::body::Bytes::from(vec![b' '; size as usize]);
+    let stream = futures::stream::iter((0..bytes).step_by(size as usize)).then(move |at| {
+        let part = part.slice(..(bytes - at).min(size) as usize);
+        async move {
+            if pause_ms > 0 && at > 0 {
+                tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+            }
+            Ok::<_, std::io::Error>(part)
+        }
+    });
+    let mut response = Response::new(axum::body::Body::from_stream(stream));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if declared {
+        response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(bytes));
+    }
+    response
 }
 
 /// The user a request authenticates as: `Authorization: Bearer` (OAuth) or

@@ -135,6 +135,32 @@ pub enum Fault {
         /// Seconds until the quota resets.
         reset_in: u64,
     },
+    /// A hostile answer: `status` with a body of `bytes` spaces, generated
+    /// as it is sent (never held), `Content-Length` declared or not, in
+    /// parts of `part_bytes` with `pause_ms` between them (an endless, slow
+    /// error body).
+    Oversized {
+        /// HTTP status.
+        status: u16,
+        /// Body size.
+        bytes: u64,
+        /// Send `Content-Length`.
+        declared: bool,
+        /// Bytes per part.
+        part_bytes: u64,
+        /// Milliseconds between two parts.
+        pause_ms: u64,
+    },
+    /// Answers `status` with this JSON body instead of the real answer.
+    Answer {
+        /// HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+    /// Answers normally, with `Link: <url>; rel="next"` (a next page on
+    /// another host, say).
+    NextLink(String),
 }
 
 /// Everything the simulator knows.

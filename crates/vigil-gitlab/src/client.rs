@@ -52,6 +52,9 @@ pub struct ClientSettings {
     /// Send every request through a Transporter instead of straight to
     /// GitLab.
     pub via: Option<Via>,
+    /// The largest API answer read (downloads have their own limits);
+    /// larger ones fail with [`GitLabError::TooLarge`].
+    pub max_answer_bytes: u64,
 }
 
 /// A Transporter route: URLs under the instance's base URL are sent to
@@ -88,6 +91,7 @@ impl Default for ClientSettings {
             backoff: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(60),
             via: None,
+            max_answer_bytes: 32 << 20,
         }
     }
 }
@@ -271,8 +275,7 @@ impl Client {
                     let status = response.status();
                     let headers = response.headers().clone();
                     self.note_quota(&headers);
-                    let body =
-                        response.bytes().await.map(|bytes| bytes.to_vec()).unwrap_or_default();
+                    let body = crate::body::read_error(response, self.settings.timeout).await;
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         let retry_after_s = headers
                             .get(reqwest::header::RETRY_AFTER)
@@ -381,11 +384,34 @@ impl Client {
         let endpoint = self.endpoint(&method, url);
         let response = self.request(method, url, body).await?;
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| self.body_error(&endpoint, Deadline::Whole, error))?;
-        Ok(Answer { headers, body: body.to_vec() })
+        let body = crate::body::read_capped(
+            response,
+            self.settings.max_answer_bytes,
+            &endpoint,
+            |error| self.body_error(&endpoint, Deadline::Whole, error),
+        )
+        .await?;
+        Ok(Answer { headers, body })
+    }
+
+    /// `url` (a link GitLab returned) if it is on this instance: same
+    /// scheme, host, port and path prefix as the base URL. Anything else
+    /// is refused, so the token never goes to another host.
+    pub(crate) fn on_instance(&self, endpoint: &str, url: &str) -> Result<String, GitLabError> {
+        let off =
+            || GitLabError::OffInstance { endpoint: endpoint.to_owned(), url: url.to_owned() };
+        let (Ok(base), Ok(link)) = (reqwest::Url::parse(&self.base_url), reqwest::Url::parse(url))
+        else {
+            return Err(off());
+        };
+        let prefix = format!("{}/api/v4/", base.path().trim_end_matches('/'));
+        let same = link.scheme() == base.scheme()
+            && link.host_str() == base.host_str()
+            && link.port_or_known_default() == base.port_or_known_default()
+            && link.username().is_empty()
+            && link.password().is_none()
+            && link.path().starts_with(&prefix);
+        if same { Ok(link.to_string()) } else { Err(off()) }
     }
 
     /// Full jitter: a random wait up to `backoff × 2^(attempt−1)`.
@@ -426,13 +452,14 @@ impl Client {
     ) -> Result<Vec<T>, GitLabError> {
         let mut items = Vec::new();
         let mut url = self.url(path_and_query);
+        let endpoint = self.endpoint(&Method::GET, &url);
         loop {
             let answer = self.send(Method::GET, &url, None).await?;
-            let page: Vec<T> = Self::decode(&format!("GET /api/v4{path_and_query}"), &answer.body)?;
+            let page: Vec<T> = Self::decode(&endpoint, &answer.body)?;
             let empty = page.is_empty();
             items.extend(page);
             match next_link(&answer.headers) {
-                Some(next) if !empty => url = next,
+                Some(next) if !empty => url = self.on_instance(&endpoint, &next)?,
                 _ => return Ok(items),
             }
         }

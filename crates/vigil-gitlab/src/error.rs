@@ -57,13 +57,45 @@ pub enum GitLabError {
         /// Why (timeout, connection refused, TLS).
         reason: String,
     },
-    /// A download was larger than the caller allows.
-    #[error("{endpoint}: the answer is larger than the limit of {limit_bytes} bytes")]
+    /// An answer or download was larger than the caller allows.
+    #[error("{endpoint}: GitLab's answer is larger than Vigil's limit of {limit_bytes} bytes")]
     TooLarge {
         /// Method and path.
         endpoint: String,
         /// The limit.
         limit_bytes: u64,
+    },
+    /// GitLab's answer pointed Vigil at a URL off the instance (another
+    /// scheme, host, port or path prefix); it is not called, since the
+    /// token would go with it.
+    #[error(
+        "{endpoint}: GitLab's answer links to {url}, which is not this instance's URL; Vigil does not send the token there (check the instance's external URL in GitLab against the URL Vigil uses)"
+    )]
+    OffInstance {
+        /// Method and path.
+        endpoint: String,
+        /// The link GitLab gave.
+        url: String,
+    },
+    /// A download did not finish within its overall deadline, however
+    /// steadily bytes arrived.
+    #[error(
+        "{endpoint}: the download did not finish within {seconds} s (the download deadline); GitLab or the network is too slow for this repository, or the deadline too short"
+    )]
+    Deadline {
+        /// Method and path.
+        endpoint: String,
+        /// The deadline.
+        seconds: u64,
+    },
+    /// Vigil could not store or unpack what GitLab sent (disk, archive
+    /// format, archive limits): not GitLab's fault as such.
+    #[error("{endpoint}: {reason}")]
+    Local {
+        /// Method and path.
+        endpoint: String,
+        /// What went wrong, in full.
+        reason: String,
     },
     /// The answer was not what the API documents.
     #[error("{endpoint}: unexpected answer from GitLab: {reason}")]

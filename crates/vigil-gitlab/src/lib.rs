@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod archive;
+mod body;
 mod client;
 mod diff;
 mod error;
@@ -23,14 +24,15 @@ mod probe;
 mod repository;
 mod types;
 
-pub use archive::{ArchiveError, ArchiveLimits, Unpacked, unpack};
+pub use archive::{ArchiveError, ArchiveLimits, MAX_SKIP_NOTES, Unpacked, printable, unpack};
+pub use body::{ERROR_BODY_DEADLINE, MAX_ERROR_BYTES, MAX_OAUTH_BYTES};
 pub use client::{Client, ClientSettings, HookEvents, Token, Via};
 pub use diff::added_lines;
 pub use error::GitLabError;
 pub use merge_requests::{DiffRefs, Discussion, FileDiff, MergeRequest, Note, Position};
 pub use oauth::{
-    DEFAULT_REFRESH_MARGIN_MS, OAuthClient, Pkce, RefreshToken, TokenInfo, TokenSet, authorize_url,
-    needs_refresh, random_state,
+    DEFAULT_REFRESH_MARGIN_MS, MAX_TOKEN_BYTES, OAuthClient, Pkce, RefreshToken, TokenInfo,
+    TokenSet, authorize_url, needs_refresh, random_state,
 };
 pub use probe::{Probe, probe};
 pub use repository::{CommitRef, CommitStatus, Compare, StatusState};

@@ -331,10 +331,16 @@ async fn answer(endpoint: &str, response: reqwest::Response) -> Result<Vec<u8>, 
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
-    let body = response.bytes().await.map_err(|error| transport(endpoint, error))?.to_vec();
     if status.is_success() {
-        return Ok(body);
+        return crate::body::read_capped(
+            response,
+            crate::body::MAX_OAUTH_BYTES,
+            endpoint,
+            |error| transport(endpoint, error),
+        )
+        .await;
     }
+    let body = crate::body::read_error(response, crate::body::ERROR_BODY_DEADLINE).await;
     let endpoint = endpoint.to_owned();
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Err(GitLabError::RateLimited {
@@ -392,6 +398,9 @@ struct TokenAnswer {
     created_at: Option<i64>,
 }
 
+/// The longest access or refresh token accepted.
+pub const MAX_TOKEN_BYTES: usize = 1024;
+
 /// A token answer as a [`TokenSet`]; `now_ms` stands in for a missing
 /// `created_at`.
 fn parse_token_set(endpoint: &str, body: &[u8], now_ms: i64) -> Result<TokenSet, GitLabError> {
@@ -407,6 +416,12 @@ fn parse_token_set(endpoint: &str, body: &[u8], now_ms: i64) -> Result<TokenSet,
     }
     let refresh_token =
         answer.refresh_token.ok_or_else(|| decode("no refresh_token in the answer"))?;
+    // GitLab's tokens are 64 characters; Vigil stores them encrypted.
+    if answer.access_token.len() > MAX_TOKEN_BYTES || refresh_token.len() > MAX_TOKEN_BYTES {
+        return Err(decode(&format!(
+            "a token in the answer is longer than {MAX_TOKEN_BYTES} bytes; GitLab's are 64 characters"
+        )));
+    }
     let created_ms = answer.created_at.map_or(now_ms, |seconds| seconds.saturating_mul(1000));
     let expires_at_ms = match answer.expires_in {
         Some(seconds) => created_ms.saturating_add(seconds.saturating_mul(1000)),

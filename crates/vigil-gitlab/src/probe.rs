@@ -39,7 +39,8 @@ pub async fn probe(base_url: &str, settings: &ClientSettings) -> Result<Probe, G
         .get(reqwest::header::LOCATION)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let body = response.bytes().await.unwrap_or_default();
+    // Only the start matters: a version object or an error message.
+    let body = crate::body::read_error(response, settings.timeout).await;
     let start: String = String::from_utf8_lossy(&body).chars().take(80).collect();
     let start = start.trim().to_owned();
     let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();

@@ -142,23 +142,10 @@ impl Client {
             encode_component(git_ref)
         ));
         let endpoint = self.endpoint(&Method::GET, &url);
-        let too_large =
-            || GitLabError::TooLarge { endpoint: endpoint.clone(), limit_bytes: max_bytes };
-        let mut response = self.download(&url).await?;
-        if response.content_length().is_some_and(|length| length > max_bytes) {
-            return Err(too_large());
-        }
-        let mut content = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| self.body_error(&endpoint, Deadline::Idle, error))?
-        {
-            if content.len() as u64 + chunk.len() as u64 > max_bytes {
-                return Err(too_large());
-            }
-            content.extend_from_slice(&chunk);
-        }
-        Ok(content)
+        let response = self.download(&url).await?;
+        crate::body::read_capped(response, max_bytes, &endpoint, |error| {
+            self.body_error(&endpoint, Deadline::Idle, error)
+        })
+        .await
     }
 }

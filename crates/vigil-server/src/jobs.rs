@@ -68,12 +68,24 @@ pub struct JobRunner {
     store: Store,
     fetcher: Arc<dyn SourceFetcher>,
     public_url: Option<String>,
+    max_run: std::time::Duration,
 }
+
+/// The longest a job may run by default (`--max-job-seconds`).
+pub const DEFAULT_MAX_RUN: std::time::Duration = std::time::Duration::from_secs(1800);
 
 impl JobRunner {
     /// A runner over `store` fetching sources with `fetcher`.
     pub fn new(store: Store, fetcher: Arc<dyn SourceFetcher>) -> JobRunner {
-        JobRunner { store, fetcher, public_url: None }
+        JobRunner { store, fetcher, public_url: None, max_run: DEFAULT_MAX_RUN }
+    }
+
+    /// Sets the longest a job may run: past it the job is stopped, its
+    /// scan failed, and the attempt counts as failed (retried with backoff,
+    /// then dead-lettered), so a hostile repository cannot hold a worker.
+    pub fn with_max_run(mut self, max_run: std::time::Duration) -> JobRunner {
+        self.max_run = max_run;
+        self
     }
 
     /// Sets the URL GitLab reaches this server at, for the hooks that
@@ -83,9 +95,33 @@ impl JobRunner {
         self
     }
 
-    /// Runs one claimed job; the error says whether another attempt can
-    /// help, and becomes the job's last error.
+    /// Runs one claimed job, within the maximum run time; the error says
+    /// whether another attempt can help, and becomes the job's last error.
     pub async fn run(&self, job: &Claimed) -> Result<(), JobError> {
+        match tokio::time::timeout(self.max_run, self.dispatch(job)).await {
+            Ok(result) => result,
+            Err(_) => {
+                let message = format!(
+                    "stopped after the maximum run time of {} s (--max-job-seconds)",
+                    self.max_run.as_secs_f64()
+                );
+                if let Some(ScanJob { scan_id, .. }) = (job.kind == ScanJob::KIND)
+                    .then(|| payloads::read::<ScanJob>(job).ok())
+                    .flatten()
+                {
+                    let failed = format!("attempt {}: {message}", job.attempt);
+                    if let Err(error) =
+                        self.store.fail_scan(scan_id, &failed, Queue::now_ms()).await
+                    {
+                        tracing::error!(%error, scan = scan_id, "cannot record the stopped scan");
+                    }
+                }
+                Err(JobError::Retry(message))
+            }
+        }
+    }
+
+    async fn dispatch(&self, job: &Claimed) -> Result<(), JobError> {
         let public_url = self.public_url.as_deref();
         match job.kind.as_str() {
             NoopJob::KIND => {
@@ -95,7 +131,7 @@ impl JobRunner {
                 }
                 Ok(())
             }
-            ScanJob::KIND => self.run_scan(job, payloads::read(job)?).await.map_err(JobError::from),
+            ScanJob::KIND => self.run_scan(job, payloads::read(job)?).await,
             MergeRequestScanJob::KIND => {
                 crate::merge_requests::run(&self.store, public_url, job, payloads::read(job)?).await
             }
@@ -185,7 +221,7 @@ impl JobRunner {
         Ok(())
     }
 
-    async fn run_scan(&self, job: &Claimed, payload: ScanJob) -> Result<(), String> {
+    async fn run_scan(&self, job: &Claimed, payload: ScanJob) -> Result<(), JobError> {
         let scan_id = payload.scan_id;
         let store_error = |error: StoreError| error.to_string();
         // The scan (or its repository) was deleted meanwhile: nothing to do.
@@ -215,7 +251,7 @@ impl JobRunner {
                 )
                 .await
                 .map_err(store_error)?;
-            Ok::<(), String>(())
+            Ok::<(), JobError>(())
         }
         .await;
         if let Err(error) = &result {

@@ -16,7 +16,7 @@ use vigil_pipeline::{Inputs, Overrides, Plan, RepoFiles, ScanRun};
 use vigil_scanner::Progress;
 use vigil_store::{NewScan, Queue, Repository, Scan, ScanScope, Store, StoreError};
 
-use crate::payloads::{self, ScanJob};
+use crate::payloads::{self, JobError, ScanJob};
 
 /// What a fetcher produced: a directory holding the files to scan.
 #[derive(Debug)]
@@ -48,7 +48,7 @@ pub trait SourceFetcher: Send + Sync + std::fmt::Debug {
         repository: &'a Repository,
         branch: &'a str,
         scope: &'a ScanScope,
-    ) -> BoxFuture<'a, Result<FetchedSource, String>>;
+    ) -> BoxFuture<'a, Result<FetchedSource, JobError>>;
 }
 
 /// The fetcher of a server with no GitLab source configured: every scan
@@ -62,12 +62,12 @@ impl SourceFetcher for NoSource {
         repository: &'a Repository,
         _branch: &'a str,
         _scope: &'a ScanScope,
-    ) -> BoxFuture<'a, Result<FetchedSource, String>> {
+    ) -> BoxFuture<'a, Result<FetchedSource, JobError>> {
         Box::pin(async move {
-            Err(format!(
+            Err(JobError::Permanent(format!(
                 "repository {}: no source fetcher is configured for instance {}, so its files cannot be downloaded",
                 repository.path, repository.instance_id
-            ))
+            )))
         })
     }
 }

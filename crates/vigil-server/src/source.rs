@@ -14,6 +14,7 @@ use vigil_gitlab::{ArchiveLimits, Client, GitLabError};
 use vigil_pipeline::{MAX_CONFIG_FILE_BYTES, RepoFiles};
 use vigil_store::{Repository, ScanScope, Store};
 
+use crate::payloads::JobError;
 use crate::scanning::{BoxFuture, FetchedSource, SourceFetcher};
 
 /// Fetches sources from GitLab.
@@ -33,7 +34,7 @@ impl GitLabSource {
         &self,
         repository: &Repository,
         branch: &str,
-    ) -> Result<FetchedSource, String> {
+    ) -> Result<FetchedSource, JobError> {
         let client = crate::gitlab::repository_client(&self.store, repository).await?;
         let directory = tempfile::Builder::new()
             .prefix("vigil-scan-")
@@ -43,17 +44,53 @@ impl GitLabSource {
         let unpacked = client
             .download_archive(project, branch, directory.path(), self.limits)
             .await
-            .map_err(|error| format!("repository {}: {error}", repository.path))?;
-        for skipped in &unpacked.skipped {
-            tracing::warn!(repository = %repository.path, entry = %skipped, "archive entry not unpacked");
+            .map_err(|error| {
+                let message = format!("repository {}: {error}", repository.path);
+                match error {
+                    // The same archive would break the same limit again.
+                    GitLabError::TooLarge { .. } | GitLabError::Local { .. } => {
+                        JobError::Permanent(message)
+                    }
+                    _ => JobError::Retry(message),
+                }
+            })?;
+        if unpacked.skipped_total > 0 {
+            // One line per archive, however many entries: a hostile archive
+            // of 150,000 links must not become 150,000 log lines.
+            tracing::warn!(
+                repository = %repository.path,
+                skipped = unpacked.skipped_total,
+                first = unpacked.skipped.first().map_or("", String::as_str),
+                "archive entries not unpacked; the scan lists the first {}",
+                vigil_gitlab::MAX_SKIP_NOTES
+            );
+        }
+        let mut skipped: Vec<Diagnostic> =
+            unpacked.skipped.iter().map(|note| archive_note(note)).collect();
+        let unlisted = unpacked.skipped_total.saturating_sub(unpacked.skipped.len() as u64);
+        if unlisted > 0 {
+            skipped.push(archive_note(&format!(
+                "{unlisted} more archive entries were skipped for the same kinds of reasons"
+            )));
         }
         Ok(FetchedSource {
             root: unpacked.root,
             commit_sha: None,
             guard: Some(directory),
             config: None,
-            skipped: Vec::new(),
+            skipped,
         })
+    }
+}
+
+/// A warning of the scan about the archive (an entry not unpacked).
+fn archive_note(note: &str) -> Diagnostic {
+    Diagnostic {
+        level: DiagnosticLevel::Warning,
+        path: None,
+        line: None,
+        column: None,
+        message: format!("archive: {note}"),
     }
 }
 
@@ -221,11 +258,11 @@ impl SourceFetcher for GitLabSource {
         repository: &'a Repository,
         branch: &'a str,
         scope: &'a ScanScope,
-    ) -> BoxFuture<'a, Result<FetchedSource, String>> {
+    ) -> BoxFuture<'a, Result<FetchedSource, JobError>> {
         Box::pin(async move {
             match scope {
                 ScanScope::Paths(paths) if paths.len() <= MAX_FILES_ONE_BY_ONE => {
-                    self.fetch_files(repository, branch, paths).await
+                    Ok(self.fetch_files(repository, branch, paths).await?)
                 }
                 _ => self.fetch_archive(repository, branch).await,
             }

@@ -8,6 +8,7 @@
 // Test helpers outside #[test] functions may panic: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod hostile;
 mod merge_requests;
 mod oauth;
 mod repository;
@@ -303,7 +304,7 @@ async fn archives_download_and_unpack_without_their_top_directory() {
         .download_archive(project, "main", tempfile::tempdir().unwrap().path(), limits)
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("larger than the limit of 10 bytes"), "{error}");
+    assert!(error.to_string().contains("larger than Vigil's limit of 10 bytes"), "{error}");
     let error = client
         .download_archive(
             project,

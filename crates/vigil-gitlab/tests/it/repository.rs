@@ -53,7 +53,7 @@ async fn raw_files_are_read_by_ref_and_capped() {
     assert_eq!(
         error.to_string(),
         format!(
-            "GET /api/v4/projects/{project}/repository/files/src%2Fapp.py/raw: the answer is larger than the limit of 4 bytes"
+            "GET /api/v4/projects/{project}/repository/files/src%2Fapp.py/raw: GitLab's answer is larger than Vigil's limit of 4 bytes"
         )
     );
 }

@@ -28,7 +28,7 @@ impl SourceFetcher for DirectorySource {
         repository: &'a Repository,
         _branch: &'a str,
         _scope: &'a ScanScope,
-    ) -> BoxFuture<'a, Result<FetchedSource, String>> {
+    ) -> BoxFuture<'a, Result<FetchedSource, vigil_server::payloads::JobError>> {
         Box::pin(async move {
             Ok(FetchedSource {
                 root: self.root.join(&repository.path),
@@ -203,6 +203,50 @@ async fn a_scan_that_cannot_fetch_fails_with_the_reason() {
                 .unwrap()
                 .starts_with("attempt 1: repository group/app: no source fetcher"),
             "{scan}"
+        );
+        pool.shutdown().await;
+        app.finish().await;
+    }
+}
+
+/// A source that never answers (one byte every few seconds, forever).
+#[derive(Debug)]
+struct StalledSource;
+
+impl SourceFetcher for StalledSource {
+    fn fetch<'a>(
+        &'a self,
+        _repository: &'a Repository,
+        _branch: &'a str,
+        _scope: &'a ScanScope,
+    ) -> BoxFuture<'a, Result<FetchedSource, vigil_server::payloads::JobError>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+/// A hostile repository cannot hold a worker: past the maximum run time
+/// the job is stopped, its scan failed with the reason, and the worker
+/// takes the next job.
+#[tokio::test]
+async fn a_job_past_its_maximum_run_time_is_stopped_and_its_scan_failed() {
+    for app in TestApp::all().await {
+        let repo = repository(app.store(), 3600).await;
+        let runner = JobRunner::new(app.store().clone(), Arc::new(StalledSource))
+            .with_max_run(Duration::from_millis(300));
+        let pool = start_pool(&app, runner, 1).await;
+        let triggered = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/repositories/{}/scans", repo.id),
+                &app.member,
+                Some(json!({})),
+            )
+            .await;
+        let scan = wait_for_scan(&app, triggered.json["scan"]["id"].as_i64().unwrap()).await;
+        assert_eq!(scan["status"], "failed", "{scan}");
+        assert_eq!(
+            scan["errors"],
+            "attempt 1: stopped after the maximum run time of 0.3 s (--max-job-seconds)"
         );
         pool.shutdown().await;
         app.finish().await;
