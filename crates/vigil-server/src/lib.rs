@@ -57,6 +57,8 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// The URL GitLab reaches this server at (for webhook URLs).
     pub public_url: Option<String>,
+    /// How long a Transporter enrolment token stays valid, ms.
+    pub transporter_enrolment_ttl_ms: i64,
 }
 
 impl Default for ServerSettings {
@@ -66,6 +68,7 @@ impl Default for ServerSettings {
             session_ttl_ms: 12 * 3_600_000,
             max_body_bytes: 1 << 20,
             public_url: None,
+            transporter_enrolment_ttl_ms: 24 * 3_600_000,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The hub's side in the server: `POST /transporter/enrol` trades a
-//! one-time enrolment token for an agent credential; `GET /transporter`
+//! one-time enrolment token, within its lifetime
+//! ([`crate::ServerSettings::transporter_enrolment_ttl_ms`]), for a
+//! credential of that agent's own; `GET /transporter`
 //! takes an agent's WebSocket after checking that credential, serves the
 //! link (GitLab's webhooks coming up the tunnel go to the same intake as
 //! direct ones) and runs the agent's health checks on connect and every
@@ -21,7 +23,7 @@ use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
-use vigil_store::{Queue, TransporterState};
+use vigil_store::{Enrolment, Queue, TransporterState};
 use vigil_transporter::dial::Enrolled;
 use vigil_transporter::hub::{self, AgentInfo};
 
@@ -48,14 +50,29 @@ async fn enrol(
     ApiJson(body): ApiJson<EnrolBody>,
 ) -> ApiResult<Json<Enrolled>> {
     let credential = format!("vgtc_{}", random_token());
-    let enrolled = state
+    let ttl_ms = state.settings.transporter_enrolment_ttl_ms;
+    let enrolment = state
         .store
-        .enrol_transporter(&token_hash(body.enrolment_token.trim()), &token_hash(&credential))
+        .enrol_transporter(
+            &token_hash(body.enrolment_token.trim()),
+            &token_hash(&credential),
+            Queue::now_ms(),
+            ttl_ms,
+        )
         .await?;
-    let Some(transporter) = enrolled else {
-        return Err(AppError::unauthorized(
-            "unknown or already used enrolment token; issue a new one in Vigil",
-        ));
+    let transporter = match enrolment {
+        Enrolment::Enrolled(transporter) => *transporter,
+        Enrolment::Expired => {
+            return Err(AppError::unauthorized(format!(
+                "the enrolment token expired (tokens are valid for {}); issue a new one in Vigil",
+                lifetime(ttl_ms)
+            )));
+        }
+        _ => {
+            return Err(AppError::unauthorized(
+                "unknown or already used enrolment token; issue a new one in Vigil",
+            ));
+        }
     };
     state
         .store
@@ -69,6 +86,15 @@ async fn enrol(
         .await?;
     tracing::info!(transporter = transporter.id, "transporter enrolled");
     Ok(Json(Enrolled { transporter_id: transporter.id, credential }))
+}
+
+/// A token lifetime for a message: whole hours when it is some, else minutes.
+fn lifetime(ttl_ms: i64) -> String {
+    let minutes = ttl_ms / 60_000;
+    match minutes {
+        _ if minutes >= 60 && minutes % 60 == 0 => format!("{} h", minutes / 60),
+        _ => format!("{minutes} min"),
+    }
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
@@ -249,4 +275,63 @@ pub async fn check_health(state: &AppState, id: i64) -> Result<(), AppError> {
     };
     state.store.set_transporter_state(id, &update).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+    use vigil_store::Queue;
+
+    use crate::auth::token_hash;
+    use crate::{AppState, ServerSettings};
+
+    async fn enrol(state: &AppState, token: &str) -> (u16, serde_json::Value) {
+        let request = Request::post(vigil_transporter::ENROL_PATH)
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::json!({ "enrolment_token": token }).to_string()))
+            .unwrap();
+        let response = crate::app(state.clone()).oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_expired_enrolment_token_is_refused_saying_it_expired() {
+        for test in vigil_store::testing::stores("vigil-server").await.unwrap() {
+            let settings =
+                ServerSettings { transporter_enrolment_ttl_ms: 3_600_000, ..Default::default() };
+            let state = AppState::new(test.store.clone(), settings);
+            let two_hours_ago = Queue::now_ms() - 2 * 3_600_000;
+            state
+                .store
+                .create_transporter("old", &token_hash("vgle_old"), two_hours_ago)
+                .await
+                .unwrap();
+            state
+                .store
+                .create_transporter("new", &token_hash("vgle_new"), Queue::now_ms())
+                .await
+                .unwrap();
+
+            let (status, body) = enrol(&state, "vgle_old").await;
+            assert_eq!(status, 401, "{}: {body}", test.name);
+            assert_eq!(
+                body["message"],
+                "the enrolment token expired (tokens are valid for 1 h); issue a new one in Vigil"
+            );
+            let (status, body) = enrol(&state, "vgle_unknown").await;
+            assert_eq!(status, 401);
+            assert_eq!(
+                body["message"],
+                "unknown or already used enrolment token; issue a new one in Vigil"
+            );
+            let (status, body) = enrol(&state, "vgle_new").await;
+            assert_eq!(status, 200, "{body}");
+            assert!(body["credential"].as_str().unwrap().starts_with("vgtc_"), "{body}");
+            test.drop_database().await.unwrap();
+        }
+    }
 }

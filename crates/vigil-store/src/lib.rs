@@ -55,5 +55,5 @@ pub use scans::{
 };
 pub use settings::Setting;
 pub use store::{Backend, JobListener, Store, StoreError};
-pub use transporters::{Transporter, TransporterState};
+pub use transporters::{Enrolment, Transporter, TransporterState};
 pub use webhooks::{NewDelivery, WebhookEvent};

@@ -1,7 +1,12 @@
-//! Transporters: registration with a one-time enrolment token, the trade
-//! of that token for a long-lived credential (both stored only as SHA-256
-//! hashes), revocation and new enrolment tokens, and what the hub writes
-//! about a transporter's agents (status, version, GitLab URL, health).
+//! Transporters: registration with a one-time enrolment token that
+//! expires, the trade of that token for a long-lived credential of one
+//! agent (`transporter_credentials`: each agent of a transporter has its
+//! own, so agents in HA enrol without locking each other out; tokens and
+//! credentials are stored only as SHA-256 hashes), revocation of all of a
+//! transporter's credentials and new enrolment tokens, and what the hub
+//! writes about a transporter's agents (status, version, GitLab URL,
+//! health). The store decides expiry from the times it is given; it does
+//! not choose the token lifetime.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -44,7 +49,8 @@ pub struct Transporter {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, name, status, status_reason, credential_hash IS NOT NULL AS enrolled, \
+const COLUMNS: &str = "id, name, status, status_reason, \
+    EXISTS (SELECT 1 FROM transporter_credentials AS c WHERE c.transporter_id = transporters.id) AS enrolled, \
     enrolment_hash IS NOT NULL AS enrolment_pending, version, gitlab_url, webhook_url, health, health_checked_at, \
     last_seen_at, created_at";
 
@@ -77,7 +83,7 @@ fn transporter_from(row: &AnyRow) -> Result<Transporter, StoreError> {
 
 impl Store {
     /// Registers a transporter awaiting enrolment with the hash of its
-    /// one-time enrolment token.
+    /// one-time enrolment token, issued at `now`.
     pub async fn create_transporter(
         &self,
         name: &str,
@@ -85,8 +91,8 @@ impl Store {
         now: i64,
     ) -> Result<Transporter, StoreError> {
         let row = sqlx::query(&format!(
-            "INSERT INTO transporters (name, enrolment_hash, created_at) VALUES ($1, $2, $3) \
-             RETURNING {COLUMNS}"
+            "INSERT INTO transporters (name, enrolment_hash, enrolment_issued_at, created_at) \
+             VALUES ($1, $2, $3, $3) RETURNING {COLUMNS}"
         ))
         .bind(name)
         .bind(enrolment_hash)
@@ -116,66 +122,109 @@ impl Store {
         row.as_ref().map(transporter_from).transpose()
     }
 
-    /// The transporter whose agent credential hashes to `credential_hash`.
+    /// The transporter one of whose agent credentials hashes to
+    /// `credential_hash`.
     pub async fn transporter_by_credential(
         &self,
         credential_hash: &str,
     ) -> Result<Option<Transporter>, StoreError> {
-        let row =
-            sqlx::query(&format!("SELECT {COLUMNS} FROM transporters WHERE credential_hash = $1"))
-                .bind(credential_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.as_ref().map(transporter_from).transpose()
-    }
-
-    /// Trades an enrolment token (by hash) for a credential (by hash): the
-    /// token is used up and the new credential replaces any earlier one.
-    /// `None` when no transporter waits for that token.
-    pub async fn enrol_transporter(
-        &self,
-        enrolment_hash: &str,
-        credential_hash: &str,
-    ) -> Result<Option<Transporter>, StoreError> {
         let row = sqlx::query(&format!(
-            "UPDATE transporters SET credential_hash = $1, enrolment_hash = NULL, \
-             status = CASE WHEN status IN ('pending', 'revoked') THEN 'error' ELSE status END, \
-             status_reason = CASE WHEN status IN ('pending', 'revoked') THEN 'enrolled; no agent connected yet' \
-             ELSE status_reason END \
-             WHERE enrolment_hash = $2 RETURNING {COLUMNS}"
+            "SELECT {COLUMNS} FROM transporters WHERE id = \
+             (SELECT transporter_id FROM transporter_credentials WHERE credential_hash = $1)"
         ))
         .bind(credential_hash)
-        .bind(enrolment_hash)
-        .fetch_optional(self.writer())
+        .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(transporter_from).transpose()
     }
 
-    /// A new one-time enrolment token (by hash) for `id`; the current
-    /// credential keeps working until the token is used. False when absent.
+    /// Trades an enrolment token (by hash) issued less than `ttl_ms` before
+    /// `now` for a new agent credential (by hash): the token is used up and
+    /// the credential is added beside the transporter's other agents'
+    /// credentials. An expired token is left in place (it only ever
+    /// answers [`Enrolment::Expired`]) until a new one replaces it.
+    pub async fn enrol_transporter(
+        &self,
+        enrolment_hash: &str,
+        credential_hash: &str,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<Enrolment, StoreError> {
+        let mut transaction = self.writer().begin().await?;
+        let used = sqlx::query(
+            "UPDATE transporters SET enrolment_hash = NULL, enrolment_issued_at = NULL, \
+             status = CASE WHEN status IN ('pending', 'revoked') THEN 'error' ELSE status END, \
+             status_reason = CASE WHEN status IN ('pending', 'revoked') THEN 'enrolled; no agent connected yet' \
+             ELSE status_reason END \
+             WHERE enrolment_hash = $1 AND enrolment_issued_at > $2 RETURNING id",
+        )
+        .bind(enrolment_hash)
+        .bind(now.saturating_sub(ttl_ms))
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some(used) = used else {
+            let waiting = sqlx::query("SELECT id FROM transporters WHERE enrolment_hash = $1")
+                .bind(enrolment_hash)
+                .fetch_optional(&mut *transaction)
+                .await?;
+            return Ok(if waiting.is_some() { Enrolment::Expired } else { Enrolment::Unknown });
+        };
+        let id: i64 = used.try_get("id")?;
+        sqlx::query(
+            "INSERT INTO transporter_credentials (transporter_id, credential_hash, created_at) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(credential_hash)
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM transporters WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *transaction)
+            .await?;
+        let transporter = transporter_from(&row)?;
+        transaction.commit().await?;
+        Ok(Enrolment::Enrolled(Box::new(transporter)))
+    }
+
+    /// A new one-time enrolment token (by hash) for `id`, issued now (the
+    /// store's clock: [`crate::Queue::now_ms`]); the agents' credentials
+    /// keep working, and the agent that uses the token gets one of its own.
+    /// False when absent.
     pub async fn renew_transporter_enrolment(
         &self,
         id: i64,
         enrolment_hash: &str,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query("UPDATE transporters SET enrolment_hash = $1 WHERE id = $2")
-            .bind(enrolment_hash)
-            .bind(id)
-            .execute(self.writer())
-            .await?;
+        let result = sqlx::query(
+            "UPDATE transporters SET enrolment_hash = $1, enrolment_issued_at = $2 WHERE id = $3",
+        )
+        .bind(enrolment_hash)
+        .bind(crate::Queue::now_ms())
+        .bind(id)
+        .execute(self.writer())
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 
-    /// Revokes the credential and any enrolment token. False when absent.
+    /// Revokes every agent credential of the transporter and any enrolment
+    /// token, in one transaction. False when absent.
     pub async fn revoke_transporter(&self, id: i64) -> Result<bool, StoreError> {
+        let mut transaction = self.writer().begin().await?;
+        sqlx::query("DELETE FROM transporter_credentials WHERE transporter_id = $1")
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
         let result = sqlx::query(
-            "UPDATE transporters SET credential_hash = NULL, enrolment_hash = NULL, \
+            "UPDATE transporters SET enrolment_hash = NULL, enrolment_issued_at = NULL, \
              status = 'revoked', status_reason = 'credential revoked; issue a new enrolment token' \
              WHERE id = $1",
         )
         .bind(id)
-        .execute(self.writer())
+        .execute(&mut *transaction)
         .await?;
+        transaction.commit().await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -283,6 +332,19 @@ impl Store {
             .await?;
         Ok(result.rows_affected() == 1)
     }
+}
+
+/// What became of an enrolment token.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Enrolment {
+    /// The token was used up; the new credential belongs to this transporter.
+    Enrolled(Box<Transporter>),
+    /// The token exists but was issued too long ago.
+    Expired,
+    /// No transporter waits for this token (never issued, used, replaced
+    /// or revoked).
+    Unknown,
 }
 
 /// A status update from the hub.

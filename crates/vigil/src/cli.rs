@@ -190,6 +190,18 @@ pub(crate) struct ServeArgs {
     /// key agrees without another setting.
     #[arg(long, env = "VIGIL_TRANSPORTER_FORWARD_KEY", hide_env_values = true, value_name = "KEY")]
     pub(crate) transporter_forward_key: Option<String>,
+    /// Seconds a Transporter enrolment token stays valid after it was
+    /// issued (at least 60); an agent enrolling later is refused and needs
+    /// a new token.
+    #[arg(
+        long,
+        env = "VIGIL_TRANSPORTER_ENROLMENT_TTL",
+        hide_env_values = true,
+        default_value_t = 86_400,
+        value_parser = clap::value_parser!(u32).range(60..),
+        value_name = "SECONDS"
+    )]
+    pub(crate) transporter_enrolment_ttl: u32,
 }
 
 #[derive(Debug, Args)]

@@ -144,6 +144,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let settings = ServerSettings {
             secure_cookies: args.secure_cookies,
             public_url: args.public_url.clone(),
+            transporter_enrolment_ttl_ms: i64::from(args.transporter_enrolment_ttl) * 1000,
             ..ServerSettings::default()
         };
         let state = AppState::new(store.clone(), settings);

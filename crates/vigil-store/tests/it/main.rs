@@ -7,6 +7,7 @@
 
 mod platform;
 mod queue;
+mod transporters;
 
 use vigil_store::testing::TestStore;
 
