@@ -32,6 +32,7 @@ pub mod policy;
 pub mod scanning;
 pub mod scheduler;
 pub mod source;
+pub mod throttle;
 pub mod transporter;
 mod ui;
 pub mod worker;
@@ -90,6 +91,8 @@ pub struct AppState {
     webhook_secrets: hooks::SecretCache,
     /// The memory webhook bodies may take while being read.
     webhook_bodies: hooks::BodyBudget,
+    /// Failed sign-ins, and password hashing off the async threads.
+    sign_ins: throttle::SignInThrottle,
     /// The Transporter tunnels this process holds.
     pub hub: vigil_transporter::Hub,
     /// The dashboard's last figures, reused a while when slow to compute.
@@ -107,6 +110,7 @@ impl AppState {
             intake: intake::Intake::default(),
             webhook_secrets: hooks::SecretCache::default(),
             webhook_bodies: hooks::BodyBudget::default(),
+            sign_ins: throttle::SignInThrottle::default(),
             hub: vigil_transporter::Hub::default(),
             dashboard: Arc::default(),
         }

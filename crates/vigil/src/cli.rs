@@ -143,6 +143,8 @@ pub(crate) enum LogFormat {
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) limits: crate::limits::JobLimitsArgs,
     /// Address to listen on.
     #[arg(long, env = "VIGIL_LISTEN", hide_env_values = true, default_value = "127.0.0.1:8080")]
     pub(crate) listen: String,
@@ -208,6 +210,8 @@ pub(crate) struct ServeArgs {
 pub(crate) struct WorkerArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) limits: crate::limits::JobLimitsArgs,
     /// Concurrent jobs in this process.
     #[arg(long, env = "VIGIL_WORKERS", hide_env_values = true, default_value_t = 2)]
     pub(crate) workers: usize,

@@ -2,6 +2,7 @@
 //! the result to an exit code (0 clean, 1 policy failed, 2 error).
 
 mod cli;
+mod limits;
 mod progress;
 mod rules;
 mod scan;

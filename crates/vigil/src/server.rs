@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
-use vigil_gitlab::ArchiveLimits;
 use vigil_server::jobs::JobRunner;
 use vigil_server::scheduler::{Scheduler, SchedulerSettings};
 use vigil_server::source::GitLabSource;
@@ -37,9 +36,25 @@ pub(crate) fn init_logging(format: LogFormat) {
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
     match format {
+        // JSON escapes control characters itself.
         LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
+        LogFormat::Text => builder.fmt_fields(escaped_fields()).init(),
     }
+}
+
+/// Text log fields with control characters escaped: a name from a hostile
+/// archive or webhook (`a\nINFO forged`) cannot start a line of its own.
+fn escaped_fields() -> impl for<'writer> tracing_subscriber::fmt::FormatFields<'writer> {
+    use tracing_subscriber::field::MakeExt as _;
+    tracing_subscriber::fmt::format::debug_fn(|writer, field, value| {
+        let text = vigil_gitlab::printable(&format!("{value:?}"));
+        if field.name() == "message" {
+            write!(writer, "{text}")
+        } else {
+            write!(writer, "{field}={text}")
+        }
+    })
+    .delimited(" ")
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -155,7 +170,9 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let address = listener.local_addr().context("cannot read the listening address")?;
         let workers = if args.no_worker { 0 } else { args.workers };
         let pool = if workers > 0 {
-            let runner = JobRunner::new(store.clone(), Arc::new(GitLabSource::new(store.clone(), ArchiveLimits::default()))).with_public_url(args.public_url.clone());
+            let runner = JobRunner::new(store.clone(), Arc::new(GitLabSource::new(store.clone(), args.limits.archive())))
+                .with_public_url(args.public_url.clone())
+                .with_max_run(args.limits.max_run());
             let settings = WorkerSettings { workers, name: worker_name("serve"), ..WorkerSettings::default() };
             Some(WorkerPool::start(store.clone(), runner, settings, Arc::clone(&state.job_wakeup), Arc::clone(&state.metrics)).await)
         } else {
@@ -233,9 +250,10 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
         let store = open_store(&args.store).await?;
         let runner = JobRunner::new(
             store.clone(),
-            Arc::new(GitLabSource::new(store.clone(), ArchiveLimits::default())),
+            Arc::new(GitLabSource::new(store.clone(), args.limits.archive())),
         )
-        .with_public_url(args.public_url.clone());
+        .with_public_url(args.public_url.clone())
+        .with_max_run(args.limits.max_run());
         let settings = WorkerSettings {
             workers: args.workers.max(1),
             lease_ms: i64::try_from(args.lease.max(1)).unwrap_or(60) * 1000,
@@ -341,4 +359,39 @@ pub(crate) fn key(command: &KeyCommand) -> Result<ExitCode> {
         }
         Ok(ExitCode::Clean)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    /// A name with a newline stays on its log line.
+    #[test]
+    fn control_characters_in_log_fields_are_escaped() {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .fmt_fields(super::escaped_fields())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let entry = "src/a\nERROR forged line";
+            tracing::warn!(entry = %entry, "archive entry\rskipped");
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains(r"archive entry\rskipped entry=src/a\nERROR forged line"), "{text}");
+    }
 }

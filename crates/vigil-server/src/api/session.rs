@@ -13,6 +13,7 @@ use vigil_store::{Queue, User};
 use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE, Viewer};
 use crate::error::{ApiJson, ApiResult, AppError, ErrorBody};
+use crate::throttle::ClientAddress;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/session", post(sign_in).get(whoami).delete(sign_out))
@@ -35,17 +36,22 @@ pub(crate) struct SessionInfo {
 
 /// Signs in: sets the session cookie and returns the CSRF token.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "too many failed sign-ins; wait `Retry-After` seconds")))]
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<(HeaderMap, Json<SessionInfo>)> {
+    state.sign_ins.check(&body.username, address)?;
     let found = state.store.user_with_password(&body.username).await?;
-    let verified =
-        auth::verify_password(&body.password, found.as_ref().map(|(_, hash)| hash.as_str()));
+    let hash = found.as_ref().map(|(_, hash)| hash.clone());
+    let verified = state.sign_ins.verify(body.password, hash).await;
     let Some((user, _)) = found.filter(|(user, _)| verified && !user.disabled) else {
+        state.sign_ins.failed(&body.username, address);
         return Err(AppError::unauthorized("wrong username or password"));
     };
+    state.sign_ins.succeeded(&body.username);
     let (session, csrf) = (auth::random_token(), auth::random_token());
     let now = Queue::now_ms();
     state

@@ -67,7 +67,7 @@ pub(crate) async fn create_user(
     }
     check_role(&body.role)?;
     auth::check_password_strength(&body.password)?;
-    let hash = auth::hash_password(&body.password)?;
+    let hash = state.sign_ins.hash(body.password.clone()).await?;
     let user = state.store.create_user(username, &hash, &body.role, Queue::now_ms()).await?;
     audit(&state, &caller, "user.create", format!("user:{}", user.id), &user.role).await?;
     Ok((StatusCode::CREATED, Json(user)))
@@ -114,7 +114,7 @@ pub(crate) async fn update_user(
     let hash = match &body.password {
         Some(password) => {
             auth::check_password_strength(password)?;
-            Some(auth::hash_password(password)?)
+            Some(state.sign_ins.hash(password.clone()).await?)
         }
         None => None,
     };

@@ -14,6 +14,7 @@ use super::{Anyone, redirect, render};
 use crate::AppState;
 use crate::api::session as api;
 use crate::error::ApiJson;
+use crate::throttle::ClientAddress;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/login", get(form).post(sign_in)).route("/logout", post(sign_out))
@@ -72,6 +73,7 @@ fn same_origin(headers: &HeaderMap, public_url: Option<&str>) -> bool {
 
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(body): Form<SignInForm>,
 ) -> Response {
@@ -82,7 +84,7 @@ async fn sign_in(
         return render(StatusCode::FORBIDDEN, &page);
     }
     let credentials = api::SignIn { username: body.username.clone(), password: body.password };
-    match api::sign_in(State(state), ApiJson(credentials)).await {
+    match api::sign_in(State(state), ClientAddress(address), ApiJson(credentials)).await {
         Ok((cookie, Json(_))) => {
             let mut response = redirect(&headers, &next);
             response.headers_mut().extend(cookie);

@@ -166,6 +166,34 @@ async fn every_route_refuses_the_wrong_role_and_bad_tokens() {
     }
 }
 
+/// Password guessing is throttled: after five wrong passwords the account
+/// answers 429 with `Retry-After`, even to the right password, and no
+/// password is checked meanwhile.
+#[tokio::test]
+async fn repeated_wrong_passwords_are_throttled() {
+    for app in TestApp::all().await {
+        let attempt = |password: &'static str| {
+            app.call(
+                Method::POST,
+                "/api/v1/session",
+                &As::Nobody,
+                Some(json!({"username": "ada", "password": password})),
+            )
+        };
+        for n in 0..5 {
+            let reply = attempt("wrong password!").await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {n}: {reply:?}");
+        }
+        assert_eq!(attempt("wrong password!").await.status, StatusCode::UNAUTHORIZED);
+        let throttled = attempt("correct horse battery").await;
+        assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "{throttled:?}");
+        assert_eq!(throttled.json["error"], "too_many_requests");
+        let retry_after: u64 = throttled.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry_after), "{retry_after}");
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn sessions_need_the_csrf_token_on_writes() {
     for app in TestApp::all().await {
