@@ -471,6 +471,28 @@ impl Store {
         })
     }
 
+    /// How many stored secrets each master key id sealed, over every
+    /// encrypted column: what a keyring must hold for them to be read. No
+    /// keyring is needed to ask.
+    pub async fn secret_key_ids(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        let mut ids = std::collections::BTreeMap::new();
+        for (table, column) in ENCRYPTED_COLUMNS {
+            let rows = sqlx::query(&format!(
+                "SELECT {column} AS sealed FROM {table} WHERE {column} IS NOT NULL"
+            ))
+            .fetch_all(&self.pool)
+            .await?;
+            for row in rows {
+                let sealed: String = row.try_get("sealed")?;
+                let id = Keyring::key_id_of(&sealed).unwrap_or("unreadable").to_owned();
+                *ids.entry(id).or_insert(0) += 1;
+            }
+        }
+        Ok(ids)
+    }
+
     /// Re-encrypts every stored secret with the keyring's primary key, in
     /// one transaction: either all rows move to the new key or none does.
     /// Returns how many ciphertexts were rewritten.

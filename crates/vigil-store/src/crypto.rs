@@ -150,6 +150,16 @@ impl Keyring {
         self
     }
 
+    /// Whether the key with id `key_id` is loaded (to decrypt with).
+    pub fn holds(&self, key_id: &str) -> bool {
+        self.keys.iter().any(|key| key.id == key_id)
+    }
+
+    /// The ids of the loaded keys, the encrypting one first.
+    pub fn key_ids(&self) -> Vec<&str> {
+        self.keys.iter().map(|key| key.id.as_str()).collect()
+    }
+
     /// The id of the key that encrypts.
     pub fn primary_id(&self) -> &str {
         self.keys.first().map_or("", |key| key.id.as_str())

@@ -3,6 +3,7 @@
 //! resolves flags and environment into the settings of `vigil-store` and
 //! `vigil-server`; everything else is theirs.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,10 +75,35 @@ async fn open_store(args: &StoreArgs) -> Result<Store> {
     };
     let store = Store::connect(&url).await?;
     store.migrate().await?;
-    Ok(store.with_keyring(load_keyring(&args.data_dir)?))
+    // Every key that sealed a stored secret must be loaded, checked now:
+    // found later, a wrong key answers webhooks 500 (GitLab does not
+    // retry them) and fails every scan.
+    let sealed = store.secret_key_ids().await?;
+    let keyring = load_keyring(&args.data_dir, &sealed)?;
+    let missing: Vec<&str> =
+        sealed.keys().map(String::as_str).filter(|id| !keyring.holds(id)).collect();
+    if !missing.is_empty() {
+        let stored: u64 = sealed.values().sum();
+        let source = if env("VIGIL_MASTER_KEY").is_some() {
+            "VIGIL_MASTER_KEY".to_owned()
+        } else {
+            args.data_dir.join(KEY_FILE).display().to_string()
+        };
+        bail!(
+            "the master key is not the one that encrypted the {stored} secrets in the database: they need key {}, {source} holds {}. \
+             Start with the original key (restore master.key from your backup, or set VIGIL_MASTER_KEY to it); \
+             to move to a new key, run `vigil key rotate` with both",
+            missing.join(", "),
+            keyring.key_ids().join(", ")
+        );
+    }
+    Ok(store.with_keyring(keyring))
 }
 
-fn load_keyring(data_dir: &Path) -> Result<Keyring> {
+/// The keyring: `VIGIL_MASTER_KEY` (with `VIGIL_NEW_MASTER_KEY` during a
+/// rotation), else the data directory's key files. A missing `master.key`
+/// is created only when no stored secret needs an existing key.
+fn load_keyring(data_dir: &Path, sealed: &BTreeMap<String, u64>) -> Result<Keyring> {
     match env("VIGIL_MASTER_KEY") {
         Some(key) => {
             let mut keyring = Keyring::from_base64(&key, "VIGIL_MASTER_KEY")?;
@@ -87,7 +113,21 @@ fn load_keyring(data_dir: &Path) -> Result<Keyring> {
             }
             Ok(keyring)
         }
-        None => Ok(crypto::load_data_dir_keyring(data_dir)?),
+        None => {
+            let path = data_dir.join(KEY_FILE);
+            if !path.exists() && !sealed.is_empty() {
+                let stored: u64 = sealed.values().sum();
+                let ids: Vec<&str> = sealed.keys().map(String::as_str).collect();
+                bail!(
+                    "{} is missing, but the database holds {stored} secrets encrypted with key {}. \
+                     Restore master.key from your backup (or set VIGIL_MASTER_KEY); \
+                     Vigil did not create a new key, which could never decrypt them",
+                    path.display(),
+                    ids.join(", ")
+                );
+            }
+            Ok(crypto::load_data_dir_keyring(data_dir)?)
+        }
     }
 }
 

@@ -472,4 +472,28 @@ fn admin_create_and_key_rotation_from_the_command_line() {
         );
         store.close().await;
     });
+
+    // A missing key file is not replaced by a new key while secrets need
+    // the old one, and a wrong key is refused at start, naming both ids.
+    let kept = data.path().join("master.key.kept");
+    std::fs::rename(&key_file, &kept).unwrap();
+    let (code, stderr) = vigil(&["db", "migrate"], "");
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr
+            .contains("master.key is missing, but the database holds 1 secrets encrypted with key"),
+        "{stderr}"
+    );
+    assert!(!key_file.exists(), "a new key file was created");
+    vigil_store::crypto::write_key_file(&key_file, &vigil_store::Keyring::generate_key()).unwrap();
+    let (code, stderr) = vigil(&["db", "migrate"], "");
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr
+            .contains("the master key is not the one that encrypted the 1 secrets in the database"),
+        "{stderr}"
+    );
+    std::fs::remove_file(&key_file).unwrap();
+    std::fs::rename(&kept, &key_file).unwrap();
+    assert_eq!(vigil(&["db", "migrate"], "").0, 0);
 }
