@@ -5,7 +5,9 @@
 //! webhooks go to the agent's listener and up the tunnel. An admin
 //! registers the transporter, the agent enrols with the one-time token,
 //! the instance is onboarded and scanned, a push is scanned, the health
-//! checks run, logs hold no token, and a revoked credential is refused.
+//! checks run, a second agent enrols with a token of its own without
+//! locking the first out, logs hold no token, and a revoked credential is
+//! refused: both agents stop with exit code 2.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::{Child, Command, Stdio};
@@ -80,29 +82,34 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
         let credentials = data.path().join("transporter.credential");
         let hook_port = free_port();
         let agent_log = data.path().join("agent.log");
-        let spawn_agent = |enrolment: Option<&str>| {
-            let mut command = Command::new(binary());
-            command.args([
-                "transporter",
-                "--hub",
-                &format!("ws://127.0.0.1:{port}/transporter"),
-                "--gitlab",
-                &sim.base_url(),
-                "--webhook-listen",
-                &format!("127.0.0.1:{hook_port}"),
-                "--ping-interval",
-                "1",
-            ]);
-            command.arg("--credentials").arg(&credentials);
-            if let Some(token) = enrolment {
-                command.args(["--enrolment-token", token]);
-            }
-            let log =
-                std::fs::OpenOptions::new().create(true).append(true).open(&agent_log).unwrap();
-            command.env("VIGIL_LOG", "debug").stdout(Stdio::null()).stderr(log);
-            Agent(command.spawn().unwrap())
-        };
-        let agent = spawn_agent(Some(&enrolment));
+        let spawn_agent =
+            |enrolment: Option<&str>, credentials: &std::path::Path, listen_port: u16| {
+                let mut command = Command::new(binary());
+                command.args([
+                    "transporter",
+                    "--hub",
+                    &format!("ws://127.0.0.1:{port}/transporter"),
+                    "--gitlab",
+                    &sim.base_url(),
+                    "--webhook-listen",
+                    &format!("127.0.0.1:{listen_port}"),
+                    // Both agents announce one webhook URL (in production a
+                    // load-balanced address that survives either agent).
+                    "--webhook-url",
+                    &format!("http://127.0.0.1:{hook_port}"),
+                    "--ping-interval",
+                    "1",
+                ]);
+                command.arg("--credentials").arg(credentials);
+                if let Some(token) = enrolment {
+                    command.args(["--enrolment-token", token]);
+                }
+                let log =
+                    std::fs::OpenOptions::new().create(true).append(true).open(&agent_log).unwrap();
+                command.env("VIGIL_LOG", "debug").stdout(Stdio::null()).stderr(log);
+                Agent(command.spawn().unwrap())
+            };
+        let mut agent = spawn_agent(Some(&enrolment), &credentials, hook_port);
         let path = format!("/api/v1/transporters/{id}");
         let view = browser
             .wait_for(&path, |view| {
@@ -130,6 +137,23 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
         let checks = &view["health"]["agents"][0]["checks"];
         assert_eq!(checks["internal"]["status"], "ok", "{view}");
         assert_eq!(view["status"], "connected", "{view}");
+        // A second agent for high availability enrols with a token of its
+        // own; the first agent's credential keeps working.
+        let (status, renewed) =
+            browser.call(reqwest::Method::POST, &format!("{path}/enrolment"), None).await;
+        assert_eq!(status, 200, "{renewed}");
+        let second_enrolment = renewed["enrolment_token"].as_str().unwrap().to_owned();
+        let second_credentials = data.path().join("transporter-2.credential");
+        let mut second_agent =
+            spawn_agent(Some(&second_enrolment), &second_credentials, free_port());
+        browser
+            .wait_for(&path, |view| {
+                view["agents"].as_array().is_some_and(|agents| agents.len() == 2)
+            })
+            .await;
+        let second_credential =
+            std::fs::read_to_string(&second_credentials).unwrap().trim().to_owned();
+        assert_ne!(second_credential, credential);
         // The Web UI shows the same: the Broker page and the wizard's menus.
         let (status, page) = browser.call(reqwest::Method::GET, "/brokers", None).await;
         let page = page.as_str().unwrap().to_owned();
@@ -230,16 +254,37 @@ async fn a_closed_network_gitlab_is_onboarded_scanned_and_checked_through_the_tr
             .wait_for(&path, |view| view["agents"].as_array().is_some_and(Vec::is_empty))
             .await;
         assert_eq!(view["enrolled"], false);
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        drop(agent);
+        // A refused credential cannot heal: both agents stop with exit code 2.
+        for agent in [&mut agent, &mut second_agent] {
+            let mut exited = None;
+            for _ in 0..200 {
+                exited = agent.0.try_wait().unwrap();
+                if exited.is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            assert_eq!(exited.and_then(|status| status.code()), Some(2), "agent still running");
+        }
+        drop((agent, second_agent));
 
         // No token, credential or Authorization value in either log.
         let agent_text = std::fs::read_to_string(&agent_log).unwrap();
-        assert!(agent_text.contains("the hub refused: HTTP 401"), "{agent_text}");
+        assert!(
+            agent_text.contains("the hub refused this agent's credential (HTTP 401"),
+            "{agent_text}"
+        );
+        assert!(agent_text.contains("--enrolment-token"), "{agent_text}");
         assert!(agent_text.contains("path=/api/v4/projects"), "the debug log names the calls");
         let mut server_text = std::fs::read_to_string(data.path().join("serve.log")).unwrap();
         server_text += &std::fs::read_to_string(data.path().join("worker.log")).unwrap_or_default();
-        for secret in [token.as_str(), credential.as_str(), enrolment.as_str()] {
+        for secret in [
+            token.as_str(),
+            credential.as_str(),
+            enrolment.as_str(),
+            second_credential.as_str(),
+            second_enrolment.as_str(),
+        ] {
             assert!(!agent_text.contains(secret), "the agent logged a secret");
             assert!(!server_text.contains(secret), "the server logged a secret");
         }
