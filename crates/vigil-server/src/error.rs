@@ -158,10 +158,45 @@ impl From<PathRejection> for AppError {
     }
 }
 
-/// `Json` whose rejections are [`AppError`]s.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// `Json` whose rejections are [`AppError`]s, and which refuses a NUL
+/// byte in any string (400 on every backend; PostgreSQL cannot store one).
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        if holds_nul(&value) {
+            return Err(AppError::bad_request(
+                "the JSON body holds a NUL byte (\\u0000), which no name, filter or setting may contain",
+            ));
+        }
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|error| {
+            AppError::bad_request(format!(
+                "Failed to deserialize the JSON body into the target type: {error}"
+            ))
+        })
+    }
+}
+
+/// Whether a string (or key) anywhere in `value` holds a NUL.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(fields) => {
+            fields.iter().any(|(key, value)| key.contains('\0') || holds_nul(value))
+        }
+        _ => false,
+    }
+}
 
 /// `Query` whose rejections are [`AppError`]s.
 #[derive(Debug, axum::extract::FromRequestParts)]

@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod auth;
+mod boundary;
 pub mod error;
 mod gitlab;
 pub mod hooks;
@@ -50,7 +51,8 @@ pub use metrics::Metrics;
 /// Settings of the HTTP side.
 #[derive(Debug, Clone)]
 pub struct ServerSettings {
-    /// Mark the session cookie `Secure` (serve behind HTTPS).
+    /// Mark the session cookie `Secure` even when the public URL is not
+    /// `https://` (it is always `Secure` when it is).
     pub secure_cookies: bool,
     /// How long a session lasts, ms.
     pub session_ttl_ms: i64,
@@ -71,6 +73,17 @@ impl Default for ServerSettings {
             public_url: None,
             transporter_enrolment_ttl_ms: 24 * 3_600_000,
         }
+    }
+}
+
+impl ServerSettings {
+    /// Whether the session cookie is `Secure`: asked for, or implied by an
+    /// `https://` public URL (browsers then never send it over plain HTTP).
+    pub fn cookie_secure(&self) -> bool {
+        self.secure_cookies
+            || self.public_url.as_deref().is_some_and(|url| {
+                url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            })
     }
 }
 
@@ -126,6 +139,26 @@ pub fn app(state: AppState) -> Router {
         .merge(hooks::router())
         .merge(ui::router())
         .merge(transporter::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), boundary::reject_nul))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServerSettings;
+
+    #[test]
+    fn an_https_public_url_makes_the_cookie_secure() {
+        let settings = |public_url: Option<&str>, secure_cookies| ServerSettings {
+            public_url: public_url.map(str::to_owned),
+            secure_cookies,
+            ..ServerSettings::default()
+        };
+        assert!(settings(Some("https://vigil.example"), false).cookie_secure());
+        assert!(settings(Some("HTTPS://vigil.example"), false).cookie_secure());
+        assert!(!settings(Some("http://vigil.example"), false).cookie_secure());
+        assert!(!settings(None, false).cookie_secure());
+        assert!(settings(None, true).cookie_secure());
+    }
 }

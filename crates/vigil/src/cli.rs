@@ -166,7 +166,7 @@ pub(crate) struct ServeArgs {
     /// GitLab point to PUBLIC_URL/hooks/gitlab/INSTANCE.
     #[arg(long, env = "VIGIL_PUBLIC_URL", hide_env_values = true)]
     pub(crate) public_url: Option<String>,
-    /// Mark the session cookie Secure (when served over HTTPS).
+    /// Mark the session cookie Secure even when --public-url is not https:// (it always is when it is).
     #[arg(long, env = "VIGIL_SECURE_COOKIES", hide_env_values = true)]
     pub(crate) secure_cookies: bool,
     /// Address of the Transporter hub's forward endpoint: every Vigil

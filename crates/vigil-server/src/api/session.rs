@@ -74,7 +74,7 @@ pub(crate) async fn sign_in(
             now,
         )
         .await?;
-    let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.settings.cookie_secure() { "; Secure" } else { "" };
     let max_age = state.settings.session_ttl_ms / 1000;
     let cookie = format!(
         "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"

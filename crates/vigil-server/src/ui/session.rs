@@ -34,10 +34,17 @@ struct Next {
 }
 
 /// Only paths on this server, so a link cannot send a signed-in person
-/// elsewhere.
+/// elsewhere: one leading `/` and no second, no backslash, and no control
+/// character or whitespace anywhere (browsers strip a tab or newline, so
+/// `/\t/evil.example` would become `//evil.example`).
 fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -141,6 +148,12 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example/")), "/");
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        for hidden in
+            ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/ /evil.example"]
+        {
+            assert_eq!(local_path(Some(hidden)), "/", "{hidden:?}");
+        }
+        assert_eq!(local_path(Some("/\u{a0}/evil.example")), "/");
         assert_eq!(local_path(None), "/");
     }
 }

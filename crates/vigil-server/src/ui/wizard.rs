@@ -29,7 +29,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integrations/gitlab/new/oauth", get(oauth_step).post(choose_transporter))
         .route("/integrations/gitlab/new/applets", get(applets))
         .route("/integrations/gitlab/new/credentials", get(credentials_step).post(create))
-        .route("/integrations/gitlab/{id}/connect", get(connect).post(connect))
+        .route("/integrations/gitlab/{id}/connect", get(connect_page).post(connect))
         .route("/integrations/gitlab/{id}/repositories", get(repositories_step).post(select))
         .route("/integrations/gitlab/{id}/done", get(done))
         .route("/integrations/gitlab/{id}/progress", get(progress))
@@ -380,10 +380,31 @@ async fn create(
     }
 }
 
+#[derive(Template)]
+#[template(path = "wizard/connect.html")]
+struct ConnectPage {
+    chrome: Chrome,
+    id: i64,
+    domain: String,
+}
+
+/// The page a link (Reconnect, Try again) opens: it changes nothing and
+/// asks for the click that posts, with the CSRF token, to [`connect`].
+async fn connect_page(
+    signed: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let instance =
+        state.store.instance(id).await?.ok_or_else(|| AppError::not_found("instance"))?;
+    let page = ConnectPage { chrome: signed.chrome("integrations"), id, domain: instance.base_url };
+    Ok(render(StatusCode::OK, &page))
+}
+
 /// Sends the browser to GitLab's consent again (after a refused or expired
 /// one, or to reconnect an instance whose tokens GitLab revoked) with the
-/// instance's stored application. A link may start it: the consent needs
-/// the admin's own click in GitLab, and its state is bound to them.
+/// instance's stored application: a new OAuth state, so a POST with the
+/// session's CSRF token, never a link.
 async fn connect(
     signed: Admin,
     State(state): State<AppState>,

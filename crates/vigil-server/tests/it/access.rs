@@ -359,3 +359,45 @@ async fn users_cannot_lose_the_last_admin_or_exceed_their_role() {
         app.finish().await;
     }
 }
+
+/// A NUL byte in a name, a filter or a sign-in is a 400 naming it on every
+/// backend (PostgreSQL answered 500: it cannot store one), and nothing is
+/// stored.
+#[tokio::test]
+async fn nul_bytes_are_refused_at_the_boundary() {
+    for app in TestApp::all().await {
+        let cases = [
+            (
+                Method::POST,
+                "/api/v1/session",
+                Some(json!({"username": "ad\u{0}a", "password": "x"})),
+            ),
+            (Method::GET, "/api/v1/issues?path=a%00b", None),
+            (Method::GET, "/api/v1/repositories?search=%00", None),
+            (
+                Method::POST,
+                "/api/v1/instances",
+                Some(json!({"name": "git\u{0}lab", "base_url": "https://gitlab.example.com"})),
+            ),
+        ];
+        for (method, path, body) in cases {
+            let reply = app.call(method.clone(), path, &app.admin, body).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{} {method} {path}: {reply:?}",
+                app.name
+            );
+            assert!(
+                reply.json["message"].as_str().unwrap_or("").contains("NUL byte"),
+                "{method} {path}: {reply:?}"
+            );
+        }
+        let form = app
+            .form("/login", &As::Nobody, "username=ad%00a&password=correct+horse+battery&next=%2F")
+            .await;
+        assert_eq!(form.status, StatusCode::BAD_REQUEST, "{}: {form:?}", app.name);
+        assert!(app.store().instances().await.unwrap().is_empty());
+        app.finish().await;
+    }
+}

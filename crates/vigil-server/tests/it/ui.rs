@@ -186,8 +186,12 @@ async fn bad_input_is_answered_on_the_page_with_the_input_kept() {
             .create_instance(&crate::new_instance("https://gitlab.example", 3600), 0)
             .await
             .unwrap();
-        let again =
-            app.get(&format!("/integrations/gitlab/{}/connect", instance.id), &session).await;
+        // A link only shows the page; the POST (with the CSRF token) starts it.
+        let connect = format!("/integrations/gitlab/{}/connect", instance.id);
+        let page = app.get(&connect, &session).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(html(&page).contains("Continue to GitLab"), "{page:?}");
+        let again = app.form(&connect, &session, "").await;
         assert_eq!(again.status, StatusCode::CONFLICT);
         assert!(html(&again).contains("no OAuth client id"), "{again:?}");
 
