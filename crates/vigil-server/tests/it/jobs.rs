@@ -74,6 +74,14 @@ async fn start_pool(app: &TestApp, runner: JobRunner, workers: usize) -> WorkerP
     .await
 }
 
+/// Triggers a scan of `repo` as a member; the scan's id.
+async fn trigger_scan(app: &TestApp, repo: &Repository) -> i64 {
+    let path = format!("/api/v1/repositories/{}/scans", repo.id);
+    let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
+    assert_eq!(triggered.status, StatusCode::ACCEPTED, "{triggered:?}");
+    triggered.json["scan"]["id"].as_i64().unwrap()
+}
+
 async fn wait_for_scan(app: &TestApp, scan: i64) -> serde_json::Value {
     for _ in 0..500 {
         let reply = app.get(&format!("/api/v1/scans/{scan}"), &app.viewer).await;
@@ -187,15 +195,7 @@ async fn a_scan_that_cannot_fetch_fails_with_the_reason() {
         let repo = repository(app.store(), 3600).await;
         let runner = JobRunner::new(app.store().clone(), Arc::new(NoSource));
         let pool = start_pool(&app, runner, 1).await;
-        let triggered = app
-            .call(
-                Method::POST,
-                &format!("/api/v1/repositories/{}/scans", repo.id),
-                &app.member,
-                Some(json!({})),
-            )
-            .await;
-        let scan = wait_for_scan(&app, triggered.json["scan"]["id"].as_i64().unwrap()).await;
+        let scan = wait_for_scan(&app, trigger_scan(&app, &repo).await).await;
         assert_eq!(scan["status"], "failed");
         assert!(
             scan["errors"]
@@ -234,15 +234,7 @@ async fn a_job_past_its_maximum_run_time_is_stopped_and_its_scan_failed() {
         let runner = JobRunner::new(app.store().clone(), Arc::new(StalledSource))
             .with_max_run(Duration::from_millis(300));
         let pool = start_pool(&app, runner, 1).await;
-        let triggered = app
-            .call(
-                Method::POST,
-                &format!("/api/v1/repositories/{}/scans", repo.id),
-                &app.member,
-                Some(json!({})),
-            )
-            .await;
-        let scan = wait_for_scan(&app, triggered.json["scan"]["id"].as_i64().unwrap()).await;
+        let scan = wait_for_scan(&app, trigger_scan(&app, &repo).await).await;
         assert_eq!(scan["status"], "failed", "{scan}");
         assert_eq!(
             scan["errors"],
