@@ -214,6 +214,9 @@ try {
     await page.goto(`${VIGIL}/integrations`);
     await page.locator('#instances tbody tr').first().click({ button: 'right' });
     await page.getByRole('menuitem', { name: 'Connect again' }).click();
+    // The link only shows a page; its button posts (with the CSRF token).
+    await heading('Authorise Vigil in GitLab');
+    await page.getByRole('button', { name: 'Continue to GitLab' }).click();
     await page.getByRole('button', { name: 'Authorize Vigil' }).click();
     await heading(`Select Repositories on ${domain}`);
     assert.equal(await page.getByRole('radio', { name: /All repositories/ }).isChecked(), true, 'the selection is kept');

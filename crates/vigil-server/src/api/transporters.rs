@@ -164,9 +164,9 @@ pub(crate) async fn create_transporter(
     Ok((StatusCode::CREATED, Json(Enrolment { transporter, enrolment_token })))
 }
 
-/// Issues a new one-time enrolment token (to rotate the credential or
-/// enrol again after a revocation); the current credential keeps working
-/// until an agent uses the token.
+/// Issues a new one-time enrolment token (to enrol one more agent, or
+/// again after a revocation): every agent keeps its own credential, so the
+/// agents already enrolled keep working.
 #[utoipa::path(post, path = "/api/v1/transporters/{id}/enrolment", tag = "instances", params(("id" = i64, Path, description = "Transporter id")),
     security(("token" = []), ("session" = [])), responses((status = 200, body = Enrolment), (status = 404, body = ErrorBody)))]
 pub(crate) async fn renew_enrolment(
