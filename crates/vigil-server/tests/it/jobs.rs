@@ -391,6 +391,34 @@ async fn scans_download_the_branch_from_gitlab() {
         let issues = app.get("/api/v1/issues", &app.viewer).await.json;
         assert_eq!(issues["items"][0]["path"], "deploy/prod.env");
 
+        // An archive over the limits fails for good: the same archive would
+        // break them again, so it is not downloaded a second time.
+        pool.shutdown().await;
+        let small = vigil_gitlab::ArchiveLimits {
+            max_download_bytes: 100,
+            ..vigil_gitlab::ArchiveLimits::default()
+        };
+        let runner = JobRunner::new(
+            app.store().clone(),
+            Arc::new(GitLabSource::new(app.store().clone(), small)),
+        );
+        let limited = start_pool(&app, runner, 1).await;
+        let scan = wait_for_scan(&app, trigger_scan(&app, &repo).await).await;
+        let errors = scan["errors"].as_str().unwrap();
+        assert!(errors.contains("larger than Vigil's limit of 100 bytes"), "{errors}");
+        let counts = app.store().queue().counts().await.unwrap();
+        assert_eq!(counts.dead, 1, "dead-lettered at its first attempt: {counts:?}");
+        let downloads = sim
+            .state()
+            .requests
+            .iter()
+            .filter(|request| request.contains("/repository/archive"))
+            .count();
+        assert_eq!(downloads, 2, "the first scan and one attempt of this one");
+        limited.shutdown().await;
+        let source = GitLabSource::new(app.store().clone(), vigil_gitlab::ArchiveLimits::default());
+        let pool = start_pool(&app, JobRunner::new(app.store().clone(), Arc::new(source)), 1).await;
+
         // The token is revoked in GitLab: the scan fails and says why.
         sim.state().revoked.push(token.clone());
         let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
