@@ -2,16 +2,17 @@
 //! client address; past a few free failures each key is blocked for a
 //! time that doubles with every further failure (up to 15 minutes), and a
 //! blocked key is answered 429 with `Retry-After` before any password is
-//! checked. Password hashing runs on blocking threads, a few at a time, so
-//! a burst of sign-ins cannot stall the async threads that serve
-//! everything else.
+//! checked. Password hashing runs on two threads of its own, so a burst of
+//! sign-ins can neither stall the async threads that serve everything else
+//! nor spread argon2's 19 MiB blocks over many threads' allocator arenas
+//! (on tokio's blocking pool 64 concurrent sign-ins left 360 MB resident).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::error::AppError;
 
@@ -25,8 +26,60 @@ pub const MAX_BLOCK: Duration = Duration::from_secs(15 * 60);
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
 /// Keys remembered at most; the stalest are dropped past it.
 const MAX_KEYS: usize = 100_000;
-/// Password hashes computed at once.
-const HASHING_AT_ONCE: usize = 2;
+/// Threads computing password hashes.
+const HASHING_THREADS: usize = 2;
+/// Hashes waiting for a thread at most; more are answered 503.
+const HASHING_QUEUE: usize = 256;
+
+/// A unit of hashing work.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads' inbox, started on first use.
+fn hashing_queue() -> Option<&'static std::sync::mpsc::SyncSender<HashJob>> {
+    static QUEUE: std::sync::OnceLock<Option<std::sync::mpsc::SyncSender<HashJob>>> =
+        std::sync::OnceLock::new();
+    QUEUE
+        .get_or_init(|| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<HashJob>(HASHING_QUEUE);
+            let receiver = Arc::new(Mutex::new(receiver));
+            for n in 0..HASHING_THREADS {
+                let receiver = Arc::clone(&receiver);
+                let spawned =
+                    std::thread::Builder::new().name(format!("vigil-hash-{n}")).spawn(move || {
+                        loop {
+                            let job = match receiver.lock() {
+                                Ok(receiver) => receiver.recv(),
+                                Err(_) => return,
+                            };
+                            match job {
+                                Ok(job) => job(),
+                                Err(_) => return,
+                            }
+                        }
+                    });
+                if spawned.is_err() {
+                    return None;
+                }
+            }
+            Some(sender)
+        })
+        .as_ref()
+}
+
+/// Runs `work` on a hashing thread and awaits its result.
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let busy = || AppError::unavailable("too many sign-ins at once; try again in a moment", 2);
+    let queue = hashing_queue().ok_or_else(busy)?;
+    let (reply, answer) = oneshot::channel();
+    queue
+        .try_send(Box::new(move || {
+            let _ = reply.send(work());
+        }))
+        .map_err(|_| busy())?;
+    answer.await.map_err(|_| busy())
+}
 
 /// The caller's IP address when the server knows it (the TCP peer; behind
 /// a proxy, the proxy's).
@@ -53,19 +106,9 @@ struct Strikes {
 }
 
 /// Counts failed sign-ins and runs password hashing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct SignInThrottle {
     strikes: Arc<Mutex<HashMap<String, Strikes>>>,
-    hashing: Arc<Semaphore>,
-}
-
-impl Default for SignInThrottle {
-    fn default() -> Self {
-        SignInThrottle {
-            strikes: Arc::default(),
-            hashing: Arc::new(Semaphore::new(HASHING_AT_ONCE)),
-        }
-    }
 }
 
 /// The keys one sign-in attempt counts against, with their free failures.
@@ -138,27 +181,19 @@ impl SignInThrottle {
         self.lock().remove(&account);
     }
 
-    /// Checks `password` against `hash` (or the dummy hash) on a blocking
-    /// thread, a few at a time.
-    pub(crate) async fn verify(&self, password: String, hash: Option<String>) -> bool {
-        let Ok(_permit) = self.hashing.acquire().await else { return false };
-        tokio::task::spawn_blocking(move || {
-            crate::auth::verify_password(&password, hash.as_deref())
-        })
-        .await
-        .unwrap_or(false)
+    /// Checks `password` against `hash` (or the dummy hash) on a hashing
+    /// thread; 503 when too many wait.
+    pub(crate) async fn verify(
+        &self,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<bool, AppError> {
+        on_hashing_thread(move || crate::auth::verify_password(&password, hash.as_deref())).await
     }
 
-    /// Hashes `password` on a blocking thread, a few at a time.
+    /// Hashes `password` on a hashing thread.
     pub(crate) async fn hash(&self, password: String) -> Result<String, AppError> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|_| AppError::unavailable("the server is shutting down", 5))?;
-        tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
-            .await
-            .map_err(|error| AppError::internal(&error))?
+        on_hashing_thread(move || crate::auth::hash_password(&password)).await?
     }
 }
 

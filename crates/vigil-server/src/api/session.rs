@@ -46,7 +46,7 @@ pub(crate) async fn sign_in(
     state.sign_ins.check(&body.username, address)?;
     let found = state.store.user_with_password(&body.username).await?;
     let hash = found.as_ref().map(|(_, hash)| hash.clone());
-    let verified = state.sign_ins.verify(body.password, hash).await;
+    let verified = state.sign_ins.verify(body.password, hash).await?;
     let Some((user, _)) = found.filter(|(user, _)| verified && !user.disabled) else {
         state.sign_ins.failed(&body.username, address);
         return Err(AppError::unauthorized("wrong username or password"));
