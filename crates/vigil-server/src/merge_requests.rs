@@ -26,7 +26,7 @@ use vigil_store::{
 };
 
 use crate::payloads::{self, JobError, MergeRequestScanJob};
-use crate::scanning::{Trigger, scan_source};
+use crate::scanning::{Trigger, scan_and_record};
 
 /// The commit status name Vigil posts; make it required in GitLab to block merges.
 pub const STATUS_NAME: &str = "vigil";
@@ -225,21 +225,9 @@ async fn scan_and_report(
     // The MR's own configuration decides, as `vigil scan` on its branch would.
     let source =
         crate::source::fetch_changed(&client, project, &diff_refs.head_sha, &fetch).await?;
-    let default_policy = crate::policy::current(store).await?;
-    let scanned = scan_source(source, default_policy).await?;
     let scope = ScanScope::Paths(scope_paths.into_iter().collect());
-    let files = i64::try_from(scanned.run.stats.files_scanned).unwrap_or(i64::MAX);
-    store
-        .finish_scan(
-            scan_id,
-            &scope,
-            &scanned.run.findings,
-            files,
-            &scanned.run.diagnostics,
-            Queue::now_ms(),
-        )
-        .await
-        .map_err(store_error)?;
+    let scanned = scan_and_record(store, scan_id, &scope, source).await?;
+    let files = scanned.files();
 
     // Feedback covers every file of the MR, not only this scan's.
     let mr_paths: BTreeSet<&str> = mr_diffs

@@ -181,6 +181,38 @@ pub(crate) struct Scanned {
     pub(crate) problems: Vec<Diagnostic>,
 }
 
+impl Scanned {
+    /// Files scanned, as the scan row counts them.
+    pub(crate) fn files(&self) -> i64 {
+        i64::try_from(self.run.stats.files_scanned).unwrap_or(i64::MAX)
+    }
+}
+
+/// Scans `source` under the server's current default policy and records
+/// the results as scan `scan_id` of `scope`: what a scan job and a merge
+/// request job both do once they have the files.
+pub(crate) async fn scan_and_record(
+    store: &Store,
+    scan_id: i64,
+    scope: &ScanScope,
+    source: FetchedSource,
+) -> Result<Scanned, String> {
+    let default_policy = crate::policy::current(store).await?;
+    let scanned = scan_source(source, default_policy).await?;
+    store
+        .finish_scan(
+            scan_id,
+            scope,
+            &scanned.run.findings,
+            scanned.files(),
+            &scanned.run.diagnostics,
+            Queue::now_ms(),
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(scanned)
+}
+
 /// Runs the scan pipeline over a fetched source on a blocking thread, with
 /// the repository's configuration files and the server's `default_policy`.
 /// A problem in the repository's files never fails the scan: that setting
