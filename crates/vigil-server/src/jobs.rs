@@ -19,7 +19,7 @@ use crate::payloads::{
     self, DeleteInstanceJob, JobError, JobPayload, MergeRequestScanJob, NoopJob, ScanJob, SyncJob,
     WebhookJob,
 };
-use crate::scanning::scan_source;
+use crate::scanning::scan_and_record;
 pub use crate::scanning::{
     BoxFuture, FetchedSource, NoSource, SourceFetcher, Trigger, enqueue_scan, push_scope,
 };
@@ -59,6 +59,17 @@ async fn compare_push(
             tracing::warn!(repository = %repository.path, %error, "compare failed; scanning the whole branch");
             None
         }
+    }
+}
+
+/// The scan history row a job writes, for the job kinds that have one.
+fn scan_of(job: &Claimed) -> Option<i64> {
+    match job.kind.as_str() {
+        ScanJob::KIND => payloads::read::<ScanJob>(job).ok().map(|scan| scan.scan_id),
+        MergeRequestScanJob::KIND => {
+            payloads::read::<MergeRequestScanJob>(job).ok().map(|scan| scan.scan_id)
+        }
+        _ => None,
     }
 }
 
@@ -105,10 +116,7 @@ impl JobRunner {
                     "stopped after the maximum run time of {} s (--max-job-seconds)",
                     self.max_run.as_secs_f64()
                 );
-                if let Some(ScanJob { scan_id, .. }) = (job.kind == ScanJob::KIND)
-                    .then(|| payloads::read::<ScanJob>(job).ok())
-                    .flatten()
-                {
+                if let Some(scan_id) = scan_of(job) {
                     let failed = format!("attempt {}: {message}", job.attempt);
                     if let Err(error) =
                         self.store.fail_scan(scan_id, &failed, Queue::now_ms()).await
@@ -237,20 +245,7 @@ impl JobRunner {
         let scope = payload.paths.map_or(ScanScope::Full, ScanScope::Paths);
         let result = async {
             let source = self.fetcher.fetch(&repository, &scan.branch, &scope).await?;
-            let default_policy = crate::policy::current(&self.store).await?;
-            let scanned = scan_source(source, default_policy).await?;
-            let files = i64::try_from(scanned.run.stats.files_scanned).unwrap_or(i64::MAX);
-            self.store
-                .finish_scan(
-                    scan_id,
-                    &scope,
-                    &scanned.run.findings,
-                    files,
-                    &scanned.run.diagnostics,
-                    Queue::now_ms(),
-                )
-                .await
-                .map_err(store_error)?;
+            scan_and_record(&self.store, scan_id, &scope, source).await?;
             Ok::<(), JobError>(())
         }
         .await;
