@@ -176,6 +176,14 @@ pub struct Resource {
     /// `terraform`, `terraform_plan`, `cloudformation`, `kubernetes`,
     /// `dockerfile` or `gitlab_ci`.
     pub framework: String,
+    /// The offending attribute (`server_side_encryption_configuration`,
+    /// `spec.template.spec.containers.0.securityContext`), when the policy
+    /// points at one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    /// The 1-based line of that attribute, when it is present in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_line: Option<u32>,
 }
 
 /// The license a license finding is about.

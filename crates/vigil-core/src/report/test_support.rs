@@ -42,7 +42,7 @@ pub(crate) fn sample_report() -> ScanReport {
         "aws_s3_bucket.data",
     );
     iac.resource =
-        Some(Resource { address: "aws_s3_bucket.data".into(), framework: "terraform".into() });
+        Some(Resource { address: "aws_s3_bucket.data".into(), framework: "terraform".into(), attribute: None, attribute_line: None });
     let mut vulnerability = Finding::new(
         FindingKind::Vulnerability,
         "RUSTSEC-2022-0013",

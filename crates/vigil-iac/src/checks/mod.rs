@@ -1,0 +1,95 @@
+//! Rust checks: the policies Checkov's definition language cannot express,
+//! one per file, each named by a policy file's `check:` key and run through
+//! the same interface (one resource in, an outcome out).
+
+use crate::model::{Entity, Graph};
+use crate::solver::Outcome;
+
+mod dockerfile_healthcheck_exists;
+mod dockerfile_last_user_root;
+mod dockerfile_latest_tag;
+mod dockerfile_unique_stage_alias;
+mod dockerfile_update_not_alone;
+mod dockerfile_user_exists;
+mod gitlab_ci_double_pipelines;
+mod k8s_cpu_requests;
+mod k8s_memory_requests;
+mod k8s_root_containers;
+mod k8s_root_containers_high_uid;
+mod k8s_seccomp;
+
+/// A Rust check: its name and what it says about the resource at an index
+/// of the graph (`None`: not applicable, or unknown).
+#[derive(Debug, Clone, Copy)]
+pub struct Check {
+    /// The name policy files use (`check: dockerfile_user_exists`).
+    pub name: &'static str,
+    /// The check.
+    pub run: fn(&Entity, &Graph, usize) -> Option<Outcome>,
+}
+
+/// Every Rust check of this build.
+pub const CHECKS: &[Check] = &[
+    Check { name: "dockerfile_user_exists", run: dockerfile_user_exists::run },
+    Check { name: "dockerfile_healthcheck_exists", run: dockerfile_healthcheck_exists::run },
+    Check { name: "dockerfile_latest_tag", run: dockerfile_latest_tag::run },
+    Check { name: "dockerfile_last_user_root", run: dockerfile_last_user_root::run },
+    Check { name: "dockerfile_update_not_alone", run: dockerfile_update_not_alone::run },
+    Check { name: "dockerfile_unique_stage_alias", run: dockerfile_unique_stage_alias::run },
+    Check { name: "gitlab_ci_double_pipelines", run: gitlab_ci_double_pipelines::run },
+    Check { name: "k8s_root_containers", run: k8s_root_containers::run },
+    Check { name: "k8s_root_containers_high_uid", run: k8s_root_containers_high_uid::run },
+    Check { name: "k8s_seccomp", run: k8s_seccomp::run },
+    Check { name: "k8s_cpu_requests", run: k8s_cpu_requests::run },
+    Check { name: "k8s_memory_requests", run: k8s_memory_requests::run },
+];
+
+/// The check called `name`.
+pub fn lookup(name: &str) -> Option<Check> {
+    CHECKS.iter().find(|check| check.name == name).copied()
+}
+
+/// The Dockerfile instructions of the file `file` belongs to, in order.
+pub(crate) fn instructions<'g>(
+    file: &Entity,
+    graph: &'g Graph,
+) -> impl Iterator<Item = &'g Entity> {
+    let group = file.group.clone();
+    graph.entities.iter().filter(move |e| {
+        e.framework == crate::model::Framework::Dockerfile
+            && e.group == group
+            && e.kind != crate::frameworks::dockerfile::FILE_KIND
+    })
+}
+
+pub(crate) fn value_of(entity: &Entity) -> &str {
+    entity.attrs.get("value").and_then(crate::value::Value::as_str).unwrap_or_default()
+}
+
+/// Checkov's container-check result for a workload: the first failing
+/// container (of `containers`, then `initContainers`) fails it; otherwise a
+/// passing one passes it; no containers, or only unknown ones, give no
+/// result.
+pub(crate) fn each_container(
+    entity: &Entity,
+    mut per: impl FnMut(&crate::value::Value) -> Option<Outcome>,
+) -> Option<Outcome> {
+    if entity.framework != crate::model::Framework::Kubernetes
+        || !crate::frameworks::kubernetes::WORKLOAD_KINDS.contains(&entity.kind.as_str())
+    {
+        return None;
+    }
+    let spec = crate::frameworks::kubernetes::pod_spec(entity)?;
+    let mut passed = false;
+    for list in ["containers", "initContainers"] {
+        let Some(items) = spec.get(list).and_then(|v| v.as_list()) else { continue };
+        for container in items {
+            match per(container) {
+                Some(Outcome::Fail) => return Some(Outcome::Fail),
+                Some(Outcome::Pass) => passed = true,
+                _ => {}
+            }
+        }
+    }
+    passed.then_some(Outcome::Pass)
+}

@@ -1,0 +1,150 @@
+//! CloudFormation and SAM templates (JSON or YAML with short-form tags):
+//! each entry of `Resources` is a resource (type `AWS::S3::Bucket`, address
+//! `AWS::S3::Bucket.Logical`) whose attributes are its `Properties`, with
+//! `Ref`s to parameters replaced by their defaults. Skips: Checkov's
+//! `Metadata: {checkov: {skip: [{id, comment}]}}` and skip comments inside
+//! the resource.
+
+use std::collections::HashMap;
+
+use crate::model::{Entity, Framework, Skip};
+use crate::value::Value;
+use crate::yaml::Document;
+
+/// Whether a parsed document is a CloudFormation template.
+pub fn is_template(value: &Value) -> bool {
+    let Some(Value::Map(resources)) = value.get("Resources") else { return false };
+    value.get("AWSTemplateFormatVersion").is_some()
+        || resources.iter().any(|(_, resource)| {
+            resource
+                .get("Type")
+                .and_then(Value::as_str)
+                .is_some_and(|kind| kind.starts_with("AWS::") || kind.starts_with("Custom::"))
+        })
+}
+
+/// The resources of one template, and the references between them (by
+/// position in the returned list).
+pub fn entities(path: &str, doc: &Document, text: &str) -> (Vec<Entity>, Vec<(usize, usize)>) {
+    let comment_skips = crate::skips::comment_lines(text);
+    let defaults: HashMap<String, Value> = match doc.value.get("Parameters") {
+        Some(Value::Map(parameters)) => parameters
+            .iter()
+            .filter_map(|(name, spec)| spec.get("Default").map(|d| (name.clone(), d.clone())))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let Some(Value::Map(resources)) = doc.value.get("Resources") else {
+        return (Vec::new(), Vec::new());
+    };
+    let names: Vec<&String> = resources.iter().map(|(name, _)| name).collect();
+    let mut out = Vec::new();
+    let mut refs = Vec::new();
+    for (index, (logical, resource)) in resources.iter().enumerate() {
+        let kind = resource.get("Type").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let start =
+            doc.lines.get(&format!("Resources.{logical}")).copied().unwrap_or(doc.start_line);
+        let end = names
+            .get(index + 1)
+            .and_then(|next| doc.lines.get(&format!("Resources.{next}")))
+            .map(|next| next.saturating_sub(1))
+            .unwrap_or(doc.end_line)
+            .max(start);
+        let end = trim_end(text, start, end);
+        let mut properties = resource.get("Properties").cloned().unwrap_or(Value::Map(Vec::new()));
+        substitute(&mut properties, &defaults);
+        let mut targets = Vec::new();
+        referenced(resource, &mut targets);
+        for target in targets {
+            if let Some(to) = names.iter().position(|name| **name == target) {
+                refs.push((index, to));
+            }
+        }
+        let prefix = format!("Resources.{logical}.Properties.");
+        let lines = doc
+            .lines
+            .iter()
+            .filter_map(|(key, line)| key.strip_prefix(&prefix).map(|k| (k.to_owned(), *line)))
+            .collect();
+        let mut skips: Vec<Skip> = comment_skips
+            .iter()
+            .filter(|(line, _)| *line > start && *line <= end)
+            .flat_map(|(_, skips)| skips.iter().cloned())
+            .collect();
+        if let Some(Value::List(items)) = resource.at("Metadata.checkov.skip") {
+            for item in items {
+                if let Some(id) = item.get("id").and_then(Value::as_str) {
+                    let reason = item.get("comment").map(Value::py_str).unwrap_or_default();
+                    skips.push(Skip { id: id.to_owned(), reason });
+                }
+            }
+        }
+        out.push(Entity {
+            framework: Framework::CloudFormation,
+            address: format!("{kind}.{logical}"),
+            kind,
+            path: path.to_owned(),
+            start_line: start,
+            end_line: end,
+            attrs: properties,
+            lines,
+            skips,
+            unwrap_single: false,
+            group: path.to_owned(),
+        });
+    }
+    (out, refs)
+}
+
+fn trim_end(text: &str, start: u32, end: u32) -> u32 {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut end = end;
+    while end > start {
+        let line = lines.get(end as usize - 1).map_or("", |l| l.trim());
+        if line.is_empty() || line.starts_with('#') || line == "}" || line == "}," {
+            end -= 1;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Replaces `{Ref: Parameter}` by the parameter's default.
+fn substitute(value: &mut Value, defaults: &HashMap<String, Value>) {
+    if let Value::Map(entries) = value {
+        if entries.len() == 1 && entries[0].0 == "Ref" {
+            if let Some(default) = entries[0].1.as_str().and_then(|name| defaults.get(name)) {
+                *value = default.clone();
+                return;
+            }
+        }
+    }
+    match value {
+        Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| substitute(v, defaults)),
+        Value::List(items) => items.iter_mut().for_each(|v| substitute(v, defaults)),
+        _ => {}
+    }
+}
+
+fn referenced(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Map(entries) => {
+            for (key, item) in entries {
+                match (key.as_str(), item) {
+                    ("Ref", Value::Str(name)) => out.push(name.clone()),
+                    ("Fn::GetAtt", Value::List(parts)) => {
+                        out.extend(parts.first().and_then(Value::as_str).map(str::to_owned))
+                    }
+                    ("Fn::GetAtt", Value::Str(text)) => {
+                        out.push(text.split('.').next().unwrap_or_default().to_owned())
+                    }
+                    _ => {}
+                }
+                referenced(item, out);
+            }
+        }
+        Value::List(items) => items.iter().for_each(|item| referenced(item, out)),
+        _ => {}
+    }
+}
