@@ -351,7 +351,7 @@ fn first_attribute(cond: &Cond, kind: &str) -> Option<String> {
         Cond::Not(child) => first_attribute(child, kind),
         Cond::Attribute { types, attribute, jsonpath: false, .. } if types.admits(kind) => {
             let plain: Vec<&str> = attribute.split('.').take_while(|part| *part != "*").collect();
-            (!plain.is_empty() && attribute != "resource_type").then(|| plain.join("."))
+            (!plain.is_empty()).then(|| plain.join("."))
         }
         _ => None,
     }

@@ -144,11 +144,13 @@ fn eval_attribute(
     if op == Op::Any {
         return Some(true);
     }
-    let kind_value;
+    // `resource_type` is the resource's own argument of that name when it
+    // has one (Azure's Defender pricing), as in Checkov; otherwise its type
+    // (Checkov's Dockerfile policies test instructions that way).
     let lookup = |key: &str| -> Option<&Value> { subject.flat.get(key).copied() };
-    if attribute == "resource_type" {
-        kind_value = Value::Str(subject.kind.to_owned());
-        return Some(apply(op, Some(&kind_value), expected, cache));
+    if attribute == "resource_type" && !subject.flat.contains_key(attribute) {
+        let kind = Value::Str(subject.kind.to_owned());
+        return Some(apply(op, Some(&kind), expected, cache));
     }
     if subject.terraform && depends_on_unresolved(subject, attribute, op, expected) {
         return None;

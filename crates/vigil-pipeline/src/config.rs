@@ -27,6 +27,24 @@ pub(crate) struct RepoConfig {
     pub(crate) policy: PolicySection,
     #[serde(default)]
     pub(crate) rules: RulesSection,
+    #[serde(default)]
+    pub(crate) iac: IacSection,
+}
+
+/// `[iac]`: the IaC engine's settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IacSection {
+    /// A directory of the repository holding Checkov YAML policies, run
+    /// beside the built-in ones.
+    #[expect(
+        dead_code,
+        reason = "RepoFiles::read_dir reads it before a plan exists; declared so vigil.toml validates"
+    )]
+    pub(crate) policies: Option<String>,
+    /// Policy ids (Vigil's or Checkov's) never reported.
+    #[serde(default)]
+    pub(crate) skip: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -15,6 +15,13 @@ use crate::config::{BASELINE_FILE, CONFIG_FILE, SECRETS_IGNORE_FILE};
 /// findings); a larger one is a problem, not a slow scan.
 pub const MAX_CONFIG_FILE_BYTES: u64 = 10_000_000;
 
+/// Where a repository's own IaC policy files are kept in [`RepoFiles`]:
+/// `iac-policies/<path under the policy directory>`.
+pub const IAC_POLICY_PREFIX: &str = "iac-policies/";
+
+/// The most policy files read from a policy directory.
+pub const MAX_POLICY_FILES: usize = 2_000;
+
 /// One configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoFile {
@@ -67,7 +74,85 @@ impl RepoFiles {
                 Err(message) => problems.push(problem(message)),
             }
         }
+        if let Some(dir) = files.get(CONFIG_FILE).and_then(|file| iac_policy_dir(&file.text)) {
+            match inside(directory, &dir) {
+                Some(path) => problems.extend(files.read_policy_dir(&path, &dir)),
+                None => problems.push(Diagnostic::for_file(
+                    DiagnosticLevel::Error,
+                    CONFIG_FILE,
+                    format!("[iac] policies: `{dir}` is not a directory inside the repository"),
+                )),
+            }
+        }
         (files, problems)
+    }
+
+    /// Reads the Checkov YAML policies (`*.yaml`, `*.yml`) under `path`,
+    /// at most [`MAX_POLICY_FILES`] and three directories deep, links not
+    /// followed, replacing any read before; `shown` names the directory in
+    /// messages. Unreadable files are named in the returned problems.
+    pub fn read_policy_dir(&mut self, path: &Path, shown: &str) -> Vec<Diagnostic> {
+        self.files.retain(|name, _| !name.starts_with(IAC_POLICY_PREFIX));
+        let mut problems = Vec::new();
+        let problem =
+            |message: String| Diagnostic::for_file(DiagnosticLevel::Error, shown, message);
+        if !path.is_dir() {
+            problems.push(problem("IaC policies not read: not a directory".into()));
+            return problems;
+        }
+        let mut found = Vec::new();
+        let mut pending = vec![(path.to_path_buf(), 0)];
+        while let Some((dir, depth)) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                problems
+                    .push(problem(format!("IaC policies not read: cannot list {}", dir.display())));
+                continue;
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let Ok(kind) = entry.file_type() else { continue };
+                let entry_path = entry.path();
+                if kind.is_dir() && depth < 3 {
+                    pending.push((entry_path, depth + 1));
+                } else if kind.is_file()
+                    && entry_path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml")
+                {
+                    found.push(entry_path);
+                }
+            }
+        }
+        found.sort();
+        if found.len() > MAX_POLICY_FILES {
+            problems.push(problem(format!(
+                "IaC policies: {} files, only the first {MAX_POLICY_FILES} are read",
+                found.len()
+            )));
+            found.truncate(MAX_POLICY_FILES);
+        }
+        for file in found {
+            let relative =
+                file.strip_prefix(path).unwrap_or(&file).to_string_lossy().replace('\\', "/");
+            let origin = format!("{}/{relative}", shown.trim_end_matches('/'));
+            match read_config_file(&file) {
+                Ok(text) => self.insert(&format!("{IAC_POLICY_PREFIX}{relative}"), &origin, text),
+                Err(message) => problems.push(Diagnostic::for_file(
+                    DiagnosticLevel::Error,
+                    origin,
+                    format!("not read: {message}"),
+                )),
+            }
+        }
+        problems
+    }
+
+    /// Every file whose name starts with `prefix`, by name.
+    pub fn with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a RepoFile)> {
+        self.files
+            .iter()
+            .filter(move |(name, _)| name.starts_with(prefix))
+            .map(|(name, file)| (name.as_str(), file))
     }
 
     /// The same files, named in messages by their path under `directory`
@@ -93,6 +178,34 @@ impl RepoFiles {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+}
+
+/// `[iac] policies` of a `vigil.toml`, when set (problems with the file are
+/// reported when the plan parses it).
+pub(crate) fn iac_policy_dir(config: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(config).ok()?;
+    table.get("iac")?.get("policies")?.as_str().map(str::to_owned)
+}
+
+/// `relative` under `root`, if it stays inside it (no absolute path, no
+/// `..`, no link on the way).
+fn inside(root: &Path, relative: &str) -> Option<std::path::PathBuf> {
+    let relative = Path::new(relative);
+    let plain = relative
+        .components()
+        .all(|part| matches!(part, std::path::Component::Normal(_) | std::path::Component::CurDir));
+    if !plain {
+        return None;
+    }
+    let mut path = root.to_path_buf();
+    for part in relative.components() {
+        path.push(part);
+        let metadata = std::fs::symlink_metadata(&path).ok()?;
+        if metadata.file_type().is_symlink() {
+            return None;
+        }
+    }
+    path.is_dir().then_some(path)
 }
 
 /// Reads a configuration file of at most [`MAX_CONFIG_FILE_BYTES`] as UTF-8

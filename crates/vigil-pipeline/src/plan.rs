@@ -402,7 +402,10 @@ impl Plan {
         }
         let mut engines = Vec::new();
         for entry in selected {
-            let has_config = entry.config_files.iter().any(|name| files.get(name).is_some());
+            let has_config = entry.config_files.iter().any(|name| files.get(name).is_some())
+                || (entry.reads_vigil_toml
+                    && (files.get(CONFIG_FILE).is_some()
+                        || files.with_prefix(crate::IAC_POLICY_PREFIX).next().is_some()));
             if has_config {
                 match (entry.configured)(files) {
                     Ok(configured) => {

@@ -9,7 +9,7 @@
 //! [`EngineEntry`] to [`ENGINES`]. Nothing else names engines.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use vigil_core::{Diagnostic, DiagnosticLevel, Engine, FindingKind, Rule};
 
@@ -34,6 +34,10 @@ pub struct EngineEntry {
     pub kinds: &'static [FindingKind],
     /// Configuration files it reads at the repository's root.
     pub config_files: &'static [&'static str],
+    /// Whether it also reads its own section of `vigil.toml` and the
+    /// repository's policy files ([`crate::IAC_POLICY_PREFIX`]), so that
+    /// `configured` runs whenever those are present.
+    pub reads_vigil_toml: bool,
     /// Rule ids it no longer has, with why; never reused.
     pub retired: &'static [(&'static str, &'static str)],
     /// Builds the engine with its built-in rules (the registry keeps one per
@@ -45,19 +49,94 @@ pub struct EngineEntry {
 }
 
 /// Every engine of this build, in the order they run and are listed.
-pub static ENGINES: &[EngineEntry] = &[EngineEntry {
-    name: "secrets",
-    title: "Secret rules",
-    kinds: &[FindingKind::Secret],
-    config_files: &[GITLEAKS_CONFIG_FILE],
-    retired: vigil_secrets::RETIRED_RULES,
-    builtin: || {
-        vigil_secrets::SecretsEngine::builtin()
-            .map(|engine| Arc::new(engine) as Arc<dyn Engine>)
-            .map_err(|error| format!("the built-in secret rules: {error}"))
+pub static ENGINES: &[EngineEntry] = &[
+    EngineEntry {
+        name: "secrets",
+        title: "Secret rules",
+        kinds: &[FindingKind::Secret],
+        config_files: &[GITLEAKS_CONFIG_FILE],
+        reads_vigil_toml: false,
+        retired: vigil_secrets::RETIRED_RULES,
+        builtin: || {
+            vigil_secrets::SecretsEngine::builtin()
+                .map(|engine| Arc::new(engine) as Arc<dyn Engine>)
+                .map_err(|error| format!("the built-in secret rules: {error}"))
+        },
+        configured: secrets_with_gitleaks,
     },
-    configured: secrets_with_gitleaks,
-}];
+    EngineEntry {
+        name: "iac",
+        title: "IaC policies",
+        kinds: &[FindingKind::Iac],
+        config_files: &[],
+        reads_vigil_toml: true,
+        retired: &[],
+        builtin: || builtin_iac().map(|engine| Arc::new(engine) as Arc<dyn Engine>),
+        configured: iac_with_settings,
+    },
+];
+
+/// The built-in IaC engine, parsed once per process.
+fn builtin_iac() -> Result<vigil_iac::IacEngine, String> {
+    static BUILT: OnceLock<Result<vigil_iac::IacEngine, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            vigil_iac::IacEngine::builtin()
+                .map_err(|error| format!("the built-in IaC policies: {error}"))
+        })
+        .clone()
+}
+
+/// The IaC engine with the repository's `[iac]` settings and its own
+/// Checkov policies (read into `files` under [`crate::IAC_POLICY_PREFIX`]).
+fn iac_with_settings(files: &RepoFiles) -> Result<Configured, Diagnostic> {
+    let engine = builtin_iac().map_err(Diagnostic::error)?;
+    let skip = files
+        .get(crate::CONFIG_FILE)
+        .map(|file| crate::config::RepoConfig::parse(&file.origin, &file.text).0.iac.skip)
+        .unwrap_or_default();
+    let mut policies = Vec::new();
+    let mut problems: Vec<vigil_iac::PolicyError> = Vec::new();
+    for (_, file) in files.with_prefix(crate::IAC_POLICY_PREFIX) {
+        match vigil_iac::policy::parse(&file.origin, &file.text, None, vigil_iac::Origin::User) {
+            Ok(policy) => policies.push(policy),
+            Err(error) => problems.push(error),
+        }
+    }
+    if let Some(first) = problems.first() {
+        let more = match problems.len() {
+            1 => String::new(),
+            n => format!(
+                " ({} more policy files have problems: {})",
+                n - 1,
+                problems[1..].iter().map(|p| p.file.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let mut diagnostic = Diagnostic::for_file(
+            DiagnosticLevel::Error,
+            first.file.clone(),
+            format!(
+                "IaC policy not loaded: {}; the built-in policies run without the repository's own{more}",
+                first.message
+            ),
+        );
+        if let Some(line) = first.line {
+            diagnostic = diagnostic.at(line, None);
+        }
+        return Err(diagnostic);
+    }
+    let mut notes = Vec::new();
+    if !policies.is_empty() {
+        notes.push(format!(
+            "Running {} IaC policies of the repository beside the built-in ones.",
+            policies.len()
+        ));
+    }
+    if !skip.is_empty() {
+        notes.push(format!("Not reporting IaC policies {} ([iac] skip).", skip.join(", ")));
+    }
+    Ok(Configured { engine: Arc::new(engine.with(policies, skip)), notes })
+}
 
 /// The gitleaks configuration the secrets engine imports.
 pub const GITLEAKS_CONFIG_FILE: &str = ".gitleaks.toml";

@@ -365,6 +365,13 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) gitleaks_config: Option<PathBuf>,
 
+    /// Also run the Checkov YAML policies (`*.yaml`, `*.yml`) in this
+    /// directory, unchanged, beside the built-in IaC policies (default:
+    /// `[iac] policies` of `vigil.toml`). A policy Vigil cannot run (an
+    /// unsupported operator) is an error naming the file, line and operator.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) iac_policies: Option<PathBuf>,
+
     /// Report only findings whose fingerprints are not in this baseline file
     /// (default: `.vigil-baseline.json` in the scanned directory, if present).
     #[arg(long, value_name = "FILE")]

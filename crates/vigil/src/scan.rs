@@ -48,6 +48,12 @@ fn repo_files(args: &ScanArgs) -> Result<RepoFiles> {
             files.insert(name, &path.display().to_string(), text);
         }
     }
+    if let Some(dir) = &args.iac_policies {
+        let problems = files.read_policy_dir(dir, &dir.display().to_string());
+        if let Some(problem) = problems.first() {
+            bail!("{}", problem.describe());
+        }
+    }
     Ok(files)
 }
 

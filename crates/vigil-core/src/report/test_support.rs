@@ -41,8 +41,12 @@ pub(crate) fn sample_report() -> ScanReport {
         Location::line_span("infra/s3.tf", 10, 1, 18, 2),
         "aws_s3_bucket.data",
     );
-    iac.resource =
-        Some(Resource { address: "aws_s3_bucket.data".into(), framework: "terraform".into(), attribute: None, attribute_line: None });
+    iac.resource = Some(Resource {
+        address: "aws_s3_bucket.data".into(),
+        framework: "terraform".into(),
+        attribute: None,
+        attribute_line: None,
+    });
     let mut vulnerability = Finding::new(
         FindingKind::Vulnerability,
         "RUSTSEC-2022-0013",

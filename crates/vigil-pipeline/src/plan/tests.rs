@@ -34,9 +34,9 @@ fn problems(plan: &Plan) -> Vec<String> {
 #[test]
 fn without_configuration_every_engine_runs_with_the_default_policy() {
     let plan = plan(&[], &Overrides::default(), None);
-    assert_eq!(plan.engines().map(|engine| engine.name()).collect::<Vec<_>>(), ["secrets"]);
+    assert_eq!(plan.engines().map(|engine| engine.name()).collect::<Vec<_>>(), ["secrets", "iac"]);
     assert_eq!(plan.policy, Policy::default());
-    assert_eq!(plan.kinds, [FindingKind::Secret]);
+    assert_eq!(plan.kinds, [FindingKind::Secret, FindingKind::Iac]);
     assert!(plan.rules.len() > 300, "{}", plan.rules.len());
     assert!(plan.problems.is_empty() && plan.notes.is_empty());
 }
@@ -149,8 +149,9 @@ fn bad_overrides_are_errors_naming_the_flag() {
     assert!(error.starts_with("--fail-on: unknown severity"), "{error}");
     let error = check(Overrides { skip_rule: vec!["SEC999".into()], ..Overrides::default() });
     assert_eq!(error, "--skip-rule: unknown rule id `SEC999` (`vigil rules` lists them)");
-    let error = check(Overrides { only: vec!["iac".into()], ..Overrides::default() });
-    assert_eq!(error, "no engine in this build scans for iac (available: secret)");
+    let error = check(Overrides { only: vec!["license".into()], ..Overrides::default() });
+    assert_eq!(error, "no engine in this build scans for license (available: secret, iac)");
+
     let error = check(Overrides { only: vec!["bogus".into()], ..Overrides::default() });
     assert!(error.starts_with("--only: unknown finding kind `bogus`"), "{error}");
 }
@@ -220,5 +221,63 @@ fn a_scan_honours_excludes_disabled_rules_overrides_and_accepted_fingerprints() 
         problems(&plan)[0].starts_with(".vigil-baseline.json: baseline not applied:"),
         "{:?}",
         problems(&plan)
+    );
+}
+
+#[test]
+fn a_repository_runs_its_own_checkov_policies_and_skips_what_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "infra/main.tf",
+        "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n  acl = \"public-read\"\n}\n",
+    );
+    // A policy exactly as Checkov's documentation writes one.
+    write(
+        "checks/tags.yaml",
+        "metadata:\n  id: CKV2_CUSTOM_1\n  name: Buckets must carry an owner tag\n  category: CONVENTION\ndefinition:\n  cond_type: attribute\n  resource_types: [aws_s3_bucket]\n  attribute: tags.owner\n  operator: exists\n",
+    );
+    write("vigil.toml", "[iac]\npolicies = \"checks\"\nskip = [\"CKV_AWS_21\"]\n");
+    let (files, unreadable) = RepoFiles::read_dir(dir.path());
+    assert!(unreadable.is_empty(), "{unreadable:?}");
+    let only_iac = Overrides { only: vec!["iac".into()], ..Overrides::default() };
+    let plan = build(&files, &only_iac);
+    assert!(problems(&plan).is_empty(), "{:?}", problems(&plan));
+    let run = plan.scan(dir.path(), &Default::default()).unwrap();
+    let ids: Vec<&str> = run.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert!(ids.contains(&"CKV2_CUSTOM_1"), "{ids:?}");
+    assert!(ids.contains(&"IAC1020"), "the public-read ACL is found: {ids:?}");
+    assert!(!ids.contains(&"IAC1021"), "CKV_AWS_21 is skipped by its Checkov id: {ids:?}");
+
+    // A policy Vigil cannot run names the file, the line and the operator,
+    // and the built-in policies still run.
+    write(
+        "checks/tags.yaml",
+        "metadata:\n  id: CKV2_CUSTOM_1\n  name: x\n  category: CONVENTION\ndefinition:\n  cond_type: attribute\n  resource_types: [aws_s3_bucket]\n  attribute: tags\n  operator: has_owner\n",
+    );
+    let (files, _) = RepoFiles::read_dir(dir.path());
+    let plan = build(&files, &only_iac);
+    let problems = problems(&plan);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(
+            "checks/tags.yaml:9: IaC policy not loaded: operator `has_owner` is not supported"
+        ),
+        "{problems:?}"
+    );
+    let run = plan.scan(dir.path(), &Default::default()).unwrap();
+    assert!(run.findings.iter().any(|f| f.rule_id == "IAC1020"));
+
+    // The policy directory must be inside the repository.
+    write("vigil.toml", "[iac]\npolicies = \"../elsewhere\"\n");
+    let (_, unreadable) = RepoFiles::read_dir(dir.path());
+    assert_eq!(unreadable.len(), 1);
+    assert!(
+        unreadable[0].message.contains("not a directory inside the repository"),
+        "{unreadable:?}"
     );
 }

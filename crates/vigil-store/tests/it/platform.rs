@@ -687,8 +687,12 @@ async fn issues_keep_package_resource_and_license_and_scans_keep_diagnostics_as_
         });
         let mut iac = finding("IAC001", "infra/s3.tf", "aws_s3_bucket.logs", Severity::Medium);
         iac.kind = FindingKind::Iac;
-        iac.resource =
-            Some(Resource { address: "aws_s3_bucket.logs".into(), framework: "terraform".into(), attribute: None, attribute_line: None });
+        iac.resource = Some(Resource {
+            address: "aws_s3_bucket.logs".into(),
+            framework: "terraform".into(),
+            attribute: None,
+            attribute_line: None,
+        });
         let mut license = finding("LIC001", "package.json", "left-pad GPL-3.0", Severity::Low);
         license.kind = FindingKind::License;
         license.license = Some(LicenseInfo {
