@@ -38,6 +38,10 @@ pub struct Rule {
     /// Links to provider documentation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// Other tools' ids for the same check (`CKV_AWS_20` for an IaC policy
+    /// that mirrors Checkov's), which skips and reports also accept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// Life-cycle status.
     #[serde(default)]
     pub status: RuleStatus,

@@ -146,6 +146,7 @@ pub fn parse(
                     _ => meta.get("guideline").map(Value::py_str).into_iter().collect(),
                 },
                 status: RuleStatus::Stable,
+                aliases: text_of("checkov_id").into_iter().collect(),
             }
         }
         Origin::User => {
@@ -167,6 +168,7 @@ pub fn parse(
                     .unwrap_or_else(|| "See the policy's guideline.".to_owned()),
                 references: text_of("guideline").into_iter().collect(),
                 status: RuleStatus::Stable,
+                aliases: Vec::new(),
             }
         }
     };

@@ -254,6 +254,7 @@ mod tests {
                 description: "d".into(),
                 remediation: "r".into(),
                 references: Vec::new(),
+                aliases: Vec::new(),
                 status: Default::default(),
             },
             origin: format!("{id}.toml"),

@@ -127,6 +127,7 @@ impl RuleSpec {
             description: self.description.clone(),
             remediation: self.remediation.clone(),
             references: self.references.clone(),
+            aliases: Vec::new(),
             status: self.status,
         }
     }

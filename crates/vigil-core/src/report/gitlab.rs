@@ -170,13 +170,21 @@ fn vulnerability(report: &ScanReport, finding: &Finding, report_type: ReportType
             map.insert("url".into(), Value::String(url.clone()));
         }
     }
+    let mut identifiers = vec![identifier];
+    for alias in rule.map(|rule| rule.aliases.as_slice()).unwrap_or_default() {
+        // GitLab deduplicates vulnerabilities across analyzers by identifier,
+        // so Checkov's id ties a Vigil IaC finding to the same check.
+        let kind = if alias.starts_with("CKV") { "checkov" } else { "alias" };
+        identifiers
+            .push(json!({ "type": kind, "name": format!("{kind} {alias}"), "value": alias }));
+    }
     let mut value = json!({
         "id": uuid_from_fingerprint(&finding.fingerprint),
         "name": finding.title,
         "description": rule.map_or(finding.title.as_str(), |rule| rule.description.as_str()),
         "severity": finding.severity.gitlab_name(),
         "solution": report.remediation_of(finding),
-        "identifiers": [identifier],
+        "identifiers": identifiers,
         "location": location,
     });
     if let Value::Object(map) = &mut value {

@@ -74,6 +74,11 @@ fn rule_descriptor(rule: &Rule) -> Value {
     if let (Some(first), Value::Object(map)) = (rule.references.first(), &mut descriptor) {
         map.insert("helpUri".into(), Value::String(first.clone()));
     }
+    if !rule.aliases.is_empty() {
+        if let Some(Value::Object(properties)) = descriptor.get_mut("properties") {
+            properties.insert("aliases".into(), json!(rule.aliases));
+        }
+    }
     descriptor
 }
 
@@ -113,6 +118,12 @@ fn result(report: &ScanReport, finding: &Finding, rule_index: Option<&usize>) ->
         }
         if let Some(resource) = &finding.resource {
             map.insert("resource".into(), serde_json::to_value(resource).unwrap_or(Value::Null));
+            // The policy that failed, with the ids other tools know it by.
+            let aliases = report.rule(&finding.rule_id).map(|rule| rule.aliases.clone());
+            map.insert(
+                "policy".into(),
+                json!({ "id": finding.rule_id, "aliases": aliases.unwrap_or_default() }),
+            );
         }
         if let Some(license) = &finding.license {
             map.insert("license".into(), serde_json::to_value(license).unwrap_or(Value::Null));

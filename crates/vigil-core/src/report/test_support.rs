@@ -16,6 +16,7 @@ fn rule(id: &str, name: &str, kind: FindingKind, severity: Severity) -> Rule {
         description: format!("What {name} finds."),
         remediation: format!("How to fix {name}."),
         references: vec![format!("https://docs.example.com/{name}")],
+        aliases: Vec::new(),
         status: RuleStatus::Stable,
     }
 }

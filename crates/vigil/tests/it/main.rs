@@ -11,6 +11,7 @@ mod formats;
 mod gitlab_e2e;
 mod harness;
 mod history;
+mod iac;
 mod pipeline_e2e;
 mod scan;
 mod server;
