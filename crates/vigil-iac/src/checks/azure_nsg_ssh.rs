@@ -1,0 +1,10 @@
+//! CKV_AZURE_10: an Azure network security rule (standalone, or inline in a
+//! network security group) allows inbound TCP from the internet to
+//! SSH (port 22). Checkov's semantics are in [`super::azure_nsg_port`].
+
+use crate::model::{Entity, Graph};
+use crate::solver::Outcome;
+
+pub(super) fn run(entity: &Entity, _graph: &Graph, _index: usize) -> Option<Outcome> {
+    super::azure_nsg_port::check(entity, 22)
+}

@@ -1,0 +1,9 @@
+//! CKV_GCP_106: a GCP firewall allows `0.0.0.0/0` to reach HTTP (port 80).
+//! Checkov's semantics, quirks included, are in [`super::gcp_firewall_port`].
+
+use crate::model::{Entity, Graph};
+use crate::solver::Outcome;
+
+pub(super) fn run(entity: &Entity, _graph: &Graph, _index: usize) -> Option<Outcome> {
+    super::gcp_firewall_port::check(entity, 80)
+}
