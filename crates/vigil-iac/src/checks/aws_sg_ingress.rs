@@ -27,6 +27,13 @@
 //! UNKNOWN. A rule with `FromPort` and `ToPort` both integers or both
 //! strings whose range covers the port FAILS when `CidrIp` is `0.0.0.0/0`,
 //! or, when there is no `CidrIp`, `CidrIpv6` is `::/0`. Otherwise PASS.
+//!
+//! Not reproduced, because Vigil's values do not say where they came from:
+//! Checkov leaves the iterator of a `dynamic "ingress"` block unresolved
+//! (`ingress.value.port`), so such blocks never violate there, while Vigil
+//! expands them; and a variable's list inside an `ingress` block reaches
+//! Checkov unwrapped, so `ipv6_cidr_blocks = var.v6` holding `::/0` does not
+//! violate there.
 
 use super::python_conf::{cloudformation_resource, force_int, force_list, terraform_resource};
 use crate::model::Entity;

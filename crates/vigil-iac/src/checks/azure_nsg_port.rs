@@ -18,6 +18,10 @@
 //!   `source_address_prefixes`, is (case-insensitively) one of `*`,
 //!   `0.0.0.0`, `<nw>/0`, `/0`, `internet`, `any`. `0.0.0.0/0` is not in
 //!   Checkov's list, so it passes.
+//!
+//! Not reproduced: a variable's list inside a `security_rule` block reaches
+//! Checkov unwrapped (its first item is then read as the whole value), which
+//! Vigil's values cannot tell apart from a literal list.
 
 use std::sync::LazyLock;
 
