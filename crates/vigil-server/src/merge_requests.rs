@@ -354,8 +354,14 @@ fn summary(
                 .then_with(|| (&a.path, a.start_line).cmp(&(&b.path, b.start_line)))
         });
         for issue in sorted.iter().take(SUMMARY_ROWS) {
+            // An IaC finding names its resource: a file holds many.
+            let resource = issue
+                .resource
+                .as_ref()
+                .map(|resource| format!(" on `{}`", escape(&resource.address)))
+                .unwrap_or_default();
             body.push_str(&format!(
-                "| {} | {} | {} (`{}`) | `{}` | {} |\n",
+                "| {} | {} | {} (`{}`){resource} | `{}` | {} |\n",
                 issue.severity,
                 issue.kind,
                 escape(&issue.title),
@@ -455,7 +461,11 @@ async fn discuss(
         .iter()
         .filter_map(|issue| {
             let (diff, lines) = added.get(issue.path.as_str())?;
-            let line = u32::try_from(issue.start_line).ok()?;
+            // An IaC finding is discussed on its offending attribute when the
+            // change adds that line, else on the resource's first line.
+            let attribute = issue.resource.as_ref().and_then(|resource| resource.attribute_line);
+            let start = u32::try_from(issue.start_line).ok()?;
+            let line = attribute.filter(|line| lines.contains(line)).unwrap_or(start);
             lines.contains(&line).then_some((issue, *diff, line))
         })
         .collect();
@@ -490,11 +500,23 @@ async fn discuss(
 }
 
 fn discussion_body(issue: &Issue) -> String {
-    let advice = match issue.kind {
-        FindingKind::Secret => {
-            "Remove it from the change and rotate it: it is in the branch's history now, so treat it as exposed."
+    let rule = vigil_pipeline::registry::find_rule(&issue.rule_id).map(|found| found.rule);
+    let advice = match (issue.kind, &issue.resource, &rule) {
+        (FindingKind::Secret, _, _) => {
+            "Remove it from the change and rotate it: it is in the branch's history now, so treat it as exposed.".to_owned()
         }
-        _ => "See the rule's documentation in Vigil for how to fix it.",
+        (_, Some(resource), Some(rule)) => {
+            let also = if rule.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" (also {})", rule.aliases.join(", "))
+            };
+            format!(
+                "Resource `{}`{also}.\n\n{}\n\n**Fix:** {}",
+                resource.address, rule.description, rule.remediation
+            )
+        }
+        _ => "See the rule's documentation in Vigil for how to fix it.".to_owned(),
     };
     format!(
         "<!-- vigil:fp:{} -->\n**Vigil: {}** ({} {}, rule `{}`)\n\n{advice}",
@@ -554,5 +576,57 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("Scanned 3 files at `01234567`."), "{body}");
+
+        // An IaC issue names its resource in the summary, and its discussion
+        // carries the explanation, the fix and the Checkov id.
+        let iac = Issue {
+            kind: FindingKind::Iac,
+            rule_id: "IAC1017".into(),
+            title: "RDS instance is publicly accessible".into(),
+            path: "infra/db.tf".into(),
+            resource: Some(vigil_core::Resource {
+                address: "aws_db_instance.orders".into(),
+                framework: "terraform".into(),
+                attribute: Some("publicly_accessible".into()),
+                attribute_line: Some(5),
+            }),
+            ..issue_with_id(2)
+        };
+        let body = summary(std::slice::from_ref(&iac), 1, 1, &[], "0123456789abcdef", None);
+        assert!(
+            body.contains(
+                "RDS instance is publicly accessible (`IAC1017`) on `aws_db_instance.orders`"
+            ),
+            "{body}"
+        );
+        let discussion = discussion_body(&iac);
+        assert!(
+            discussion.contains("Resource `aws_db_instance.orders` (also CKV_AWS_17)."),
+            "{discussion}"
+        );
+        assert!(discussion.contains("**Fix:** "), "{discussion}");
+    }
+
+    fn issue_with_id(id: i64) -> Issue {
+        Issue {
+            id,
+            repository_id: 1,
+            branch: "feature".into(),
+            fingerprint: format!("fp{id}"),
+            kind: FindingKind::Secret,
+            rule_id: String::new(),
+            title: String::new(),
+            severity: vigil_core::Severity::High,
+            status: vigil_core::IssueStatus::Open,
+            path: String::new(),
+            start_line: 3,
+            evidence: Value::Null,
+            package: None,
+            resource: None,
+            license: None,
+            first_seen_at: 0,
+            last_seen_at: 0,
+            fixed_at: None,
+        }
     }
 }

@@ -99,6 +99,8 @@ pub struct IssueFilter {
     pub branch: Option<String>,
     /// Rule code.
     pub rule_id: Option<String>,
+    /// IaC framework of the resource (`terraform`, `kubernetes`, …).
+    pub framework: Option<String>,
     /// Text contained in the title, path or rule (case-insensitive on ASCII).
     pub text: Option<String>,
     /// Order.
@@ -226,6 +228,7 @@ impl Store {
             ("status", &filter.status),
             ("branch", &filter.branch),
             ("rule_id", &filter.rule_id),
+            ("framework", &filter.framework),
         ];
         for (column, value) in text_columns {
             if let Some(value) = value {

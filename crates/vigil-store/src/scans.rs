@@ -282,8 +282,8 @@ impl Store {
                     let row = sqlx::query(
                         "INSERT INTO issues (repository_id, branch, fingerprint, kind, rule_id, title, severity, severity_rank, \
                          status, path, start_line, evidence, first_seen_at, last_seen_at, first_scan_id, last_scan_id, \
-                         package, resource, license, purl) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $14, $15, $16, $17, $18) RETURNING id",
+                         package, resource, license, purl, framework) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $14, $15, $16, $17, $18, $19) RETURNING id",
                     )
                     .bind(repository_id)
                     .bind(&branch)
@@ -303,6 +303,7 @@ impl Store {
                     .bind(details.resource)
                     .bind(details.license)
                     .bind(details.purl)
+                    .bind(details.framework)
                     .fetch_one(&mut *transaction)
                     .await?;
                     counts.new_issues += 1;
@@ -313,7 +314,7 @@ impl Store {
                         "UPDATE issues SET status = $1, title = $2, severity = $3, severity_rank = $4, path = $5, \
                          start_line = $6, evidence = $7, last_seen_at = $8, last_scan_id = $9, \
                          fixed_at = CASE WHEN $1 = 'fixed' THEN fixed_at ELSE NULL END, \
-                         package = $11, resource = $12, license = $13, purl = $14 WHERE id = $10",
+                         package = $11, resource = $12, license = $13, purl = $14, framework = $15 WHERE id = $10",
                     )
                     .bind(status.as_str())
                     .bind(&finding.title)
@@ -329,6 +330,7 @@ impl Store {
                     .bind(details.resource)
                     .bind(details.license)
                     .bind(details.purl)
+                    .bind(details.framework)
                     .execute(&mut *transaction)
                     .await?;
                     if transition == Transition::Reopened {
@@ -454,6 +456,7 @@ struct FindingDetails {
     resource: Option<String>,
     license: Option<String>,
     purl: Option<String>,
+    framework: Option<String>,
 }
 
 impl FindingDetails {
@@ -471,6 +474,7 @@ impl FindingDetails {
             resource: json(finding.resource.as_ref())?,
             license: json(finding.license.as_ref())?,
             purl: finding.package.as_ref().map(|package| package.purl.clone()),
+            framework: finding.resource.as_ref().map(|resource| resource.framework.clone()),
         })
     }
 }

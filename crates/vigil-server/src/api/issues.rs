@@ -30,6 +30,9 @@ pub(crate) fn router() -> Router<AppState> {
 pub(crate) struct IssueQuery {
     /// `secret`, `iac`, `vulnerability`, `license` or `operational_risk`.
     pub(crate) kind: Option<String>,
+    /// IaC framework of the resource: `terraform`, `terraform_plan`,
+    /// `cloudformation`, `kubernetes`, `dockerfile` or `gitlab_ci`.
+    pub(crate) framework: Option<String>,
     /// `critical`, `high`, `medium`, `low` or `info`.
     pub(crate) severity: Option<String>,
     /// `open`, `fixed` or `suppressed`.
@@ -65,6 +68,30 @@ fn parse_kind(kind: &str) -> Result<String, AppError> {
     })
 }
 
+/// The IaC frameworks an issue can be filtered by.
+pub(crate) const FRAMEWORKS: [(&str, &str); 6] = [
+    ("terraform", "Terraform"),
+    ("terraform_plan", "Terraform plan"),
+    ("cloudformation", "CloudFormation"),
+    ("kubernetes", "Kubernetes"),
+    ("dockerfile", "Dockerfile"),
+    ("gitlab_ci", "GitLab CI"),
+];
+
+fn parse_framework(framework: &str) -> Result<String, AppError> {
+    FRAMEWORKS
+        .iter()
+        .find(|(name, _)| *name == framework)
+        .map(|(name, _)| (*name).to_owned())
+        .ok_or_else(|| {
+            let names: Vec<&str> = FRAMEWORKS.iter().map(|(name, _)| *name).collect();
+            AppError::bad_request(format!(
+                "unknown framework `{framework}` (expected one of: {})",
+                names.join(", ")
+            ))
+        })
+}
+
 impl IssueQuery {
     fn into_filter(self) -> Result<IssueFilter, AppError> {
         let sort = match self.sort.as_deref() {
@@ -98,6 +125,7 @@ impl IssueQuery {
             repository_id: self.repository,
             branch: self.branch,
             rule_id: self.rule,
+            framework: self.framework.as_deref().map(parse_framework).transpose()?,
             text: self.q.filter(|text| !text.is_empty()),
             sort,
             after: self.cursor.as_deref().map(decode_cursor).transpose()?,

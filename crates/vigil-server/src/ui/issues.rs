@@ -38,6 +38,8 @@ struct Filters {
     #[serde(default)]
     kind: String,
     #[serde(default)]
+    framework: String,
+    #[serde(default)]
     severity: String,
     status: Option<String>,
     #[serde(default)]
@@ -74,6 +76,7 @@ impl Filters {
             "/issues{}",
             format::query(&[
                 ("kind", &self.kind),
+                ("framework", &self.framework),
                 ("severity", &self.severity),
                 ("status", &status),
                 ("repository", &self.repository),
@@ -107,6 +110,7 @@ impl Filters {
             };
         Ok(api::IssueQuery {
             kind: blank(&self.kind),
+            framework: blank(&self.framework),
             severity: blank(&self.severity),
             status: Some(self.status().to_owned()).filter(|status| status != "all"),
             repository,
@@ -141,6 +145,7 @@ struct IssuesPage {
     filters: Filters,
     here: String,
     kinds: &'static [(&'static str, &'static str)],
+    frameworks: &'static [(&'static str, &'static str)],
     severities: &'static [&'static str],
     repositories: Vec<(i64, String)>,
     rows: Vec<IssueRow>,
@@ -169,6 +174,14 @@ struct Panel {
     secret_preview: String,
     remediation: String,
     rule_name: String,
+    /// The rule's explanation (for IaC: what is wrong and why it matters).
+    explanation: String,
+    /// Other tools' ids of the rule (`CKV_AWS_20`).
+    aliases: String,
+    /// The IaC resource, its framework and the offending attribute with its line.
+    resource: Option<vigil_core::Resource>,
+    /// The line the snippet is from.
+    snippet_line: i64,
     first_seen: String,
     last_seen: String,
     fixed: String,
@@ -213,7 +226,18 @@ async fn panel_of(state: &AppState, id: i64, back: String, member: bool) -> Page
         snippet: issue.evidence["snippet"].as_str().unwrap_or_default().to_owned(),
         secret_preview: issue.evidence["secret"]["preview"].as_str().unwrap_or_default().to_owned(),
         remediation: rule.as_ref().map(|rule| rule.remediation.clone()).unwrap_or_default(),
+        explanation: match issue.kind {
+            vigil_core::FindingKind::Secret => String::new(),
+            _ => rule.as_ref().map(|rule| rule.description.clone()).unwrap_or_default(),
+        },
+        aliases: rule.as_ref().map(|rule| rule.aliases.join(", ")).unwrap_or_default(),
         rule_name: rule.map(|rule| rule.name).unwrap_or_default(),
+        resource: issue.resource.clone(),
+        snippet_line: issue
+            .resource
+            .as_ref()
+            .and_then(|resource| resource.attribute_line)
+            .map_or(issue.start_line, i64::from),
         first_seen: format::when(issue.first_seen_at),
         last_seen: format::when(issue.last_seen_at),
         fixed: issue.fixed_at.map(format::when).unwrap_or_default(),
@@ -300,6 +324,7 @@ async fn page(
         next_url: next_cursor.map(|cursor| filters.url(&cursor, page_number + 1, None)),
         first_url: (page_number > 1).then(|| filters.url("", 1, None)),
         kinds: &KINDS,
+        frameworks: &api::FRAMEWORKS,
         severities: &SEVERITIES,
         repositories,
         rows,

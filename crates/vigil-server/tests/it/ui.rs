@@ -393,3 +393,88 @@ async fn admins_set_the_default_policy_on_its_page_and_viewers_only_read_it() {
         app.finish().await;
     }
 }
+
+/// Issues from the real IaC engine on a Terraform file, stored by a scan.
+async fn seed_iac(app: &TestApp) -> i64 {
+    use vigil_core::{Engine, FileOutput, SourceFile};
+    let store = app.store();
+    let instance = store
+        .create_instance(
+            &crate::new_instance("https://gitlab.example.com", 3600),
+            vigil_store::Queue::now_ms(),
+        )
+        .await
+        .unwrap();
+    let repo = store
+        .upsert_repository(instance.id, 9, "group/infra", "main", vigil_store::Queue::now_ms())
+        .await
+        .unwrap()
+        .id;
+    let engine = vigil_pipeline::registry::builtin("iac").unwrap();
+    let text = "resource \"aws_db_instance\" \"orders\" {\n  engine = \"postgres\"\n  publicly_accessible = true\n  storage_encrypted = true\n}\n";
+    let mut output = FileOutput::default();
+    engine.scan_tree(&[SourceFile { path: "infra/db.tf", content: text.as_bytes() }], &mut output);
+    assert!(!output.findings.is_empty());
+    let scan = store
+        .create_scan(
+            &vigil_store::NewScan {
+                repository_id: repo,
+                branch: "main".into(),
+                commit_sha: None,
+                trigger: "manual".into(),
+                scope: vigil_store::ScanScope::Full,
+            },
+            vigil_store::Queue::now_ms(),
+        )
+        .await
+        .unwrap();
+    store
+        .finish_scan(
+            scan.id,
+            &vigil_store::ScanScope::Full,
+            &output.findings,
+            1,
+            &[],
+            vigil_store::Queue::now_ms(),
+        )
+        .await
+        .unwrap();
+    repo
+}
+
+#[tokio::test]
+async fn iac_issues_filter_by_framework_and_their_panel_explains_the_resource() {
+    for app in TestApp::all().await {
+        seed_iac(&app).await;
+        let (session, _) = signed_in(&app).await;
+
+        let api = app.get("/api/v1/issues?kind=iac&framework=terraform", &app.admin).await;
+        assert_eq!(api.status, StatusCode::OK, "{api:?}");
+        let items = api.json["items"].as_array().unwrap();
+        assert!(items.iter().any(|i| i["rule_id"] == "IAC1017"), "{api:?}");
+        assert!(items.iter().all(|i| i["resource"]["framework"] == "terraform"));
+        let none = app.get("/api/v1/issues?framework=kubernetes", &app.admin).await;
+        assert_eq!(none.json["items"].as_array().unwrap().len(), 0, "{none:?}");
+        let bad = app.get("/api/v1/issues?framework=helm", &app.admin).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.json.to_string().contains("unknown framework `helm`"), "{bad:?}");
+
+        let page = app.get("/issues?kind=iac&framework=terraform", &session).await;
+        assert!(html(&page).contains(r#"<option value="terraform" selected>Terraform</option>"#));
+        assert!(html(&page).contains("RDS instance is publicly accessible"), "{page:?}");
+
+        let issue =
+            items.iter().find(|i| i["rule_id"] == "IAC1017").unwrap()["id"].as_i64().unwrap();
+        let panel = app.get(&format!("/issues/{issue}/panel?back=%2Fissues"), &session).await;
+        assert_eq!(panel.status, StatusCode::OK);
+        let panel = html(&panel);
+        assert!(panel.contains("aws_db_instance.orders"), "{panel}");
+        assert!(panel.contains("also CKV_AWS_17"), "{panel}");
+        assert!(
+            panel.contains("publicly_accessible <span class=\"muted\">line 3</span>"),
+            "{panel}"
+        );
+        assert!(panel.contains("<span class=\"ln\">3</span>publicly_accessible = true"), "{panel}");
+        assert!(panel.contains("Why it matters") && panel.contains("<h3>Fix</h3>"), "{panel}");
+    }
+}

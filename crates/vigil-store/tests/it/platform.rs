@@ -745,6 +745,20 @@ async fn issues_keep_package_resource_and_license_and_scans_keep_diagnostics_as_
         assert_eq!(by_rule("IAC001").resource, iac.resource);
         assert_eq!(by_rule("LIC001").license, license.license);
         assert_eq!((by_rule("IAC001").package, by_rule("LIC001").resource), (None, None));
+        // Issues list by the IaC framework of their resource.
+        let by_framework = |framework: &str| IssueFilter {
+            framework: Some(framework.into()),
+            limit: 10,
+            ..IssueFilter::default()
+        };
+        let terraform = store.issues(&by_framework("terraform")).await.unwrap().issues;
+        assert_eq!(
+            terraform.iter().map(|issue| issue.rule_id.as_str()).collect::<Vec<_>>(),
+            ["IAC001"],
+            "{}",
+            test.name
+        );
+        assert!(store.issues(&by_framework("kubernetes")).await.unwrap().issues.is_empty());
 
         let rows = store.scan_diagnostics(created.id).await.unwrap();
         assert_eq!(rows.len(), vigil_store::MAX_STORED_DIAGNOSTICS + 1);
