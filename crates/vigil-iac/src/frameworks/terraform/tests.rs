@@ -1,3 +1,7 @@
+//! The Terraform evaluator on small directories: variables, tfvars and
+//! locals, nested and dynamic blocks, local modules and their cycles,
+//! unresolved references, and files it must refuse.
+
 use super::*;
 
 fn run(files: &[(&str, &str)]) -> Output {
