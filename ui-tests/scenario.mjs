@@ -222,6 +222,24 @@ try {
     assert.equal(await page.getByRole('radio', { name: /All repositories/ }).isChecked(), true, 'the selection is kept');
   });
 
+  await step('issues: IaC by framework, resource and fix', async () => {
+    await page.goto(`${VIGIL}/issues?kind=iac`);
+    await heading('Issues');
+    await page.getByLabel('Framework').selectOption('terraform');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/framework=terraform/);
+    const rows = page.locator('#issues tbody tr');
+    await page.getByText('RDS instance is publicly accessible').first().waitFor();
+    assert.ok(await rows.count() >= 1, 'the Terraform issues are listed');
+    await page.getByText('RDS instance is publicly accessible').first().click();
+    await page.locator('#issue-detail').waitFor();
+    assert.match(await page.locator('#issue-resource').innerText(), /aws_db_instance\.orders \(terraform\)/);
+    await page.getByRole('heading', { name: 'Why it matters' }).waitFor();
+    await page.getByRole('heading', { name: 'Fix' }).waitFor();
+    assert.match(await page.locator('.snippet').innerText(), /publicly_accessible = true/, 'the offending line is shown');
+    await check('iac-issue');
+  });
+
   await step('issues: filter, detail, suppress', async () => {
     await page.goto(`${VIGIL}/issues?kind=secret`);
     await heading('Issues');

@@ -4,7 +4,7 @@
 //! Terraform directories together. Every resource then meets every policy
 //! of its framework; failures that no skip names become findings.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use vigil_core::{
     Diagnostic, DiagnosticLevel, Engine, Evidence, FileOutput, Finding, FindingKind, Location,
@@ -91,12 +91,15 @@ impl IacEngine {
             return out;
         }
         let subjects: Vec<Subject<'_>> = graph.entities.iter().map(Subject::of).collect();
+        let index = solver::KindIndex::new(&subjects);
         let mut cache = Cache::default();
         for (p, policy) in self.policies.iter().enumerate() {
             let admit = |entity: &Entity| policy.framework.is_none_or(|f| entity.framework.runs(f));
             match &policy.body {
                 Body::Definition(cond) => {
-                    for (e, outcome) in solver::run(cond, graph, &subjects, &admit, &mut cache) {
+                    for (e, outcome) in
+                        solver::run(cond, graph, &subjects, &index, &admit, &mut cache)
+                    {
                         out.push((p, e, outcome));
                     }
                 }
@@ -178,6 +181,7 @@ impl IacEngine {
         output: &mut FileOutput,
     ) {
         let mut seen = HashSet::new();
+        let mut texts: HashMap<String, Option<Lines<'t>>> = HashMap::new();
         for (p, e, outcome) in self.judge(graph) {
             if outcome != Outcome::Fail {
                 continue;
@@ -186,7 +190,10 @@ impl IacEngine {
             if self.skipped(policy, entity) || !seen.insert((p, e)) {
                 continue;
             }
-            output.findings.push(finding(policy, entity, text_of));
+            let lines = texts
+                .entry(entity.path.clone())
+                .or_insert_with(|| text_of(&entity.path).map(Lines::new));
+            output.findings.push(finding(policy, entity, lines.as_ref()));
         }
     }
 
@@ -302,11 +309,31 @@ fn containers(
     passed.then_some(Outcome::Pass)
 }
 
-fn finding<'t>(
-    policy: &Policy,
-    entity: &Entity,
-    text_of: &dyn Fn(&str) -> Option<&'t str>,
-) -> Finding {
+/// A file's text with the offset of each line, computed once per file.
+struct Lines<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// Line `line` (1-based), trimmed, at most 200 characters.
+    fn get(&self, line: u32) -> Option<String> {
+        let index = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(index)?;
+        let end = self.starts.get(index + 1).map_or(self.text.len(), |next| next - 1);
+        let text = self.text.get(start..end)?;
+        Some(text.trim().chars().take(200).collect())
+    }
+}
+
+fn finding(policy: &Policy, entity: &Entity, lines: Option<&Lines<'_>>) -> Finding {
     let attribute = match &policy.body {
         Body::Definition(cond) => {
             first_attribute(cond, &entity.kind).filter(|a| entity.line_of(a).is_some())
@@ -314,11 +341,7 @@ fn finding<'t>(
         _ => None,
     };
     let attribute_line = attribute.as_deref().and_then(|a| entity.line_of(a));
-    let text = text_of(&entity.path);
-    let line_text = |line: u32| {
-        text.and_then(|t| t.lines().nth(line.saturating_sub(1) as usize))
-            .map(|l| l.trim().chars().take(200).collect::<String>())
-    };
+    let line_text = |line: u32| lines.and_then(|lines| lines.get(line));
     let end_column = line_text(entity.end_line).map_or(1, |l| l.chars().count() as u32 + 1);
     let location =
         Location::line_span(&entity.path, entity.start_line, 1, entity.end_line, end_column);
@@ -381,8 +404,17 @@ impl Engine for IacEngine {
 
     fn scan_file(&self, file: SourceFile<'_>, output: &mut FileOutput) {
         let Some(graph) = self.graph_of(file, output) else { return };
-        let text = String::from_utf8_lossy(file.content);
-        self.report(&graph, &|_| Some(&*text), output);
+        // Evidence lines come from the text; a file that is not UTF-8 was
+        // parsed leniently (Dockerfiles) and is copied once.
+        let lossy;
+        let text = match file.text() {
+            Ok(text) => text,
+            Err(_) => {
+                lossy = String::from_utf8_lossy(file.content).into_owned();
+                lossy.as_str()
+            }
+        };
+        self.report(&graph, &|_| Some(text), output);
     }
 
     fn keeps(&self, path: &str) -> bool {
@@ -399,3 +431,6 @@ impl Engine for IacEngine {
         self.report(&graph, &text_of, output);
     }
 }
+
+#[cfg(test)]
+mod tests;

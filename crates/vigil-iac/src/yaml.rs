@@ -28,6 +28,9 @@ pub struct Document {
     pub end_line: u32,
     /// The line of every map key, by `.`-joined path (list indexes included).
     pub lines: HashMap<String, u32>,
+    /// The line where each map or list ends, by the same path: its closing
+    /// bracket in flow style (JSON); the next token's line in block style.
+    pub ends: HashMap<String, u32>,
 }
 
 /// Why a YAML file could not be loaded, with the 1-based line.
@@ -55,6 +58,7 @@ struct Loader {
     doc_start: u32,
     last_line: u32,
     lines: HashMap<String, u32>,
+    ends: HashMap<String, u32>,
     cfn_tags: bool,
 }
 
@@ -70,6 +74,7 @@ pub fn load(text: &str, cfn_tags: bool) -> Result<Vec<Document>, YamlError> {
         doc_start: 1,
         last_line: 1,
         lines: HashMap::new(),
+        ends: HashMap::new(),
         cfn_tags,
     };
     let mut root: Option<Value> = None;
@@ -87,6 +92,7 @@ pub fn load(text: &str, cfn_tags: bool) -> Result<Vec<Document>, YamlError> {
             Event::DocumentStart => {
                 loader.doc_start = line;
                 loader.lines.clear();
+                loader.ends.clear();
                 root = None;
             }
             Event::DocumentEnd => {
@@ -97,6 +103,7 @@ pub fn load(text: &str, cfn_tags: bool) -> Result<Vec<Document>, YamlError> {
                         start_line: loader.doc_start,
                         end_line: end,
                         lines: std::mem::take(&mut loader.lines),
+                        ends: std::mem::take(&mut loader.ends),
                     });
                 }
             }
@@ -147,6 +154,8 @@ pub fn load(text: &str, cfn_tags: bool) -> Result<Vec<Document>, YamlError> {
                     let size = count_nodes(&value);
                     loader.anchors.insert(anchor, (value.clone(), size));
                 }
+                let path = loader.path();
+                loader.ends.insert(path, line);
                 if let Some(done) = loader.push(value, line) {
                     root = Some(done);
                 }

@@ -50,7 +50,12 @@ pub fn entities(path: &str, doc: &Document, text: &str) -> (Vec<Entity>, Vec<(us
             .map(|next| next.saturating_sub(1))
             .unwrap_or(doc.end_line)
             .max(start);
-        let end = trim_end(text, start, end);
+        // JSON closes each resource with a brace on a line of its own.
+        let closing = doc.ends.get(&format!("Resources.{logical}")).copied();
+        let end = match closing {
+            Some(line) if text.trim_start().starts_with('{') && line >= start => line,
+            _ => trim_end(text, start, end),
+        };
         let mut properties = resource.get("Properties").cloned().unwrap_or(Value::Map(Vec::new()));
         substitute(&mut properties, &defaults);
         let mut targets = Vec::new();
@@ -101,7 +106,7 @@ fn trim_end(text: &str, start: u32, end: u32) -> u32 {
     let mut end = end;
     while end > start {
         let line = lines.get(end as usize - 1).map_or("", |l| l.trim());
-        if line.is_empty() || line.starts_with('#') || line == "}" || line == "}," {
+        if line.is_empty() || line.starts_with('#') {
             end -= 1;
         } else {
             break;

@@ -19,7 +19,7 @@ pub fn looks_like(content: &[u8]) -> bool {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 #[derive(Deserialize)]
@@ -99,25 +99,18 @@ fn address_lines(content: &[u8]) -> HashMap<&str, u32> {
     let mut lines = HashMap::new();
     let needle = b"\"address\"";
     let mut line = 1u32;
-    let mut index = 0;
-    while index < content.len() {
-        let byte = content[index];
-        if byte == b'\n' {
-            line += 1;
-        } else if byte == b'"' && content[index..].starts_with(needle) {
-            let rest = &content[index + needle.len()..];
-            let start = rest.iter().position(|b| *b == b'"').map(|p| p + 1);
-            if let Some(start) = start {
-                if let Some(len) = rest[start..].iter().position(|b| *b == b'"') {
-                    if let Ok(address) = std::str::from_utf8(&rest[start..start + len]) {
-                        lines.entry(address).or_insert(line);
-                    }
-                }
-            }
-            index += needle.len();
-            continue;
+    let mut counted = 0;
+    for at in memchr::memmem::find_iter(content, needle) {
+        line +=
+            u32::try_from(memchr::memchr_iter(b'\n', &content[counted..at]).count()).unwrap_or(0);
+        counted = at;
+        let rest = &content[at + needle.len()..];
+        let Some(open) = memchr::memchr(b'"', rest) else { continue };
+        let value = &rest[open + 1..];
+        let Some(len) = memchr::memchr(b'"', value) else { continue };
+        if let Ok(address) = std::str::from_utf8(&value[..len]) {
+            lines.entry(address).or_insert(line);
         }
-        index += 1;
     }
     lines
 }

@@ -4,7 +4,8 @@
 //! `ui-tests/scenario.mjs`; it completes the onboarding wizard (GitLab's
 //! consent included), checks the instance shows Connected, copies a row
 //! through the context menu and reads the clipboard, edits the repository
-//! selection, filters issues and suppresses one, walks the wizard with the
+//! selection, filters issues and suppresses one, opens an IaC issue filtered
+//! by framework, walks the wizard with the
 //! keyboard only, registers a Broker, creates an API token, deletes the
 //! instance, and runs axe-core on every page (no serious or critical
 //! violation). It runs on SQLite and, when `VIGIL_TEST_DATABASE_URL` is set,
@@ -76,6 +77,11 @@ async fn scenario(root: &Path, test: &vigil_store::testing::TestStore) {
     let app = sim.add_project("team/app", "main", &[("alice", MAINTAINER)]);
     sim.write_file(app, "config/aws.ini", AWS);
     sim.write_file(app, "deploy/.env", "GITLAB_TOKEN=glpat-Vq3xTz8kLm2NpR7sWd4Y\n");
+    sim.write_file(
+        app,
+        "infra/db.tf",
+        "resource \"aws_db_instance\" \"orders\" {\n  engine = \"postgres\"\n  publicly_accessible = true\n  storage_encrypted = true\n}\n",
+    );
     for index in 1..=24 {
         let project =
             sim.add_project(&format!("team/svc-{index:02}"), "main", &[("alice", MAINTAINER)]);
