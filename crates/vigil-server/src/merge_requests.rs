@@ -536,24 +536,11 @@ mod tests {
     #[test]
     fn the_discussion_marker_round_trips() {
         let issue = Issue {
-            id: 1,
-            repository_id: 1,
-            branch: "feature".into(),
             fingerprint: "abc123".into(),
-            kind: FindingKind::Secret,
             rule_id: "aws-access-key".into(),
             title: "AWS access key".into(),
-            severity: vigil_core::Severity::High,
-            status: vigil_core::IssueStatus::Open,
             path: "config.env".into(),
-            start_line: 3,
-            evidence: Value::Null,
-            package: None,
-            resource: None,
-            license: None,
-            first_seen_at: 0,
-            last_seen_at: 0,
-            fixed_at: None,
+            ..issue_with_id(1)
         };
         assert_eq!(marker_fingerprint(&discussion_body(&issue)), Some("abc123"));
         assert_eq!(marker_fingerprint("a human comment"), None);

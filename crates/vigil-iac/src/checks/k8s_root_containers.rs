@@ -7,17 +7,7 @@ use crate::model::{Entity, Graph};
 use crate::solver::Outcome;
 use crate::value::Value;
 
-/// Pod kinds Checkov's pod-level checks look at.
-pub(super) const POD_KINDS: [&str; 8] = [
-    "Pod",
-    "Deployment",
-    "DaemonSet",
-    "StatefulSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-];
+pub(super) use crate::frameworks::kubernetes::POD_KINDS;
 
 /// A `securityContext` setting: set and good, set and bad, or not set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

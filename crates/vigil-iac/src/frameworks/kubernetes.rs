@@ -151,20 +151,7 @@ fn skips(metadata: Option<&Value>) -> Vec<Skip> {
 
 /// The pod spec of a workload, found per kind as Checkov does.
 pub fn pod_spec(entity: &Entity) -> Option<&Value> {
-    let path = match entity.kind.as_str() {
-        "Pod" => "spec",
-        "PodTemplate" => "template.spec",
-        "Deployment"
-        | "DeploymentConfig"
-        | "DaemonSet"
-        | "Job"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "StatefulSet" => "spec.template.spec",
-        "CronJob" => "spec.jobTemplate.spec.template.spec",
-        _ => return None,
-    };
-    entity.attrs.at(path)
+    entity.attrs.at(pod_spec_path(&entity.kind)?)
 }
 
 /// The path of the pod spec inside the object, for attribute lines.
@@ -183,6 +170,10 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The kinds Checkov's pod-level checks look at: [`WORKLOAD_KINDS`]
+/// without `PodTemplate` and `DeploymentConfig`.
+pub const POD_KINDS: &[&str] = WORKLOAD_KINDS.split_at(8).0;
 
 /// Kinds with a pod template.
 pub const WORKLOAD_KINDS: [&str; 10] = [
