@@ -56,6 +56,14 @@ fn cloudformation_json_resolves_parameter_defaults() {
 }
 
 #[test]
+fn cloudformation_conditions_pick_their_branch() {
+    let text = "Parameters:\n  Env:\n    Type: String\n    Default: dev\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  IsDev: !Not [!Condition IsProd]\nResources:\n  Orders:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n      StorageEncrypted: !If [IsProd, true, false]\n  Audit:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: postgres\n      StorageEncrypted: !If [IsDev, true, !Ref AWS::NoValue]\n";
+    let output = scan("stack/db.yaml", text);
+    assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
+    assert_eq!(found(&output, "IAC1016"), ["cloudformation|AWS::RDS::DBInstance.Orders@9-13"]);
+}
+
+#[test]
 fn kubernetes_lists_expand_into_their_objects() {
     let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: calm\n  spec:\n    containers:\n    - name: a\n      image: nginx\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: wild\n    namespace: edge\n  spec:\n    containers:\n    - name: a\n      image: nginx\n      securityContext:\n        privileged: true\n";
     let output = scan("k8s/pods.yaml", text);

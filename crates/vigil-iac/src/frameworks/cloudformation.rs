@@ -34,6 +34,7 @@ pub fn entities(path: &str, doc: &Document, text: &str) -> (Vec<Entity>, Vec<(us
             .collect(),
         _ => HashMap::new(),
     };
+    let conditions = conditions(doc.value.get("Conditions"), &defaults);
     let Some(Value::Map(resources)) = doc.value.get("Resources") else {
         return (Vec::new(), Vec::new());
     };
@@ -58,6 +59,7 @@ pub fn entities(path: &str, doc: &Document, text: &str) -> (Vec<Entity>, Vec<(us
         };
         let mut properties = resource.get("Properties").cloned().unwrap_or(Value::Map(Vec::new()));
         substitute(&mut properties, &defaults);
+        choose(&mut properties, &conditions);
         let mut targets = Vec::new();
         referenced(resource, &mut targets);
         for target in targets {
@@ -128,6 +130,83 @@ fn substitute(value: &mut Value, defaults: &HashMap<String, Value>) {
     match value {
         Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| substitute(v, defaults)),
         Value::List(items) => items.iter_mut().for_each(|v| substitute(v, defaults)),
+        _ => {}
+    }
+}
+
+/// The template's conditions that parameter defaults decide.
+fn conditions(spec: Option<&Value>, defaults: &HashMap<String, Value>) -> HashMap<String, bool> {
+    let Some(Value::Map(entries)) = spec else { return HashMap::new() };
+    let mut known = HashMap::new();
+    // Conditions may name each other: settle them in a few passes.
+    for _ in 0..4 {
+        for (name, expression) in entries {
+            if known.contains_key(name) {
+                continue;
+            }
+            let mut expression = expression.clone();
+            substitute(&mut expression, defaults);
+            if let Some(value) = decide(&expression, &known) {
+                known.insert(name.clone(), value);
+            }
+        }
+    }
+    known
+}
+
+/// `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or` and `Condition` over known
+/// values; `None` when something is not known.
+fn decide(expression: &Value, known: &HashMap<String, bool>) -> Option<bool> {
+    let Value::Map(entries) = expression else { return None };
+    let [(key, argument)] = entries.as_slice() else { return None };
+    let items = argument.as_list().unwrap_or_default();
+    match key.as_str() {
+        "Fn::Equals" => match items {
+            [a, b] if !matches!(a, Value::Map(_)) && !matches!(b, Value::Map(_)) => {
+                Some(a.py_str() == b.py_str())
+            }
+            _ => None,
+        },
+        "Fn::Not" => items.first().and_then(|inner| decide(inner, known)).map(|value| !value),
+        "Fn::And" => items
+            .iter()
+            .map(|inner| decide(inner, known))
+            .collect::<Option<Vec<_>>>()
+            .map(|all| all.into_iter().all(|v| v)),
+        "Fn::Or" => items
+            .iter()
+            .map(|inner| decide(inner, known))
+            .collect::<Option<Vec<_>>>()
+            .map(|all| all.into_iter().any(|v| v)),
+        "Condition" => argument.as_str().and_then(|name| known.get(name).copied()),
+        _ => None,
+    }
+}
+
+/// Replaces `Fn::If` whose condition is known by the branch it picks, and
+/// drops what resolves to `AWS::NoValue`.
+fn choose(value: &mut Value, conditions: &HashMap<String, bool>) {
+    if let Value::Map(entries) = value {
+        if let [(key, Value::List(branches))] = entries.as_slice() {
+            if key == "Fn::If" && branches.len() == 3 {
+                if let Some(pick) = branches[0].as_str().and_then(|name| conditions.get(name)) {
+                    *value = branches[if *pick { 1 } else { 2 }].clone();
+                    choose(value, conditions);
+                    return;
+                }
+            }
+        }
+    }
+    let no_value = |v: &Value| matches!(v, Value::Map(e) if e.len() == 1 && e[0].0 == "Ref" && e[0].1.as_str() == Some("AWS::NoValue"));
+    match value {
+        Value::Map(entries) => {
+            entries.iter_mut().for_each(|(_, v)| choose(v, conditions));
+            entries.retain(|(_, v)| !no_value(v));
+        }
+        Value::List(items) => {
+            items.iter_mut().for_each(|v| choose(v, conditions));
+            items.retain(|v| !no_value(v));
+        }
         _ => {}
     }
 }
