@@ -96,7 +96,7 @@ def resource(i, module):
 def main():
     root, children, changes = [], {}, []
     size, i = 0, 0
-    while size < target * 0.45:
+    while size < target * 0.55:
         module = None if i % 4 else f"module.m{i % 16}"
         r = resource(i, module)
         (children.setdefault(module, []) if module else root).append(r)

@@ -87,6 +87,12 @@ fn json_report_carries_outcome_and_never_the_secret() {
     assert_eq!(rendered["outcome"]["failing"], 2);
     assert_eq!(rendered["outcome"]["below_threshold"], 1);
     assert!(!rendered.to_string().contains("AKIAZ5IE4ZYEYRUHWWTV"));
+    // What `write` streams is byte for byte what `render` builds.
+    let mut streamed = Vec::new();
+    json::write(&report, &mut streamed).unwrap();
+    let mut built = serde_json::to_vec_pretty(&rendered).unwrap();
+    built.push(b'\n');
+    assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(built).unwrap());
     insta::assert_json_snapshot!("json", rendered);
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::model::{Entity, Framework};
-use crate::value::{Value, from_json};
+use crate::value::Value;
 
 /// Whether `content` is a plan: JSON with `format_version` and `planned_values`.
 pub fn looks_like(content: &[u8]) -> bool {
@@ -40,6 +40,10 @@ struct Module {
     child_modules: Vec<Module>,
 }
 
+fn empty_map() -> Value {
+    Value::Map(Vec::new())
+}
+
 #[derive(Deserialize)]
 struct PlannedResource {
     address: String,
@@ -47,8 +51,8 @@ struct PlannedResource {
     mode: String,
     #[serde(rename = "type")]
     kind: String,
-    #[serde(default)]
-    values: serde_json::Value,
+    #[serde(default = "empty_map")]
+    values: Value,
 }
 
 /// The resources of a plan file, or what was wrong with it.
@@ -70,7 +74,7 @@ pub fn entities(path: &str, content: &[u8]) -> Result<Vec<Entity>, String> {
                 continue;
             }
             let line = lines.get(resource.address.as_str()).copied().unwrap_or(1);
-            let attrs = match from_json(&resource.values) {
+            let attrs = match resource.values {
                 map @ Value::Map(_) => map,
                 _ => Value::Map(Vec::new()),
             };
