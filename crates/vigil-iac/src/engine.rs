@@ -286,6 +286,58 @@ fn k8s_named(text: &str) -> bool {
     text.contains("apiVersion:") && text.contains("kind:")
 }
 
+impl IacEngine {
+    /// Checks the files the root `.gitlab-ci.yml` includes locally (and
+    /// those include) that the per-file phase did not already take for CI
+    /// files, at most [`gitlab_ci::MAX_INCLUDES`].
+    fn included_ci_files(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
+        let Some(root) = files.iter().find(|file| file.path == ".gitlab-ci.yml") else { return };
+        let mut pending = vec![*root];
+        let mut seen = std::collections::BTreeSet::from([root.path]);
+        while let Some(file) = pending.pop() {
+            let Ok(text) = file.text() else { continue };
+            let Ok(docs) = yaml::load(text, false) else { continue };
+            let Some(doc) = docs.first() else { continue };
+            for pattern in gitlab_ci::local_includes(&doc.value) {
+                for included in
+                    files.iter().filter(|f| gitlab_ci::include_matches(&pattern, f.path))
+                {
+                    if seen.len() >= gitlab_ci::MAX_INCLUDES || !seen.insert(included.path) {
+                        continue;
+                    }
+                    pending.push(*included);
+                    if gitlab_ci::is_ci_file(included.path) {
+                        continue;
+                    }
+                    let Ok(text) = included.text() else { continue };
+                    match yaml::load(text, false) {
+                        Ok(docs) => {
+                            if let Some(doc) = docs.first() {
+                                let graph = Graph {
+                                    entities: gitlab_ci::entities(included.path, doc, text),
+                                    edges: Vec::new(),
+                                };
+                                self.report(&graph, &|_| Some(text), output);
+                            }
+                        }
+                        Err(error) => {
+                            let mut diagnostic = Diagnostic::for_file(
+                                DiagnosticLevel::Warning,
+                                included.path,
+                                format!("not checked: {}", error.message),
+                            );
+                            if let Some(line) = error.line {
+                                diagnostic = diagnostic.at(line, error.column);
+                            }
+                            output.diagnostics.push(diagnostic);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The Checkov container-check result over the `lists` of a workload.
 fn containers(
     entity: &Entity,
@@ -418,10 +470,14 @@ impl Engine for IacEngine {
     }
 
     fn keeps(&self, path: &str) -> bool {
-        terraform::is_terraform(path)
+        terraform::is_terraform(path) || gitlab_ci::may_be_included(path)
     }
 
     fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
+        self.included_ci_files(files, output);
+        let terraform: Vec<SourceFile<'_>> =
+            files.iter().filter(|file| terraform::is_terraform(file.path)).copied().collect();
+        let files = terraform.as_slice();
         let evaluated = terraform::evaluate(files);
         output.diagnostics.extend(evaluated.diagnostics);
         let graph = Graph { entities: evaluated.entities, edges: evaluated.edges };

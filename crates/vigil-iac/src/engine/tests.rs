@@ -140,3 +140,27 @@ fn files_that_are_not_iac_are_left_alone() {
         assert!(output.findings.is_empty() && output.diagnostics.is_empty(), "{path}: {output:?}");
     }
 }
+
+#[test]
+fn gitlab_ci_files_included_locally_are_checked_too() {
+    let root = "include:\n  - local: ci/deploy.yml\n  - remote: https://example.com/x.yml\nstages: [build]\n";
+    let deploy = "deploy:\n  image: alpine\n  variables:\n    CI_DEBUG_TRACE: \"true\"\n  script: [./deploy.sh]\n";
+    let engine = engine();
+    let files = [
+        SourceFile { path: ".gitlab-ci.yml", content: root.as_bytes() },
+        SourceFile { path: "ci/deploy.yml", content: deploy.as_bytes() },
+        SourceFile { path: "ci/unused.yml", content: deploy.as_bytes() },
+    ];
+    assert!(files.iter().all(|file| engine.keeps(file.path)));
+    let mut output = FileOutput::default();
+    engine.scan_tree(&files, &mut output);
+    let paths: std::collections::BTreeSet<&str> =
+        output.findings.iter().map(|f| f.location.path.as_str()).collect();
+    assert_eq!(paths.into_iter().collect::<Vec<_>>(), ["ci/deploy.yml"], "{:?}", output.findings);
+    assert!(
+        output
+            .findings
+            .iter()
+            .any(|f| f.resource.as_ref().is_some_and(|r| r.address == "job.deploy"))
+    );
+}

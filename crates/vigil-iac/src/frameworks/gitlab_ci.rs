@@ -30,6 +30,75 @@ pub fn is_ci_file(path: &str) -> bool {
             && (name.ends_with(".yml") || name.ends_with(".yaml")))
 }
 
+/// Whether the tree phase keeps `path` as a file a CI file may include
+/// locally: YAML whose path speaks of CI (`ci`, `gitlab`, `pipeline`,
+/// `template`, `jobs`), and the root `.gitlab-ci.yml` itself. Keeping every
+/// YAML file of a repository until the tree phase would cost more than the
+/// rare include elsewhere is worth.
+pub fn may_be_included(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    (lower.ends_with(".yml") || lower.ends_with(".yaml"))
+        && (path == ".gitlab-ci.yml"
+            || ["ci", "gitlab", "pipeline", "template", "jobs"]
+                .iter()
+                .any(|word| lower.contains(word)))
+}
+
+/// The most files followed through `include: local`.
+pub const MAX_INCLUDES: usize = 100;
+
+/// The local files a CI document includes (`include: path`, `include:
+/// [{local: path}]`, …), as paths from the repository root; `*` and `**`
+/// patterns stay patterns.
+pub fn local_includes(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |path: &str| {
+        if !path.contains("://") {
+            out.push(path.trim_start_matches('/').to_owned());
+        }
+    };
+    let items = match doc.get("include") {
+        Some(Value::List(items)) => items.clone(),
+        Some(single) => vec![single.clone()],
+        None => Vec::new(),
+    };
+    for item in &items {
+        match item {
+            Value::Str(path) => add(path),
+            Value::Map(_) if item.get("project").is_none() => {
+                if let Some(path) = item.get("local").and_then(Value::as_str) {
+                    add(path);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `path` matches an include pattern (`*` within a directory, `**`
+/// across them).
+pub fn include_matches(pattern: &str, path: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == path;
+    }
+    let mut regex = String::from("^");
+    let mut rest = pattern;
+    while let Some(at) = rest.find('*') {
+        regex.push_str(&regex::escape(&rest[..at]));
+        if rest[at..].starts_with("**") {
+            regex.push_str(".*");
+            rest = &rest[at + 2..];
+        } else {
+            regex.push_str("[^/]*");
+            rest = &rest[at + 1..];
+        }
+    }
+    regex.push_str(&regex::escape(rest));
+    regex.push('$');
+    regex::Regex::new(&regex).is_ok_and(|re| re.is_match(path))
+}
+
 /// The resources of one CI file.
 pub fn entities(path: &str, doc: &Document, text: &str) -> Vec<Entity> {
     let comment_skips = crate::skips::comment_lines(text);
@@ -88,4 +157,25 @@ pub fn entities(path: &str, doc: &Document, text: &str) -> Vec<Entity> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn includes_in_every_form() {
+        let docs = crate::yaml::load(
+            "include:\n  - '/ci/build.yml'\n  - local: ci/test.yml\n  - remote: https://example.com/x.yml\n  - project: group/other\n    file: /x.yml\n  - local: 'ci/jobs/*.yml'\n",
+            false,
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            local_includes(&docs[0].value),
+            ["ci/build.yml", "ci/test.yml", "ci/jobs/*.yml"]
+        );
+        assert!(include_matches("ci/jobs/*.yml", "ci/jobs/lint.yml"));
+        assert!(!include_matches("ci/jobs/*.yml", "ci/jobs/deep/lint.yml"));
+        assert!(include_matches("ci/**.yml", "ci/jobs/deep/lint.yml"));
+    }
 }
