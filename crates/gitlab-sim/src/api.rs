@@ -70,6 +70,7 @@ pub(crate) fn router(state: Arc<Mutex<SimState>>, base_url: String) -> Router {
         .route("/api/v4/projects/{id}/repository/commits/{sha}/statuses", get(repo::statuses))
         .route("/api/v4/projects/{id}/repository/compare", get(repo::compare))
         .route("/api/v4/projects/{id}/repository/files/{path}/raw", get(repo::raw_file))
+        .route("/api/v4/projects/{id}/repository/tree", get(repo::tree))
         .fallback(|| async { gitlab_error(StatusCode::NOT_FOUND, "404 Not Found") })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)

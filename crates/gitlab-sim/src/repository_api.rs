@@ -155,6 +155,78 @@ pub(crate) async fn raw_file(
     response
 }
 
+/// `GET /projects/:id/repository/tree?path=&ref=&recursive=&page=&per_page=`:
+/// the directories and files under `path`, sorted by path, paginated with
+/// `X-Next-Page` as GitLab does; an unknown directory is a 404.
+pub(crate) async fn tree(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let (_, project) = match visible_project(&shared, &headers, &id) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let reference = params.get("ref").cloned().unwrap_or_else(|| project.default_branch.clone());
+    let Some(commit) = project.repository.resolve(&reference) else {
+        return gitlab_error(StatusCode::NOT_FOUND, "404 Tree Not Found");
+    };
+    let prefix =
+        params.get("path").map(|path| path.trim_matches('/').to_owned()).unwrap_or_default();
+    let recursive = params.get("recursive").is_some_and(|value| value == "true");
+    let mut entries: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for path in commit.tree.keys() {
+        let rest = if prefix.is_empty() {
+            path.as_str()
+        } else {
+            match path.strip_prefix(&format!("{prefix}/")) {
+                Some(rest) => rest,
+                None => continue,
+            }
+        };
+        let base = if prefix.is_empty() { String::new() } else { format!("{prefix}/") };
+        let parts: Vec<&str> = rest.split('/').collect();
+        if recursive {
+            for depth in 1..parts.len() {
+                entries.insert(format!("{base}{}", parts[..depth].join("/")), "tree");
+            }
+            entries.insert(path.clone(), "blob");
+        } else if parts.len() == 1 {
+            entries.insert(path.clone(), "blob");
+        } else {
+            entries.insert(format!("{base}{}", parts[0]), "tree");
+        }
+    }
+    if !prefix.is_empty() && entries.is_empty() {
+        return gitlab_error(StatusCode::NOT_FOUND, "404 Tree Not Found");
+    }
+    let number = |key: &str, default: usize| {
+        params.get(key).and_then(|value| value.parse::<usize>().ok()).unwrap_or(default)
+    };
+    let per_page = number("per_page", 20).clamp(1, 100);
+    let page = number("page", 1).max(1);
+    let items: Vec<Value> = entries
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|(path, kind)| {
+            json!({
+                "id": "0".repeat(40),
+                "name": path.rsplit('/').next().unwrap_or(path),
+                "type": kind,
+                "path": path,
+                "mode": if *kind == "blob" { "100644" } else { "040000" },
+            })
+        })
+        .collect();
+    let mut response = (StatusCode::OK, axum::Json(Value::Array(items))).into_response();
+    if page * per_page < entries.len() {
+        response.headers_mut().insert("x-next-page", HeaderValue::from(page + 1));
+    }
+    response
+}
+
 fn status_json(state: &crate::state::SimState, status: &CommitStatus, base_url: &str) -> Value {
     let finished = !matches!(status.status.as_str(), "pending" | "running");
     json!({

@@ -36,7 +36,7 @@ pub use oauth::{
 };
 pub use probe::{Probe, probe};
 pub use repository::{CommitRef, CommitStatus, Compare, StatusState};
-pub use types::{Project, ProjectHook, User, Version};
+pub use types::{Project, ProjectHook, TreeEntry, User, Version};
 
 /// Access level of a Maintainer, the least that may manage project hooks.
 pub const MAINTAINER_ACCESS: u32 = 40;

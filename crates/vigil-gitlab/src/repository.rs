@@ -127,6 +127,22 @@ impl Client {
         }
     }
 
+    /// Every file and directory under `path` at `git_ref`, recursively
+    /// (`GET /projects/:id/repository/tree`); a missing directory is a 404.
+    pub async fn repository_tree(
+        &self,
+        project: u64,
+        path: &str,
+        git_ref: &str,
+    ) -> Result<Vec<crate::TreeEntry>, GitLabError> {
+        self.get_all_offset(&format!(
+            "/projects/{project}/repository/tree?path={}&ref={}&recursive=true",
+            encode_component(path),
+            encode_component(git_ref)
+        ))
+        .await
+    }
+
     /// A file's bytes at `git_ref`; refuses files over `max_bytes` without
     /// reading past the limit.
     pub async fn raw_file(

@@ -63,3 +63,13 @@ pub struct ProjectHook {
     #[serde(default)]
     pub enable_ssl_verification: bool,
 }
+
+/// One entry of a repository tree listing (`GET /projects/:id/repository/tree`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TreeEntry {
+    /// Path from the repository root.
+    pub path: String,
+    /// `blob` (a file) or `tree` (a directory).
+    #[serde(rename = "type")]
+    pub kind: String,
+}

@@ -144,6 +144,12 @@ impl RepoFiles {
         problems
     }
 
+    /// Adds one of the repository's IaC policy files: `relative` is its path
+    /// under the policy directory, `origin` how messages name it.
+    pub fn insert_policy_file(&mut self, relative: &str, origin: &str, text: String) {
+        self.insert(&format!("{IAC_POLICY_PREFIX}{relative}"), origin, text);
+    }
+
     /// Every file whose name starts with `prefix`, by name.
     pub fn with_prefix<'a>(
         &'a self,
@@ -182,7 +188,7 @@ impl RepoFiles {
 
 /// `[iac] policies` of a `vigil.toml`, when set (problems with the file are
 /// reported when the plan parses it).
-pub(crate) fn iac_policy_dir(config: &str) -> Option<String> {
+pub fn iac_policy_dir(config: &str) -> Option<String> {
     let table: toml::Table = toml::from_str(config).ok()?;
     table.get("iac")?.get("policies")?.as_str().map(str::to_owned)
 }

@@ -44,6 +44,6 @@ pub mod registry;
 pub use config::{BASELINE_FILE, CONFIG_FILE, SECRETS_IGNORE_FILE, parse_fail_on, parse_size};
 pub use files::{
     IAC_POLICY_PREFIX, MAX_CONFIG_FILE_BYTES, MAX_POLICY_FILES, RepoFile, RepoFiles,
-    read_config_file,
+    iac_policy_dir, read_config_file,
 };
 pub use plan::{Inputs, Overrides, Plan, PlanError, ScanRun};

@@ -11,7 +11,9 @@ use std::path::{Component, Path};
 
 use vigil_core::{Diagnostic, DiagnosticLevel};
 use vigil_gitlab::{ArchiveLimits, Client, GitLabError};
-use vigil_pipeline::{MAX_CONFIG_FILE_BYTES, RepoFiles};
+use vigil_pipeline::{
+    CONFIG_FILE, MAX_CONFIG_FILE_BYTES, MAX_POLICY_FILES, RepoFiles, iac_policy_dir,
+};
 use vigil_store::{Repository, ScanScope, Store};
 
 use crate::payloads::JobError;
@@ -144,7 +146,115 @@ pub(crate) async fn repo_files(
             }
         }
     }
+    let policy_dir = files.get(CONFIG_FILE).and_then(|file| iac_policy_dir(&file.text));
+    if let Some(dir) = policy_dir {
+        problems.extend(policy_files(client, project, git_ref, &dir, &mut files).await?);
+    }
     Ok((files, problems))
+}
+
+/// The repository's own Checkov policies (`[iac] policies = "dir"` of its
+/// `vigil.toml`) at `git_ref`, as a full scan reads them from the tree:
+/// `*.yaml` and `*.yml` at most three directories below `dir`, at most
+/// [`MAX_POLICY_FILES`], each at most [`MAX_CONFIG_FILE_BYTES`].
+async fn policy_files(
+    client: &Client,
+    project: u64,
+    git_ref: &str,
+    dir: &str,
+    files: &mut RepoFiles,
+) -> Result<Vec<Diagnostic>, String> {
+    let mut problems = Vec::new();
+    let problem =
+        |message: String| Diagnostic::for_file(DiagnosticLevel::Error, CONFIG_FILE, message);
+    let dir = dir.trim_matches('/');
+    let plain = Path::new(dir).components().all(|part| matches!(part, Component::Normal(_)));
+    if dir.is_empty() || !plain {
+        problems.push(problem(format!(
+            "[iac] policies: `{dir}` is not a directory inside the repository"
+        )));
+        return Ok(problems);
+    }
+    let entries = match client.repository_tree(project, dir, git_ref).await {
+        Ok(entries) => entries,
+        Err(GitLabError::Api { status: 404, .. }) => {
+            problems.push(problem(format!(
+                "[iac] policies: `{dir}` is not a directory inside the repository"
+            )));
+            return Ok(problems);
+        }
+        Err(error) => {
+            return Err(format!(
+                "cannot list the repository's IaC policies in {dir}: {}",
+                crate::gitlab::reason(&error)
+            ));
+        }
+    };
+    let prefix = format!("{dir}/");
+    let mut wanted: Vec<String> = entries
+        .into_iter()
+        .filter(|entry| entry.kind == "blob")
+        .filter_map(|entry| {
+            let relative = entry.path.strip_prefix(&prefix)?.to_owned();
+            let yaml = relative.ends_with(".yaml") || relative.ends_with(".yml");
+            (yaml && relative.matches('/').count() <= 3).then_some(relative)
+        })
+        .collect();
+    wanted.sort();
+    if wanted.len() > MAX_POLICY_FILES {
+        problems.push(Diagnostic::for_file(
+            DiagnosticLevel::Error,
+            dir,
+            format!(
+                "IaC policies: {} files, only the first {MAX_POLICY_FILES} are read",
+                wanted.len()
+            ),
+        ));
+        wanted.truncate(MAX_POLICY_FILES);
+    }
+    let mut requests = tokio::task::JoinSet::new();
+    for (index, relative) in wanted.into_iter().enumerate() {
+        let (client, git_ref, path) =
+            (client.clone(), git_ref.to_owned(), format!("{prefix}{relative}"));
+        requests.spawn(async move {
+            let answer = client.raw_file(project, &path, &git_ref, MAX_CONFIG_FILE_BYTES).await;
+            (index, relative, path, answer)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = requests.join_next().await {
+        answers.push(joined.map_err(|error| format!("IaC policy download failed: {error}"))?);
+    }
+    answers.sort_by_key(|(index, ..)| *index);
+    for (_, relative, path, answer) in answers {
+        let unreadable = |message: String| {
+            Diagnostic::for_file(
+                DiagnosticLevel::Error,
+                path.as_str(),
+                format!("not read: {message}"),
+            )
+        };
+        match answer {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => files.insert_policy_file(&relative, &path, text),
+                Err(error) => problems.push(unreadable(format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    error.utf8_error().valid_up_to()
+                ))),
+            },
+            Err(GitLabError::TooLarge { .. }) => problems.push(unreadable(format!(
+                "over the {} limit for configuration files",
+                vigil_scanner::human_bytes(MAX_CONFIG_FILE_BYTES)
+            ))),
+            Err(error) => {
+                return Err(format!(
+                    "cannot read the repository's IaC policy {path}: {}",
+                    crate::gitlab::reason(&error)
+                ));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// Largest file fetched one by one (larger ones are skipped and named).

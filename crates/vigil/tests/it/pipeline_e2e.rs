@@ -32,7 +32,14 @@ severity = { SEC001 = "low", "acme-token" = "medium" }
 
 [policy]
 fail_on = "high"
+
+[iac]
+policies = "checks"
 "#;
+
+/// The repository's own Checkov policy, on a resource no built-in policy
+/// looks at, so it adds exactly one finding wherever it runs.
+const PET_POLICY: &str = "metadata:\n  id: CKV2_ACME_1\n  name: Pet names need two words\n  category: CONVENTION\n  severity: LOW\ndefinition:\n  cond_type: attribute\n  resource_types: [random_pet]\n  attribute: length\n  operator: greater_than_or_equal\n  value: 2\n";
 
 const GITLEAKS: &str = "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"acme-token\"\ndescription = \"Acme token\"\nregex = '''\\b(acme_[a-z0-9]{32})\\b'''\nkeywords = [\"acme_\"]\n";
 
@@ -45,6 +52,7 @@ fn planted() -> Vec<(&'static str, String)> {
         ("old/rotated.env", format!("GITHUB_TOKEN={GITHUB_TOKEN}\n")),
         ("app/acme.py", ACME.to_owned()),
         ("README.md", "# app\n".to_owned()),
+        ("infra/names.tf", "resource \"random_pet\" \"server\" {\n  length = 1\n}\n".to_owned()),
     ]
 }
 
@@ -128,6 +136,7 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
             tree.write(path, text);
         }
         tree.write(".gitleaks.toml", GITLEAKS);
+        tree.write("checks/pets.yaml", PET_POLICY);
         let run = tree.vigil(&["scan", "--format", "json", "--quiet"]);
         let accepted = run.json()["findings"]
             .as_array()
@@ -140,7 +149,11 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
         tree.write(".vigilignore-secrets", format!("{accepted}  # rotated, 2026-11\n"));
         let (code, cli) = cli_findings(&tree);
         let severities: Vec<&str> = cli.iter().map(|(_, severity)| severity.as_str()).collect();
-        assert_eq!(cli.len(), 2, "SEC001 (low) and acme-token (medium) only: {cli:?}");
+        assert_eq!(
+            cli.len(),
+            3,
+            "SEC001 (low), acme-token (medium) and the repository's CKV2_ACME_1 (low) only: {cli:?}"
+        );
         assert!(severities.contains(&"low") && severities.contains(&"medium"), "{cli:?}");
         assert_eq!(code, 0, "nothing reaches the repository's fail_on = high");
 
@@ -150,6 +163,7 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
         }
         sim.write_file(project, "vigil.toml", CONFIG);
         sim.write_file(project, ".gitleaks.toml", GITLEAKS);
+        sim.write_file(project, "checks/pets.yaml", PET_POLICY);
         sim.write_file(project, ".vigilignore-secrets", format!("{accepted}\n"));
 
         let (mut server, public) = start_public_server(&test.url, data.path());
@@ -187,7 +201,11 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
             "the repository's fail_on = high decides, not the server's fail_on = info"
         );
         let note = summary_note(&sim, project, iid);
-        assert!(note.contains("2 issues") && note.contains("passes the policy"), "{note}");
+        assert!(note.contains("3 issues") && note.contains("passes the policy"), "{note}");
+        assert!(
+            note.contains("CKV2_ACME_1"),
+            "the merge request ran the repository's own policy: {note}"
+        );
 
         // A broken vigil.toml: named on the scan and in the MR note; the scan runs on.
         sim.create_branch(project, "broken", "main").unwrap();
