@@ -69,6 +69,36 @@ pub(crate) fn query(pairs: &[(&str, &str)]) -> String {
     if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
 }
 
+/// Rule text as HTML: escaped, with `code` spans (as rule explanations and
+/// fixes write attribute names) set in `<code>`. An unpaired backtick stays.
+pub(crate) fn inline_code(text: &str) -> String {
+    let escape = |part: &str| {
+        part.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut html = String::new();
+    for (index, part) in parts.iter().enumerate() {
+        let closed = index % 2 == 1 && index + 1 < parts.len();
+        match (index % 2, closed) {
+            (0, _) => html.push_str(&escape(part)),
+            (_, true) => {
+                html.push_str("<code>");
+                html.push_str(&escape(part));
+                html.push_str("</code>");
+            }
+            _ => {
+                html.push('`');
+                html.push_str(&escape(part));
+            }
+        }
+    }
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

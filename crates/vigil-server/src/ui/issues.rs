@@ -176,6 +176,9 @@ struct Panel {
     rule_name: String,
     /// The rule's explanation (for IaC: what is wrong and why it matters).
     explanation: String,
+    /// The explanation and the remediation as HTML (escaped, `code` spans set).
+    explanation_html: String,
+    remediation_html: String,
     /// Other tools' ids of the rule (`CKV_AWS_20`).
     aliases: String,
     /// The IaC resource, its framework and the offending attribute with its line.
@@ -231,6 +234,16 @@ async fn panel_of(state: &AppState, id: i64, back: String, member: bool) -> Page
             _ => rule.as_ref().map(|rule| rule.description.clone()).unwrap_or_default(),
         },
         aliases: rule.as_ref().map(|rule| rule.aliases.join(", ")).unwrap_or_default(),
+        explanation_html: match issue.kind {
+            vigil_core::FindingKind::Secret => String::new(),
+            _ => {
+                rule.as_ref().map(|rule| format::inline_code(&rule.description)).unwrap_or_default()
+            }
+        },
+        remediation_html: rule
+            .as_ref()
+            .map(|rule| format::inline_code(&rule.remediation))
+            .unwrap_or_default(),
         rule_name: rule.map(|rule| rule.name).unwrap_or_default(),
         resource: issue.resource.clone(),
         snippet_line: issue

@@ -400,7 +400,7 @@ async fn seed_iac(app: &TestApp) -> i64 {
     let store = app.store();
     let instance = store
         .create_instance(
-            &crate::new_instance("https://gitlab.example.com", 3600),
+            &crate::new_instance("https://infra.gitlab.example.com", 3600),
             vigil_store::Queue::now_ms(),
         )
         .await
@@ -476,5 +476,51 @@ async fn iac_issues_filter_by_framework_and_their_panel_explains_the_resource() 
         );
         assert!(panel.contains("<span class=\"ln\">3</span>publicly_accessible = true"), "{panel}");
         assert!(panel.contains("Why it matters") && panel.contains("<h3>Fix</h3>"), "{panel}");
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_each_repository_on_its_own_row() {
+    for app in TestApp::all().await {
+        let secrets = crate::issues::seed(&app).await;
+        let infra = seed_iac(&app).await;
+        let (session, _) = signed_in(&app).await;
+        let counts = |repository: i64| {
+            let store = app.store();
+            async move {
+                let issues = store
+                    .issues(&vigil_store::IssueFilter {
+                        repository_id: Some(repository),
+                        status: Some("open".into()),
+                        limit: 500,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .issues;
+                let severe = issues
+                    .iter()
+                    .filter(|issue| issue.severity >= vigil_core::Severity::High)
+                    .count();
+                (issues.len(), severe)
+            }
+        };
+        let (app_open, app_severe) = counts(secrets).await;
+        let (infra_open, infra_severe) = counts(infra).await;
+        assert_ne!(
+            app_open, infra_open,
+            "the two repositories must differ for this test to mean anything"
+        );
+        let dashboard = app.get("/", &session).await;
+        let page = html(&dashboard);
+        for (id, path, open, severe) in [
+            (secrets, "group/app", app_open, app_severe),
+            (infra, "group/infra", infra_open, infra_severe),
+        ] {
+            let row = format!(
+                "<td><a href=\"/issues?repository={id}\">{path}</a></td><td>{open}</td><td>{severe}</td>"
+            );
+            assert!(page.contains(&row), "no row {row} in:\n{page}");
+        }
     }
 }
