@@ -122,7 +122,8 @@ try {
 
   await step('wizard: Register OAuth App', async () => {
     await heading('Register OAuth App');
-    await page.getByRole('button', { name: 'Copy' }).nth(1).click();
+    // Each Copy button names what it copies.
+    await page.getByRole('button', { name: 'Copy the Redirect URI' }).click();
     assert.equal(await clipboard(), `${VIGIL}/oauth/gitlab/callback`);
     const link = page.getByRole('link', { name: /Admin Area/ });
     assert.equal(await link.getAttribute('href'), `${GITLAB}/admin/applications/new`);
@@ -191,7 +192,11 @@ try {
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Connect again');
     await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Copy entire row');
+    // The destructive action comes last, after a separator.
+    await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Delete');
+    assert.equal(await page.evaluate(() => document.activeElement.previousElementSibling.getAttribute('role')), 'separator');
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'hidden' });
     assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Actions for/);

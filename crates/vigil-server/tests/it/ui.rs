@@ -482,9 +482,15 @@ async fn iac_issues_filter_by_framework_and_their_panel_explains_the_resource() 
 #[tokio::test]
 async fn the_dashboard_counts_each_repository_on_its_own_row() {
     for app in TestApp::all().await {
+        let (session, _) = signed_in(&app).await;
+        // Nothing critical or high: a plain zero, not a red one.
+        let empty = app.get("/", &session).await;
+        assert!(
+            html(&empty).contains(r#"<div class="value" id="kpi-severe">0</div>"#),
+            "{empty:?}"
+        );
         let secrets = crate::issues::seed(&app).await;
         let infra = seed_iac(&app).await;
-        let (session, _) = signed_in(&app).await;
         let counts = |repository: i64| {
             let store = app.store();
             async move {
@@ -513,6 +519,7 @@ async fn the_dashboard_counts_each_repository_on_its_own_row() {
         );
         let dashboard = app.get("/", &session).await;
         let page = html(&dashboard);
+        assert!(page.contains(r#"<div class="value sev-high" id="kpi-severe">"#), "{page}");
         for (id, path, open, severe) in [
             (secrets, "group/app", app_open, app_severe),
             (infra, "group/infra", infra_open, infra_severe),
