@@ -30,23 +30,6 @@ pub struct IacEngine {
     skip: HashSet<String>,
 }
 
-/// One policy's verdict on one resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    /// The policy's Vigil id.
-    pub policy: String,
-    /// The equivalent Checkov id.
-    pub checkov_id: Option<String>,
-    /// The resource's address.
-    pub address: String,
-    /// Its file.
-    pub path: String,
-    /// Pass, fail or unknown.
-    pub outcome: Outcome,
-    /// Whether a skip comment or setting suppressed a failure.
-    pub skipped: bool,
-}
-
 impl IacEngine {
     /// The engine with every built-in policy.
     pub fn builtin() -> Result<IacEngine, PolicyError> {
@@ -110,7 +93,11 @@ impl IacEngine {
                         {
                             continue;
                         }
-                        if let Some(outcome) = containers(entity, cond, lists, &mut cache) {
+                        let outcome = kubernetes::each_container(entity, lists, |container| {
+                            let subject = Subject::new("container", container, false, false);
+                            Outcome::from_tri(solver::eval(cond, &subject, &mut cache))
+                        });
+                        if let Some(outcome) = outcome {
                             out.push((p, e, outcome));
                         }
                     }
@@ -126,12 +113,11 @@ impl IacEngine {
                         let empty = crate::value::Value::Map(Vec::new());
                         let spec = kubernetes::pod_spec(entity).unwrap_or(&empty);
                         let subject = Subject::new(&entity.kind, spec, false, false);
-                        let outcome = match solver::eval(cond, &subject, &mut cache) {
-                            Some(true) => Outcome::Pass,
-                            Some(false) => Outcome::Fail,
-                            None => Outcome::Unknown,
-                        };
-                        out.push((p, e, outcome));
+                        out.push((
+                            p,
+                            e,
+                            Outcome::from_tri(solver::eval(cond, &subject, &mut cache)),
+                        ));
                     }
                 }
                 Body::Rust(check) => {
@@ -147,25 +133,6 @@ impl IacEngine {
             }
         }
         out
-    }
-
-    /// Every verdict, with whether it was skipped, for comparing with Checkov.
-    pub fn verdicts(&self, graph: &Graph) -> Vec<Verdict> {
-        self.judge(graph)
-            .into_iter()
-            .filter(|(_, _, outcome)| *outcome != Outcome::Unknown)
-            .map(|(p, e, outcome)| {
-                let (policy, entity) = (&self.policies[p], &graph.entities[e]);
-                Verdict {
-                    policy: policy.rule.id.clone(),
-                    checkov_id: policy.checkov_id.clone(),
-                    address: entity.address.clone(),
-                    path: entity.path.clone(),
-                    outcome,
-                    skipped: self.skipped(policy, entity),
-                }
-            })
-            .collect()
     }
 
     fn skipped(&self, policy: &Policy, entity: &Entity) -> bool {
@@ -336,29 +303,6 @@ impl IacEngine {
             }
         }
     }
-}
-
-/// The Checkov container-check result over the `lists` of a workload.
-fn containers(
-    entity: &Entity,
-    cond: &Cond,
-    lists: &[String],
-    cache: &mut Cache,
-) -> Option<Outcome> {
-    let spec = kubernetes::pod_spec(entity)?;
-    let mut passed = false;
-    for list in lists {
-        let Some(items) = spec.get(list).and_then(|v| v.as_list()) else { continue };
-        for container in items {
-            let subject = Subject::new("container", container, false, false);
-            match solver::eval(cond, &subject, cache) {
-                Some(false) => return Some(Outcome::Fail),
-                Some(true) => passed = true,
-                None => {}
-            }
-        }
-    }
-    passed.then_some(Outcome::Pass)
 }
 
 /// A file's text with the offset of each line, computed once per file.

@@ -26,5 +26,5 @@ pub mod solver;
 pub mod value;
 pub mod yaml;
 
-pub use engine::{IacEngine, MAX_YAML_BYTES, Verdict};
+pub use engine::{IacEngine, MAX_YAML_BYTES};
 pub use policy::{Origin, Policy, PolicyError};

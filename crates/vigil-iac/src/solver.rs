@@ -24,7 +24,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn from_tri(value: Option<bool>) -> Outcome {
+    /// A three-valued result as an outcome: `None` is unknown.
+    pub fn from_tri(value: Option<bool>) -> Outcome {
         match value {
             Some(true) => Outcome::Pass,
             Some(false) => Outcome::Fail,
@@ -160,10 +161,9 @@ fn eval_attribute(
         if !matches.is_empty() {
             let mut filtered = false;
             let mut results = Vec::new();
-            for (key, value) in &matches {
+            for (_, value) in &matches {
                 if subject.terraform && op.checks_value() && is_unresolved(value) {
                     filtered = true;
-                    let _ = key;
                     continue;
                 }
                 results.push(apply(op, Some(value), expected, cache));

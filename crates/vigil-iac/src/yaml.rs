@@ -204,7 +204,9 @@ impl Loader {
     /// Adds a finished value to the open collection; returns it when it is
     /// a document's root.
     fn push(&mut self, value: Value, line: u32) -> Option<Value> {
-        let path = self.path();
+        // Only a map key records its line, so only a key needs the path.
+        let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+        let path = if is_key { self.path() } else { String::new() };
         match self.stack.last_mut() {
             None => Some(value),
             Some(Frame::List { items, .. }) => {

@@ -2,6 +2,7 @@
 //! `resources` or `resources.requests` is there but not a map gives no
 //! result, as in Checkov (so `resources: {limits: …}` alone is not reported).
 
+use crate::frameworks::kubernetes::{CONTAINER_LISTS, each_container};
 use crate::model::{Entity, Graph};
 use crate::solver::Outcome;
 use crate::value::Value;
@@ -18,5 +19,7 @@ pub(super) fn request(container: &Value, key: &str) -> Option<Outcome> {
 }
 
 pub(super) fn run(entity: &Entity, _graph: &Graph, _index: usize) -> Option<Outcome> {
-    super::each_container(entity, |container| request(container, "cpu"))
+    each_container(entity, &CONTAINER_LISTS, |container| {
+        request(container, "cpu").unwrap_or(Outcome::Unknown)
+    })
 }

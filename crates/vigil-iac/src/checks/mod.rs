@@ -99,31 +99,3 @@ pub(crate) fn instructions<'g>(
 pub(crate) fn value_of(entity: &Entity) -> &str {
     entity.attrs.get("value").and_then(crate::value::Value::as_str).unwrap_or_default()
 }
-
-/// Checkov's container-check result for a workload: the first failing
-/// container (of `containers`, then `initContainers`) fails it; otherwise a
-/// passing one passes it; no containers, or only unknown ones, give no
-/// result.
-pub(crate) fn each_container(
-    entity: &Entity,
-    mut per: impl FnMut(&crate::value::Value) -> Option<Outcome>,
-) -> Option<Outcome> {
-    if entity.framework != crate::model::Framework::Kubernetes
-        || !crate::frameworks::kubernetes::WORKLOAD_KINDS.contains(&entity.kind.as_str())
-    {
-        return None;
-    }
-    let spec = crate::frameworks::kubernetes::pod_spec(entity)?;
-    let mut passed = false;
-    for list in ["containers", "initContainers"] {
-        let Some(items) = spec.get(list).and_then(|v| v.as_list()) else { continue };
-        for container in items {
-            match per(container) {
-                Some(Outcome::Fail) => return Some(Outcome::Fail),
-                Some(Outcome::Pass) => passed = true,
-                _ => {}
-            }
-        }
-    }
-    passed.then_some(Outcome::Pass)
-}

@@ -39,6 +39,7 @@ pub fn entities(path: &str, doc: &Document, text: &str) -> (Vec<Entity>, Vec<(us
         return (Vec::new(), Vec::new());
     };
     let names: Vec<&String> = resources.iter().map(|(name, _)| name).collect();
+    let text_lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut refs = Vec::new();
     for (index, (logical, resource)) in resources.iter().enumerate() {
@@ -55,7 +56,7 @@ pub fn entities(path: &str, doc: &Document, text: &str) -> (Vec<Entity>, Vec<(us
         let closing = doc.ends.get(&format!("Resources.{logical}")).copied();
         let end = match closing {
             Some(line) if text.trim_start().starts_with('{') && line >= start => line,
-            _ => trim_end(text, start, end),
+            _ => trim_end(&text_lines, start, end),
         };
         let mut properties = resource.get("Properties").cloned().unwrap_or(Value::Map(Vec::new()));
         substitute(&mut properties, &defaults);
@@ -103,8 +104,8 @@ pub fn entities(path: &str, doc: &Document, text: &str) -> (Vec<Entity>, Vec<(us
     (out, refs)
 }
 
-fn trim_end(text: &str, start: u32, end: u32) -> u32 {
-    let lines: Vec<&str> = text.lines().collect();
+/// `end` moved up over trailing blank and comment lines, not past `start`.
+fn trim_end(lines: &[&str], start: u32, end: u32) -> u32 {
     let mut end = end;
     while end > start {
         let line = lines.get(end as usize - 1).map_or("", |l| l.trim());

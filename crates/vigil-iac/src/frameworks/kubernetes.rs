@@ -51,7 +51,6 @@ pub fn entities(path: &str, docs: Vec<Document>, text: &str) -> Vec<Entity> {
                             item_lines,
                             start.unwrap_or(doc.start_line),
                             doc.end_line,
-                            &lines,
                         ));
                     }
                 }
@@ -60,7 +59,7 @@ pub fn entities(path: &str, docs: Vec<Document>, text: &str) -> Vec<Entity> {
         }
         if is_object(&doc.value) {
             let (start, end) = trim_range(&lines, doc.start_line, doc.end_line);
-            out.push(entity(path, doc.value, doc.lines, start, end, &lines));
+            out.push(entity(path, doc.value, doc.lines, start, end));
         }
     }
     out
@@ -86,14 +85,7 @@ fn trim_range(lines: &[&str], start: u32, end: u32) -> (u32, u32) {
     (start, end)
 }
 
-fn entity(
-    path: &str,
-    value: Value,
-    lines: HashMap<String, u32>,
-    start: u32,
-    end: u32,
-    _text: &[&str],
-) -> Entity {
+fn entity(path: &str, value: Value, lines: HashMap<String, u32>, start: u32, end: u32) -> Entity {
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
     let metadata = value.get("metadata");
     let namespace = metadata
@@ -153,6 +145,38 @@ fn skips(metadata: Option<&Value>) -> Vec<Skip> {
 pub fn pod_spec(entity: &Entity) -> Option<&Value> {
     entity.attrs.at(pod_spec_path(&entity.kind)?)
 }
+
+/// Checkov's container-check result for a workload: the first failing
+/// container of `lists` (in order) fails it; otherwise a passing one passes
+/// it; no containers, or only unknown ones, give no result. Built-in
+/// container definitions and Rust container checks both come through here.
+pub fn each_container<S: AsRef<str>>(
+    entity: &Entity,
+    lists: &[S],
+    mut per: impl FnMut(&Value) -> crate::solver::Outcome,
+) -> Option<crate::solver::Outcome> {
+    use crate::solver::Outcome;
+    if entity.framework != Framework::Kubernetes || !WORKLOAD_KINDS.contains(&entity.kind.as_str())
+    {
+        return None;
+    }
+    let spec = pod_spec(entity)?;
+    let mut passed = false;
+    for list in lists {
+        let Some(items) = spec.get(list.as_ref()).and_then(Value::as_list) else { continue };
+        for container in items {
+            match per(container) {
+                Outcome::Fail => return Some(Outcome::Fail),
+                Outcome::Pass => passed = true,
+                Outcome::Unknown => {}
+            }
+        }
+    }
+    passed.then_some(Outcome::Pass)
+}
+
+/// The container lists Checkov's container checks read, in order.
+pub const CONTAINER_LISTS: [&str; 2] = ["containers", "initContainers"];
 
 /// The path of the pod spec inside the object, for attribute lines.
 pub fn pod_spec_path(kind: &str) -> Option<&'static str> {

@@ -812,8 +812,6 @@ fn collect_refs(expr: &Expression, out: &mut Vec<String>) {
 fn base_context() -> Context<'static> {
     let mut ctx = Context::new();
     let any = || ParamType::Any;
-    let defs: [(&str, FuncDef); 0] = [];
-    let _ = defs;
     ctx.declare_func(
         "lookup",
         FuncDef::builder().params([any(), any()]).variadic_param(any()).build(lookup),
