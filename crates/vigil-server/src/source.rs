@@ -109,41 +109,13 @@ pub(crate) async fn repo_files(
     let mut files = RepoFiles::default();
     let mut problems = Vec::new();
     // All at once: each is usually a 404, and an MR's feedback waits on them.
-    let mut requests = tokio::task::JoinSet::new();
-    for (index, name) in RepoFiles::names().into_iter().enumerate() {
-        let (client, git_ref) = (client.clone(), git_ref.to_owned());
-        requests.spawn(async move {
-            (index, name, client.raw_file(project, name, &git_ref, MAX_CONFIG_FILE_BYTES).await)
-        });
-    }
-    let mut answers = Vec::new();
-    while let Some(joined) = requests.join_next().await {
-        answers.push(joined.map_err(|error| format!("configuration download failed: {error}"))?);
-    }
-    answers.sort_by_key(|(index, _, _)| *index);
-    for (_, name, answer) in answers {
-        let problem = |message: String| {
-            Diagnostic::for_file(DiagnosticLevel::Error, name, format!("not read: {message}"))
-        };
-        match answer {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => files.insert(name, name, text),
-                Err(error) => problems.push(problem(format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    error.utf8_error().valid_up_to()
-                ))),
-            },
-            Err(GitLabError::Api { status: 404, .. }) => {}
-            Err(GitLabError::TooLarge { .. }) => problems.push(problem(format!(
-                "over the {} limit for configuration files",
-                vigil_scanner::human_bytes(MAX_CONFIG_FILE_BYTES)
-            ))),
-            Err(error) => {
-                return Err(format!(
-                    "cannot read the repository's {name}: {}",
-                    crate::gitlab::reason(&error)
-                ));
-            }
+    let names: Vec<String> = RepoFiles::names().into_iter().map(str::to_owned).collect();
+    let fetched = config_texts(client, project, git_ref, names, true, "configuration file").await?;
+    for (name, text) in fetched {
+        match text {
+            Ok(Some(text)) => files.insert(&name, &name, text),
+            Ok(None) => {}
+            Err(problem) => problems.push(problem),
         }
     }
     let policy_dir = files.get(CONFIG_FILE).and_then(|file| iac_policy_dir(&file.text));
@@ -212,49 +184,75 @@ async fn policy_files(
         ));
         wanted.truncate(MAX_POLICY_FILES);
     }
+    let paths: Vec<String> = wanted.iter().map(|relative| format!("{prefix}{relative}")).collect();
+    let fetched = config_texts(client, project, git_ref, paths, false, "IaC policy").await?;
+    for ((path, text), relative) in fetched.into_iter().zip(&wanted) {
+        match text {
+            Ok(Some(text)) => files.insert_policy_file(relative, &path, text),
+            Ok(None) => {}
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Ok(problems)
+}
+
+/// Downloads `paths` at `git_ref` all at once, as configuration files
+/// (at most [`MAX_CONFIG_FILE_BYTES`], UTF-8), in the order given: the text;
+/// `None` for a file the ref does not have when `missing_ok`; a problem
+/// naming the file when it is too large or not text. Any other failure
+/// fails the fetch, naming the `what` it was.
+async fn config_texts(
+    client: &Client,
+    project: u64,
+    git_ref: &str,
+    paths: Vec<String>,
+    missing_ok: bool,
+    what: &str,
+) -> Result<Vec<(String, Result<Option<String>, Diagnostic>)>, String> {
     let mut requests = tokio::task::JoinSet::new();
-    for (index, relative) in wanted.into_iter().enumerate() {
-        let (client, git_ref, path) =
-            (client.clone(), git_ref.to_owned(), format!("{prefix}{relative}"));
+    for (index, path) in paths.into_iter().enumerate() {
+        let (client, git_ref) = (client.clone(), git_ref.to_owned());
         requests.spawn(async move {
             let answer = client.raw_file(project, &path, &git_ref, MAX_CONFIG_FILE_BYTES).await;
-            (index, relative, path, answer)
+            (index, path, answer)
         });
     }
     let mut answers = Vec::new();
     while let Some(joined) = requests.join_next().await {
-        answers.push(joined.map_err(|error| format!("IaC policy download failed: {error}"))?);
+        answers.push(joined.map_err(|error| format!("{what} download failed: {error}"))?);
     }
     answers.sort_by_key(|(index, ..)| *index);
-    for (_, relative, path, answer) in answers {
-        let unreadable = |message: String| {
+    let mut texts = Vec::new();
+    for (_, path, answer) in answers {
+        let problem = |message: String| {
             Diagnostic::for_file(
                 DiagnosticLevel::Error,
                 path.as_str(),
                 format!("not read: {message}"),
             )
         };
-        match answer {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => files.insert_policy_file(&relative, &path, text),
-                Err(error) => problems.push(unreadable(format!(
+        let text = match answer {
+            Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|error| {
+                problem(format!(
                     "not UTF-8 text (invalid byte at offset {})",
                     error.utf8_error().valid_up_to()
-                ))),
-            },
-            Err(GitLabError::TooLarge { .. }) => problems.push(unreadable(format!(
+                ))
+            }),
+            Err(GitLabError::Api { status: 404, .. }) if missing_ok => Ok(None),
+            Err(GitLabError::TooLarge { .. }) => Err(problem(format!(
                 "over the {} limit for configuration files",
                 vigil_scanner::human_bytes(MAX_CONFIG_FILE_BYTES)
             ))),
             Err(error) => {
                 return Err(format!(
-                    "cannot read the repository's IaC policy {path}: {}",
+                    "cannot read the repository's {what} {path}: {}",
                     crate::gitlab::reason(&error)
                 ));
             }
-        }
+        };
+        texts.push((path, text));
     }
-    Ok(problems)
+    Ok(texts)
 }
 
 /// Largest file fetched one by one (larger ones are skipped and named).
