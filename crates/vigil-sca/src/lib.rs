@@ -1,0 +1,10 @@
+//! Vigil's dependency engine (software composition analysis): lockfiles and
+//! manifests become a dependency graph ([`lockfile`]), versions
+//! are ordered per ecosystem ([`version`]), and the graph is matched against
+//! OSV advisories held offline.
+
+pub mod ecosystem;
+pub mod lockfile;
+pub mod version;
+
+pub use ecosystem::Ecosystem;

@@ -1,0 +1,11 @@
+//! The `pubspec` lockfile format (not read yet).
+
+use super::{Input, LockfileError, Parsed};
+
+pub(crate) fn parse(
+    lock: Input<'_>,
+    companion: Option<Input<'_>>,
+) -> Result<Parsed, LockfileError> {
+    let _ = (lock, companion);
+    super::not_yet("pubspec")
+}
