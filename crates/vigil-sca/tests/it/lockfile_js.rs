@@ -1,0 +1,1 @@
+//! Tests of `lockfile_js` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of `lockfile_jvm` (to be written).

@@ -1,0 +1,1 @@
+//! Tests of `lockfile_other` (to be written).

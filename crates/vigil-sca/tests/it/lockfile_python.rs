@@ -1,0 +1,1 @@
+//! Tests of `lockfile_python` (to be written).
