@@ -22,6 +22,7 @@ mod conan;
 mod gemfile;
 mod go;
 mod gradle;
+mod lines;
 mod maven;
 mod mix;
 mod npm;
