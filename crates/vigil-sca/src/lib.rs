@@ -3,8 +3,10 @@
 //! are ordered per ecosystem ([`version`]), and the graph is matched against
 //! OSV advisories held offline.
 
+pub mod advisory;
 pub mod ecosystem;
 pub mod lockfile;
+pub mod osv;
 pub mod version;
 
 pub use ecosystem::Ecosystem;
