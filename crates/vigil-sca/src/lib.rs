@@ -7,6 +7,7 @@ pub mod advisory;
 pub mod ecosystem;
 pub mod lockfile;
 pub mod osv;
+pub mod store;
 pub mod version;
 
 pub use ecosystem::Ecosystem;

@@ -24,7 +24,7 @@ pub struct AdvisoryError {
 pub enum Read {
     /// An advisory to keep, with problems in parts of it that were dropped
     /// (a range with an unknown type, say).
-    Advisory(Advisory, Vec<String>),
+    Advisory(Box<Advisory>, Vec<String>),
     /// A well-formed document Vigil does not keep.
     Skip(Skip),
 }
@@ -283,7 +283,7 @@ fn from_osv(origin: &str, osv: Osv) -> Result<Read, AdvisoryError> {
         .map(|reference| reference.url.clone())
         .unwrap_or_default();
     Ok(Read::Advisory(
-        Advisory {
+        Box::new(Advisory {
             id: osv.id,
             aliases: osv.aliases.unwrap_or_default(),
             modified: osv.modified.map(Text::into_string).unwrap_or_default(),
@@ -294,7 +294,7 @@ fn from_osv(origin: &str, osv: Osv) -> Result<Read, AdvisoryError> {
             informational: None,
             url,
             affected,
-        },
+        }),
         problems,
     ))
 }
@@ -371,7 +371,7 @@ pub fn rustsec(origin: &str, text: &str) -> Result<Read, AdvisoryError> {
     let id = parsed.advisory.id;
     let url = format!("https://rustsec.org/advisories/{id}.html");
     Ok(Read::Advisory(
-        Advisory {
+        Box::new(Advisory {
             aliases: parsed.advisory.aliases,
             modified: String::new(),
             summary: summary.trim().to_owned(),
@@ -390,7 +390,7 @@ pub fn rustsec(origin: &str, text: &str) -> Result<Read, AdvisoryError> {
                 versions: Vec::new(),
             }],
             id,
-        },
+        }),
         Vec::new(),
     ))
 }

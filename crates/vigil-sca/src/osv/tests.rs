@@ -10,7 +10,7 @@ fn shared(rel: &str) -> String {
 
 fn expect_advisory(read: Result<Read, AdvisoryError>) -> (Advisory, Vec<String>) {
     match read {
-        Ok(Read::Advisory(advisory, problems)) => (advisory, problems),
+        Ok(Read::Advisory(advisory, problems)) => (*advisory, problems),
         other => panic!("not an advisory: {other:?}"),
     }
 }
