@@ -196,6 +196,26 @@ pub struct LicenseInfo {
     pub category: String,
 }
 
+/// The advisory a vulnerability (or a RustSec notice) finding comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AdvisoryInfo {
+    /// The advisory reported (`RUSTSEC-2021-0124`, `GHSA-...`, `PYSEC-...`).
+    pub id: String,
+    /// Every other id of the same vulnerability (`CVE-...`, other
+    /// databases' ids), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The advisory's page.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    /// The CVSS vector the severity comes from (`CVSS:3.1/AV:N/...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_vector: Option<String>,
+    /// Its base score, in tenths (98 for 9.8), so that findings stay `Eq`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss_score_tenths: Option<u8>,
+}
+
 /// What a secret looked like, without the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SecretEvidence {
@@ -259,6 +279,9 @@ pub struct Finding {
     /// The license concerned, for license findings.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub license: Option<LicenseInfo>,
+    /// The advisory, for vulnerability findings.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub advisory: Option<AdvisoryInfo>,
     /// What was matched, redacted.
     pub evidence: Evidence,
     /// How to fix it; empty when the rule's own remediation applies.
@@ -300,6 +323,7 @@ impl Finding {
             package: None,
             resource: None,
             license: None,
+            advisory: None,
             evidence: Evidence::default(),
             remediation: String::new(),
             content_digest,

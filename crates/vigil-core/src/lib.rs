@@ -35,8 +35,8 @@ mod severity;
 pub use baseline::{Baseline, BaselineEntry, BaselineError, parse_ignore_file};
 pub use engine::{Diagnostic, DiagnosticLevel, Engine, FileOutput, SourceFile};
 pub use finding::{
-    Dependency, Evidence, Finding, FindingKind, Introduction, LicenseInfo, Location, Package,
-    Resource, SecretEvidence, assign_occurrences, sort_findings,
+    AdvisoryInfo, Dependency, Evidence, Finding, FindingKind, Introduction, LicenseInfo, Location,
+    Package, Resource, SecretEvidence, assign_occurrences, sort_findings,
 };
 pub use issue::{
     IssueStatus, MAX_SUPPRESSION_MS, ParseIssueStatusError, SuppressionError, Transition,

@@ -5,7 +5,10 @@
 
 pub mod advisory;
 pub mod ecosystem;
+pub mod engine;
+pub mod graph;
 pub mod lockfile;
+pub mod matcher;
 pub mod osv;
 pub mod store;
 pub mod version;

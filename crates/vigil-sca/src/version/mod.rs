@@ -76,6 +76,20 @@ fn plain(text: &str, scheme: &'static str) -> Result<Version, VersionError> {
     Ok(Version(Inner::Plain(numbers, text[end..].to_owned())))
 }
 
+impl Version {
+    /// Whether it is a pre-release.
+    pub fn is_prerelease(&self) -> bool {
+        let Inner::Plain(_, rest) = &self.0;
+        rest.starts_with('-')
+    }
+
+    /// The first numeric component.
+    pub fn major(&self) -> Option<u64> {
+        let Inner::Plain(numbers, _) = &self.0;
+        numbers.first().copied()
+    }
+}
+
 /// Compares two versions of `ecosystem`.
 pub fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Result<Ordering, VersionError> {
     Ok(Version::parse(ecosystem, a)?.cmp(&Version::parse(ecosystem, b)?))

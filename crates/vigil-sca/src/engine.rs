@@ -1,0 +1,398 @@
+//! The dependency engine: in the tree phase it reads every lockfile (with
+//! its companion manifest from the same directory), builds its graph and
+//! matches it against the advisory store; each match is a finding on the
+//! lockfile line of the package.
+//!
+//! The store is process-wide ([`use_store`], [`open_store`]): the CLI opens
+//! it from `--data-dir`, the server at start and after every sync. An
+//! engine built before a sync sees the new store at its next scan. Without
+//! a store, a scan that meets a lockfile says once that dependencies were
+//! not checked and how to get a store; it never fails for that.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use vigil_core::{
+    AdvisoryInfo, Dependency, Diagnostic, DiagnosticLevel, Engine, Evidence, FileOutput, Finding,
+    FindingKind, Location, Package, Rule, RuleStatus, Severity, SourceFile,
+};
+
+use crate::graph::Graph;
+use crate::lockfile::{self, Input, MAX_LOCKFILE_BYTES};
+use crate::matcher::{Match, match_graph};
+use crate::store::{Store, StoreError};
+
+/// A vulnerable dependency.
+pub const VULNERABLE: &str = "SCA001";
+/// A crate its advisory database says is unmaintained.
+pub const UNMAINTAINED: &str = "SCA002";
+/// A crate whose safe API can cause undefined behaviour.
+pub const UNSOUND: &str = "SCA003";
+/// Another advisory notice about a package.
+pub const NOTICE: &str = "SCA004";
+
+enum State {
+    Unset,
+    Open(Arc<Store>),
+    Failed(String),
+}
+
+static STORE: RwLock<State> = RwLock::new(State::Unset);
+
+/// Makes `store` the one every dependency scan of this process reads.
+pub fn use_store(store: Arc<Store>) {
+    *STORE.write().unwrap_or_else(PoisonError::into_inner) = State::Open(store);
+}
+
+/// Opens the store under `data_dir` and makes it the one scans read; on
+/// failure, scans say why dependencies were not checked.
+pub fn open_store(data_dir: &Path) -> Result<Arc<Store>, StoreError> {
+    match Store::open(data_dir) {
+        Ok(store) => {
+            let store = Arc::new(store);
+            use_store(store.clone());
+            Ok(store)
+        }
+        Err(error) => {
+            *STORE.write().unwrap_or_else(PoisonError::into_inner) =
+                State::Failed(error.to_string());
+            Err(error)
+        }
+    }
+}
+
+/// The store scans read, or why there is none.
+pub fn current_store() -> Result<Arc<Store>, String> {
+    match &*STORE.read().unwrap_or_else(PoisonError::into_inner) {
+        State::Open(store) => Ok(store.clone()),
+        State::Failed(reason) => Err(reason.clone()),
+        State::Unset => Err(
+            "no advisory store is open; import advisories with `vigil vulndb import DIR` or download them with `vigil vulndb sync`"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The engine.
+pub struct DependencyEngine {
+    rules: Vec<Rule>,
+    store: Option<Arc<Store>>,
+}
+
+impl Default for DependencyEngine {
+    fn default() -> Self {
+        DependencyEngine::new()
+    }
+}
+
+impl DependencyEngine {
+    /// The engine with its rules.
+    pub fn new() -> DependencyEngine {
+        DependencyEngine { rules: rules(), store: None }
+    }
+
+    /// The engine reading `store` instead of the process-wide one (tests,
+    /// benchmarks).
+    pub fn with_store(store: Arc<Store>) -> DependencyEngine {
+        DependencyEngine { rules: rules(), store: Some(store) }
+    }
+}
+
+fn rule(
+    id: &str,
+    name: &str,
+    kind: FindingKind,
+    severity: Severity,
+    title: &str,
+    description: &str,
+    fix: &str,
+) -> Rule {
+    Rule {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        kind,
+        title: title.to_owned(),
+        severity,
+        description: description.to_owned(),
+        remediation: fix.to_owned(),
+        references: vec!["https://osv.dev".to_owned()],
+        aliases: Vec::new(),
+        status: RuleStatus::Preview,
+    }
+}
+
+/// The engine's rules: one per kind of advisory. A vulnerability's own
+/// severity (from its CVSS vector) replaces the rule's default.
+pub fn rules() -> Vec<Rule> {
+    vec![
+        rule(
+            VULNERABLE,
+            "vulnerable-dependency",
+            FindingKind::Vulnerability,
+            Severity::High,
+            "Dependency with a known vulnerability",
+            "A package version pinned in a lockfile is affected by a published advisory (OSV, GitHub, RustSec, PyPA). Code that uses the vulnerable part can be attacked the way the advisory describes.",
+            "Upgrade the package to a fixed version; for a transitive dependency, upgrade the direct dependency that pulls it in, or pin the fixed version.",
+        ),
+        rule(
+            UNMAINTAINED,
+            "unmaintained-package",
+            FindingKind::OperationalRisk,
+            Severity::Low,
+            "Unmaintained package",
+            "Its advisory database says the package is no longer maintained: security problems found in it will not be fixed.",
+            "Move to the maintained alternative the advisory names.",
+        ),
+        rule(
+            UNSOUND,
+            "unsound-package",
+            FindingKind::OperationalRisk,
+            Severity::Medium,
+            "Package with unsound code",
+            "Its advisory database says safe code using the package can cause undefined behaviour (memory corruption, data races).",
+            "Upgrade to a version the advisory lists as patched, or stop using the affected functions.",
+        ),
+        rule(
+            NOTICE,
+            "package-notice",
+            FindingKind::OperationalRisk,
+            Severity::Info,
+            "Advisory notice about a package",
+            "Its advisory database published a notice about the package (a compromised release, a deprecation).",
+            "Read the notice and follow its advice.",
+        ),
+    ]
+}
+
+impl Engine for DependencyEngine {
+    fn name(&self) -> &'static str {
+        "dependencies"
+    }
+
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::Vulnerability, FindingKind::OperationalRisk]
+    }
+
+    fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    fn wants(&self, _path: &str) -> bool {
+        false
+    }
+
+    fn scan_file(&self, _file: SourceFile<'_>, _output: &mut FileOutput) {}
+
+    fn keeps(&self, path: &str) -> bool {
+        lockfile::format_for(path).is_some() || lockfile::is_companion(path)
+    }
+
+    fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
+        let by_path: HashMap<&str, &SourceFile<'_>> =
+            files.iter().map(|file| (file.path, file)).collect();
+        let lockfiles: Vec<&SourceFile<'_>> =
+            files.iter().filter(|file| lockfile::format_for(file.path).is_some()).collect();
+        if lockfiles.is_empty() {
+            return;
+        }
+        let store = match self.store.clone().map_or_else(current_store, Ok) {
+            Ok(store) => store,
+            Err(reason) => {
+                output.diagnostics.push(Diagnostic {
+                    level: DiagnosticLevel::Warning,
+                    path: None,
+                    line: None,
+                    column: None,
+                    message: format!(
+                        "dependencies of {} lockfile(s) were not checked for vulnerabilities: {reason}",
+                        lockfiles.len()
+                    ),
+                });
+                return;
+            }
+        };
+        for file in lockfiles {
+            scan_lockfile(&store, file, &by_path, output);
+        }
+    }
+}
+
+fn text_of<'a>(file: &SourceFile<'a>, output: &mut FileOutput) -> Option<&'a str> {
+    if file.content.len() > MAX_LOCKFILE_BYTES {
+        output.diagnostics.push(Diagnostic::for_file(
+            DiagnosticLevel::Warning,
+            file.path,
+            format!(
+                "not read: {} bytes, more than the {MAX_LOCKFILE_BYTES} a lockfile may have",
+                file.content.len()
+            ),
+        ));
+        return None;
+    }
+    match file.text() {
+        Ok(text) => Some(text),
+        Err(offset) => {
+            output.diagnostics.push(Diagnostic::for_file(
+                DiagnosticLevel::Warning,
+                file.path,
+                format!("not read: not UTF-8 text (invalid byte at offset {offset})"),
+            ));
+            None
+        }
+    }
+}
+
+/// Reads one lockfile with its companion, matches it and reports.
+fn scan_lockfile(
+    store: &Store,
+    file: &SourceFile<'_>,
+    by_path: &HashMap<&str, &SourceFile<'_>>,
+    output: &mut FileOutput,
+) {
+    let Some(format) = lockfile::format_for(file.path) else { return };
+    let Some(text) = text_of(file, output) else { return };
+    let companion_path = format.companion.map(|name| match file.path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{name}"),
+        None => name.to_owned(),
+    });
+    let companion_file = companion_path.as_deref().and_then(|path| by_path.get(path).copied());
+    let companion_text = companion_file.and_then(|companion| text_of(companion, output));
+    let companion = match (&companion_path, companion_text) {
+        (Some(path), Some(text)) => Some(Input { path, text }),
+        _ => None,
+    };
+    let parsed = match (format.parse)(Input { path: file.path, text }, companion) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let mut diagnostic = Diagnostic::for_file(
+                DiagnosticLevel::Warning,
+                file.path,
+                format!("dependencies not checked: {}", error.message),
+            );
+            if let Some(line) = error.line {
+                diagnostic = diagnostic.at(line, None);
+            }
+            output.diagnostics.push(diagnostic);
+            return;
+        }
+    };
+    let graph = Graph::build(file.path, format.ecosystem, parsed);
+    for warning in &graph.warnings {
+        output.diagnostics.push(Diagnostic::for_file(
+            DiagnosticLevel::Warning,
+            file.path,
+            warning.clone(),
+        ));
+    }
+    if !graph.unresolved.is_empty() {
+        let listed: Vec<String> = graph
+            .unresolved
+            .iter()
+            .take(10)
+            .map(|item| format!("{} (line {}: {})", item.name, item.line, item.reason))
+            .collect();
+        let more = graph.unresolved.len().saturating_sub(listed.len());
+        output.diagnostics.push(Diagnostic::for_file(
+            DiagnosticLevel::Note,
+            file.path,
+            format!(
+                "{} dependencies have no registry version to check: {}{}",
+                graph.unresolved.len(),
+                listed.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        ));
+    }
+    let (matches, warnings) = match_graph(store, &graph);
+    for warning in warnings {
+        output.diagnostics.push(Diagnostic::for_file(DiagnosticLevel::Warning, file.path, warning));
+    }
+    let lines: Vec<&str> = if matches.is_empty() { Vec::new() } else { text.lines().collect() };
+    for found in &matches {
+        output.findings.push(finding(&graph, found, &lines));
+    }
+}
+
+fn finding(graph: &Graph, found: &Match<'_>, lines: &[&str]) -> Finding {
+    let node = &graph.nodes[found.node];
+    let advisory = found.advisory;
+    let (rule_id, kind, severity) = match advisory.informational.as_deref() {
+        None => (VULNERABLE, FindingKind::Vulnerability, advisory.severity()),
+        Some("unmaintained") => (UNMAINTAINED, FindingKind::OperationalRisk, Severity::Low),
+        Some("unsound") => (UNSOUND, FindingKind::OperationalRisk, Severity::Medium),
+        Some(_) => (NOTICE, FindingKind::OperationalRisk, Severity::Info),
+    };
+    let summary =
+        if advisory.summary.is_empty() { advisory.id.as_str() } else { advisory.summary.as_str() };
+    let title = format!("{} {}: {summary}", node.name, node.version);
+    let line = node.line.max(1);
+    let line_text = lines.get(line as usize - 1).map(|text| text.trim());
+    let end_column =
+        line_text.map_or(1, |text| u32::try_from(text.chars().count()).unwrap_or(0) + 1);
+    let location = Location::line_span(&graph.file, line, 1, line, end_column);
+    // Identity: the advisory and the package, not the version, so an issue
+    // stays the same issue across an upgrade that does not fix it.
+    let mut finding = Finding::new(
+        kind,
+        rule_id,
+        title,
+        severity,
+        location,
+        &format!("{} {}", advisory.id, node.name),
+    );
+    let path: Vec<String> = node.path.iter().map(|index| graph.label(*index)).collect();
+    finding.package = Some(Package {
+        ecosystem: graph.ecosystem.osv_name().to_owned(),
+        purl: graph.purl(found.node),
+        name: node.name.clone(),
+        version: node.version.clone(),
+        dependency: if node.direct { Dependency::Direct } else { Dependency::Transitive },
+        fixed_versions: found.fixed.clone(),
+        dependency_path: if path.is_empty() {
+            Vec::new()
+        } else {
+            path.into_iter().chain([graph.label(found.node)]).collect()
+        },
+    });
+    let cvss = advisory.cvss_score();
+    finding.advisory = Some(AdvisoryInfo {
+        id: advisory.id.clone(),
+        aliases: found.aliases.clone(),
+        url: advisory.url.clone(),
+        cvss_vector: cvss.as_ref().map(|(vector, _, _)| vector.clone()),
+        cvss_score_tenths: cvss.map(|(_, score, _)| (score * 10.0).round().clamp(0.0, 100.0) as u8),
+    });
+    finding.evidence = Evidence { snippet: line_text.map(str::to_owned), secret: None };
+    finding.remediation = remediation(graph, found);
+    finding
+}
+
+/// What to do, in words, naming versions.
+fn remediation(graph: &Graph, found: &Match<'_>) -> String {
+    let node = &graph.nodes[found.node];
+    let Some(remedy) = &found.remedy else {
+        return match found.advisory.informational {
+            Some(_) => {
+                format!("Read {} and replace {} if it advises so.", found.advisory.id, node.name)
+            }
+            None => format!(
+                "No fixed version of {} is known; remove it or mitigate as {} describes.",
+                node.name, found.advisory.id
+            ),
+        };
+    };
+    match node.path.first() {
+        Some(&top) if !node.direct => format!(
+            "Upgrade {} to {remedy} or later. It comes in through {}: upgrade that to a release that requires {} {remedy} or later, or pin {} to {remedy}.",
+            node.name,
+            graph.label(top),
+            node.name,
+            node.name
+        ),
+        _ => format!("Upgrade {} from {} to {remedy} or later.", node.name, node.version),
+    }
+}
+
+#[cfg(test)]
+mod tests;
