@@ -28,8 +28,11 @@ pub(crate) fn parse(
     let file_name = lock.path.rsplit('/').next().unwrap_or(lock.path);
     let build_script = file_name.starts_with("buildscript");
     // The old layout names the configuration in the file name.
-    let file_configuration =
-        if file_name.ends_with("gradle.lockfile") { None } else { file_name.strip_suffix(".lockfile") };
+    let file_configuration = if file_name.ends_with("gradle.lockfile") {
+        None
+    } else {
+        file_name.strip_suffix(".lockfile")
+    };
 
     let mut parsed = Parsed::default();
     let mut first_bad: Option<(u32, String)> = None;
@@ -40,7 +43,9 @@ pub(crate) fn parse(
             continue;
         }
         let (coordinates, configurations) = match text.split_once('=') {
-            Some((coordinates, configurations)) => (coordinates.trim(), Some(configurations.trim())),
+            Some((coordinates, configurations)) => {
+                (coordinates.trim(), Some(configurations.trim()))
+            }
             None => (text, None),
         };
         if coordinates == "empty" {
@@ -51,13 +56,17 @@ pub(crate) fn parse(
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             let shown: String = text.chars().take(80).collect();
-            parsed.warnings.push(format!("line {line}: `{shown}` is not group:artifact:version; skipped"));
+            parsed
+                .warnings
+                .push(format!("line {line}: `{shown}` is not group:artifact:version; skipped"));
             first_bad.get_or_insert((line, shown));
             continue;
         };
         if group.is_empty() || artifact.is_empty() {
             let shown: String = text.chars().take(80).collect();
-            parsed.warnings.push(format!("line {line}: `{shown}` has an empty group or artifact; skipped"));
+            parsed
+                .warnings
+                .push(format!("line {line}: `{shown}` has an empty group or artifact; skipped"));
             first_bad.get_or_insert((line, shown));
             continue;
         }

@@ -55,7 +55,10 @@ pub(crate) fn parse(
     if project.tag_name().name() != "project" {
         return Err(LockfileError::at(
             super::line_of(lock.text, project.range().start),
-            format!("the root element is <{}>, not <project>: not a Maven pom", project.tag_name().name()),
+            format!(
+                "the root element is <{}>, not <project>: not a Maven pom",
+                project.tag_name().name()
+            ),
         ));
     }
     let lines = LineIndex::new(lock.text);
@@ -63,7 +66,8 @@ pub(crate) fn parse(
     let mut parsed = Parsed::default();
 
     let mut managed: HashMap<String, Managed<'_>> = HashMap::new();
-    let management = child(project, "dependencyManagement").and_then(|node| child(node, "dependencies"));
+    let management =
+        child(project, "dependencyManagement").and_then(|node| child(node, "dependencies"));
     for dependency in management.into_iter().flat_map(|node| children(node, "dependency")) {
         let line = lines.line(dependency.range().start);
         let Some(name) = pom.coordinates(dependency, line, &mut parsed) else { continue };
@@ -102,7 +106,9 @@ pub(crate) fn parse(
             parsed.unresolved.push(Unresolved { name, line, reason });
             continue;
         };
-        if raw_version == "${project.version}" && name.split(':').next() == pom.group_id().as_deref() {
+        if raw_version == "${project.version}"
+            && name.split(':').next() == pom.group_id().as_deref()
+        {
             continue; // A sibling module of this build: part of the project.
         }
         let version = match pom.expand(raw_version) {
@@ -128,7 +134,8 @@ pub(crate) fn parse(
             parsed.unresolved.push(Unresolved { name, line, reason });
             continue;
         }
-        let optional = raw_optional.is_some_and(|value| pom.expand(value).ok().as_deref() == Some("true"));
+        let optional =
+            raw_optional.is_some_and(|value| pom.expand(value).ok().as_deref() == Some("true"));
         let scope = match scope_word.as_deref() {
             Some("test" | "provided") => Scope::Dev,
             _ if optional => Scope::Optional,
@@ -212,7 +219,12 @@ impl<'a> Pom<'a> {
     }
 
     /// `groupId:artifactId` of a `<dependency>`, or a warning naming `line`.
-    fn coordinates(&self, dependency: Node<'_, '_>, line: u32, parsed: &mut Parsed) -> Option<String> {
+    fn coordinates(
+        &self,
+        dependency: Node<'_, '_>,
+        line: u32,
+        parsed: &mut Parsed,
+    ) -> Option<String> {
         let group = child_text(dependency, "groupId");
         let artifact = child_text(dependency, "artifactId");
         let (Some(group), Some(artifact)) = (group, artifact) else {
@@ -230,7 +242,9 @@ impl<'a> Pom<'a> {
                 None
             }
             _ => {
-                parsed.warnings.push(format!("line {line}: a <dependency> with an empty groupId or artifactId; skipped"));
+                parsed.warnings.push(format!(
+                    "line {line}: a <dependency> with an empty groupId or artifactId; skipped"
+                ));
                 None
             }
         }
@@ -260,7 +274,9 @@ impl<'a> Pom<'a> {
             rest = after.get(end + 1..).unwrap_or("");
             let Some(&value) = self.properties.get(name) else {
                 return Err(if self.has_parent {
-                    format!("property `${{{name}}}` is not defined here (the parent pom, which may define it, is not read)")
+                    format!(
+                        "property `${{{name}}}` is not defined here (the parent pom, which may define it, is not read)"
+                    )
                 } else {
                     format!("property `${{{name}}}` is not defined")
                 });
@@ -272,7 +288,9 @@ impl<'a> Pom<'a> {
             visiting.remove(name);
             out.push_str(&expanded);
             if out.len() > MAX_EXPANDED_LEN {
-                return Err(format!("property `${{{name}}}` expands to more than {MAX_EXPANDED_LEN} bytes"));
+                return Err(format!(
+                    "property `${{{name}}}` expands to more than {MAX_EXPANDED_LEN} bytes"
+                ));
             }
         }
         out.push_str(rest);
@@ -318,7 +336,9 @@ struct LineIndex {
 impl LineIndex {
     fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|&(_, byte)| byte == b'\n').map(|(at, _)| at + 1));
+        starts.extend(
+            text.bytes().enumerate().filter(|&(_, byte)| byte == b'\n').map(|(at, _)| at + 1),
+        );
         LineIndex { starts }
     }
 

@@ -51,7 +51,9 @@ pub(crate) fn parse(
         Some(Json::Object(frameworks)) => frameworks.as_slice(),
         None => &[],
         Some(_) => {
-            return Err(LockfileError::new("not a NuGet lock file: `dependencies` is not an object"));
+            return Err(LockfileError::new(
+                "not a NuGet lock file: `dependencies` is not an object",
+            ));
         }
     };
 
@@ -96,7 +98,8 @@ pub(crate) fn parse(
                     false
                 }
             };
-            let Some(version) = field(package, "resolved").filter(|version| !version.is_empty()) else {
+            let Some(version) = field(package, "resolved").filter(|version| !version.is_empty())
+            else {
                 parsed.warnings.push(format!(
                     "{shown}package `{name}` ({framework}) has no resolved version; skipped"
                 ));
@@ -127,7 +130,8 @@ pub(crate) fn parse(
                     Some(Some(version)) => Some((*version).to_owned()),
                     None => None,
                 };
-                if !entry.dependencies.iter().any(|req| req.name == *edge && req.version == version) {
+                if !entry.dependencies.iter().any(|req| req.name == *edge && req.version == version)
+                {
                     entry.dependencies.push(Req {
                         name: edge.clone(),
                         version,
