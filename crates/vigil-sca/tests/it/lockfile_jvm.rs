@@ -484,3 +484,48 @@ fn nuget_truncations_never_panic() {
     fixtures::truncations_never_panic(V1, 3);
     fixtures::truncations_never_panic(V2, 3);
 }
+
+// ---------------------------------------------------------------- size
+
+/// 5,000 packages in each format: every one read, lines right at the end
+/// (the line lookups must stay one pass, not one per package).
+#[test]
+fn five_thousand_packages_parse_in_one_pass() {
+    let count = 5_000;
+
+    let mut gradle = String::from("# This is a Gradle generated file for dependency locking.\n");
+    for index in 0..count {
+        gradle.push_str(&format!(
+            "org.example:lib{index}:1.{index}.0=compileClasspath,runtimeClasspath\n"
+        ));
+    }
+    let parsed = parse_text("gradle", "gradle.lockfile", &gradle).unwrap();
+    assert_eq!(parsed.packages.len(), count);
+    assert_eq!(parsed.packages[count - 1].line, 5_001);
+
+    let mut nuget =
+        String::from("{\n  \"version\": 1,\n  \"dependencies\": {\n    \"net6.0\": {\n");
+    for index in 0..count {
+        let comma = if index + 1 == count { "" } else { "," };
+        nuget.push_str(&format!(
+            "      \"Lib{index}\": {{\n        \"type\": \"Transitive\",\n        \"resolved\": \"1.0.{index}\",\n        \"dependencies\": {{\n          \"Lib{next}\": \"1.0.0\"\n        }}\n      }}{comma}\n",
+            next = index + 1
+        ));
+    }
+    nuget.push_str("    }\n  }\n}\n");
+    let parsed = parse_text("nuget", "packages.lock.json", &nuget).unwrap();
+    assert_eq!(parsed.packages.len(), count);
+    assert_eq!(parsed.packages[count - 1].line, 5 + 7 * (count as u32 - 1));
+    assert_eq!(parsed.packages[0].dependencies[0].version.as_deref(), Some("1.0.1"));
+
+    let mut maven = String::from("<project>\n<dependencies>\n");
+    for index in 0..count {
+        maven.push_str(&format!(
+            "<dependency><groupId>org.example</groupId><artifactId>lib{index}</artifactId><version>1.{index}</version></dependency>\n"
+        ));
+    }
+    maven.push_str("</dependencies>\n</project>\n");
+    let parsed = parse_text("maven", "pom.xml", &maven).unwrap();
+    assert_eq!(parsed.packages.len(), count);
+    assert_eq!(parsed.packages[count - 1].line, 5_002);
+}
