@@ -152,7 +152,7 @@ pub struct Format {
     pub name: &'static str,
     /// Its ecosystem.
     pub ecosystem: Ecosystem,
-    /// Whether a file name (the last path segment) is this format.
+    /// Whether the file at a path (relative, `/`-separated) is this format.
     pub matches: fn(&str) -> bool,
     /// The manifest read with it from the same directory, if any.
     pub companion: Option<&'static str>,
@@ -165,42 +165,45 @@ pub static FORMATS: &[Format] = &[
     Format {
         name: "package-lock",
         ecosystem: Ecosystem::Npm,
-        matches: |name| name == "package-lock.json" || name == "npm-shrinkwrap.json",
+        matches: |path| {
+            file_name(path) == "package-lock.json" || file_name(path) == "npm-shrinkwrap.json"
+        },
         companion: Some("package.json"),
         parse: npm::parse,
     },
     Format {
         name: "yarn",
         ecosystem: Ecosystem::Npm,
-        matches: |name| name == "yarn.lock",
+        matches: |path| file_name(path) == "yarn.lock",
         companion: Some("package.json"),
         parse: yarn::parse,
     },
     Format {
         name: "pnpm",
         ecosystem: Ecosystem::Npm,
-        matches: |name| name == "pnpm-lock.yaml",
+        matches: |path| file_name(path) == "pnpm-lock.yaml",
         companion: Some("package.json"),
         parse: pnpm::parse,
     },
     Format {
         name: "cargo",
         ecosystem: Ecosystem::CratesIo,
-        matches: |name| name == "Cargo.lock",
+        matches: |path| file_name(path) == "Cargo.lock",
         companion: Some("Cargo.toml"),
         parse: cargo::parse,
     },
     Format {
         name: "go",
         ecosystem: Ecosystem::Go,
-        matches: |name| name == "go.mod",
+        matches: |path| file_name(path) == "go.mod",
         companion: Some("go.sum"),
         parse: go::parse,
     },
     Format {
         name: "requirements",
         ecosystem: Ecosystem::PyPI,
-        matches: |name| {
+        matches: |path| {
+            let name = file_name(path);
             name.ends_with(".txt")
                 && (name.starts_with("requirements") || name.ends_with("requirements.txt"))
         },
@@ -210,57 +213,60 @@ pub static FORMATS: &[Format] = &[
     Format {
         name: "pipfile",
         ecosystem: Ecosystem::PyPI,
-        matches: |name| name == "Pipfile.lock",
+        matches: |path| file_name(path) == "Pipfile.lock",
         companion: Some("Pipfile"),
         parse: pipfile::parse,
     },
     Format {
         name: "poetry",
         ecosystem: Ecosystem::PyPI,
-        matches: |name| name == "poetry.lock",
+        matches: |path| file_name(path) == "poetry.lock",
         companion: Some("pyproject.toml"),
         parse: poetry::parse,
     },
     Format {
         name: "uv",
         ecosystem: Ecosystem::PyPI,
-        matches: |name| name == "uv.lock",
+        matches: |path| file_name(path) == "uv.lock",
         companion: Some("pyproject.toml"),
         parse: uv::parse,
     },
     Format {
         name: "pdm",
         ecosystem: Ecosystem::PyPI,
-        matches: |name| name == "pdm.lock",
+        matches: |path| file_name(path) == "pdm.lock",
         companion: Some("pyproject.toml"),
         parse: pdm::parse,
     },
     Format {
         name: "gemfile",
         ecosystem: Ecosystem::RubyGems,
-        matches: |name| name == "Gemfile.lock" || name == "gems.locked",
+        matches: |path| file_name(path) == "Gemfile.lock" || file_name(path) == "gems.locked",
         companion: None,
         parse: gemfile::parse,
     },
     Format {
         name: "composer",
         ecosystem: Ecosystem::Packagist,
-        matches: |name| name == "composer.lock",
+        matches: |path| file_name(path) == "composer.lock",
         companion: Some("composer.json"),
         parse: composer::parse,
     },
     Format {
         name: "maven",
         ecosystem: Ecosystem::Maven,
-        matches: |name| name == "pom.xml",
+        matches: |path| file_name(path) == "pom.xml",
         companion: None,
         parse: maven::parse,
     },
     Format {
         name: "gradle",
         ecosystem: Ecosystem::Maven,
-        matches: |name| {
-            name == "gradle.lockfile" || name.ends_with(".lockfile") && name.contains("gradle")
+        matches: |path| {
+            let name = file_name(path);
+            name == "gradle.lockfile"
+                || name == "buildscript-gradle.lockfile"
+                || (name.ends_with(".lockfile") && path.contains("gradle/dependency-locks/"))
         },
         companion: None,
         parse: gradle::parse,
@@ -268,50 +274,55 @@ pub static FORMATS: &[Format] = &[
     Format {
         name: "nuget",
         ecosystem: Ecosystem::NuGet,
-        matches: |name| name == "packages.lock.json",
+        matches: |path| file_name(path) == "packages.lock.json",
         companion: None,
         parse: nuget::parse,
     },
     Format {
         name: "mix",
         ecosystem: Ecosystem::Hex,
-        matches: |name| name == "mix.lock",
+        matches: |path| file_name(path) == "mix.lock",
         companion: Some("mix.exs"),
         parse: mix::parse,
     },
     Format {
         name: "pubspec",
         ecosystem: Ecosystem::Pub,
-        matches: |name| name == "pubspec.lock",
+        matches: |path| file_name(path) == "pubspec.lock",
         companion: None,
         parse: pubspec::parse,
     },
     Format {
         name: "swift",
         ecosystem: Ecosystem::SwiftURL,
-        matches: |name| name == "Package.resolved",
+        matches: |path| file_name(path) == "Package.resolved",
         companion: None,
         parse: swift::parse,
     },
     Format {
         name: "conan",
         ecosystem: Ecosystem::ConanCenter,
-        matches: |name| name == "conan.lock",
+        matches: |path| file_name(path) == "conan.lock",
         companion: None,
         parse: conan::parse,
     },
 ];
 
-/// The format of the file at `path`, by its name.
+/// The format of the file at `path`, by its name (and, for Gradle's older
+/// per-configuration files, its directory).
 pub fn format_for(path: &str) -> Option<&'static Format> {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    FORMATS.iter().find(|format| (format.matches)(name))
+    FORMATS.iter().find(|format| (format.matches)(path))
+}
+
+/// The last segment of `path`.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Whether `path` is a companion manifest of some format (read only beside
 /// its lockfile).
 pub fn is_companion(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
+    let name = file_name(path);
     FORMATS.iter().any(|format| format.companion == Some(name))
 }
 
@@ -338,6 +349,9 @@ mod tests {
         assert_eq!(format_for("a/b/package-lock.json").map(|f| f.name), Some("package-lock"));
         assert_eq!(format_for("requirements-dev.txt").map(|f| f.name), Some("requirements"));
         assert_eq!(format_for("Cargo.lock").map(|f| f.name), Some("cargo"));
+        let old_gradle = "app/gradle/dependency-locks/compileClasspath.lockfile";
+        assert_eq!(format_for(old_gradle).map(|f| f.name), Some("gradle"));
+        assert_eq!(format_for("app/other.lockfile").map(|f| f.name), None);
         assert_eq!(format_for("package.json").map(|f| f.name), None);
         assert!(is_companion("web/package.json"));
         assert!(!is_companion("web/index.js"));
