@@ -782,6 +782,17 @@ fn conan_properties() {
 }
 
 #[test]
+fn osv_introduced_zero_reads_in_every_ecosystem() {
+    for ecosystem in Ecosystem::ALL {
+        let zero = Version::parse(ecosystem, "0").unwrap();
+        assert_eq!(zero.major(), Some(0), "{ecosystem}");
+        assert!(!zero.is_prerelease(), "{ecosystem}");
+        let one = if ecosystem == Ecosystem::Go { "v1.0.0" } else { "1.0" };
+        assert!(zero < Version::parse(ecosystem, one).unwrap(), "{ecosystem}");
+    }
+}
+
+#[test]
 fn overlong_input_is_refused_and_cut_in_the_error() {
     let long = "1.".repeat(1000) + "0";
     for ecosystem in Ecosystem::ALL {

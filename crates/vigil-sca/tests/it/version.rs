@@ -231,3 +231,93 @@ fn the_line_scan_reads_lists_and_ecosystem_events_only() {
     versions_in(yaml, &mut found);
     assert_eq!(found.into_iter().collect::<Vec<_>>(), ["0", "0.1", "0.2", "1.0.post1"]);
 }
+
+fn shared_advisories(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/advisories").join(rel)
+}
+
+/// Every version of the GHSA sample (Go, Maven, npm, in OSV JSON) reads in
+/// its ecosystem, including OSV's `introduced: "0"` and Go versions written
+/// without `v`.
+#[test]
+fn every_ghsa_sample_version_parses_in_its_ecosystem() {
+    let mut files = Vec::new();
+    for ecosystem in ["go", "maven", "npm"] {
+        let Ok(entries) = std::fs::read_dir(shared_advisories("ghsa-sample").join(ecosystem))
+        else {
+            continue;
+        };
+        files.extend(entries.flatten().map(|entry| entry.path()));
+    }
+    if files.is_empty() && skip("no GHSA sample advisories") {
+        return;
+    }
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let advisory: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for affected in advisory["affected"].as_array().into_iter().flatten() {
+            let name = affected["package"]["ecosystem"].as_str().unwrap();
+            let ecosystem = Ecosystem::from_osv(name).unwrap();
+            let events = affected["ranges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|range| range["type"] == "ECOSYSTEM" || range["type"] == "SEMVER")
+                .flat_map(|range| range["events"].as_array().into_iter().flatten())
+                .flat_map(|event| event.as_object().into_iter().flatten())
+                .filter(|(key, _)| *key != "limit")
+                .filter_map(|(_, value)| value.as_str());
+            let listed = affected["versions"].as_array().into_iter().flatten();
+            for version in events.chain(listed.filter_map(|value| value.as_str())) {
+                checked += 1;
+                if let Err(error) = Version::parse(ecosystem, version) {
+                    failures.push(format!("{}: {error}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(checked > 30, "only {checked} versions found");
+}
+
+/// Every version in RustSec's `patched`/`unaffected` requirements
+/// (`>= 1.2`, `^0.3.0-rc.1`) reads as SemVer, padding `1.2` to `1.2.0`.
+#[test]
+fn every_rustsec_requirement_version_parses_as_semver() {
+    let mut files = Vec::new();
+    let Ok(crates) = std::fs::read_dir(shared_advisories("rustsec/crates")) else {
+        skip("no RustSec advisories");
+        return;
+    };
+    for directory in crates.flatten() {
+        if let Ok(entries) = std::fs::read_dir(directory.path()) {
+            files.extend(entries.flatten().map(|entry| entry.path()));
+        }
+    }
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let Some(front) = text.split("```toml").nth(1).and_then(|rest| rest.split("```").next())
+        else {
+            continue;
+        };
+        let front: toml::Value = toml::from_str(front).unwrap();
+        for key in ["patched", "unaffected"] {
+            let requirements = front.get("versions").and_then(|versions| versions.get(key));
+            for requirement in requirements.and_then(toml::Value::as_array).into_iter().flatten() {
+                for part in requirement.as_str().unwrap().split(',') {
+                    let version = part.trim().trim_start_matches(['>', '<', '=', '^', '~', ' ']);
+                    checked += 1;
+                    if let Err(error) = Version::parse(Ecosystem::CratesIo, version) {
+                        failures.push(format!("{}: {error}", file.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(checked > 1000, "only {checked} versions found");
+}
