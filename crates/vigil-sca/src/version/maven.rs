@@ -18,11 +18,14 @@
 //! fixed weight ([`Key`]: the atom, and how deep in sub-lists it starts),
 //! and a missing atom weighs as the release qualifier. This agrees with
 //! Maven on every pair of the Java-checked table in `tests.rs` and differs
-//! only where Maven contradicts itself: a `0` against a missing item
-//! weighs as a number (Maven looks further, so Maven has `1.0.alpha.1` <
-//! `1` and Vigil `>`), and a sub-list starting with a word against a bare
-//! word compares the words first (Maven puts the sub-list above any word:
-//! `1.0-0.alpha` > `1-sp` for Maven, `<` for Vigil).
+//! only where Maven contradicts itself: zeros before a pre-release word in
+//! the same list are dropped (Maven weighs `0` as a number against a word
+//! but looks past it against a missing item; Vigil keeps `1.0.alpha.1` <
+//! `1` and gives up `1.0.alpha.1` > `1.sp.1`), a `0` before any other word
+//! weighs as a number even against a missing item, and a sub-list
+//! starting with a word against a bare word compares the words first
+//! (Maven puts the sub-list above any word: `1.0-0.alpha` > `1-sp` for
+//! Maven, `<` for Vigil).
 
 use std::cmp::{Ordering, Reverse};
 use std::fmt;
@@ -114,6 +117,7 @@ impl MavenVersion {
             atoms.push(item(digits, slice(start, body.len()), false));
         }
         normalize(&mut atoms);
+        drop_zeros_before_prerelease_words(&mut atoms);
         Ok(MavenVersion { atoms })
     }
 
@@ -186,6 +190,26 @@ fn normalize(atoms: &mut Vec<Atom>) {
             has_sub = true;
         }
         end = start - 1;
+    }
+}
+
+/// Vigil, not Maven: zeros just before a pre-release word in the same list
+/// go (`1.0.0.alpha.1` reads as `1.alpha.1`), so that with fixed weights
+/// it still sorts below `1` as Maven has it. The edge of Maven's cycle
+/// given up instead is `1.0.0.alpha.1` > `1.sp.1`.
+fn drop_zeros_before_prerelease_words(atoms: &mut Vec<Atom>) {
+    let mut before_word = false;
+    let mut index = atoms.len();
+    while index > 0 {
+        index -= 1;
+        match atoms.get(index) {
+            Some(Atom::Number(0)) if before_word => {
+                atoms.remove(index);
+            }
+            Some(Atom::Number(0)) => {}
+            Some(Atom::Qualifier(rank)) if *rank < RELEASE => before_word = true,
+            _ => before_word = false,
+        }
     }
 }
 

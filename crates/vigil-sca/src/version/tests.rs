@@ -462,13 +462,18 @@ fn maven_canonical_forms_match_maven() {
 #[test]
 fn maven_deviations_make_the_order_total() {
     // Maven 3.8.7 says 1.0.alpha.1 < 1 < 1.sp.1 < 1.0.alpha.1 (a cycle);
-    // Vigil weighs the 0 as a number.
+    // Vigil drops the 0 before the pre-release word and breaks the last
+    // edge: a pre-release stays below its release.
     check(
         Ecosystem::Maven,
         &[
             ("1", "1.sp.1", Less),
-            ("1.0.alpha.1", "1", Greater),
-            ("1.0.alpha.1", "1.sp.1", Greater),
+            ("1.0.alpha.1", "1", Less),
+            ("1.0.0.beta.2", "1.0.0", Less),
+            ("1.0.0.beta.2", "1.0.0.beta.1", Greater),
+            ("1.0.alpha.1", "1.sp.1", Less),
+            // Zeros before other words weigh as numbers, as in Maven.
+            ("1.0.0.build.1", "1", Greater),
             // Maven: 1.0-0.alpha ([1, [[alpha]]]) < 1 < 1-sp < 1.0-0.alpha.
             ("1.0-0.alpha", "1", Less),
             ("1-sp", "1", Greater),
