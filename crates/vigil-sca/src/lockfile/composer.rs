@@ -31,6 +31,7 @@ pub(crate) fn parse(
     }
     let mut parsed = Parsed::default();
     let mut cursor = 0;
+    let mut lines = LineCursor::new(lock.text);
     let mut edges: Vec<Vec<&str>> = Vec::new();
     let mut versions: HashMap<&str, &str> = HashMap::new();
     for (key, scope) in [("packages", Scope::Normal), ("packages-dev", Scope::Dev)] {
@@ -44,11 +45,9 @@ pub(crate) fn parse(
         };
         for package in list {
             let name = package.get("name").and_then(Value::as_str);
-            let (line, next) = match name {
-                Some(name) => find_key_value(lock.text, cursor, "name", name),
-                None => (0, cursor),
-            };
-            cursor = next;
+            let found = name.and_then(|name| find_key_value(lock.text, cursor, "name", name));
+            let line = found.map_or(0, |(start, _)| lines.line_at(start));
+            cursor = found.map_or(cursor, |(_, end)| end);
             let Some(name) = name else {
                 parsed.warnings.push(format!("a package in `{key}` has no name; skipped"));
                 continue;
@@ -124,6 +123,16 @@ fn read_manifest(manifest: Input<'_>, versions: &HashMap<&str, &str>, parsed: &m
         let Some(map) = document.get(key).and_then(Value::as_object) else { continue };
         let block_start = find_key(manifest.text, 0, key).unwrap_or(0);
         for name in map.keys().filter(|name| !is_platform(name)) {
+            // A package without a release version is unresolved already.
+            if parsed.unresolved.iter().any(|item| &item.name == name) {
+                continue;
+            }
+            if !versions.contains_key(name.as_str()) {
+                parsed.warnings.push(format!(
+                    "{}: `{name}` is required but not in composer.lock",
+                    manifest.path
+                ));
+            }
             let line = find_key(manifest.text, block_start, name)
                 .map_or(0, |offset| line_of(manifest.text, offset));
             parsed.roots.push(Req {
@@ -171,12 +180,45 @@ fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
     None
 }
 
-/// The 1-based line of the first `"key": "value"` pair at or after byte
-/// `from` (any spacing around the `:`, slashes escaped or not), and the
-/// offset just past it to search on from; `(0, from)` when it is not found.
-pub(super) fn find_key_value(text: &str, from: usize, key: &str, value: &str) -> (u32, usize) {
-    let Ok(key_needle) = serde_json::to_string(key) else { return (0, from) };
-    let Ok(plain) = serde_json::to_string(value) else { return (0, from) };
+/// Line numbers of byte offsets, counted forward from the last one asked,
+/// so that asking in file order costs one pass over the text.
+pub(super) struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: u32,
+}
+
+impl<'a> LineCursor<'a> {
+    /// A cursor at the start of `text`.
+    pub(super) fn new(text: &'a str) -> LineCursor<'a> {
+        LineCursor { text, offset: 0, line: 1 }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub(super) fn line_at(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        let between = self.text.as_bytes().get(self.offset..offset).unwrap_or_default();
+        let newlines = between.iter().filter(|&&byte| byte == b'\n').count();
+        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.offset = offset;
+        self.line
+    }
+}
+
+/// The byte range of the value of the first `"key": "value"` pair at or
+/// after byte `from` (any spacing around the `:`, slashes escaped or not).
+pub(super) fn find_key_value(
+    text: &str,
+    from: usize,
+    key: &str,
+    value: &str,
+) -> Option<(usize, usize)> {
+    let key_needle = serde_json::to_string(key).ok()?;
+    let plain = serde_json::to_string(value).ok()?;
     let escaped = plain.replace('/', "\\/");
     for needle in [&plain, &escaped] {
         let mut start = from;
@@ -185,7 +227,7 @@ pub(super) fn find_key_value(text: &str, from: usize, key: &str, value: &str) ->
             let before = text.get(..at).unwrap_or_default().trim_end();
             if let Some(before) = before.strip_suffix(':') {
                 if before.trim_end().ends_with(key_needle.as_str()) {
-                    return (line_of(text, at), at + needle.len());
+                    return Some((at, at + needle.len()));
                 }
             }
             start = at + needle.len();
@@ -194,5 +236,5 @@ pub(super) fn find_key_value(text: &str, from: usize, key: &str, value: &str) ->
             break;
         }
     }
-    (0, from)
+    None
 }

@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 
 use std::collections::HashSet;
 
-use super::composer::parse_json;
-use super::{Entry, Input, LockfileError, Parsed, Req, Scope, line_of};
+use super::composer::{LineCursor, parse_json};
+use super::{Entry, Input, LockfileError, Parsed, Req, Scope};
 
 /// Reads `conan.lock`; Conan has no companion read with it.
 pub(crate) fn parse(
@@ -37,6 +37,7 @@ pub(crate) fn parse(
 /// Conan 2's lists of references.
 fn parse_flat(lock: Input<'_>, document: &Value) -> Parsed {
     let mut parsed = Parsed::default();
+    let mut lines = LineCursor::new(lock.text);
     for (key, scope) in [
         ("requires", Scope::Normal),
         ("build_requires", Scope::Dev),
@@ -49,8 +50,9 @@ fn parse_flat(lock: Input<'_>, document: &Value) -> Parsed {
                 parsed.warnings.push(format!("an item of `{key}` is not a string; skipped"));
                 continue;
             };
-            let (line, next) = find_in_list(lock.text, cursor, reference);
-            cursor = next;
+            let found = find_in_list(lock.text, cursor, reference);
+            let line = found.map_or(0, |(start, _)| lines.line_at(start));
+            cursor = found.map_or(cursor, |(_, end)| end);
             match name_and_version(reference) {
                 Some((name, version)) => parsed.packages.push(Entry {
                     name: name.to_owned(),
@@ -89,16 +91,16 @@ fn parse_graph_lock(lock: Input<'_>, document: &Value) -> Parsed {
     let project = nodes.get("0").and_then(Value::as_object);
     let build_only = build_only_nodes(nodes);
     let mut cursor = nodes_start;
+    let mut lines = LineCursor::new(lock.text);
     for (id, node) in ids {
         if id == "0" {
             continue;
         }
         // Ids are usually in file order: search on from the last node found.
-        let (line, next) = match find_node(lock.text, cursor, id) {
-            Some(found) => found,
-            None => find_node(lock.text, nodes_start, id).unwrap_or((0, cursor)),
-        };
-        cursor = next;
+        let found =
+            find_node(lock.text, cursor, id).or_else(|| find_node(lock.text, nodes_start, id));
+        let line = found.map_or(0, |(start, _)| lines.line_at(start));
+        cursor = found.map_or(cursor, |(_, end)| end);
         let Some(reference) = node.get("ref").and_then(Value::as_str) else {
             parsed.warnings.push(format!("line {line}: node {id} has no `ref`; skipped"));
             continue;
@@ -131,7 +133,8 @@ fn parse_graph_lock(lock: Input<'_>, document: &Value) -> Parsed {
         });
     }
     if let Some(project) = project {
-        let project_line = find_node(lock.text, nodes_start, "0").map_or(0, |(line, _)| line);
+        let project_line = find_node(lock.text, nodes_start, "0")
+            .map_or(0, |(start, _)| LineCursor::new(lock.text).line_at(start));
         for (key, scope) in [("requires", Scope::Normal), ("build_requires", Scope::Dev)] {
             for id in ids_of_map(project, key) {
                 let Some((name, version)) = reference_of(id) else { continue };
@@ -170,29 +173,26 @@ fn ids_of_map<'a>(node: &'a Map<String, Value>, key: &str) -> impl Iterator<Item
     node.get(key).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
 }
 
-/// The line of node `"id": {` after byte `from`, and the offset past it.
-fn find_node(text: &str, from: usize, id: &str) -> Option<(u32, usize)> {
+/// The byte range of the node key `"id": {` after byte `from`.
+fn find_node(text: &str, from: usize, id: &str) -> Option<(usize, usize)> {
     let needle = format!("\"{id}\"");
     let mut start = from;
     while let Some(found) = text.get(start..).and_then(|rest| rest.find(&needle)) {
         let at = start + found;
         let after = text.get(at + needle.len()..).unwrap_or_default().trim_start();
         if after.strip_prefix(':').is_some_and(|value| value.trim_start().starts_with('{')) {
-            return Some((line_of(text, at), at + needle.len()));
+            return Some((at, at + needle.len()));
         }
         start = at + needle.len();
     }
     None
 }
 
-/// The line of the list item `"reference"` at or after `from`, and the
-/// offset past it.
-fn find_in_list(text: &str, from: usize, reference: &str) -> (u32, usize) {
-    let Ok(needle) = serde_json::to_string(reference) else { return (0, from) };
-    match text.get(from..).and_then(|rest| rest.find(&needle)) {
-        Some(found) => (line_of(text, from + found), from + found + needle.len()),
-        None => (0, from),
-    }
+/// The byte range of the list item `"reference"` at or after `from`.
+fn find_in_list(text: &str, from: usize, reference: &str) -> Option<(usize, usize)> {
+    let needle = serde_json::to_string(reference).ok()?;
+    let found = text.get(from..)?.find(&needle)?;
+    Some((from + found, from + found + needle.len()))
 }
 
 /// `zlib/1.2.13@user/channel#rrev%ts` into `("zlib", "1.2.13")`.

@@ -232,6 +232,7 @@ impl<'a> Reader<'a> {
             match self.peek() {
                 Some(b',') => self.bump(),
                 Some(byte) if byte == close => {}
+                None => return Err(self.error("the file ends inside a term")),
                 _ => return Err(self.error(&format!("expected `,` or `{}`", char::from(close)))),
             }
         }
@@ -269,6 +270,7 @@ impl<'a> Reader<'a> {
             match self.peek() {
                 Some(b',') => self.bump(),
                 Some(b'}') => {}
+                None => return Err(self.error("the file ends inside a term")),
                 _ => return Err(self.error("expected `,` or `}`")),
             }
         }

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::composer::{find_key_value, parse_json};
+use super::composer::{LineCursor, find_key_value, parse_json};
 use super::{Entry, Input, LockfileError, Parsed, Unresolved};
 
 /// Reads `Package.resolved`; SwiftPM has no companion read with it.
@@ -39,15 +39,18 @@ pub(crate) fn parse(
     };
     let mut parsed = Parsed::default();
     let mut cursor = 0;
+    let mut lines = LineCursor::new(lock.text);
     for pin in pins {
         let location = pin.get(url_key).and_then(Value::as_str).unwrap_or_default();
         let identity = pin.get(name_key).and_then(Value::as_str).unwrap_or(location);
-        let (line, next) = if location.is_empty() {
-            find_key_value(lock.text, cursor, name_key, identity)
-        } else {
-            find_key_value(lock.text, cursor, url_key, location)
-        };
-        cursor = next;
+        // The pin's first key names it; its URL is the fallback.
+        let found = pin
+            .get(name_key)
+            .and_then(Value::as_str)
+            .and_then(|name| find_key_value(lock.text, cursor, name_key, name))
+            .or_else(|| find_key_value(lock.text, cursor, url_key, location));
+        let line = found.map_or(0, |(start, _)| lines.line_at(start));
+        cursor = found.map_or(cursor, |(_, end)| end);
         let kind = pin.get("kind").and_then(Value::as_str);
         let unresolved = |reason: &str| Unresolved {
             name: if location.is_empty() { identity } else { location }.to_owned(),
