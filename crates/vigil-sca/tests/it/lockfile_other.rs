@@ -675,3 +675,62 @@ fn conan_truncations_never_panic() {
     fixtures::truncations_never_panic("conan/conan1-v0.4/conan.lock", 19);
     fixtures::truncations_never_panic("conan/conan2-v0.5/conan.lock", 7);
 }
+
+// ---------------------------------------------------------------- Size
+
+/// Every parser reads a 5,000-package file with the last entry at its
+/// line (lines are counted forward once, not per entry from the start).
+#[test]
+fn five_thousand_packages_each() {
+    const N: usize = 5_000;
+    let mut go = String::from("module m\n\nrequire (\n");
+    let mut gem = String::from("GEM\n  remote: https://rubygems.org/\n  specs:\n");
+    let mut composer = String::from("{\n    \"packages\": [\n");
+    let mut mix = String::from("%{\n");
+    let mut pubspec = String::from("packages:\n");
+    let mut swift = String::from("{\n  \"pins\" : [\n");
+    let mut conan = String::from("{\n    \"version\": \"0.5\",\n    \"requires\": [\n");
+    for i in 0..N {
+        let comma = if i + 1 < N { "," } else { "" };
+        go.push_str(&format!("\texample.com/m{i} v1.0.{i}\n"));
+        gem.push_str(&format!("    g{i} (1.0.{i})\n      g{} (>= 1)\n", (i + 1) % N));
+        composer.push_str(&format!(
+            "        {{\n            \"name\": \"v/p{i}\",\n            \"version\": \"1.0.{i}\",\n            \
+             \"require\": {{\"v/p{}\": \"*\"}}\n        }}{comma}\n",
+            (i + 1) % N
+        ));
+        mix.push_str(&format!(
+            "  \"a{i}\": {{:hex, :a{i}, \"1.0.{i}\", \"h\", [:mix], [{{:a{}, \"~> 1.0\", [hex: :a{}, repo: \"hexpm\", optional: false]}}], \"hexpm\", \"h\"}},\n",
+            (i + 1) % N,
+            (i + 1) % N
+        ));
+        pubspec.push_str(&format!(
+            "  p{i}:\n    dependency: transitive\n    description:\n      name: p{i}\n      url: \"https://pub.dev\"\n    \
+             source: hosted\n    version: \"1.0.{i}\"\n"
+        ));
+        swift.push_str(&format!(
+            "    {{\n      \"identity\" : \"s{i}\",\n      \"location\" : \"https://github.com/o/s{i}.git\",\n      \
+             \"state\" : {{\n        \"version\" : \"1.0.{i}\"\n      }}\n    }}{comma}\n"
+        ));
+        conan.push_str(&format!("        \"c{i}/1.0.{i}#r%1.0\"{comma}\n"));
+    }
+    go.push_str(")\n");
+    composer.push_str("    ]\n}\n");
+    mix.push_str("}\n");
+    swift.push_str("  ],\n  \"version\" : 2\n}\n");
+    conan.push_str("    ]\n}\n");
+    for (path, text, last_line) in [
+        ("go.mod", &go, N + 3),
+        ("Gemfile.lock", &gem, 2 * N + 2),
+        ("composer.lock", &composer, 5 * N - 1),
+        ("mix.lock", &mix, N + 1),
+        ("pubspec.lock", &pubspec, 7 * N - 5),
+        ("Package.resolved", &swift, 7 * N - 3),
+        ("conan.lock", &conan, N + 3),
+    ] {
+        let parsed = parse_text(path, text).unwrap();
+        assert_eq!(parsed.packages.len(), N, "{path}");
+        assert_eq!(parsed.packages.last().map(|e| e.line), Some(last_line as u32), "{path}");
+        assert!(parsed.warnings.is_empty(), "{path}: {:?}", parsed.warnings.first());
+    }
+}
