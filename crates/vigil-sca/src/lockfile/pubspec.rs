@@ -9,11 +9,90 @@
 //! `flutter_test`) are part of the SDK and are skipped without a word. The
 //! file records no edges.
 
-use std::collections::HashMap;
-
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::parser::{Event, Parser};
 
 use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
+
+/// Deepest nesting of YAML collections read; a pubspec.lock uses four.
+const MAX_DEPTH: usize = 32;
+
+/// A YAML node, as far as this format needs: a map keeps each key's line.
+enum Node {
+    Scalar(String),
+    Seq,
+    Map(Vec<(String, Node, u32)>),
+}
+
+impl Node {
+    /// The value of `key` in a map.
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map(entries) => {
+                entries.iter().find(|(name, _, _)| name == key).map(|(_, node, _)| node)
+            }
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar.
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// A collection being built: its entries and, in a map, the key read last.
+struct Frame {
+    map: Option<Vec<(String, Node, u32)>>,
+    key: Option<(String, u32)>,
+}
+
+/// The first YAML document as a [`Node`] tree, built from parser events
+/// with an explicit stack so that nesting is bounded and never recursed.
+fn load(text: &str) -> Result<Option<Node>, LockfileError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    loop {
+        let (event, mark) = parser.next_token().map_err(|error| {
+            let line = u32::try_from(error.marker().line()).unwrap_or(u32::MAX);
+            LockfileError::at(line, format!("not valid YAML at line {line}: {}", error.info()))
+        })?;
+        let line = u32::try_from(mark.line()).unwrap_or(u32::MAX);
+        let node = match event {
+            Event::StreamEnd => return Ok(None),
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(LockfileError::at(
+                        line,
+                        format!("line {line}: YAML nested deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
+                let map = matches!(event, Event::MappingStart(..)).then(Vec::new);
+                stack.push(Frame { map, key: None });
+                continue;
+            }
+            Event::MappingEnd | Event::SequenceEnd => match stack.pop() {
+                Some(Frame { map: Some(entries), .. }) => Node::Map(entries),
+                _ => Node::Seq,
+            },
+            Event::Scalar(text, ..) => Node::Scalar(text),
+            Event::Alias(_) => Node::Seq,
+            _ => continue,
+        };
+        let Some(parent) = stack.last_mut() else { return Ok(Some(node)) };
+        if let Some(entries) = parent.map.as_mut() {
+            match parent.key.take() {
+                Some((key, key_line)) => entries.push((key, node, key_line)),
+                None => {
+                    let key = node.as_str().unwrap_or_default().to_owned();
+                    parent.key = Some((key, line));
+                }
+            }
+        }
+    }
+}
 
 /// Reads `pubspec.lock`.
 pub(crate) fn parse(
@@ -21,26 +100,17 @@ pub(crate) fn parse(
     companion: Option<Input<'_>>,
 ) -> Result<Parsed, LockfileError> {
     let _ = companion;
-    let documents = YamlLoader::load_from_str(lock.text).map_err(|error| {
-        let line = u32::try_from(error.marker().line()).unwrap_or(u32::MAX);
-        LockfileError::at(line, format!("not valid YAML at line {line}: {}", error.info()))
-    })?;
     let mut parsed = Parsed::default();
-    let Some(document) = documents.first() else { return Ok(parsed) };
-    let packages = match &document["packages"] {
-        Yaml::Hash(packages) => packages,
-        Yaml::BadValue | Yaml::Null if document.as_hash().is_some() => return Ok(parsed),
+    let Some(document) = load(lock.text)? else { return Ok(parsed) };
+    let packages = match (&document, document.get("packages")) {
+        (_, Some(Node::Map(packages))) => packages,
+        (Node::Map(_), None | Some(Node::Scalar(_))) => return Ok(parsed),
         _ => return Err(LockfileError::new("not a pubspec.lock: it has no `packages:` map")),
     };
-    let lines = package_lines(lock.text);
-    for (key, package) in packages {
-        let Some(name) = key.as_str() else {
-            parsed.warnings.push("a package key is not a string; skipped".to_owned());
-            continue;
-        };
-        let line = lines.get(name).copied().unwrap_or(0);
-        let source = package["source"].as_str().unwrap_or("hosted");
-        let dependency = package["dependency"].as_str().unwrap_or("transitive");
+    for (name, package, line) in packages {
+        let line = *line;
+        let source = package.get("source").and_then(Node::as_str).unwrap_or("hosted");
+        let dependency = package.get("dependency").and_then(Node::as_str).unwrap_or("transitive");
         match source {
             "sdk" => continue,
             "git" => {
@@ -61,10 +131,8 @@ pub(crate) fn parse(
             }
             _ => {}
         }
-        let version = match &package["version"] {
-            Yaml::String(version) => version.clone(),
-            Yaml::Real(version) => version.clone(),
-            Yaml::Integer(version) => version.to_string(),
+        let version = match package.get("version").and_then(Node::as_str) {
+            Some(version) if !version.is_empty() => version.to_owned(),
             _ => {
                 parsed
                     .warnings
@@ -90,29 +158,4 @@ pub(crate) fn parse(
         });
     }
     Ok(parsed)
-}
-
-/// The line of each `  name:` key directly under `packages:`, found in one
-/// pass over the text.
-fn package_lines(text: &str) -> HashMap<&str, u32> {
-    let mut lines = HashMap::new();
-    let mut inside = false;
-    for (index, line) in text.lines().enumerate() {
-        if !line.starts_with(' ') && !line.trim().is_empty() && !line.starts_with('#') {
-            inside = line.trim_end() == "packages:";
-            continue;
-        }
-        if !inside {
-            continue;
-        }
-        let Some(key) = line.strip_prefix("  ") else { continue };
-        if key.starts_with(' ') {
-            continue;
-        }
-        if let Some(name) = key.trim_end().strip_suffix(':') {
-            let name = name.trim_matches(['"', '\'']);
-            lines.entry(name).or_insert(u32::try_from(index + 1).unwrap_or(u32::MAX));
-        }
-    }
-    lines
 }

@@ -492,8 +492,19 @@ fn pubspec_bad_input() {
         [("b", "1.0.0", Scope::Normal, 5)]
     );
     assert_eq!(parsed.warnings, ["line 2: package `a` has no version; skipped"]);
+    // Nesting is bounded: block sequences on one line would overflow the
+    // stack when a recursive YAML tree is dropped.
+    let deep = format!("{}x\n", "- ".repeat(100_000));
+    assert_eq!(
+        parse_text("pubspec.lock", &deep).unwrap_err(),
+        "line 1: YAML nested deeper than 32 levels"
+    );
+    // The YAML scanner stops flow nesting itself, before the tree does.
     let deep = format!("packages: {}{}", "[".repeat(1_000), "]".repeat(1_000));
-    assert!(parse_text("pubspec.lock", &deep).is_err());
+    assert_eq!(
+        parse_text("pubspec.lock", &deep).unwrap_err(),
+        "not valid YAML at line 1: recursion limit exceeded"
+    );
 }
 
 #[test]
