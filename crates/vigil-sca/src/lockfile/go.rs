@@ -256,7 +256,7 @@ fn tokenize(code: &str) -> Vec<&str> {
                 rest = tail;
                 continue;
             }
-            if rest.starts_with(['(', ')']) && !rest.starts_with('"') {
+            if rest.starts_with(['(', ')']) {
                 tokens.push(rest.get(..1).unwrap_or(rest));
                 rest = rest.get(1..).unwrap_or_default();
                 continue;
