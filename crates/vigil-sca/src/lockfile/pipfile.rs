@@ -81,9 +81,8 @@ pub(crate) fn parse(
                 version.strip_prefix("===").or_else(|| version.strip_prefix("=="))
             });
             let Some(version) = version.map(str::trim).filter(|version| !version.is_empty()) else {
-                warnings.push(format!(
-                    "line {line}: package `{name}` has no exact version; skipped"
-                ));
+                warnings
+                    .push(format!("line {line}: package `{name}` has no exact version; skipped"));
                 continue;
             };
             if !seen.insert((Ecosystem::PyPI.normalise_name(name), version.to_owned())) {
@@ -131,7 +130,11 @@ fn unresolved_reason(details: &Value) -> Option<&'static str> {
         Some("a local path")
     } else if has("file") {
         let file = details.get("file").and_then(Value::as_str).unwrap_or("");
-        Some(if file.contains("://") && !file.starts_with("file:") { "a URL" } else { "a local path" })
+        Some(if file.contains("://") && !file.starts_with("file:") {
+            "a URL"
+        } else {
+            "a local path"
+        })
     } else {
         None
     }

@@ -64,10 +64,7 @@ pub(super) struct Declared {
 /// The direct dependencies `pyproject.toml` declares, in file order by
 /// section: PEP 621 `[project]`, PEP 735 `[dependency-groups]`, Poetry's
 /// `[tool.poetry.*]`, PDM's and uv's dev dependencies.
-pub(super) fn declared_in_pyproject(
-    manifest: Input<'_>,
-    warnings: &mut Warnings,
-) -> Vec<Declared> {
+pub(super) fn declared_in_pyproject(manifest: Input<'_>, warnings: &mut Warnings) -> Vec<Declared> {
     let lines = LineIndex::new(manifest.text);
     let document = match parse_toml(manifest, &lines) {
         Ok(document) => document,
@@ -98,7 +95,8 @@ pub(super) fn declared_in_pyproject(
         if let Some(groups) = table_at(poetry, &["group"]) {
             for (group, item) in groups.iter() {
                 let scope = if group == "main" { Scope::Normal } else { Scope::Dev };
-                if let Some(table) = item.as_table_like().and_then(|g| table_at(g, &["dependencies"]))
+                if let Some(table) =
+                    item.as_table_like().and_then(|g| table_at(g, &["dependencies"]))
                 {
                     push_poetry_table(table, scope, &lines, &mut declared);
                 }
@@ -175,11 +173,8 @@ pub(super) fn roots_from(
             })
             .or_insert(Some(entry.version.as_str()));
     }
-    let unresolved: std::collections::HashSet<String> = parsed
-        .unresolved
-        .iter()
-        .map(|item| Ecosystem::PyPI.normalise_name(&item.name))
-        .collect();
+    let unresolved: std::collections::HashSet<String> =
+        parsed.unresolved.iter().map(|item| Ecosystem::PyPI.normalise_name(&item.name)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut roots = Vec::new();
     for item in declared {
@@ -293,9 +288,8 @@ pub(crate) fn parse(
                 format!("lock-version {version} is not one Vigil reads (1.x, 2.x)"),
             ));
         }
-        None => warnings.push(
-            "no [metadata] lock-version (the file may be cut short); read as 2.x".to_owned(),
-        ),
+        None => warnings
+            .push("no [metadata] lock-version (the file may be cut short); read as 2.x".to_owned()),
     }
     let mut parsed = Parsed::default();
     let mut scopes_recorded = true;
@@ -329,7 +323,8 @@ pub(crate) fn parse(
             continue;
         };
         let optional = table.get("optional").and_then(Item::as_bool).unwrap_or(false);
-        let scope = match (str_of(table, "category"), table.get("groups").and_then(Item::as_array)) {
+        let scope = match (str_of(table, "category"), table.get("groups").and_then(Item::as_array))
+        {
             (Some("dev"), _) => Scope::Dev,
             (_, Some(groups)) if !groups.iter().any(|group| group.as_str() == Some("main")) => {
                 Scope::Dev

@@ -71,11 +71,12 @@ pub(super) fn parse_pep508(text: &str) -> Option<Pep508<'_>> {
         return Some(Pep508 { name, specifiers: "", url: Some(url) });
     }
     let specifiers = rest.split(';').next().unwrap_or(rest).trim();
-    let specifiers =
-        specifiers.strip_prefix('(').and_then(|inner| inner.strip_suffix(')')).unwrap_or(specifiers);
-    let valid = specifiers
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || " \t=<>!~.,*+-_".contains(c));
+    let specifiers = specifiers
+        .strip_prefix('(')
+        .and_then(|inner| inner.strip_suffix(')'))
+        .unwrap_or(specifiers);
+    let valid =
+        specifiers.chars().all(|c| c.is_ascii_alphanumeric() || " \t=<>!~.,*+-_".contains(c));
     valid.then_some(Pep508 { name, specifiers: specifiers.trim(), url: None })
 }
 
@@ -184,7 +185,8 @@ pub(crate) fn parse(
 fn strip_comment(line: &str) -> &str {
     let bytes = line.as_bytes();
     for (offset, &byte) in bytes.iter().enumerate() {
-        if byte == b'#' && (offset == 0 || bytes.get(offset - 1).is_some_and(u8::is_ascii_whitespace))
+        if byte == b'#'
+            && (offset == 0 || bytes.get(offset - 1).is_some_and(u8::is_ascii_whitespace))
         {
             return line.get(..offset).unwrap_or(line).trim_end();
         }
@@ -265,9 +267,7 @@ fn read_option(line: u32, text: &str, parsed: &mut Parsed) {
     let (name, reason) = match option {
         "-r" | "--requirement" => (format!("-r {value}"), "an included file (read on its own)"),
         "-c" | "--constraint" => (format!("-c {value}"), "a constraints file (read on its own)"),
-        "-e" | "--editable" => {
-            (egg_name(value).unwrap_or(value).to_owned(), "an editable install")
-        }
+        "-e" | "--editable" => (egg_name(value).unwrap_or(value).to_owned(), "an editable install"),
         _ => return,
     };
     parsed.unresolved.push(Unresolved { name, line, reason: reason.to_owned() });
@@ -308,9 +308,15 @@ mod tests {
             assert_eq!(got, expect, "{text}");
         };
         check("django==3.2", Some(("django", "==3.2", None)));
-        check("Foo_Bar[x, y] >= 1.0 , <2 ; python_version < \"3.8\"", Some(("Foo_Bar", ">= 1.0 , <2", None)));
+        check(
+            "Foo_Bar[x, y] >= 1.0 , <2 ; python_version < \"3.8\"",
+            Some(("Foo_Bar", ">= 1.0 , <2", None)),
+        );
         check("name (==1.0)", Some(("name", "==1.0", None)));
-        check("pkg @ https://x/pkg.whl ; os_name=='nt'", Some(("pkg", "", Some("https://x/pkg.whl"))));
+        check(
+            "pkg @ https://x/pkg.whl ; os_name=='nt'",
+            Some(("pkg", "", Some("https://x/pkg.whl"))),
+        );
         check("requests", Some(("requests", "", None)));
         check("!!", None);
         check("a[unclosed", None);

@@ -115,7 +115,8 @@ pub(crate) fn parse(
     lock_roots.sort_by_key(|(req, _)| req.scope);
     for (mut req, lock_line) in lock_roots {
         let key = Ecosystem::PyPI.normalise_name(&req.name);
-        if members_or_own(&req) || !seen.insert(key.clone()) {
+        // Forks (one name at two versions) are two roots.
+        if members_or_own(&req) || !seen.insert((key.clone(), req.version.clone())) {
             continue;
         }
         let declared = match (companion, declared_lines.get(&key)) {
@@ -165,7 +166,8 @@ fn edges_of(table: &dyn TableLike, lines: &LineIndex) -> Vec<(Req, u32)> {
     if let Some(list) = table.get("dependencies") {
         push_edges(list, Scope::Normal, lines, &mut edges);
     }
-    for (key, scope) in [("optional-dependencies", Scope::Optional), ("dev-dependencies", Scope::Dev)]
+    for (key, scope) in
+        [("optional-dependencies", Scope::Optional), ("dev-dependencies", Scope::Dev)]
     {
         if let Some(groups) = table_at(table, &[key]) {
             for (_, list) in groups.iter() {
