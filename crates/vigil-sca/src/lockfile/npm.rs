@@ -161,33 +161,50 @@ fn parse_v2(
         }
     }
 
-    // Roots: the manifest when given, else the lockfile's root entry.
-    let declared = match manifest {
+    // Roots: the manifest when given, else the lockfile's root entry; then
+    // each workspace member's own dependencies, declared in the lockfile.
+    let root_declared = match manifest {
         Some(manifest) => manifest.declared.clone(),
-        None => lockfile_root_declarations(lock, packages, keys, packages_id),
+        None => folder_declarations(lock, "", keys, packages_id, packages),
     };
-    for dependency in declared {
-        if push_unresolved_spec(&dependency, parsed) {
-            continue;
-        }
-        let key = format!("node_modules/{}", dependency.name);
-        let version = match slots.get(key.as_str()) {
-            Some(Slot::Package(index)) => {
-                parsed.packages.get(*index).map(|entry| (entry.name.clone(), entry.version.clone()))
+    let local_targets: HashSet<String> = root_declared
+        .iter()
+        .filter_map(|dependency| dependency.spec.strip_prefix("file:"))
+        .map(|target| target.trim_start_matches("./").trim_end_matches('/').to_owned())
+        .collect();
+    let mut folders = vec![("", root_declared)];
+    for (path, value) in packages {
+        let is_link = value.get("link").and_then(Value::as_bool) == Some(true);
+        let target = value.get("resolved").and_then(Value::as_str);
+        if let (true, Some(target)) = (is_link, target) {
+            let is_folder = packages.get(target).is_some() && !target.contains("node_modules/");
+            if is_folder && !local_targets.contains(target) && path.starts_with("node_modules/") {
+                let declared = folder_declarations(lock, target, keys, packages_id, packages);
+                folders.push((target, declared));
             }
-            Some(Slot::Skipped) => continue,
-            None => None,
-        };
-        let (name, version) = match version {
-            Some((name, version)) => (name, Some(version)),
-            None => (dependency.name.clone(), None),
-        };
-        parsed.roots.push(Req {
-            name,
-            version,
-            scope: dependency.scope,
-            declared: Some((dependency.path.clone(), dependency.line)),
-        });
+        }
+    }
+    for (folder, declared) in folders {
+        for dependency in declared {
+            if push_unresolved_spec(&dependency, parsed) {
+                continue;
+            }
+            let (name, version) = match resolve_up(&slots, folder, &dependency.name, &mut candidate)
+            {
+                Some(Slot::Package(index)) => match parsed.packages.get(index) {
+                    Some(entry) => (entry.name.clone(), Some(entry.version.clone())),
+                    None => continue,
+                },
+                Some(Slot::Skipped) => continue,
+                None => (dependency.name.clone(), None),
+            };
+            parsed.roots.push(Req {
+                name,
+                version,
+                scope: dependency.scope,
+                declared: Some((dependency.path.clone(), dependency.line)),
+            });
+        }
     }
 }
 
@@ -223,16 +240,17 @@ fn resolve_up<T: Copy>(
     }
 }
 
-/// The direct dependencies the lockfile's root entry `""` declares, at their
-/// lines in the lockfile.
-fn lockfile_root_declarations(
+/// The dependencies the lockfile's entry for project folder `folder` (`""`
+/// for the root) declares, at their lines in the lockfile.
+fn folder_declarations(
     lock: Input<'_>,
-    packages: &Map<String, Value>,
+    folder: &str,
     keys: &KeyLines,
     packages_id: u32,
+    packages: &Map<String, Value>,
 ) -> Vec<Declared> {
-    let Some(root) = packages.get("").and_then(Value::as_object) else { return Vec::new() };
-    let root_id = keys.child(packages_id, "").map_or(u32::MAX, |key| key.id);
+    let Some(root) = packages.get(folder).and_then(Value::as_object) else { return Vec::new() };
+    let root_id = keys.child(packages_id, folder).map_or(u32::MAX, |key| key.id);
     let mut out = Vec::new();
     for (field, scope) in DECLARATION_FIELDS {
         let Some(deps) = root.get(field).and_then(Value::as_object) else { continue };
@@ -253,6 +271,7 @@ fn lockfile_root_declarations(
             });
         }
     }
+    out.sort_by_key(|declared| declared.line);
     out
 }
 
@@ -581,6 +600,8 @@ pub(super) fn push_unresolved_spec(dependency: &Declared, parsed: &mut Parsed) -
         Source::Registry => false,
         Source::Workspace => true,
         source => {
+            // The lockfile's own entry for it, if any, is said once, here.
+            parsed.unresolved.retain(|unresolved| unresolved.name != dependency.name);
             parsed.unresolved.push(Unresolved {
                 name: dependency.name.clone(),
                 line: dependency.line,

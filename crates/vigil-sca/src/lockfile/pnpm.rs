@@ -159,9 +159,9 @@ pub(crate) fn parse(
                         dependency.line = found.line;
                     }
                 }
-                declared.sort_by_key(|(dependency, _)| dependency.line);
             }
         }
+        declared.sort_by_key(|(dependency, _)| dependency.line);
         for (dependency, resolved) in declared {
             push_root(&dependency, &resolved, syntax, &mut parsed);
         }
@@ -291,6 +291,8 @@ fn push_root(dependency: &Declared, resolved: &str, syntax: Syntax, parsed: &mut
         return;
     }
     if let Some(reason) = source.reason() {
+        // The lockfile's own entry for it, if any, is said once, here.
+        parsed.unresolved.retain(|unresolved| unresolved.name != dependency.name);
         parsed.unresolved.push(Unresolved {
             name: dependency.name.clone(),
             line: dependency.line,

@@ -55,7 +55,8 @@ struct Block {
     line: u32,
     version: Option<String>,
     resolved: Option<String>,
-    dependencies: Vec<(String, String)>,
+    /// (name, range, line)
+    dependencies: Vec<(String, String, u32)>,
 }
 
 /// Classic v1.
@@ -110,11 +111,10 @@ fn parse_v1(
                 _ => {}
             }
         } else if in_dependencies {
-            block.dependencies.push((key.to_owned(), value.to_owned()));
+            block.dependencies.push((key.to_owned(), value.to_owned(), line));
         }
     }
 
-    let mut by_descriptor: HashMap<&str, usize> = HashMap::new();
     let mut entry_of_block: Vec<Option<usize>> = Vec::with_capacity(blocks.len());
     for block in &blocks {
         let first = block.descriptors.first().map_or("", String::as_str);
@@ -145,9 +145,6 @@ fn parse_v1(
             continue;
         };
         let index = parsed.packages.len();
-        for descriptor in &block.descriptors {
-            by_descriptor.insert(descriptor.as_str(), index);
-        }
         parsed.packages.push(Entry {
             name: name.to_owned(),
             version: version.clone(),
@@ -157,6 +154,7 @@ fn parse_v1(
         });
         entry_of_block.push(Some(index));
     }
+    let by_descriptor = descriptor_index(&blocks, &entry_of_block);
     resolve_edges(&blocks, &entry_of_block, &by_descriptor, parsed, |name, range| {
         format!("{name}@{range}")
     });
@@ -193,10 +191,7 @@ fn parse_berry(
     }
 
     let mut blocks: Vec<Block> = Vec::new();
-    // Per block: `resolution`, and the root workspace's dependency lines.
     let mut resolutions: Vec<String> = Vec::new();
-    let mut root_workspace: Option<usize> = None;
-    let mut root_lines: HashMap<String, u32> = HashMap::new();
     for (key, line, value) in top {
         if key == "__metadata" {
             continue;
@@ -206,14 +201,9 @@ fn parse_berry(
         let mut dependencies = Vec::new();
         if let Some(deps) = get(fields, "dependencies").and_then(Yaml::as_map) {
             for (name, dep_line, range) in deps {
-                dependencies.push((name.clone(), range.as_str().unwrap_or_default().to_owned()));
-                if key.ends_with("@workspace:.") {
-                    root_lines.insert(name.clone(), *dep_line);
-                }
+                let range = range.as_str().unwrap_or_default().to_owned();
+                dependencies.push((name.clone(), range, *dep_line));
             }
-        }
-        if key.ends_with("@workspace:.") {
-            root_workspace = Some(blocks.len());
         }
         resolutions
             .push(get(fields, "resolution").and_then(Yaml::as_str).unwrap_or_default().to_owned());
@@ -229,10 +219,11 @@ fn parse_berry(
     // Patched packages (`patch:`) resolve to the same version as the
     // package they patch; they are not entries of their own, but edges to
     // them are followed to that version.
-    let mut by_descriptor: HashMap<&str, usize> = HashMap::new();
     let mut by_resolution: HashMap<(&str, &str), usize> = HashMap::new();
     let mut entry_of_block: Vec<Option<usize>> = Vec::with_capacity(blocks.len());
     let mut patches: Vec<(usize, &str)> = Vec::new();
+    // (block position, whether it is the root workspace)
+    let mut workspaces: Vec<(usize, bool)> = Vec::new();
     for (position, (block, resolution)) in blocks.iter().zip(&resolutions).enumerate() {
         let (name, reference) =
             npm::split_descriptor(resolution).unwrap_or((resolution.as_str(), ""));
@@ -258,6 +249,7 @@ fn parse_berry(
             None => npm::classify(reference),
         };
         if source == Source::Workspace {
+            workspaces.push((position, reference == "workspace:."));
             entry_of_block.push(None);
             continue;
         }
@@ -278,9 +270,6 @@ fn parse_berry(
             continue;
         };
         let index = parsed.packages.len();
-        for descriptor in &block.descriptors {
-            by_descriptor.insert(descriptor.as_str(), index);
-        }
         by_resolution.insert((name, version.as_str()), index);
         parsed.packages.push(Entry {
             name: name.to_owned(),
@@ -291,42 +280,45 @@ fn parse_berry(
         });
         entry_of_block.push(Some(index));
     }
+    let mut by_descriptor = descriptor_index(&blocks, &entry_of_block);
     for (position, name) in patches {
         let Some(block) = blocks.get(position) else { continue };
         let Some(version) = &block.version else { continue };
         if let Some(&index) = by_resolution.get(&(name, version.as_str())) {
             for descriptor in &block.descriptors {
-                by_descriptor.insert(descriptor.as_str(), index);
+                by_descriptor.insert(descriptor.as_str(), Some(index));
             }
         }
     }
 
     resolve_edges(&blocks, &entry_of_block, &by_descriptor, parsed, berry_descriptor);
-    match manifest {
-        Some(manifest) => push_roots(&manifest.declared, &by_descriptor, parsed, |dependency| {
+    // Roots: the manifest's, then each workspace member's (and the root
+    // workspace's when there is no manifest), declared in the lockfile.
+    // Berry lists a workspace's dev dependencies with the others.
+    if let Some(manifest) = manifest {
+        push_roots(&manifest.declared, &by_descriptor, parsed, |dependency| {
             berry_descriptor(&dependency.name, &dependency.spec)
-        }),
-        None => {
-            // Without the manifest, the root workspace's entry says the
-            // direct dependencies (but not which are dev).
-            let Some(block) = root_workspace.and_then(|position| blocks.get(position)) else {
-                return Ok(());
-            };
-            let declared: Vec<Declared> = block
-                .dependencies
-                .iter()
-                .map(|(name, spec)| Declared {
-                    name: name.clone(),
-                    spec: spec.clone(),
-                    scope: Scope::Normal,
-                    path: lock.path.to_owned(),
-                    line: root_lines.get(name).copied().unwrap_or(block.line),
-                })
-                .collect();
-            push_roots(&declared, &by_descriptor, parsed, |dependency| {
-                berry_descriptor(&dependency.name, &dependency.spec)
-            });
+        });
+    }
+    for (position, is_root) in workspaces {
+        let Some(block) = blocks.get(position) else { continue };
+        if is_root && manifest.is_some() {
+            continue;
         }
+        let declared: Vec<Declared> = block
+            .dependencies
+            .iter()
+            .map(|(name, spec, line)| Declared {
+                name: name.clone(),
+                spec: spec.clone(),
+                scope: Scope::Normal,
+                path: lock.path.to_owned(),
+                line: *line,
+            })
+            .collect();
+        push_roots(&declared, &by_descriptor, parsed, |dependency| {
+            berry_descriptor(&dependency.name, &dependency.spec)
+        });
     }
     Ok(())
 }
@@ -337,27 +329,45 @@ fn berry_descriptor(name: &str, range: &str) -> String {
     if range.contains(':') { format!("{name}@{range}") } else { format!("{name}@npm:{range}") }
 }
 
+/// Each block's descriptors, to its entry (`None` for blocks that are not
+/// entries: workspaces, non-registry packages, broken blocks).
+fn descriptor_index<'a>(
+    blocks: &'a [Block],
+    entry_of_block: &[Option<usize>],
+) -> HashMap<&'a str, Option<usize>> {
+    let mut index = HashMap::with_capacity(blocks.len());
+    for (block, entry) in blocks.iter().zip(entry_of_block) {
+        for descriptor in &block.descriptors {
+            index.insert(descriptor.as_str(), *entry);
+        }
+    }
+    index
+}
+
 /// Fills each entry's edges from its block's `name range` pairs.
 fn resolve_edges(
     blocks: &[Block],
     entry_of_block: &[Option<usize>],
-    by_descriptor: &HashMap<&str, usize>,
+    by_descriptor: &HashMap<&str, Option<usize>>,
     parsed: &mut Parsed,
     descriptor: impl Fn(&str, &str) -> String,
 ) {
     for (block, entry) in blocks.iter().zip(entry_of_block) {
         let Some(entry) = *entry else { continue };
         let mut edges = Vec::with_capacity(block.dependencies.len());
-        for (name, range) in &block.dependencies {
-            match by_descriptor
-                .get(descriptor(name, range).as_str())
-                .and_then(|&target| parsed.packages.get(target))
-            {
-                Some(target) => edges.push(Req {
-                    name: target.name.clone(),
-                    version: Some(target.version.clone()),
-                    ..Req::default()
-                }),
+        for (name, range, _) in &block.dependencies {
+            match by_descriptor.get(descriptor(name, range).as_str()) {
+                Some(Some(target)) => {
+                    if let Some(target) = parsed.packages.get(*target) {
+                        edges.push(Req {
+                            name: target.name.clone(),
+                            version: Some(target.version.clone()),
+                            ..Req::default()
+                        });
+                    }
+                }
+                // A workspace or a non-registry package: not an entry.
+                Some(None) => {}
                 None if npm::classify(range.strip_prefix("npm:").unwrap_or(range))
                     == Source::Registry =>
                 {
@@ -375,7 +385,7 @@ fn resolve_edges(
 /// Roots from declarations, matched to entries by descriptor.
 fn push_roots(
     declared: &[Declared],
-    by_descriptor: &HashMap<&str, usize>,
+    by_descriptor: &HashMap<&str, Option<usize>>,
     parsed: &mut Parsed,
     descriptor: impl Fn(&Declared) -> String,
 ) {
@@ -383,9 +393,11 @@ fn push_roots(
         if npm::push_unresolved_spec(dependency, parsed) {
             continue;
         }
-        let target = by_descriptor
-            .get(descriptor(dependency).as_str())
-            .and_then(|&index| parsed.packages.get(index));
+        let target = match by_descriptor.get(descriptor(dependency).as_str()) {
+            Some(Some(index)) => parsed.packages.get(*index),
+            Some(None) => continue,
+            None => None,
+        };
         parsed.roots.push(Req {
             name: target.map_or_else(|| dependency.name.clone(), |entry| entry.name.clone()),
             version: target.map(|entry| entry.version.clone()),
