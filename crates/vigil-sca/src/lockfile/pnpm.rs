@@ -49,22 +49,27 @@ pub(crate) fn parse(
     let packages = get(top, "packages").and_then(Yaml::as_map).unwrap_or(&empty);
     for (key, line, value) in packages {
         let fields = value.as_map().unwrap_or(&empty);
-        let Some((mut name, mut version)) = parse_key(key, syntax) else {
+        // Non-registry packages (git, tarballs, folders) carry `name` and
+        // `version` fields; their keys are URLs or paths.
+        let from_key = parse_key(key, syntax);
+        let name = get(fields, "name")
+            .and_then(Yaml::as_str)
+            .or(from_key.as_ref().map(|(name, _)| name.as_str()))
+            .unwrap_or_default()
+            .to_owned();
+        if name.is_empty() {
             parsed
                 .warnings
                 .push(format!("line {line}: package key `{key}` is not understood; skipped"));
             continue;
-        };
-        if let Some(field) = get(fields, "name").and_then(Yaml::as_str) {
-            name = field.to_owned();
         }
-        if let Some(field) = get(fields, "version").and_then(Yaml::as_str) {
-            version = field.to_owned();
-        }
-        if let Some(reason) = non_registry(key, &version, fields) {
+        let key_version = from_key.as_ref().map_or("", |(_, version)| version.as_str());
+        if let Some(reason) = non_registry(key, key_version, syntax, fields) {
             parsed.unresolved.push(Unresolved { name, line: *line, reason: reason.into() });
             continue;
         }
+        let version =
+            get(fields, "version").and_then(Yaml::as_str).unwrap_or(key_version).to_owned();
         if version.is_empty() {
             parsed.warnings.push(format!("line {line}: package `{name}` has no version; skipped"));
             continue;
@@ -218,7 +223,12 @@ fn strip_peers(version: &str) -> &str {
 }
 
 /// Why a package entry is not a registry version, if it is not.
-fn non_registry(key: &str, version: &str, fields: &[(String, u32, Yaml)]) -> Option<&'static str> {
+fn non_registry(
+    key: &str,
+    key_version: &str,
+    syntax: Syntax,
+    fields: &[(String, u32, Yaml)],
+) -> Option<&'static str> {
     if let Some(resolution) = get(fields, "resolution").and_then(Yaml::as_map) {
         match get(resolution, "type").and_then(Yaml::as_str) {
             Some("git") => return Some("a git dependency"),
@@ -232,17 +242,26 @@ fn non_registry(key: &str, version: &str, fields: &[(String, u32, Yaml)]) -> Opt
             }
         }
     }
-    // v5/v6 keys of non-registry packages do not start with `/`.
-    if !key.starts_with('/') && !version.bytes().next().is_some_and(|byte| byte.is_ascii_digit()) {
-        let source = npm::classify(version);
-        if source != Source::Registry {
-            return source.reason();
+    match syntax {
+        // v5/v6 keys of registry packages start with `/`; others are a
+        // host path (`github.com/acme/x/5f3c1b2`, `example.com/x.tgz`).
+        Syntax::V5 | Syntax::V6 if !key.starts_with('/') => {
+            if ["github.com/", "gitlab.com/", "bitbucket.org/"]
+                .iter()
+                .any(|host| key.contains(host))
+            {
+                Some("a git dependency")
+            } else if let Some(reason) = npm::classify(key).reason() {
+                Some(reason)
+            } else if key.contains("/-/") {
+                None
+            } else {
+                Some("a URL")
+            }
         }
-        if key.contains("github.com/") || key.contains("gitlab.com/") {
-            return Some("a git dependency");
-        }
+        // v9 keys are `name@<version or reference>`.
+        _ => npm::classify(key_version).reason(),
     }
-    None
 }
 
 /// Adds the edges of `fields` (`dependencies`, `optionalDependencies`) to

@@ -67,6 +67,7 @@ fn parse_v1(
 ) -> Result<(), LockfileError> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut in_dependencies = false;
+    let mut skipping = false;
     for (index, raw) in lock.text.lines().enumerate() {
         let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let trimmed = raw.trim();
@@ -76,13 +77,20 @@ fn parse_v1(
         let indent = raw.len() - raw.trim_start().len();
         if indent == 0 {
             let Some(header) = trimmed.strip_suffix(':') else {
-                return Err(LockfileError::at(
-                    line,
-                    format!(
-                        "not a yarn lockfile: line {line} is neither an entry header nor indented"
-                    ),
-                ));
+                if blocks.is_empty() {
+                    return Err(LockfileError::at(
+                        line,
+                        format!(
+                            "not a yarn lockfile: line {line} is neither an entry header nor indented"
+                        ),
+                    ));
+                }
+                // A damaged entry: skip it up to the next header.
+                parsed.warnings.push(format!("line {line}: not an entry header; skipped"));
+                skipping = true;
+                continue;
             };
+            skipping = false;
             let descriptors =
                 header.split(',').map(|part| unquote(part.trim()).to_owned()).collect();
             blocks.push(Block {
@@ -93,6 +101,9 @@ fn parse_v1(
                 dependencies: Vec::new(),
             });
             in_dependencies = false;
+            continue;
+        }
+        if skipping {
             continue;
         }
         let Some(block) = blocks.last_mut() else {

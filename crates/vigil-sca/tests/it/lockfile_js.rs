@@ -540,3 +540,39 @@ fn a_5000_package_lockfile_parses_quickly() {
     // build on a loaded machine (an optimised build takes a few ms).
     assert!(elapsed.as_millis() < 2_000, "{elapsed:?}");
 }
+
+#[test]
+fn a_damaged_yarn_entry_is_skipped() {
+    let yarn1 = "# yarn lockfile v1\n\n\na@^1:\n  version \"1.0.0\"\n\nthis line is damaged\n  version \"9.9.9\"\n\nb@^2:\n  version \"2.0.0\"\n";
+    let parsed = parse_text("yarn.lock", yarn1, None).unwrap();
+    assert_eq!(parsed.warnings, ["line 7: not an entry header; skipped"]);
+    let found: Vec<_> =
+        parsed.packages.iter().map(|e| (e.name.as_str(), e.version.as_str(), e.line)).collect();
+    assert_eq!(found, [("a", "1.0.0", 4), ("b", "2.0.0", 10)]);
+}
+
+#[test]
+fn pnpm_non_registry_keys() {
+    // pnpm 8 (v6) shapes for a git dependency and a tarball URL.
+    let v6 = "lockfileVersion: '6.0'\n\ndependencies:\n  g:\n    specifier: github:acme/g\n    version: github.com/acme/g/5f3c1b2\n  t:\n    specifier: https://example.com/t-1.0.0.tgz\n    version: '@example.com/t-1.0.0.tgz'\n\npackages:\n\n  github.com/acme/g/5f3c1b2:\n    resolution: {tarball: https://codeload.github.com/acme/g/tar.gz/5f3c1b2}\n    name: g\n    version: 1.0.0\n    dev: false\n\n  '@example.com/t-1.0.0.tgz':\n    resolution: {tarball: https://example.com/t-1.0.0.tgz}\n    name: t\n    version: 1.0.0\n    dev: false\n";
+    let parsed = parse_text("pnpm-lock.yaml", v6, None).unwrap();
+    assert_eq!(parsed.packages, []);
+    assert_eq!(parsed.warnings, Vec::<String>::new());
+    assert_eq!(
+        parsed.unresolved,
+        [
+            Unresolved { name: "g".into(), line: 4, reason: "a git dependency".into() },
+            Unresolved { name: "t".into(), line: 7, reason: "a URL".into() },
+        ]
+    );
+    assert_eq!(parsed.roots, []);
+}
+
+#[test]
+fn npm_shrinkwrap_is_read_as_a_package_lock() {
+    let text = std::fs::read_to_string(fixtures::dir("package-lock/v3/package-lock.json")).unwrap();
+    let companion = std::fs::read_to_string(fixtures::dir("package-lock/v3/package.json")).unwrap();
+    let parsed = parse_text("npm-shrinkwrap.json", &text, Some(&companion)).unwrap();
+    assert_eq!(parsed.packages.len(), 79);
+    assert_eq!(parsed.roots[0], root("axios", "0.21.0", Scope::Normal, "package.json", 6));
+}
