@@ -576,3 +576,26 @@ fn npm_shrinkwrap_is_read_as_a_package_lock() {
     assert_eq!(parsed.packages.len(), 79);
     assert_eq!(parsed.roots[0], root("axios", "0.21.0", Scope::Normal, "package.json", 6));
 }
+
+#[test]
+fn npm_fields_of_the_wrong_type_only_cost_their_entry() {
+    let lock = "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": 5,\n    \"node_modules/b\": {\"version\": 5},\n    \"node_modules/c\": {\"version\": \"1.0.0\", \"dev\": \"yes\", \"dependencies\": \"oops\"},\n    \"node_modules/d\": {\"version\": \"2.0.0\", \"dependencies\": {\"c\": 1, \"e\": \"^1\"}}\n  }\n}\n";
+    let parsed = parse_text("package-lock.json", lock, None).unwrap();
+    assert_eq!(
+        parsed.warnings,
+        [
+            "line 4: `node_modules/a` is not an object; skipped",
+            "line 5: package `b` has no version; skipped"
+        ]
+    );
+    assert_eq!(parsed.packages.len(), 2);
+    assert_eq!(
+        (parsed.packages[0].scope, parsed.packages[0].dependencies.len()),
+        (Scope::Normal, 0)
+    );
+    // `e` is not installed: an edge without a version.
+    assert_eq!(
+        parsed.packages[1].dependencies,
+        [edge("c", "1.0.0"), Req { name: "e".into(), ..Req::default() }]
+    );
+}
