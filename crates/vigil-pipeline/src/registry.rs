@@ -74,6 +74,20 @@ pub static ENGINES: &[EngineEntry] = &[
         builtin: || builtin_iac().map(|engine| Arc::new(engine) as Arc<dyn Engine>),
         configured: iac_with_settings,
     },
+    EngineEntry {
+        name: "dependencies",
+        title: "Dependency advisories",
+        kinds: &[FindingKind::Vulnerability, FindingKind::OperationalRisk],
+        config_files: &[],
+        reads_vigil_toml: false,
+        retired: &[],
+        builtin: || Ok(Arc::new(vigil_sca::engine::DependencyEngine::new()) as Arc<dyn Engine>),
+        configured: |_| {
+            builtin("dependencies")
+                .map(|engine| Configured { engine, notes: Vec::new() })
+                .map_err(Diagnostic::error)
+        },
+    },
 ];
 
 /// The built-in IaC engine, parsed once per process.

@@ -34,6 +34,8 @@ pub const NOTICE: &str = "SCA004";
 
 enum State {
     Unset,
+    /// Opened at the first scan that meets a lockfile.
+    Lazy(std::path::PathBuf),
     Open(Arc<Store>),
     Failed(String),
 }
@@ -62,11 +64,32 @@ pub fn open_store(data_dir: &Path) -> Result<Arc<Store>, StoreError> {
     }
 }
 
+/// Makes the store under `data_dir` the one scans read, opened when a scan
+/// first needs it (a scan without lockfiles never reads it).
+pub fn use_data_dir(data_dir: &Path) {
+    *STORE.write().unwrap_or_else(PoisonError::into_inner) = State::Lazy(data_dir.to_owned());
+}
+
 /// The store scans read, or why there is none.
 pub fn current_store() -> Result<Arc<Store>, String> {
+    let lazy = match &*STORE.read().unwrap_or_else(PoisonError::into_inner) {
+        State::Lazy(dir) => Some(dir.clone()),
+        _ => None,
+    };
+    if let Some(dir) = lazy {
+        let mut state = STORE.write().unwrap_or_else(PoisonError::into_inner);
+        // Another scan may have opened it while this one waited.
+        if matches!(&*state, State::Lazy(pending) if *pending == dir) {
+            *state = match Store::open(&dir) {
+                Ok(store) => State::Open(Arc::new(store)),
+                Err(error) => State::Failed(error.to_string()),
+            };
+        }
+    }
     match &*STORE.read().unwrap_or_else(PoisonError::into_inner) {
         State::Open(store) => Ok(store.clone()),
         State::Failed(reason) => Err(reason.clone()),
+        State::Lazy(_) => Err("the advisory store is being replaced; scan again".to_owned()),
         State::Unset => Err(
             "no advisory store is open; import advisories with `vigil vulndb import DIR` or download them with `vigil vulndb sync`"
                 .to_owned(),
@@ -323,9 +346,7 @@ fn finding(graph: &Graph, found: &Match<'_>, lines: &[&str]) -> Finding {
         Some("unsound") => (UNSOUND, FindingKind::OperationalRisk, Severity::Medium),
         Some(_) => (NOTICE, FindingKind::OperationalRisk, Severity::Info),
     };
-    let summary =
-        if advisory.summary.is_empty() { advisory.id.as_str() } else { advisory.summary.as_str() };
-    let title = format!("{} {}: {summary}", node.name, node.version);
+    let title = format!("{} {}: {}", node.name, node.version, headline(advisory));
     let line = node.line.max(1);
     let line_text = lines.get(line as usize - 1).map(|text| text.trim());
     let end_column =
@@ -366,6 +387,23 @@ fn finding(graph: &Graph, found: &Match<'_>, lines: &[&str]) -> Finding {
     finding.evidence = Evidence { snippet: line_text.map(str::to_owned), secret: None };
     finding.remediation = remediation(graph, found);
     finding
+}
+
+/// The advisory's summary, else the first sentence of its description (at
+/// most 120 characters), else its id.
+fn headline(advisory: &crate::advisory::Advisory) -> String {
+    if !advisory.summary.is_empty() {
+        return advisory.summary.clone();
+    }
+    let first = advisory.details.split(". ").next().unwrap_or("").trim();
+    if first.is_empty() {
+        return advisory.id.clone();
+    }
+    let mut cut: String = first.chars().take(120).collect();
+    if cut.len() < first.len() {
+        cut.push('…');
+    }
+    cut
 }
 
 /// What to do, in words, naming versions.

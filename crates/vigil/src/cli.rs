@@ -38,6 +38,43 @@ pub(crate) enum Command {
     /// WebSocket to Vigil carries its GitLab API calls in and GitLab's
     /// webhooks out.
     Transporter(Box<TransporterArgs>),
+    /// The offline advisory store that dependency scans match against.
+    Vulndb(VulndbArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VulndbArgs {
+    #[command(subcommand)]
+    pub(crate) command: VulndbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VulndbCommand {
+    /// Import advisories into the store, on top of those already there (an
+    /// advisory with the same id is replaced): directories of OSV JSON or
+    /// YAML files, osv.dev's per-ecosystem `all.zip` archives, and RustSec's
+    /// advisory-db (`crates/<name>/RUSTSEC-*.md`). The store is replaced
+    /// only once the new one is complete.
+    Import(VulndbImportArgs),
+    /// Show what the store holds.
+    Status(VulndbDirArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VulndbImportArgs {
+    /// Directories, archives or files to import.
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) dir: VulndbDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VulndbDirArgs {
+    /// Data directory: the store is DIR/vulndb/advisories.jsonl (the same
+    /// directory `vigil serve` uses).
+    #[arg(long, env = "VIGIL_DATA_DIR", hide_env_values = true, default_value = "vigil-data")]
+    pub(crate) data_dir: PathBuf,
 }
 
 /// The Transporter agent.
@@ -409,6 +446,14 @@ pub(crate) struct ScanArgs {
     /// PATH must be inside a git repository. Secrets only.
     #[arg(long)]
     pub(crate) history: bool,
+
+    /// Data directory holding the advisory store that dependencies are
+    /// matched against (DIR/vulndb/advisories.jsonl, filled by `vigil vulndb
+    /// import`; the same directory `vigil serve` uses). Without a store,
+    /// dependencies are not checked and the scan says so; with `--only
+    /// vulnerability` that is an error.
+    #[arg(long, env = "VIGIL_DATA_DIR", hide_env_values = true, default_value = "vigil-data")]
+    pub(crate) data_dir: PathBuf,
 
     /// Walk and read every file but run no engine: measures the I/O floor.
     #[arg(long)]

@@ -9,6 +9,7 @@ mod scan;
 mod server;
 mod table;
 mod transporter;
+mod vulndb;
 
 use clap::Parser;
 
@@ -34,6 +35,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Admin(args) => server::admin(&args.command),
         cli::Command::Key(args) => server::key(&args.command),
         cli::Command::Transporter(args) => transporter::run(args),
+        cli::Command::Vulndb(args) => vulndb::run(&args.command),
     };
     let code = match result {
         Ok(code) => code,

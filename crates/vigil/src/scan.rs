@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use vigil_core::report::{gitlab, json, junit, sarif};
-use vigil_core::{Baseline, Diagnostic, DiagnosticLevel, ScanReport, ToolInfo};
+use vigil_core::{Baseline, Diagnostic, DiagnosticLevel, FindingKind, ScanReport, ToolInfo};
 use vigil_pipeline::registry::GITLEAKS_CONFIG_FILE;
 use vigil_pipeline::{
     BASELINE_FILE, CONFIG_FILE, Inputs, Overrides, Plan, RepoFiles, SECRETS_IGNORE_FILE,
@@ -98,6 +98,15 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     let plan = Plan::build(&Inputs { files: &files, overrides: &overrides, default_policy: None })?;
     if !plan.problems.is_empty() {
         return Err(refuse(&plan.problems));
+    }
+    if plan.kinds.contains(&FindingKind::Vulnerability) {
+        vigil_sca::engine::use_data_dir(&args.data_dir);
+        let asked = args.only.iter().any(|kind| kind == FindingKind::Vulnerability.as_str());
+        if asked {
+            if let Err(reason) = vigil_sca::engine::current_store() {
+                bail!("--only vulnerability: {reason}");
+            }
+        }
     }
     let progress_counters = Progress::default();
     let done = AtomicBool::new(false);

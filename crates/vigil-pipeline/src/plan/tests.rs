@@ -34,9 +34,18 @@ fn problems(plan: &Plan) -> Vec<String> {
 #[test]
 fn without_configuration_every_engine_runs_with_the_default_policy() {
     let plan = plan(&[], &Overrides::default(), None);
-    assert_eq!(plan.engines().map(|engine| engine.name()).collect::<Vec<_>>(), ["secrets", "iac"]);
+    assert_eq!(
+        plan.engines().map(|engine| engine.name()).collect::<Vec<_>>(),
+        ["secrets", "iac", "dependencies"]
+    );
     assert_eq!(plan.policy, Policy::default());
-    assert_eq!(plan.kinds, [FindingKind::Secret, FindingKind::Iac]);
+    let kinds = [
+        FindingKind::Secret,
+        FindingKind::Iac,
+        FindingKind::Vulnerability,
+        FindingKind::OperationalRisk,
+    ];
+    assert_eq!(plan.kinds, kinds);
     assert!(plan.rules.len() > 300, "{}", plan.rules.len());
     assert!(plan.problems.is_empty() && plan.notes.is_empty());
 }
@@ -150,7 +159,10 @@ fn bad_overrides_are_errors_naming_the_flag() {
     let error = check(Overrides { skip_rule: vec!["SEC999".into()], ..Overrides::default() });
     assert_eq!(error, "--skip-rule: unknown rule id `SEC999` (`vigil rules` lists them)");
     let error = check(Overrides { only: vec!["license".into()], ..Overrides::default() });
-    assert_eq!(error, "no engine in this build scans for license (available: secret, iac)");
+    assert_eq!(
+        error,
+        "no engine in this build scans for license (available: secret, iac, vulnerability, operational_risk)"
+    );
 
     let error = check(Overrides { only: vec!["bogus".into()], ..Overrides::default() });
     assert!(error.starts_with("--only: unknown finding kind `bogus`"), "{error}");

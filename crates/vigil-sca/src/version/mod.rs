@@ -163,20 +163,6 @@ impl fmt::Display for Version {
     }
 }
 
-impl Version {
-    /// Whether it is a pre-release.
-    pub fn is_prerelease(&self) -> bool {
-        let Inner::Plain(_, rest) = &self.0;
-        rest.starts_with('-')
-    }
-
-    /// The first numeric component.
-    pub fn major(&self) -> Option<u64> {
-        let Inner::Plain(numbers, _) = &self.0;
-        numbers.first().copied()
-    }
-}
-
 /// Compares two versions of `ecosystem`.
 pub fn compare(ecosystem: Ecosystem, a: &str, b: &str) -> Result<Ordering, VersionError> {
     Ok(Version::parse(ecosystem, a)?.cmp(&Version::parse(ecosystem, b)?))
