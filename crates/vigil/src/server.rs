@@ -69,6 +69,9 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 async fn open_store(args: &StoreArgs) -> Result<Store> {
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
+    // Scans match dependencies against the advisory store of this data
+    // directory (opened at the first scan that meets a lockfile).
+    vigil_sca::engine::use_data_dir(&args.data_dir);
     let url = match &args.database_url {
         Some(url) => url.clone(),
         None => format!("sqlite://{}?mode=rwc", args.data_dir.join("vigil.db").display()),

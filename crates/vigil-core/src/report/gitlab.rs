@@ -114,6 +114,28 @@ pub fn write(
     out.write_all(b"\n")
 }
 
+/// GitLab's identifier type for an advisory id (`cve`, `ghsa`, ...).
+fn advisory_id_type(id: &str) -> &'static str {
+    match id.split('-').next().unwrap_or("") {
+        "CVE" => "cve",
+        "GHSA" => "ghsa",
+        "RUSTSEC" => "rustsec",
+        "PYSEC" => "pysec",
+        "GO" => "go",
+        _ => "osv",
+    }
+}
+
+/// A page for an advisory id: the advisory's own for its id, osv.dev's for
+/// the others.
+fn advisory_url(id: &str, advisory: &crate::AdvisoryInfo) -> Option<String> {
+    if id == advisory.id && !advisory.url.is_empty() {
+        return Some(advisory.url.clone());
+    }
+    let safe = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
+    safe.then(|| format!("https://osv.dev/vulnerability/{id}"))
+}
+
 /// `yyyy-mm-ddThh:mm:ss` in UTC, the only form the schema accepts.
 fn gitlab_time(timestamp: jiff::Timestamp) -> String {
     timestamp.strftime("%Y-%m-%dT%H:%M:%S").to_string()
@@ -170,7 +192,21 @@ fn vulnerability(report: &ScanReport, finding: &Finding, report_type: ReportType
             map.insert("url".into(), Value::String(url.clone()));
         }
     }
-    let mut identifiers = vec![identifier];
+    let mut identifiers = Vec::new();
+    if let Some(advisory) = &finding.advisory {
+        // The advisory's ids come first: GitLab tells vulnerabilities of one
+        // file apart by the primary identifier, and deduplicates with its
+        // own dependency scanner by CVE and GHSA ids.
+        for id in std::iter::once(&advisory.id).chain(&advisory.aliases) {
+            let kind = advisory_id_type(id);
+            let mut entry = json!({ "type": kind, "name": id, "value": id });
+            if let (Some(url), Value::Object(map)) = (advisory_url(id, advisory), &mut entry) {
+                map.insert("url".into(), Value::String(url));
+            }
+            identifiers.push(entry);
+        }
+    }
+    identifiers.push(identifier);
     for alias in rule.map(|rule| rule.aliases.as_slice()).unwrap_or_default() {
         // GitLab deduplicates vulnerabilities across analyzers by identifier,
         // so Checkov's id ties a Vigil IaC finding to the same check.

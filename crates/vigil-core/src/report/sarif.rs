@@ -125,6 +125,9 @@ fn result(report: &ScanReport, finding: &Finding, rule_index: Option<&usize>) ->
                 json!({ "id": finding.rule_id, "aliases": aliases.unwrap_or_default() }),
             );
         }
+        if let Some(advisory) = &finding.advisory {
+            map.insert("advisory".into(), serde_json::to_value(advisory).unwrap_or(Value::Null));
+        }
         if let Some(license) = &finding.license {
             map.insert("license".into(), serde_json::to_value(license).unwrap_or(Value::Null));
         }

@@ -66,6 +66,13 @@ pub(crate) fn sample_report() -> ScanReport {
         dependency_path: vec!["actix-web@4.0.0".into(), "regex@1.5.4".into()],
     });
     vulnerability.remediation = "Upgrade regex to 1.5.5 or later.".into();
+    vulnerability.advisory = Some(crate::AdvisoryInfo {
+        id: "RUSTSEC-2022-0013".into(),
+        aliases: vec!["CVE-2022-24713".into(), "GHSA-m5pq-gvj9-9vr8".into()],
+        url: "https://rustsec.org/advisories/RUSTSEC-2022-0013.html".into(),
+        cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into()),
+        cvss_score_tenths: Some(75),
+    });
     let started_at =
         jiff::Timestamp::from_second(1_764_072_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     ScanReport {
