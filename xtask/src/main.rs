@@ -74,6 +74,9 @@ fn codegen(root: &Path, check: bool) -> Result<()> {
         ("vigil admin create", &["admin", "create", "--help"][..]),
         ("vigil key rotate", &["key", "rotate", "--help"][..]),
         ("vigil transporter", &["transporter", "--help"][..]),
+        ("vigil vulndb import", &["vulndb", "import", "--help"][..]),
+        ("vigil vulndb sync", &["vulndb", "sync", "--help"][..]),
+        ("vigil vulndb status", &["vulndb", "status", "--help"][..]),
     ] {
         cli.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", vigil(root, args)?));
     }

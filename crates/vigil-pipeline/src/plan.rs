@@ -531,6 +531,9 @@ impl Plan {
             scanner.scan(root, progress)?
         };
         let mut findings = output.findings;
+        // An engine may produce several kinds (dependencies: vulnerabilities
+        // and operational risk); report only the kinds asked for.
+        findings.retain(|finding| self.kinds.contains(&finding.kind));
         for finding in &mut findings {
             if let Some(severity) = self.severity_overrides.get(&finding.rule_id) {
                 finding.severity = *severity;

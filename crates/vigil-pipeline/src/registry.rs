@@ -90,6 +90,19 @@ pub static ENGINES: &[EngineEntry] = &[
     },
 ];
 
+/// Tells the engines that keep data under the data directory where it is:
+/// the dependency engine's advisory store (`DIR/vulndb/`), opened when a
+/// scan first meets a lockfile.
+pub fn use_data_dir(dir: &std::path::Path) {
+    vigil_sca::engine::use_data_dir(dir);
+}
+
+/// Why dependencies cannot be matched now (no advisory store, or a damaged
+/// one), in words that say how to get one; `None` when they can.
+pub fn advisory_store_problem() -> Option<String> {
+    vigil_sca::engine::current_store().err()
+}
+
 /// The built-in IaC engine, parsed once per process.
 fn builtin_iac() -> Result<vigil_iac::IacEngine, String> {
     static BUILT: OnceLock<Result<vigil_iac::IacEngine, String>> = OnceLock::new();

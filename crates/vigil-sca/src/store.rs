@@ -467,6 +467,15 @@ impl Importer {
     }
 }
 
+/// Checks that `reader` is a zip archive (its central directory reads) and
+/// returns how many members it has; a download is checked before it
+/// replaces the last good archive.
+pub fn check_zip(reader: impl std::io::Read + std::io::Seek) -> Result<usize, StoreError> {
+    zip::ZipArchive::new(reader)
+        .map(|archive| archive.len())
+        .map_err(|e| StoreError::Source(format!("not a zip archive: {e}")))
+}
+
 fn has_extension(path: &Path, extension: &str) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(extension))
 }

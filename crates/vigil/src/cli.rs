@@ -56,8 +56,41 @@ pub(crate) enum VulndbCommand {
     /// advisory-db (`crates/<name>/RUSTSEC-*.md`). The store is replaced
     /// only once the new one is complete.
     Import(VulndbImportArgs),
+    /// Download osv.dev's per-ecosystem archives (BASE/<Ecosystem>/all.zip)
+    /// and rebuild the store from them. Only changed archives are
+    /// downloaded (ETag, Last-Modified); the last good archive of each
+    /// ecosystem is kept under DATA_DIR/vulndb/archives, so an archive that
+    /// fails to download (404, 500, not a zip, too slow) leaves that
+    /// ecosystem's advisories as they were. Exit 2 when any archive failed.
+    Sync(VulndbSyncArgs),
     /// Show what the store holds.
     Status(VulndbDirArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VulndbSyncArgs {
+    /// Where the archives are: BASE/<Ecosystem>/all.zip (osv.dev's bucket,
+    /// or a mirror inside a closed network).
+    #[arg(
+        long,
+        env = "VIGIL_VULNDB_URL",
+        hide_env_values = true,
+        default_value = "https://osv-vulnerabilities.storage.googleapis.com",
+        value_name = "BASE"
+    )]
+    pub(crate) url: String,
+    /// Ecosystems to download, as OSV names them. Comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "crates.io,npm,PyPI,Go,Maven,NuGet,Packagist,RubyGems,Hex,Pub,SwiftURL,ConanCenter"
+    )]
+    pub(crate) ecosystems: Vec<String>,
+    /// Seconds one archive may take to download.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub(crate) timeout: u64,
+    #[command(flatten)]
+    pub(crate) dir: VulndbDirArgs,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod server;
 mod table;
 mod transporter;
 mod vulndb;
+mod vulndb_sync;
 
 use clap::Parser;
 

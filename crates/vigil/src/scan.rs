@@ -100,12 +100,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
         return Err(refuse(&plan.problems));
     }
     if plan.kinds.contains(&FindingKind::Vulnerability) {
-        vigil_sca::engine::use_data_dir(&args.data_dir);
+        vigil_pipeline::registry::use_data_dir(&args.data_dir);
         let asked = args.only.iter().any(|kind| kind == FindingKind::Vulnerability.as_str());
-        if asked {
-            if let Err(reason) = vigil_sca::engine::current_store() {
-                bail!("--only vulnerability: {reason}");
-            }
+        if let Some(reason) = asked.then(vigil_pipeline::registry::advisory_store_problem).flatten()
+        {
+            bail!("--only vulnerability: {reason}");
         }
     }
     let progress_counters = Progress::default();

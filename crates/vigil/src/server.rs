@@ -71,7 +71,7 @@ async fn open_store(args: &StoreArgs) -> Result<Store> {
         .with_context(|| format!("cannot create the data directory {}", args.data_dir.display()))?;
     // Scans match dependencies against the advisory store of this data
     // directory (opened at the first scan that meets a lockfile).
-    vigil_sca::engine::use_data_dir(&args.data_dir);
+    vigil_pipeline::registry::use_data_dir(&args.data_dir);
     let url = match &args.database_url {
         Some(url) => url.clone(),
         None => format!("sqlite://{}?mode=rwc", args.data_dir.join("vigil.db").display()),

@@ -13,6 +13,7 @@ use crate::cli::{VulndbCommand, VulndbDirArgs, VulndbImportArgs};
 pub(crate) fn run(command: &VulndbCommand) -> Result<ExitCode> {
     match command {
         VulndbCommand::Import(args) => import(args),
+        VulndbCommand::Sync(args) => crate::vulndb_sync::sync(args),
         VulndbCommand::Status(args) => status(args),
     }
 }

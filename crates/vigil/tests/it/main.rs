@@ -17,3 +17,4 @@ mod scan;
 mod server;
 mod transporter_e2e;
 mod ui_browser;
+mod vulndb;
