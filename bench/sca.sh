@@ -41,7 +41,7 @@ fresh() {  # fresh NAME DEP...: a binary crate pinning DEP (`name = "=x.y.z"`), 
   local dir="$FRESH/$1"; shift
   [[ -f "$dir/Cargo.lock" ]] && return 0
   mkdir -p "$dir/src"; echo 'fn main() {}' > "$dir/src/main.rs"
-  { printf '[package]\nname = "fresh"\nversion = "0.1.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n'
+  { printf '[workspace]\n\n[package]\nname = "fresh"\nversion = "0.1.0"\nedition = "2021"\npublish = false\n\n[dependencies]\n'
     printf '%s\n' "$@"; } > "$dir/Cargo.toml"
   (cd "$dir" && cargo generate-lockfile -q) || echo "   (could not resolve $dir; skipped)"
 }

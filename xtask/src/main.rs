@@ -77,6 +77,7 @@ fn codegen(root: &Path, check: bool) -> Result<()> {
         ("vigil vulndb import", &["vulndb", "import", "--help"][..]),
         ("vigil vulndb sync", &["vulndb", "sync", "--help"][..]),
         ("vigil vulndb status", &["vulndb", "status", "--help"][..]),
+        ("vigil sbom", &["sbom", "--help"][..]),
     ] {
         cli.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", vigil(root, args)?));
     }

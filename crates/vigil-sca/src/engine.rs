@@ -241,9 +241,9 @@ impl Engine for DependencyEngine {
     }
 }
 
-fn text_of<'a>(file: &SourceFile<'a>, output: &mut FileOutput) -> Option<&'a str> {
+fn text_of<'a>(file: &SourceFile<'a>, diagnostics: &mut Vec<Diagnostic>) -> Option<&'a str> {
     if file.content.len() > MAX_LOCKFILE_BYTES {
-        output.diagnostics.push(Diagnostic::for_file(
+        diagnostics.push(Diagnostic::for_file(
             DiagnosticLevel::Warning,
             file.path,
             format!(
@@ -256,7 +256,7 @@ fn text_of<'a>(file: &SourceFile<'a>, output: &mut FileOutput) -> Option<&'a str
     match file.text() {
         Ok(text) => Some(text),
         Err(offset) => {
-            output.diagnostics.push(Diagnostic::for_file(
+            diagnostics.push(Diagnostic::for_file(
                 DiagnosticLevel::Warning,
                 file.path,
                 format!("not read: not UTF-8 text (invalid byte at offset {offset})"),
@@ -273,14 +273,47 @@ fn scan_lockfile(
     by_path: &HashMap<&str, &SourceFile<'_>>,
     output: &mut FileOutput,
 ) {
-    let Some(format) = lockfile::format_for(file.path) else { return };
-    let Some(text) = text_of(file, output) else { return };
+    let Some((graph, text)) = graph_of(file, by_path, &mut output.diagnostics) else { return };
+    let (matches, warnings) = match_graph(store, &graph);
+    for warning in warnings {
+        output.diagnostics.push(Diagnostic::for_file(DiagnosticLevel::Warning, file.path, warning));
+    }
+    let lines: Vec<&str> = if matches.is_empty() { Vec::new() } else { text.lines().collect() };
+    for found in &matches {
+        output.findings.push(finding(&graph, found, &lines));
+    }
+}
+
+/// Every lockfile of `files` (with its companion) as a graph, in path
+/// order, and the problems met (for `vigil sbom`).
+pub fn graphs(files: &[SourceFile<'_>]) -> (Vec<Graph>, Vec<Diagnostic>) {
+    let by_path: HashMap<&str, &SourceFile<'_>> =
+        files.iter().map(|file| (file.path, file)).collect();
+    let mut diagnostics = Vec::new();
+    let mut graphs = Vec::new();
+    for file in files.iter().filter(|file| lockfile::format_for(file.path).is_some()) {
+        if let Some((graph, _)) = graph_of(file, &by_path, &mut diagnostics) {
+            graphs.push(graph);
+        }
+    }
+    (graphs, diagnostics)
+}
+
+/// Reads one lockfile with its companion from `by_path` into its graph;
+/// problems go to `diagnostics` naming the file.
+fn graph_of<'a>(
+    file: &SourceFile<'a>,
+    by_path: &HashMap<&str, &SourceFile<'_>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(Graph, &'a str)> {
+    let format = lockfile::format_for(file.path)?;
+    let text = text_of(file, diagnostics)?;
     let companion_path = format.companion.map(|name| match file.path.rsplit_once('/') {
         Some((dir, _)) => format!("{dir}/{name}"),
         None => name.to_owned(),
     });
     let companion_file = companion_path.as_deref().and_then(|path| by_path.get(path).copied());
-    let companion_text = companion_file.and_then(|companion| text_of(companion, output));
+    let companion_text = companion_file.and_then(|companion| text_of(companion, diagnostics));
     let companion = match (&companion_path, companion_text) {
         (Some(path), Some(text)) => Some(Input { path, text }),
         _ => None,
@@ -296,13 +329,13 @@ fn scan_lockfile(
             if let Some(line) = error.line {
                 diagnostic = diagnostic.at(line, None);
             }
-            output.diagnostics.push(diagnostic);
-            return;
+            diagnostics.push(diagnostic);
+            return None;
         }
     };
     let graph = Graph::build(file.path, format.ecosystem, parsed);
     for warning in &graph.warnings {
-        output.diagnostics.push(Diagnostic::for_file(
+        diagnostics.push(Diagnostic::for_file(
             DiagnosticLevel::Warning,
             file.path,
             warning.clone(),
@@ -316,7 +349,7 @@ fn scan_lockfile(
             .map(|item| format!("{} (line {}: {})", item.name, item.line, item.reason))
             .collect();
         let more = graph.unresolved.len().saturating_sub(listed.len());
-        output.diagnostics.push(Diagnostic::for_file(
+        diagnostics.push(Diagnostic::for_file(
             DiagnosticLevel::Note,
             file.path,
             format!(
@@ -327,14 +360,7 @@ fn scan_lockfile(
             ),
         ));
     }
-    let (matches, warnings) = match_graph(store, &graph);
-    for warning in warnings {
-        output.diagnostics.push(Diagnostic::for_file(DiagnosticLevel::Warning, file.path, warning));
-    }
-    let lines: Vec<&str> = if matches.is_empty() { Vec::new() } else { text.lines().collect() };
-    for found in &matches {
-        output.findings.push(finding(&graph, found, &lines));
-    }
+    Some((graph, text))
 }
 
 fn finding(graph: &Graph, found: &Match<'_>, lines: &[&str]) -> Finding {

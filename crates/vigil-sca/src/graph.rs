@@ -26,6 +26,8 @@ pub struct Node {
     /// The nodes from a direct dependency down to this one's parent; empty
     /// for a direct dependency or when no path is known.
     pub path: Vec<usize>,
+    /// The nodes it depends on, when the lockfile records edges.
+    pub depends_on: Vec<usize>,
 }
 
 /// The graph of one lockfile.
@@ -71,6 +73,7 @@ impl Graph {
                 line: entry.line,
                 declared: None,
                 path: Vec::new(),
+                depends_on: Vec::new(),
             });
             edges.push(entry.dependencies);
         }
@@ -121,6 +124,13 @@ impl Graph {
                     }
                 }
             }
+        }
+        for (index, node) in nodes.iter_mut().enumerate() {
+            let mut children: Vec<usize> =
+                edges.get(index).into_iter().flatten().flat_map(&resolve).collect();
+            children.sort_unstable();
+            children.dedup();
+            node.depends_on = children;
         }
         for index in 0..nodes.len() {
             if let (Some(inherited), Some(node)) = (reached[index], nodes.get(index)) {

@@ -10,6 +10,7 @@ pub mod graph;
 pub mod lockfile;
 pub mod matcher;
 pub mod osv;
+pub mod sbom;
 pub mod store;
 pub mod version;
 

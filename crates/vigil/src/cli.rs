@@ -40,6 +40,32 @@ pub(crate) enum Command {
     Transporter(Box<TransporterArgs>),
     /// The offline advisory store that dependency scans match against.
     Vulndb(VulndbArgs),
+    /// Write a software bill of materials: every package of every lockfile
+    /// under PATH (the formats `vigil scan` reads), with the dependencies
+    /// between them.
+    Sbom(SbomArgs),
+}
+
+/// SBOM formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SbomArgs {
+    /// Directory to read lockfiles from (.gitignore is honoured).
+    #[arg(default_value = ".")]
+    pub(crate) path: PathBuf,
+    /// Document format.
+    #[arg(short, long, value_enum, default_value_t = SbomFormat::Cyclonedx)]
+    pub(crate) format: SbomFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod cli;
 mod limits;
 mod progress;
 mod rules;
+mod sbom;
 mod scan;
 mod server;
 mod table;
@@ -37,6 +38,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Key(args) => server::key(&args.command),
         cli::Command::Transporter(args) => transporter::run(args),
         cli::Command::Vulndb(args) => vulndb::run(&args.command),
+        cli::Command::Sbom(args) => sbom::run(args),
     };
     let code = match result {
         Ok(code) => code,
