@@ -46,7 +46,7 @@ fresh() {  # fresh NAME DEP...: a binary crate pinning DEP (`name = "=x.y.z"`), 
   (cd "$dir" && cargo generate-lockfile -q) || echo "   (could not resolve $dir; skipped)"
 }
 fresh net 'tokio = "=1.18.0"' 'hyper = { version = "=0.14.18", features = ["full"] }' 'h2 = "=0.3.15"' 'openssl = "=0.10.45"' 'regex = "=1.5.4"'
-fresh crypto 'rsa = "=0.9.2"' 'idna = "=0.5.0"' 'crossbeam-channel = "=0.5.7"' 'tar = "=0.4.35"' 'ring = "=0.17.8"' 'time = "=0.2.27"'
+fresh crypto 'rsa = "=0.9.2"' 'idna = "=0.5.0"' 'crossbeam-channel = "=0.5.8"' 'tar = "=0.4.35"' 'ring = "=0.17.5"' 'time = "=0.2.23"'
 fresh tls 'rustls = "=0.20.0"' 'webpki = "=0.22.0"' 'mio = "=0.8.10"' 'shlex = "=1.1.0"' 'serde_yaml = "=0.8.26"' 'chrono = "=0.4.19"'
 LOCKS=()
 for d in "$SHARED"/samples/*/ "$FRESH"/*/; do [[ -f "$d/Cargo.lock" ]] && LOCKS+=("${d%/}"); done
