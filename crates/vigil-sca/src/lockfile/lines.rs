@@ -1,21 +1,19 @@
 //! A line index over a text: the 1-based line of any byte offset in
 //! `O(log n)`, so that parsers can give every entry its line without
 //! rescanning the text (which would be quadratic on large lockfiles).
-// Used by the parsers that locate entries by byte offset (JSON, YAML).
-#![allow(dead_code)]
 
 /// Start offsets of every line of a text.
 #[derive(Debug, Clone)]
-pub(crate) struct Lines {
+pub(crate) struct LineIndex {
     starts: Vec<usize>,
 }
 
-impl Lines {
+impl LineIndex {
     /// Indexes `text`.
-    pub(crate) fn new(text: &str) -> Lines {
+    pub(crate) fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr_newlines(text.as_bytes()).map(|at| at + 1));
-        Lines { starts }
+        LineIndex { starts }
     }
 
     /// 1-based line of byte `offset`.
@@ -34,11 +32,11 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 
 #[cfg(test)]
 mod tests {
-    use super::Lines;
+    use super::LineIndex;
 
     #[test]
     fn lines_of_offsets() {
-        let lines = Lines::new("ab\ncd\n\nef");
+        let lines = LineIndex::new("ab\ncd\n\nef");
         let cases = [(0, 1), (1, 1), (2, 1), (3, 2), (5, 2), (6, 3), (7, 4), (99, 4)];
         for (offset, line) in cases {
             assert_eq!(lines.line(offset), line, "offset {offset}");

@@ -32,6 +32,7 @@ use std::collections::{HashMap, HashSet};
 
 use roxmltree::{Document, Node, ParsingOptions};
 
+use super::lines::LineIndex;
 use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
 
 /// Most XML nodes a pom may hold; a real one has a few thousand.
@@ -325,25 +326,5 @@ fn xml_error(error: roxmltree::Error) -> LockfileError {
             LockfileError::new(format!("the pom has more than {MAX_NODES} XML nodes"))
         }
         other => LockfileError::at(line, format!("not valid XML at line {line}: {other}")),
-    }
-}
-
-/// Byte offsets of every line start, for line numbers in O(log n).
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes().enumerate().filter(|&(_, byte)| byte == b'\n').map(|(at, _)| at + 1),
-        );
-        LineIndex { starts }
-    }
-
-    fn line(&self, offset: usize) -> u32 {
-        let index = self.starts.partition_point(|&start| start <= offset);
-        u32::try_from(index).unwrap_or(u32::MAX)
     }
 }

@@ -326,18 +326,12 @@ pub fn is_companion(path: &str) -> bool {
     FORMATS.iter().any(|format| format.companion == Some(name))
 }
 
-/// 1-based line of byte `offset` in `text`.
-#[allow(dead_code)]
+/// 1-based line of byte `offset` in `text` (one scan; [`lines::LineIndex`]
+/// for many offsets of one text).
 pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
     let offset = offset.min(text.len());
     let newlines = text.as_bytes()[..offset].iter().filter(|&&byte| byte == b'\n').count();
     u32::try_from(newlines + 1).unwrap_or(u32::MAX)
-}
-
-/// A parser that is not written yet.
-#[allow(dead_code)]
-pub(crate) fn not_yet(format: &str) -> Result<Parsed, LockfileError> {
-    Err(LockfileError::new(format!("{format} files are not read by this build yet")))
 }
 
 #[cfg(test)]

@@ -8,34 +8,11 @@
 //! [`Unresolved`] items; the engine reads each included file on its own.
 //! This module must not read other files.
 
+pub(super) use super::lines::LineIndex;
 use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
 
 /// Most warnings one file reports; the rest are counted in one last line.
 const MAX_WARNINGS: usize = 200;
-
-/// 1-based lines of byte offsets in one text, found by binary search.
-pub(super) struct LineIndex {
-    /// Byte offset of every `\n`.
-    newlines: Vec<usize>,
-}
-
-impl LineIndex {
-    /// Indexes `text` in one pass.
-    pub(super) fn new(text: &str) -> LineIndex {
-        let newlines = text
-            .bytes()
-            .enumerate()
-            .filter_map(|(offset, byte)| (byte == b'\n').then_some(offset))
-            .collect();
-        LineIndex { newlines }
-    }
-
-    /// The 1-based line of byte `offset`.
-    pub(super) fn line(&self, offset: usize) -> u32 {
-        let before = self.newlines.partition_point(|&newline| newline < offset);
-        u32::try_from(before + 1).unwrap_or(u32::MAX)
-    }
-}
 
 /// One PEP 508 requirement (`name[extra] >=1.0; python_version < "3.8"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
