@@ -125,6 +125,22 @@ pub struct FileOutput {
     pub findings: Vec<Finding>,
     /// Problems met while scanning the file.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the engine learned about the tree that outlives the scan.
+    pub artifacts: Vec<Artifact>,
+}
+
+/// Something an engine learned about a file that is worth keeping after
+/// the scan: the dependency engine's graph of a lockfile, which the server
+/// stores so that advisories published later are matched without fetching
+/// the code again. Opaque to everyone but the engine that wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// The engine's name ([`Engine::name`]).
+    pub engine: &'static str,
+    /// The file it is about, relative to the scan root.
+    pub path: String,
+    /// The engine's own serialisation (JSON).
+    pub data: String,
 }
 
 /// A scan engine. Implementations must be deterministic: the same file gives

@@ -33,7 +33,7 @@ mod rule;
 mod severity;
 
 pub use baseline::{Baseline, BaselineEntry, BaselineError, parse_ignore_file};
-pub use engine::{Diagnostic, DiagnosticLevel, Engine, FileOutput, SourceFile};
+pub use engine::{Artifact, Diagnostic, DiagnosticLevel, Engine, FileOutput, SourceFile};
 pub use finding::{
     AdvisoryInfo, Dependency, Evidence, Finding, FindingKind, Introduction, LicenseInfo, Location,
     Package, Resource, SecretEvidence, assign_occurrences, sort_findings,

@@ -145,6 +145,9 @@ pub struct ScanRun {
     /// Findings the baseline held back (not in `findings`), for writing a
     /// new baseline that keeps them.
     pub baselined: Vec<Finding>,
+    /// What engines learned about the tree that outlives the scan (the
+    /// dependency graph of each lockfile; see [`vigil_sca::engine::rematch`]).
+    pub artifacts: Vec<vigil_core::Artifact>,
 }
 
 /// Collects the repository-file problems of one plan.
@@ -558,7 +561,7 @@ impl Plan {
         }
         let mut diagnostics = self.problems.clone();
         diagnostics.extend(output.diagnostics);
-        Ok(ScanRun { findings, diagnostics, stats, baselined })
+        Ok(ScanRun { findings, diagnostics, stats, baselined, artifacts: output.artifacts })
     }
 }
 

@@ -1,7 +1,8 @@
 //! The dependency engine: in the tree phase it reads every lockfile (with
 //! its companion manifest from the same directory), builds its graph and
 //! matches it against the advisory store; each match is a finding on the
-//! lockfile line of the package.
+//! lockfile line of the package. Each graph is also an [`Artifact`] of the
+//! scan, which the server keeps and [`rematch`]es after an advisory sync.
 //!
 //! The store is process-wide ([`use_store`], [`open_store`]): the CLI opens
 //! it from `--data-dir`, the server at start and after every sync. An
@@ -14,14 +15,18 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use vigil_core::{
-    AdvisoryInfo, Dependency, Diagnostic, DiagnosticLevel, Engine, Evidence, FileOutput, Finding,
-    FindingKind, Location, Package, Rule, RuleStatus, Severity, SourceFile,
+    AdvisoryInfo, Artifact, Dependency, Diagnostic, DiagnosticLevel, Engine, Evidence, FileOutput,
+    Finding, FindingKind, Location, Package, Rule, RuleStatus, Severity, SourceFile,
+    assign_occurrences, sort_findings,
 };
 
 use crate::graph::Graph;
 use crate::lockfile::{self, Input, MAX_LOCKFILE_BYTES};
 use crate::matcher::{Match, match_graph};
 use crate::store::{Store, StoreError};
+
+/// The engine's name in the registry and on its artifacts.
+pub const ENGINE: &str = "dependencies";
 
 /// A vulnerable dependency.
 pub const VULNERABLE: &str = "SCA001";
@@ -190,7 +195,7 @@ pub fn rules() -> Vec<Rule> {
 
 impl Engine for DependencyEngine {
     fn name(&self) -> &'static str {
-        "dependencies"
+        ENGINE
     }
 
     fn kinds(&self) -> &'static [FindingKind] {
@@ -219,26 +224,61 @@ impl Engine for DependencyEngine {
         if lockfiles.is_empty() {
             return;
         }
-        let store = match self.store.clone().map_or_else(current_store, Ok) {
-            Ok(store) => store,
-            Err(reason) => {
-                output.diagnostics.push(Diagnostic {
-                    level: DiagnosticLevel::Warning,
-                    path: None,
-                    line: None,
-                    column: None,
-                    message: format!(
-                        "dependencies of {} lockfile(s) were not checked for vulnerabilities: {reason}",
-                        lockfiles.len()
-                    ),
-                });
-                return;
-            }
-        };
+        let store = self.store.clone().map_or_else(current_store, Ok);
+        if let Err(reason) = &store {
+            output.diagnostics.push(Diagnostic {
+                level: DiagnosticLevel::Warning,
+                path: None,
+                line: None,
+                column: None,
+                message: format!(
+                    "dependencies of {} lockfile(s) were not checked for vulnerabilities: {reason}",
+                    lockfiles.len()
+                ),
+            });
+        }
         for file in lockfiles {
-            scan_lockfile(&store, file, &by_path, output);
+            let Some((graph, text)) = graph_of(file, &by_path, &mut output.diagnostics) else {
+                continue;
+            };
+            // The graph is kept even without a store: matched once there is one.
+            if let Ok(data) = serde_json::to_string(&graph) {
+                output.artifacts.push(Artifact { engine: ENGINE, path: graph.file.clone(), data });
+            }
+            if let Ok(store) = &store {
+                let (findings, warnings) = match_lockfile(store, &graph, text);
+                output.findings.extend(findings);
+                for warning in warnings {
+                    output.diagnostics.push(Diagnostic::for_file(
+                        DiagnosticLevel::Warning,
+                        file.path,
+                        warning,
+                    ));
+                }
+            }
         }
     }
+}
+
+/// Matches a stored graph (an [`Artifact`] this engine wrote, JSON) against
+/// `store`: the findings a scan of the same lockfile would report, with
+/// the same fingerprints, but no code snippet (the file is not at hand).
+pub fn rematch(store: &Store, data: &str) -> Result<Vec<Finding>, String> {
+    let graph: Graph = serde_json::from_str(data)
+        .map_err(|error| format!("the stored dependency graph cannot be read: {error}"))?;
+    let (mut findings, _) = match_lockfile(store, &graph, "");
+    sort_findings(&mut findings);
+    assign_occurrences(&mut findings);
+    Ok(findings)
+}
+
+/// The findings of one graph read from `text` (empty when the file is not
+/// at hand), and the matcher's warnings.
+fn match_lockfile(store: &Store, graph: &Graph, text: &str) -> (Vec<Finding>, Vec<String>) {
+    let (matches, warnings) = match_graph(store, graph);
+    let lines: Vec<&str> = if matches.is_empty() { Vec::new() } else { text.lines().collect() };
+    let findings = matches.iter().map(|found| finding(graph, found, &lines)).collect();
+    (findings, warnings)
 }
 
 fn text_of<'a>(file: &SourceFile<'a>, diagnostics: &mut Vec<Diagnostic>) -> Option<&'a str> {
@@ -263,24 +303,6 @@ fn text_of<'a>(file: &SourceFile<'a>, diagnostics: &mut Vec<Diagnostic>) -> Opti
             ));
             None
         }
-    }
-}
-
-/// Reads one lockfile with its companion, matches it and reports.
-fn scan_lockfile(
-    store: &Store,
-    file: &SourceFile<'_>,
-    by_path: &HashMap<&str, &SourceFile<'_>>,
-    output: &mut FileOutput,
-) {
-    let Some((graph, text)) = graph_of(file, by_path, &mut output.diagnostics) else { return };
-    let (matches, warnings) = match_graph(store, &graph);
-    for warning in warnings {
-        output.diagnostics.push(Diagnostic::for_file(DiagnosticLevel::Warning, file.path, warning));
-    }
-    let lines: Vec<&str> = if matches.is_empty() { Vec::new() } else { text.lines().collect() };
-    for found in &matches {
-        output.findings.push(finding(&graph, found, &lines));
     }
 }
 

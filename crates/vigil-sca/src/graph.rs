@@ -1,7 +1,9 @@
 //! The dependency graph of one lockfile: every pinned package with whether
 //! the project declares it (direct) or another package pulls it in
 //! (transitive, with the path from a direct dependency), its scope, and
-//! where it is declared. Built from a [`Parsed`] lockfile.
+//! where it is declared. Built from a [`Parsed`] lockfile; kept as JSON by
+//! the server after a scan (nodes only, not the parser's notes), so newer
+//! advisories can be matched against it later.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -9,7 +11,7 @@ use crate::Ecosystem;
 use crate::lockfile::{Parsed, Req, Scope, Unresolved};
 
 /// One package of the graph.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     /// Name as the ecosystem spells it.
     pub name: String,
@@ -22,16 +24,19 @@ pub struct Node {
     /// 1-based line of its entry in the lockfile (0: unknown).
     pub line: u32,
     /// Where the project declares it (manifest path and line), when direct.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declared: Option<(String, u32)>,
     /// The nodes from a direct dependency down to this one's parent; empty
     /// for a direct dependency or when no path is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<usize>,
     /// The nodes it depends on, when the lockfile records edges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<usize>,
 }
 
 /// The graph of one lockfile.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Graph {
     /// The lockfile's path.
     pub file: String,
@@ -39,9 +44,11 @@ pub struct Graph {
     pub ecosystem: Ecosystem,
     /// Every package once per (name, version), in the file's order.
     pub nodes: Vec<Node>,
-    /// Declared dependencies without a version to match.
+    /// Declared dependencies without a version to match (not kept).
+    #[serde(skip)]
     pub unresolved: Vec<Unresolved>,
-    /// The parser's warnings.
+    /// The parser's warnings (not kept).
+    #[serde(skip)]
     pub warnings: Vec<String>,
 }
 

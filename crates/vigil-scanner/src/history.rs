@@ -186,6 +186,7 @@ fn scan_history(
     Ok(ScanOutput {
         findings,
         diagnostics,
+        artifacts: Vec::new(),
         stats: ScanStats {
             files_scanned: progress.files.load(Ordering::Relaxed),
             bytes_scanned: progress.bytes.load(Ordering::Relaxed),

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
 use vigil_core::{
-    Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, ScanStats, SourceFile,
+    Artifact, Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, ScanStats, SourceFile,
     assign_occurrences, sort_findings,
 };
 
@@ -101,6 +101,9 @@ pub struct ScanOutput {
     pub findings: Vec<Finding>,
     /// Problems with the scan itself, sorted by path.
     pub diagnostics: Vec<Diagnostic>,
+    /// What engines learned about the tree that outlives the scan (the
+    /// dependency graph of each lockfile), sorted by engine and path.
+    pub artifacts: Vec<Artifact>,
     /// Counters.
     pub stats: ScanStats,
 }
@@ -117,6 +120,7 @@ pub struct Scanner {
 struct Shared {
     findings: Mutex<Vec<Finding>>,
     diagnostics: Mutex<Vec<Diagnostic>>,
+    artifacts: Mutex<Vec<Artifact>>,
     files_skipped: AtomicU64,
     rule_skipped: AtomicU64,
     /// Files held for the tree phase: (engine index, path, bytes).
@@ -298,6 +302,9 @@ impl Scanner {
         if !output.diagnostics.is_empty() {
             lock(&shared.diagnostics).append(&mut output.diagnostics);
         }
+        if !output.artifacts.is_empty() {
+            lock(&shared.artifacts).append(&mut output.artifacts);
+        }
     }
 
     /// The tree phase: each engine that kept files sees them together,
@@ -340,9 +347,14 @@ impl Scanner {
                 right.level,
             ))
         });
+        let mut artifacts =
+            shared.artifacts.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        artifacts
+            .sort_by(|left, right| (left.engine, &left.path).cmp(&(right.engine, &right.path)));
         ScanOutput {
             findings,
             diagnostics,
+            artifacts,
             stats: ScanStats {
                 files_scanned: progress.files.load(Ordering::Relaxed),
                 bytes_scanned: progress.bytes.load(Ordering::Relaxed),

@@ -4,8 +4,8 @@
 //! run the shared scan pipeline, reconcile into issues), `mr_scan` to
 //! [`merge_requests`](crate::merge_requests), `webhook` here (push events)
 //! and to `merge_requests` and `onboarding`, `sync_repositories` and
-//! `delete_instance` to [`onboarding`](crate::onboarding), `noop` (queue
-//! benchmarks and tests).
+//! `delete_instance` to [`onboarding`](crate::onboarding), `vulndb` to
+//! [`vulndb`](crate::vulndb), `noop` (queue benchmarks and tests).
 //!
 //! **Architecture invariant:** this is the top of the job modules; none of
 //! them imports it. Scans are requested and run through
@@ -23,6 +23,7 @@ use crate::scanning::scan_and_record;
 pub use crate::scanning::{
     BoxFuture, FetchedSource, NoSource, SourceFetcher, Trigger, enqueue_scan, push_scope,
 };
+use crate::vulndb::VulndbJob;
 
 /// The paths a push changed between its `before` and `after` commits, from
 /// GitLab's compare API; `None` for a new branch, a compare GitLab gave up
@@ -80,6 +81,7 @@ pub struct JobRunner {
     fetcher: Arc<dyn SourceFetcher>,
     public_url: Option<String>,
     max_run: std::time::Duration,
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// The longest a job may run by default (`--max-job-seconds`).
@@ -88,7 +90,7 @@ pub const DEFAULT_MAX_RUN: std::time::Duration = std::time::Duration::from_secs(
 impl JobRunner {
     /// A runner over `store` fetching sources with `fetcher`.
     pub fn new(store: Store, fetcher: Arc<dyn SourceFetcher>) -> JobRunner {
-        JobRunner { store, fetcher, public_url: None, max_run: DEFAULT_MAX_RUN }
+        JobRunner { store, fetcher, public_url: None, max_run: DEFAULT_MAX_RUN, data_dir: None }
     }
 
     /// Sets the longest a job may run: past it the job is stopped, its
@@ -96,6 +98,13 @@ impl JobRunner {
     /// then dead-lettered), so a hostile repository cannot hold a worker.
     pub fn with_max_run(mut self, max_run: std::time::Duration) -> JobRunner {
         self.max_run = max_run;
+        self
+    }
+
+    /// Sets the data directory, whose advisory store `vulndb` jobs keep
+    /// current ([`crate::vulndb`]).
+    pub fn with_data_dir(mut self, data_dir: std::path::PathBuf) -> JobRunner {
+        self.data_dir = Some(data_dir);
         self
     }
 
@@ -153,6 +162,14 @@ impl JobRunner {
                         .await?;
                 tracing::info!(instance = sync.instance_id, ?report, "repositories synced");
                 Ok(())
+            }
+            VulndbJob::KIND => {
+                let Some(data_dir) = &self.data_dir else {
+                    return Err(JobError::Permanent(
+                        "this server has no data directory, so it keeps no advisory store".into(),
+                    ));
+                };
+                crate::vulndb::run_job(&self.store, data_dir, &payloads::read(job)?).await
             }
             DeleteInstanceJob::KIND => {
                 let delete: DeleteInstanceJob = payloads::read(job)?;
@@ -245,7 +262,13 @@ impl JobRunner {
         let scope = payload.paths.map_or(ScanScope::Full, ScanScope::Paths);
         let result = async {
             let source = self.fetcher.fetch(&repository, &scan.branch, &scope).await?;
-            scan_and_record(&self.store, scan_id, &scope, source).await?;
+            let scanned = scan_and_record(&self.store, scan_id, &scope, source).await?;
+            // The branch's lockfile graphs, matched again after each
+            // advisory sync (merge requests' branches are not kept).
+            self.store
+                .record_dependency_graphs(scan_id, &scope, &scanned.run.artifacts, Queue::now_ms())
+                .await
+                .map_err(store_error)?;
             Ok::<(), JobError>(())
         }
         .await;

@@ -36,6 +36,7 @@ pub mod source;
 pub mod throttle;
 pub mod transporter;
 mod ui;
+pub mod vulndb;
 pub mod worker;
 
 use std::sync::Arc;

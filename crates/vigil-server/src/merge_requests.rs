@@ -241,8 +241,18 @@ async fn scan_and_report(
         .filter(|issue| mr_paths.contains(issue.path.as_str()))
         .collect();
     let failing = issues.iter().filter(|issue| fails(&scanned.policy, issue)).count();
+    // Dependencies the MR brings in: their lockfile entry is a line it adds.
+    let added = added_lines(&mr_diffs);
+    let new_dependencies: Vec<&Issue> = issues
+        .iter()
+        .filter(|issue| issue.kind == FindingKind::Vulnerability && issue.package.is_some())
+        .filter(|issue| {
+            let line = u32::try_from(issue.start_line).unwrap_or(0);
+            added.get(issue.path.as_str()).is_some_and(|(_, lines)| lines.contains(&line))
+        })
+        .collect();
 
-    discuss(&client, project, iid, &diff_refs, &mr_diffs, &issues).await.map_err(gitlab)?;
+    discuss(&client, project, iid, &diff_refs, &added, &issues).await.map_err(gitlab)?;
     let link = public_url.map(|url| {
         format!(
             "{}/issues?repository={}&branch={}",
@@ -251,8 +261,15 @@ async fn scan_and_report(
             merge_request.source_branch
         )
     });
-    let body =
-        summary(&issues, failing, files, &scanned.problems, &diff_refs.head_sha, link.as_deref());
+    let body = summary(
+        &issues,
+        &new_dependencies,
+        failing,
+        files,
+        &scanned.problems,
+        &diff_refs.head_sha,
+        link.as_deref(),
+    );
     let known = store.merge_request(repository.id, iid).await.map_err(store_error)?;
     let note_id = write_summary(&client, project, iid, known.and_then(|row| row.note_id), &body)
         .await
@@ -330,6 +347,7 @@ async fn open_issues(
 /// The summary note's text.
 fn summary(
     issues: &[Issue],
+    new_dependencies: &[&Issue],
     failing: usize,
     files: i64,
     problems: &[Diagnostic],
@@ -355,11 +373,15 @@ fn summary(
         });
         for issue in sorted.iter().take(SUMMARY_ROWS) {
             // An IaC finding names its resource: a file holds many.
-            let resource = issue
-                .resource
-                .as_ref()
-                .map(|resource| format!(" on `{}`", escape(&resource.address)))
-                .unwrap_or_default();
+            // A dependency finding says what to upgrade to.
+            let resource = match (&issue.resource, &issue.package) {
+                (Some(resource), _) => format!(" on `{}`", escape(&resource.address)),
+                (None, Some(package)) => match package.fixed_versions.first() {
+                    Some(fixed) => format!(", fixed in {}", escape(fixed)),
+                    None => ", no fixed version yet".to_owned(),
+                },
+                (None, None) => String::new(),
+            };
             body.push_str(&format!(
                 "| {} | {} | {} (`{}`){resource} | `{}` | {} |\n",
                 issue.severity,
@@ -372,6 +394,17 @@ fn summary(
         }
         if issues.len() > SUMMARY_ROWS {
             body.push_str(&format!("\n…and {} more.\n", issues.len() - SUMMARY_ROWS));
+        }
+        body.push('\n');
+    }
+    if !new_dependencies.is_empty() {
+        let count = match new_dependencies.len() {
+            1 => "a vulnerable dependency".to_owned(),
+            count => format!("{count} vulnerable dependencies"),
+        };
+        body.push_str(&format!("**This merge request adds {count}:**\n\n"));
+        for issue in new_dependencies.iter().take(SUMMARY_ROWS) {
+            body.push_str(&format!("- {}\n", escape(&dependency_facts(issue))));
         }
         body.push('\n');
     }
@@ -436,18 +469,39 @@ async fn write_summary(
     Ok(i64::try_from(note.id).unwrap_or(0))
 }
 
-/// One inline discussion per issue on a line the MR adds, unless one with
-/// its marker exists.
-async fn discuss(
-    client: &Client,
-    project: u64,
-    iid: i64,
-    diff_refs: &DiffRefs,
-    mr_diffs: &[FileDiff],
-    issues: &[Issue],
-) -> Result<(), vigil_gitlab::GitLabError> {
-    let iid = u64::try_from(iid).unwrap_or(0);
-    let added: BTreeMap<&str, (&FileDiff, BTreeSet<u32>)> = mr_diffs
+/// One dependency finding in words: package, version, how it is reached,
+/// the advisory with its other ids and CVSS score, and what to upgrade to.
+/// `lodash 4.17.20 (npm, via express@4.17.1): GHSA-… (CVE-…), CVSS 7.4; upgrade to 4.17.21`.
+fn dependency_facts(issue: &Issue) -> String {
+    let Some(package) = &issue.package else { return issue.title.clone() };
+    let reached = match package.dependency_path.split_last() {
+        Some((_, via)) if !via.is_empty() => format!(", via {}", via.join(" → ")),
+        _ => match package.dependency {
+            vigil_core::Dependency::Direct => ", direct".to_owned(),
+            vigil_core::Dependency::Transitive => ", transitive".to_owned(),
+        },
+    };
+    let mut text =
+        format!("`{}` {} ({}{reached})", package.name, package.version, package.ecosystem);
+    if let Some(advisory) = &issue.advisory {
+        text.push_str(&format!(": {}", advisory.id));
+        if !advisory.aliases.is_empty() {
+            text.push_str(&format!(" ({})", advisory.aliases.join(", ")));
+        }
+        if let Some(score) = advisory.cvss_score_tenths {
+            text.push_str(&format!(", CVSS {}.{}", score / 10, score % 10));
+        }
+    }
+    match package.fixed_versions.first() {
+        Some(fixed) => text.push_str(&format!("; upgrade to {fixed} or later")),
+        None => text.push_str("; no fixed version is published yet"),
+    }
+    text
+}
+
+/// The lines each file of the MR adds, by its new path.
+fn added_lines(mr_diffs: &[FileDiff]) -> BTreeMap<&str, (&FileDiff, BTreeSet<u32>)> {
+    mr_diffs
         .iter()
         .filter(|diff| !diff.deleted_file)
         .map(|diff| {
@@ -456,7 +510,20 @@ async fn discuss(
                 (diff, vigil_gitlab::added_lines(&diff.diff).into_iter().collect()),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// One inline discussion per issue on a line the MR adds, unless one with
+/// its marker exists.
+async fn discuss(
+    client: &Client,
+    project: u64,
+    iid: i64,
+    diff_refs: &DiffRefs,
+    added: &BTreeMap<&str, (&FileDiff, BTreeSet<u32>)>,
+    issues: &[Issue],
+) -> Result<(), vigil_gitlab::GitLabError> {
+    let iid = u64::try_from(iid).unwrap_or(0);
     let wanted: Vec<(&Issue, &FileDiff, u32)> = issues
         .iter()
         .filter_map(|issue| {
@@ -516,6 +583,17 @@ fn discussion_body(issue: &Issue) -> String {
                 resource.address, rule.description, rule.remediation
             )
         }
+        (FindingKind::Vulnerability | FindingKind::OperationalRisk, _, _)
+            if issue.package.is_some() =>
+        {
+            let url = issue
+                .advisory
+                .as_ref()
+                .filter(|advisory| !advisory.url.is_empty())
+                .map(|advisory| format!("\n\nAdvisory: {}", advisory.url))
+                .unwrap_or_default();
+            format!("{}.{url}", dependency_facts(issue))
+        }
         _ => "See the rule's documentation in Vigil for how to fix it.".to_owned(),
     };
     format!(
@@ -550,7 +628,7 @@ mod tests {
             "invalid vigil.toml: unknown field `polcy`",
         )
         .at(4, Some(1));
-        let body = summary(&[issue], 1, 3, &[problem], "0123456789abcdef", None);
+        let body = summary(&[issue], &[], 1, 3, &[problem], "0123456789abcdef", None);
         assert!(
             body.contains("- `vigil.toml:4:1: invalid vigil.toml: unknown field 'polcy'`\n"),
             "{body}"
@@ -579,7 +657,7 @@ mod tests {
             }),
             ..issue_with_id(2)
         };
-        let body = summary(std::slice::from_ref(&iac), 1, 1, &[], "0123456789abcdef", None);
+        let body = summary(std::slice::from_ref(&iac), &[], 1, 1, &[], "0123456789abcdef", None);
         assert!(
             body.contains(
                 "RDS instance is publicly accessible (`IAC1017`) on `aws_db_instance.orders`"
@@ -592,6 +670,64 @@ mod tests {
             "{discussion}"
         );
         assert!(discussion.contains("**Fix:** "), "{discussion}");
+    }
+
+    #[test]
+    fn a_vulnerable_dependency_is_named_with_its_advisory_and_fix() {
+        let issue = Issue {
+            kind: FindingKind::Vulnerability,
+            rule_id: "SCA001".into(),
+            title: "minimist 1.2.5: Prototype Pollution in minimist".into(),
+            path: "web/package-lock.json".into(),
+            start_line: 40,
+            package: Some(vigil_core::Package {
+                ecosystem: "npm".into(),
+                purl: "pkg:npm/minimist@1.2.5".into(),
+                name: "minimist".into(),
+                version: "1.2.5".into(),
+                dependency: vigil_core::Dependency::Transitive,
+                fixed_versions: vec!["1.2.6".into()],
+                dependency_path: vec!["mkdirp@0.5.5".into(), "minimist@1.2.5".into()],
+            }),
+            advisory: Some(vigil_core::AdvisoryInfo {
+                id: "GHSA-xvch-5gv4-984h".into(),
+                aliases: vec!["CVE-2021-44906".into()],
+                url: "https://osv.dev/vulnerability/GHSA-xvch-5gv4-984h".into(),
+                cvss_vector: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
+                cvss_score_tenths: Some(98),
+            }),
+            ..issue_with_id(3)
+        };
+        let body =
+            summary(std::slice::from_ref(&issue), &[&issue], 1, 1, &[], "0123456789abcdef", None);
+        assert!(
+            body.contains("Prototype Pollution in minimist (`SCA001`), fixed in 1.2.6 | `web/package-lock.json` | 40 |"),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "**This merge request adds a vulnerable dependency:**\n\n- `minimist` 1.2.5 (npm, via mkdirp@0.5.5): \
+                 GHSA-xvch-5gv4-984h (CVE-2021-44906), CVSS 9.8; upgrade to 1.2.6 or later\n"
+            ),
+            "{body}"
+        );
+        let discussion = discussion_body(&issue);
+        assert!(discussion.contains("upgrade to 1.2.6 or later."), "{discussion}");
+        assert!(
+            discussion.contains("Advisory: https://osv.dev/vulnerability/GHSA-xvch-5gv4-984h"),
+            "{discussion}"
+        );
+        // No fix yet, and the table says so.
+        let unfixed = Issue {
+            package: issue
+                .package
+                .clone()
+                .map(|package| vigil_core::Package { fixed_versions: Vec::new(), ..package }),
+            ..issue.clone()
+        };
+        let body = summary(&[unfixed], &[], 1, 1, &[], "0123456789abcdef", None);
+        assert!(body.contains("no fixed version yet"), "{body}");
+        assert!(!body.contains("This merge request adds"), "{body}");
     }
 
     fn issue_with_id(id: i64) -> Issue {
@@ -609,6 +745,7 @@ mod tests {
             start_line: 3,
             evidence: Value::Null,
             package: None,
+            advisory: None,
             resource: None,
             license: None,
             first_seen_at: 0,

@@ -1,7 +1,8 @@
 //! The scheduler: every tick, the server holding the `scheduler` lease row
 //! enqueues the periodic full scans that are due and ends expired
 //! suppressions (their issues reopen), queues discovery syncs of instances
-//! that take future projects, and purges succeeded jobs older than
+//! that take future projects, queues the daily advisory sync and re-match
+//! ([`crate::vulndb`]), and purges succeeded jobs older than
 //! a week. Any number of servers run it; the
 //! lease in the database makes exactly one of them act.
 
@@ -11,10 +12,15 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use vigil_store::{Queue, ScanScope, Store, StoreError};
 
+use crate::payloads;
 use crate::scanning::{Trigger, enqueue_scan};
+use crate::vulndb::VulndbJob;
 
 /// The lease row's name.
 pub const LEASE: &str = "scheduler";
+
+/// The lease row that spaces the advisory jobs.
+pub const VULNDB_LEASE: &str = "vulndb";
 
 /// How long succeeded jobs stay in the queue table (7 days); dead jobs
 /// stay until deleted by hand, with their last error.
@@ -29,6 +35,18 @@ pub struct SchedulerSettings {
     pub holder: String,
     /// Time between discovery syncs of instances that take future projects.
     pub discovery_interval_ms: i64,
+    /// The advisory job queued every `interval_ms` (the first at start);
+    /// `None`: never.
+    pub vulndb: Option<VulndbSchedule>,
+}
+
+/// When and how the advisory store is kept current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VulndbSchedule {
+    /// Time between two jobs (a day by default).
+    pub interval_ms: i64,
+    /// What each job does.
+    pub job: VulndbJob,
 }
 
 impl Default for SchedulerSettings {
@@ -37,6 +55,7 @@ impl Default for SchedulerSettings {
             tick: Duration::from_secs(10),
             holder: format!("server-{}", std::process::id()),
             discovery_interval_ms: crate::onboarding::DISCOVERY_INTERVAL_MS,
+            vulndb: None,
         }
     }
 }
@@ -52,6 +71,8 @@ pub struct TickReport {
     pub expired_suppressions: u64,
     /// Syncs queued to discover new projects.
     pub discovery_syncs: usize,
+    /// Whether the advisory job was queued.
+    pub vulndb: bool,
     /// Succeeded jobs older than [`JOB_RETENTION_MS`] deleted.
     pub purged_jobs: u64,
 }
@@ -96,6 +117,18 @@ pub async fn tick(store: &Store, settings: &SchedulerSettings) -> Result<TickRep
             report.discovery_syncs += 1;
         }
     }
+    // One advisory job per interval across every server: the lease row
+    // (a new holder each time) is taken only once the last one expired.
+    if let Some(schedule) = &settings.vulndb {
+        if store
+            .acquire_lease(VULNDB_LEASE, &crate::auth::random_token(), schedule.interval_ms, now)
+            .await?
+        {
+            let job = payloads::job(&schedule.job).dedup_key(VULNDB_LEASE);
+            store.queue().enqueue(&job, now).await?;
+            report.vulndb = true;
+        }
+    }
     report.expired_suppressions = store.expire_suppressions(now).await?;
     report.purged_jobs = store.queue().purge_succeeded(now - JOB_RETENTION_MS, 10_000).await?;
     Ok(report)
@@ -112,13 +145,15 @@ impl Scheduler {
                         if report.scans > 0
                             || report.expired_suppressions > 0
                             || report.purged_jobs > 0
-                            || report.discovery_syncs > 0 =>
+                            || report.discovery_syncs > 0
+                            || report.vulndb =>
                     {
                         tracing::info!(
                             scans = report.scans,
                             expired_suppressions = report.expired_suppressions,
                             purged_jobs = report.purged_jobs,
                             discovery_syncs = report.discovery_syncs,
+                            vulndb = report.vulndb,
                             "scheduler tick"
                         );
                     }

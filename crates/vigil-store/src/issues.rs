@@ -6,7 +6,9 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use vigil_core::{FindingKind, IssueStatus, LicenseInfo, Package, Resource, Severity};
+use vigil_core::{
+    AdvisoryInfo, FindingKind, IssueStatus, LicenseInfo, Package, Resource, Severity,
+};
 
 use crate::{Store, StoreError};
 
@@ -46,6 +48,11 @@ pub struct Issue {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub package: Option<Package>,
+    /// The advisory, for dependency findings: its id, the other ids of the
+    /// same vulnerability, its page and the CVSS vector and score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub advisory: Option<AdvisoryInfo>,
     /// The resource, for IaC findings: address and framework.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -101,6 +108,12 @@ pub struct IssueFilter {
     pub rule_id: Option<String>,
     /// IaC framework of the resource (`terraform`, `kubernetes`, …).
     pub framework: Option<String>,
+    /// Ecosystem of the package, as OSV names it (`npm`, `PyPI`, `crates.io`).
+    pub ecosystem: Option<String>,
+    /// Package name, exactly as its ecosystem spells it.
+    pub package: Option<String>,
+    /// Only issues whose package has (true) or lacks (false) a fixed version.
+    pub fix_available: Option<bool>,
     /// Text contained in the title, path or rule (case-insensitive on ASCII).
     pub text: Option<String>,
     /// Order.
@@ -140,7 +153,7 @@ pub struct Suppression {
 }
 
 const ISSUE_COLUMNS: &str = "id, repository_id, branch, fingerprint, kind, rule_id, title, severity, status, path, \
-     start_line, evidence, first_seen_at, last_seen_at, fixed_at, severity_rank, package, resource, license";
+     start_line, evidence, first_seen_at, last_seen_at, fixed_at, severity_rank, package, resource, license, advisory";
 
 /// A JSON column of a vigil-core type, or the row is corrupt.
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -166,6 +179,7 @@ fn issue_from(row: &AnyRow) -> Result<Issue, StoreError> {
         severity: severity.parse().map_err(|_| corrupt("severity", &severity))?,
         status: status.parse().map_err(|_| corrupt("status", &status))?,
         package: json_column(row, "package")?,
+        advisory: json_column(row, "advisory")?,
         resource: json_column(row, "resource")?,
         license: json_column(row, "license")?,
         id: row.try_get("id")?,
@@ -229,6 +243,8 @@ impl Store {
             ("branch", &filter.branch),
             ("rule_id", &filter.rule_id),
             ("framework", &filter.framework),
+            ("ecosystem", &filter.ecosystem),
+            ("package_name", &filter.package),
         ];
         for (column, value) in text_columns {
             if let Some(value) = value {
@@ -243,6 +259,9 @@ impl Store {
                 Ok(parsed) => push("severity_rank = #", Bind::Int(parsed as i64)),
                 Err(_) => push("severity = #", Bind::Text(severity.clone())),
             }
+        }
+        if let Some(fix_available) = filter.fix_available {
+            push("fix_available = #", Bind::Int(i64::from(fix_available)));
         }
         if let Some(repository_id) = filter.repository_id {
             push("repository_id = #", Bind::Int(repository_id));

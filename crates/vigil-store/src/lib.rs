@@ -2,7 +2,7 @@
 //! directory) or PostgreSQL (for many processes), the migrations that build
 //! it, the durable job queue, the repositories of every table (users and
 //! tokens, instances, repositories, merge requests, scans, issues, suppressions, audit log,
-//! leases) and the encryption of secrets at rest.
+//! leases, dependency graphs) and the encryption of secrets at rest.
 //!
 //! Every query is written once with `$N` parameters, which both backends
 //! accept; where SQL must differ (row locking, JSON columns) the statement
@@ -26,6 +26,7 @@
 mod accounts;
 mod catalog;
 pub mod crypto;
+mod graphs;
 mod issues;
 mod leases;
 mod lifecycle;
@@ -44,6 +45,7 @@ mod webhooks;
 pub use accounts::{ApiToken, AuditEntry, User};
 pub use catalog::{Instance, InstanceFootprint, NewInstance, Repository, ScanProgress};
 pub use crypto::{Keyring, SecretString};
+pub use graphs::{MatchCounts, StoredGraph};
 pub use issues::{Issue, IssueFilter, IssuePage, IssueSort, Suppression};
 pub use lifecycle::Deletion;
 pub use merge_requests::MergeRequest;

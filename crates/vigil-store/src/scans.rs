@@ -274,47 +274,31 @@ impl Store {
             let current = existing.get(&finding.fingerprint);
             let transition = on_seen(current.map(|(_, status, _)| *status));
             let status = transition.status_after(current.map(|(_, status, _)| *status));
-            let evidence = serde_json::to_string(&finding.evidence)
-                .map_err(|error| StoreError::Corrupt(format!("evidence: {error}")))?;
-            let details = FindingDetails::of(finding)?;
             let issue_id: i64 = match current {
                 None => {
-                    let row = sqlx::query(
-                        "INSERT INTO issues (repository_id, branch, fingerprint, kind, rule_id, title, severity, severity_rank, \
-                         status, path, start_line, evidence, first_seen_at, last_seen_at, first_scan_id, last_scan_id, \
-                         package, resource, license, purl, framework) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $14, $15, $16, $17, $18, $19) RETURNING id",
+                    let id = insert_issue(
+                        &mut transaction,
+                        repository_id,
+                        &branch,
+                        finding,
+                        status,
+                        now,
+                        Some(scan_id),
                     )
-                    .bind(repository_id)
-                    .bind(&branch)
-                    .bind(&finding.fingerprint)
-                    .bind(finding.kind.as_str())
-                    .bind(&finding.rule_id)
-                    .bind(&finding.title)
-                    .bind(finding.severity.as_str())
-                    .bind(finding.severity as i32)
-                    .bind(status.as_str())
-                    .bind(&finding.location.path)
-                    .bind(i64::from(finding.location.start_line))
-                    .bind(evidence)
-                    .bind(now)
-                    .bind(scan_id)
-                    .bind(details.package)
-                    .bind(details.resource)
-                    .bind(details.license)
-                    .bind(details.purl)
-                    .bind(details.framework)
-                    .fetch_one(&mut *transaction)
                     .await?;
                     counts.new_issues += 1;
-                    row.try_get("id")?
+                    id
                 }
                 Some((id, _, _)) => {
+                    let evidence = serde_json::to_string(&finding.evidence)
+                        .map_err(|error| StoreError::Corrupt(format!("evidence: {error}")))?;
+                    let details = FindingDetails::of(finding)?;
                     sqlx::query(
                         "UPDATE issues SET status = $1, title = $2, severity = $3, severity_rank = $4, path = $5, \
                          start_line = $6, evidence = $7, last_seen_at = $8, last_scan_id = $9, \
                          fixed_at = CASE WHEN $1 = 'fixed' THEN fixed_at ELSE NULL END, \
-                         package = $11, resource = $12, license = $13, purl = $14, framework = $15 WHERE id = $10",
+                         package = $11, resource = $12, license = $13, purl = $14, framework = $15, \
+                         advisory = $16, ecosystem = $17, package_name = $18, fix_available = $19 WHERE id = $10",
                     )
                     .bind(status.as_str())
                     .bind(&finding.title)
@@ -331,6 +315,10 @@ impl Store {
                     .bind(details.license)
                     .bind(details.purl)
                     .bind(details.framework)
+                    .bind(details.advisory)
+                    .bind(details.ecosystem)
+                    .bind(details.package_name)
+                    .bind(details.fix_available)
                     .execute(&mut *transaction)
                     .await?;
                     if transition == Transition::Reopened {
@@ -450,17 +438,69 @@ fn level_text(level: DiagnosticLevel) -> &'static str {
     }
 }
 
+/// Inserts a new issue for `finding`; its id.
+pub(crate) async fn insert_issue(
+    connection: &mut sqlx::AnyConnection,
+    repository_id: i64,
+    branch: &str,
+    finding: &Finding,
+    status: IssueStatus,
+    now: i64,
+    scan_id: Option<i64>,
+) -> Result<i64, StoreError> {
+    let evidence = serde_json::to_string(&finding.evidence)
+        .map_err(|error| StoreError::Corrupt(format!("evidence: {error}")))?;
+    let details = FindingDetails::of(finding)?;
+    let row = sqlx::query(
+        "INSERT INTO issues (repository_id, branch, fingerprint, kind, rule_id, title, severity, severity_rank, \
+         status, path, start_line, evidence, first_seen_at, last_seen_at, first_scan_id, last_scan_id, \
+         package, resource, license, purl, framework, advisory, ecosystem, package_name, fix_available) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $14, $15, $16, $17, $18, $19, \
+         $20, $21, $22, $23) RETURNING id",
+    )
+    .bind(repository_id)
+    .bind(branch)
+    .bind(&finding.fingerprint)
+    .bind(finding.kind.as_str())
+    .bind(&finding.rule_id)
+    .bind(&finding.title)
+    .bind(finding.severity.as_str())
+    .bind(finding.severity as i32)
+    .bind(status.as_str())
+    .bind(&finding.location.path)
+    .bind(i64::from(finding.location.start_line))
+    .bind(evidence)
+    .bind(now)
+    .bind(scan_id)
+    .bind(details.package)
+    .bind(details.resource)
+    .bind(details.license)
+    .bind(details.purl)
+    .bind(details.framework)
+    .bind(details.advisory)
+    .bind(details.ecosystem)
+    .bind(details.package_name)
+    .bind(details.fix_available)
+    .fetch_one(&mut *connection)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
 /// A finding's package, resource and license as the issue row stores them.
-struct FindingDetails {
-    package: Option<String>,
-    resource: Option<String>,
-    license: Option<String>,
-    purl: Option<String>,
-    framework: Option<String>,
+pub(crate) struct FindingDetails {
+    pub(crate) package: Option<String>,
+    pub(crate) resource: Option<String>,
+    pub(crate) license: Option<String>,
+    pub(crate) purl: Option<String>,
+    pub(crate) framework: Option<String>,
+    pub(crate) advisory: Option<String>,
+    pub(crate) ecosystem: Option<String>,
+    pub(crate) package_name: Option<String>,
+    pub(crate) fix_available: Option<i32>,
 }
 
 impl FindingDetails {
-    fn of(finding: &Finding) -> Result<FindingDetails, StoreError> {
+    pub(crate) fn of(finding: &Finding) -> Result<FindingDetails, StoreError> {
         fn json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, StoreError> {
             value
                 .map(|value| {
@@ -475,6 +515,13 @@ impl FindingDetails {
             license: json(finding.license.as_ref())?,
             purl: finding.package.as_ref().map(|package| package.purl.clone()),
             framework: finding.resource.as_ref().map(|resource| resource.framework.clone()),
+            advisory: json(finding.advisory.as_ref())?,
+            ecosystem: finding.package.as_ref().map(|package| package.ecosystem.clone()),
+            package_name: finding.package.as_ref().map(|package| package.name.clone()),
+            fix_available: finding
+                .package
+                .as_ref()
+                .map(|package| i32::from(!package.fixed_versions.is_empty())),
         })
     }
 }

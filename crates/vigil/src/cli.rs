@@ -101,7 +101,7 @@ pub(crate) struct VulndbSyncArgs {
         long,
         env = "VIGIL_VULNDB_URL",
         hide_env_values = true,
-        default_value = "https://osv-vulnerabilities.storage.googleapis.com",
+        default_value = vigil_server::vulndb::DEFAULT_URL,
         value_name = "BASE"
     )]
     pub(crate) url: String,
@@ -258,6 +258,32 @@ pub(crate) struct ServeArgs {
     /// hook for project_create triggers one sooner).
     #[arg(long, default_value_t = 3600)]
     pub(crate) discovery_interval: u64,
+    /// Hours between advisory syncs: the archives of BASE (`--vulndb-url`)
+    /// that changed are downloaded into DATA_DIR/vulndb, then every
+    /// repository's dependency graph from its last scan is matched against
+    /// the store, so new advisories become issues without a rescan. The
+    /// first runs at start. 0: never (advisories change only by `vigil
+    /// vulndb import` and are matched at the next scan).
+    #[arg(
+        long,
+        env = "VIGIL_VULNDB_SYNC_HOURS",
+        hide_env_values = true,
+        default_value_t = 24,
+        value_name = "HOURS"
+    )]
+    pub(crate) vulndb_sync_hours: u64,
+    /// Where the advisory archives are: BASE/<Ecosystem>/all.zip (osv.dev's
+    /// bucket, or a mirror inside a closed network). `none`: download
+    /// nothing, only match the graphs against what `vigil vulndb import`
+    /// put in the store.
+    #[arg(
+        long,
+        env = "VIGIL_VULNDB_URL",
+        hide_env_values = true,
+        default_value = vigil_server::vulndb::DEFAULT_URL,
+        value_name = "BASE"
+    )]
+    pub(crate) vulndb_url: String,
     /// The URL GitLab reaches this server at; webhooks Vigil installs in
     /// GitLab point to PUBLIC_URL/hooks/gitlab/INSTANCE.
     #[arg(long, env = "VIGIL_PUBLIC_URL", hide_env_values = true)]

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use vigil_server::jobs::JobRunner;
-use vigil_server::scheduler::{Scheduler, SchedulerSettings};
+use vigil_server::scheduler::{Scheduler, SchedulerSettings, VulndbSchedule};
 use vigil_server::source::GitLabSource;
+use vigil_server::vulndb::{SyncOptions, VulndbJob};
 use vigil_server::worker::{WorkerPool, WorkerSettings};
 use vigil_server::{AppState, ServerSettings};
 use vigil_store::crypto::{self, KEY_FILE, NEXT_KEY_FILE};
@@ -194,6 +195,19 @@ fn worker_name(kind: &str) -> String {
     format!("{kind}-{host}-{}", std::process::id())
 }
 
+/// The advisory job every `--vulndb-sync-hours` (none when 0): a sync
+/// from `--vulndb-url` (none when `none`), then a re-match of the graphs.
+fn vulndb_schedule(args: &ServeArgs) -> Option<VulndbSchedule> {
+    const HOUR_MS: i64 = 3_600_000;
+    let hours = i64::try_from(args.vulndb_sync_hours).unwrap_or(i64::MAX / HOUR_MS);
+    let sync = (args.vulndb_url != "none")
+        .then(|| SyncOptions { url: args.vulndb_url.clone(), ..SyncOptions::default() });
+    (hours > 0).then(|| VulndbSchedule {
+        interval_ms: hours.saturating_mul(HOUR_MS),
+        job: VulndbJob { sync },
+    })
+}
+
 pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
     init_logging(args.store.log_format);
     runtime()?.block_on(async {
@@ -215,7 +229,8 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let pool = if workers > 0 {
             let runner = JobRunner::new(store.clone(), Arc::new(GitLabSource::new(store.clone(), args.limits.archive())))
                 .with_public_url(args.public_url.clone())
-                .with_max_run(args.limits.max_run());
+                .with_max_run(args.limits.max_run())
+                .with_data_dir(args.store.data_dir.clone());
             let settings = WorkerSettings { workers, name: worker_name("serve"), ..WorkerSettings::default() };
             Some(WorkerPool::start(store.clone(), runner, settings, Arc::clone(&state.job_wakeup), Arc::clone(&state.metrics)).await)
         } else {
@@ -229,6 +244,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
                 discovery_interval_ms: i64::try_from(args.discovery_interval.max(60))
                     .unwrap_or(i64::MAX / 1000)
                     * 1000,
+                vulndb: vulndb_schedule(args),
             },
         );
         tracing::info!(%address, backend = ?store.backend(), workers, "vigil is listening; API reference at /api/docs");
@@ -296,7 +312,8 @@ pub(crate) fn worker(args: &WorkerArgs) -> Result<ExitCode> {
             Arc::new(GitLabSource::new(store.clone(), args.limits.archive())),
         )
         .with_public_url(args.public_url.clone())
-        .with_max_run(args.limits.max_run());
+        .with_max_run(args.limits.max_run())
+        .with_data_dir(args.store.data_dir.clone());
         let settings = WorkerSettings {
             workers: args.workers.max(1),
             lease_ms: i64::try_from(args.lease.max(1)).unwrap_or(60) * 1000,

@@ -134,10 +134,16 @@ fn without_a_store_a_scan_says_so_once() {
     let engine = DependencyEngine::new();
     let output = scan(
         &engine,
-        &[("Cargo.lock", sample("old-deps", "Cargo.lock")), ("x/Cargo.lock", String::new())],
+        &[
+            ("Cargo.lock", sample("old-deps", "Cargo.lock")),
+            ("x/Cargo.lock", sample("base64-0.22.1", "Cargo.lock")),
+        ],
     );
     assert!(output.findings.is_empty());
-    assert_eq!(output.diagnostics.len(), 1);
+    assert_eq!(output.diagnostics.len(), 1, "{:?}", output.diagnostics);
+    // The graphs are kept all the same, to be matched once there is a store.
+    let kept: Vec<&str> = output.artifacts.iter().map(|artifact| artifact.path.as_str()).collect();
+    assert_eq!(kept, ["Cargo.lock", "x/Cargo.lock"]);
     let message = &output.diagnostics[0].message;
     assert!(
         message.starts_with("dependencies of 2 lockfile(s) were not checked for vulnerabilities"),
@@ -147,4 +153,49 @@ fn without_a_store_a_scan_says_so_once() {
     // Nothing to say when there is no lockfile.
     let output = scan(&engine, &[("Cargo.toml", String::new())]);
     assert!(output.diagnostics.is_empty());
+}
+
+#[test]
+fn a_kept_graph_matched_later_gives_the_findings_a_scan_gives() {
+    let files = [
+        ("svc/Cargo.lock", sample("old-deps", "Cargo.lock")),
+        ("svc/Cargo.toml", sample("old-deps", "Cargo.toml")),
+    ];
+    let scanned = scan(&DependencyEngine::with_store(store()), &files);
+    assert_eq!(scanned.artifacts.len(), 1);
+    let artifact = &scanned.artifacts[0];
+    assert_eq!((artifact.engine, artifact.path.as_str()), (ENGINE, "svc/Cargo.lock"));
+
+    let mut expected = scanned.findings.clone();
+    sort_findings(&mut expected);
+    assign_occurrences(&mut expected);
+    let later = rematch(&store(), &artifact.data).expect("the kept graph reads back");
+    assert_eq!(later.len(), expected.len());
+    for (later, scanned) in later.iter().zip(&expected) {
+        // Everything but the code snippet, which needs the file.
+        assert_eq!(later.fingerprint, scanned.fingerprint);
+        assert_eq!(
+            (
+                &later.title,
+                &later.package,
+                &later.advisory,
+                later.severity,
+                later.location.start_line
+            ),
+            (
+                &scanned.title,
+                &scanned.package,
+                &scanned.advisory,
+                scanned.severity,
+                scanned.location.start_line
+            )
+        );
+        assert_eq!(later.remediation, scanned.remediation);
+        assert_eq!(later.evidence.snippet, None);
+    }
+    // A store without those advisories finds nothing in the same graph.
+    assert_eq!(rematch(&Store::from_advisories(Vec::new()), &artifact.data), Ok(Vec::new()));
+    // What is not a graph is named, not matched.
+    let error = rematch(&store(), "{\"file\": 3}").expect_err("not a graph");
+    assert!(error.starts_with("the stored dependency graph cannot be read"), "{error}");
 }

@@ -33,6 +33,15 @@ pub(crate) struct IssueQuery {
     /// IaC framework of the resource: `terraform`, `terraform_plan`,
     /// `cloudformation`, `kubernetes`, `dockerfile` or `gitlab_ci`.
     pub(crate) framework: Option<String>,
+    /// Ecosystem of a dependency finding's package, as OSV names it:
+    /// `crates.io`, `npm`, `PyPI`, `Go`, `Maven`, `NuGet`, `RubyGems`,
+    /// `Packagist`, `Hex`, `Pub`, `SwiftURL` or `ConanCenter`.
+    pub(crate) ecosystem: Option<String>,
+    /// Package name of a dependency finding, exactly as its ecosystem spells it.
+    pub(crate) package: Option<String>,
+    /// `true`: only dependency findings with a fixed version to upgrade to;
+    /// `false`: only those without one.
+    pub(crate) fix_available: Option<bool>,
     /// `critical`, `high`, `medium`, `low` or `info`.
     pub(crate) severity: Option<String>,
     /// `open`, `fixed` or `suppressed`.
@@ -77,6 +86,19 @@ pub(crate) const FRAMEWORKS: [(&str, &str); 6] = [
     ("dockerfile", "Dockerfile"),
     ("gitlab_ci", "GitLab CI"),
 ];
+
+fn parse_ecosystem(ecosystem: &str) -> Result<String, AppError> {
+    vigil_sca::Ecosystem::from_osv(ecosystem).map(|known| known.osv_name().to_owned()).ok_or_else(
+        || {
+            let names: Vec<&str> =
+                vigil_sca::Ecosystem::ALL.iter().map(|known| known.osv_name()).collect();
+            AppError::bad_request(format!(
+                "unknown ecosystem `{ecosystem}` (expected one of: {})",
+                names.join(", ")
+            ))
+        },
+    )
+}
 
 fn parse_framework(framework: &str) -> Result<String, AppError> {
     FRAMEWORKS
@@ -126,6 +148,9 @@ impl IssueQuery {
             branch: self.branch,
             rule_id: self.rule,
             framework: self.framework.as_deref().map(parse_framework).transpose()?,
+            ecosystem: self.ecosystem.as_deref().map(parse_ecosystem).transpose()?,
+            package: self.package.filter(|name| !name.is_empty()),
+            fix_available: self.fix_available,
             text: self.q.filter(|text| !text.is_empty()),
             sort,
             after: self.cursor.as_deref().map(decode_cursor).transpose()?,

@@ -1,4 +1,5 @@
-//! Issues: filters (kind, severity, status, repository, branch, rule,
+//! Issues: filters (kind, IaC framework, ecosystem, package, fix available,
+//! severity, status, repository, branch, rule,
 //! text), sorting and pagination, all in the URL so a view can be shared;
 //! a detail panel (masked evidence, remediation, first/last seen, history);
 //! suppress with reason and expiry, reopen, and both in bulk. Lists and
@@ -40,6 +41,13 @@ struct Filters {
     #[serde(default)]
     framework: String,
     #[serde(default)]
+    ecosystem: String,
+    #[serde(default)]
+    package: String,
+    /// `yes`, `no` or empty.
+    #[serde(default)]
+    fix: String,
+    #[serde(default)]
     severity: String,
     status: Option<String>,
     #[serde(default)]
@@ -77,6 +85,9 @@ impl Filters {
             format::query(&[
                 ("kind", &self.kind),
                 ("framework", &self.framework),
+                ("ecosystem", &self.ecosystem),
+                ("package", &self.package),
+                ("fix", &self.fix),
                 ("severity", &self.severity),
                 ("status", &status),
                 ("repository", &self.repository),
@@ -111,6 +122,18 @@ impl Filters {
         Ok(api::IssueQuery {
             kind: blank(&self.kind),
             framework: blank(&self.framework),
+            ecosystem: blank(&self.ecosystem),
+            package: blank(&self.package),
+            fix_available: match self.fix.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                "" => None,
+                other => {
+                    return Err(AppError::bad_request(format!(
+                        "fix `{other}` is not one of: yes, no"
+                    )));
+                }
+            },
             severity: blank(&self.severity),
             status: Some(self.status().to_owned()).filter(|status| status != "all"),
             repository,
@@ -146,6 +169,7 @@ struct IssuesPage {
     here: String,
     kinds: &'static [(&'static str, &'static str)],
     frameworks: &'static [(&'static str, &'static str)],
+    ecosystems: Vec<&'static str>,
     severities: &'static [&'static str],
     repositories: Vec<(i64, String)>,
     rows: Vec<IssueRow>,
@@ -183,6 +207,8 @@ struct Panel {
     aliases: String,
     /// The IaC resource, its framework and the offending attribute with its line.
     resource: Option<vigil_core::Resource>,
+    /// A dependency finding's package, how it is reached and what fixes it.
+    package: Option<PackageFacts>,
     /// The line the snippet is from.
     snippet_line: i64,
     first_seen: String,
@@ -194,6 +220,66 @@ struct Panel {
     /// The suppression form's input, kept after an error.
     reason: String,
     expires: String,
+}
+
+/// What the panel shows of a dependency finding.
+struct PackageFacts {
+    /// `lodash 4.17.20`.
+    name: String,
+    version: String,
+    ecosystem: String,
+    purl: String,
+    /// `direct`, or `transitive` with the path from the direct dependency.
+    reached: String,
+    path: Vec<String>,
+    /// The lowest fixed versions, or empty.
+    fixed: String,
+    /// The advisory's id and page, the other ids, and the CVSS vector and score.
+    advisory: Option<(String, String)>,
+    aliases: Vec<(String, String)>,
+    cvss: String,
+}
+
+impl PackageFacts {
+    fn of(
+        package: &vigil_core::Package,
+        advisory: Option<&vigil_core::AdvisoryInfo>,
+    ) -> PackageFacts {
+        PackageFacts {
+            name: package.name.clone(),
+            version: package.version.clone(),
+            ecosystem: package.ecosystem.clone(),
+            purl: package.purl.clone(),
+            reached: match package.dependency {
+                vigil_core::Dependency::Direct => "direct".to_owned(),
+                vigil_core::Dependency::Transitive => "transitive".to_owned(),
+            },
+            path: package.dependency_path.clone(),
+            fixed: package.fixed_versions.join(", "),
+            advisory: advisory.map(|advisory| (advisory.id.clone(), advisory.url.clone())),
+            aliases: advisory
+                .map(|advisory| {
+                    advisory.aliases.iter().map(|alias| (alias.clone(), alias_url(alias))).collect()
+                })
+                .unwrap_or_default(),
+            cvss: advisory
+                .and_then(|advisory| {
+                    let score = advisory.cvss_score_tenths?;
+                    let vector = advisory.cvss_vector.as_deref().unwrap_or_default();
+                    Some(format!("{}.{} {vector}", score / 10, score % 10))
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The public page of an advisory id: CVEs at cve.org, the rest at osv.dev.
+fn alias_url(id: &str) -> String {
+    if id.starts_with("CVE-") {
+        format!("https://www.cve.org/CVERecord?id={}", format::encode(id))
+    } else {
+        format!("https://osv.dev/vulnerability/{}", format::encode(id))
+    }
 }
 
 async fn panel_of(state: &AppState, id: i64, back: String, member: bool) -> PageResult<Panel> {
@@ -246,6 +332,10 @@ async fn panel_of(state: &AppState, id: i64, back: String, member: bool) -> Page
             .unwrap_or_default(),
         rule_name: rule.map(|rule| rule.name).unwrap_or_default(),
         resource: issue.resource.clone(),
+        package: issue
+            .package
+            .as_ref()
+            .map(|package| PackageFacts::of(package, issue.advisory.as_ref())),
         snippet_line: issue
             .resource
             .as_ref()
@@ -338,6 +428,10 @@ async fn page(
         first_url: (page_number > 1).then(|| filters.url("", 1, None)),
         kinds: &KINDS,
         frameworks: &api::FRAMEWORKS,
+        ecosystems: vigil_sca::Ecosystem::ALL
+            .iter()
+            .map(|ecosystem| ecosystem.osv_name())
+            .collect(),
         severities: &SEVERITIES,
         repositories,
         rows,

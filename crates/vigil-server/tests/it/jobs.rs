@@ -18,8 +18,8 @@ use crate::TestApp;
 
 /// Serves each repository from `root/<repository path>`.
 #[derive(Debug)]
-struct DirectorySource {
-    root: PathBuf,
+pub(crate) struct DirectorySource {
+    pub(crate) root: PathBuf,
 }
 
 impl SourceFetcher for DirectorySource {
@@ -284,6 +284,7 @@ async fn future_projects_are_discovered_by_a_periodic_sync_and_by_system_hooks()
             tick: Duration::from_secs(1),
             holder: "server-a".into(),
             discovery_interval_ms: 60_000,
+            vulndb: None,
         };
         // Selection "all": no discovery.
         app.store().set_instance_selection(instance, "all", &[], Queue::now_ms()).await.unwrap();
@@ -322,6 +323,37 @@ async fn future_projects_are_discovered_by_a_periodic_sync_and_by_system_hooks()
         let other = json!({"event_name": "user_create"});
         vigil_server::onboarding::on_system_event(app.store(), instance, &other).await.unwrap();
         assert_eq!(app.store().queue().counts().await.unwrap().queued, queued);
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_advisory_job_is_queued_once_per_interval_across_servers() {
+    use vigil_server::scheduler::VulndbSchedule;
+    use vigil_server::vulndb::{SyncOptions, VulndbJob};
+    for app in TestApp::all().await {
+        let job = VulndbJob { sync: Some(SyncOptions::default()) };
+        let settings = |holder: &str| SchedulerSettings {
+            tick: Duration::from_secs(1),
+            holder: holder.into(),
+            vulndb: Some(VulndbSchedule { interval_ms: 60_000, job: job.clone() }),
+            ..SchedulerSettings::default()
+        };
+        let a = tick(app.store(), &settings("server-a")).await.unwrap();
+        assert!(a.leader && a.vulndb, "{}: queued at the first tick", app.name);
+        assert!(
+            !tick(app.store(), &settings("server-a")).await.unwrap().vulndb,
+            "once per interval"
+        );
+        // Another server taking over the scheduler does not queue it again.
+        app.store().release_lease(vigil_server::scheduler::LEASE, "server-a").await.unwrap();
+        let b = tick(app.store(), &settings("server-b")).await.unwrap();
+        assert!(b.leader && !b.vulndb, "{}: {b:?}", app.name);
+        let claimed =
+            app.store().queue().claim("w", 60_000, Queue::now_ms()).await.unwrap().unwrap();
+        assert_eq!(claimed.kind, "vulndb");
+        let payload: VulndbJob = vigil_server::payloads::read(&claimed).unwrap();
+        assert_eq!(payload, job);
         app.finish().await;
     }
 }

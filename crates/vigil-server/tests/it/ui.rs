@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 
 use crate::{As, TestApp};
 
-fn html(reply: &crate::Reply) -> &str {
+pub(crate) fn html(reply: &crate::Reply) -> &str {
     reply.json.as_str().unwrap_or_default()
 }
 
 /// Signs `ada` in through the page's form; returns her session with and
 /// without its CSRF token.
-async fn signed_in(app: &TestApp) -> (As, As) {
+pub(crate) async fn signed_in(app: &TestApp) -> (As, As) {
     let reply = app
         .form("/login", &As::Nobody, "username=ada&password=correct+horse+battery&next=%2Fissues")
         .await;

@@ -1,0 +1,221 @@
+//! Dependency findings through the server, on the real RustSec snapshot and
+//! a real lockfile with cargo-audit's answer beside it
+//! (../shared/data/advisories/samples/old-deps): a scan keeps each
+//! lockfile's graph; advisories imported after the scan become issues at
+//! the next `vulndb` job without a rescan, with the fingerprints a rescan
+//! gives; the list filters by ecosystem, package and fix available; the
+//! panel shows the package, path, fix and advisory.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use vigil_sca::store::{Importer, Store as AdvisoryStore};
+use vigil_server::jobs::JobRunner;
+use vigil_server::vulndb::{VulndbJob, rematch, run_job};
+use vigil_server::worker::{WorkerPool, WorkerSettings};
+use vigil_store::Queue;
+
+use crate::TestApp;
+use crate::jobs::DirectorySource;
+use crate::ui::{html, signed_in};
+
+fn advisories() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/advisories")
+}
+
+/// cargo-audit's (advisory, package) pairs for the sample, vulnerabilities
+/// and warnings.
+fn cargo_audit_pairs(sample: &str) -> BTreeSet<(String, String)> {
+    let path = advisories().join("samples").join(sample).join("cargo-audit.json");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut pairs = BTreeSet::new();
+    let mut add = |entry: &Value| {
+        pairs.insert((
+            entry["advisory"]["id"].as_str().unwrap().to_owned(),
+            entry["package"]["name"].as_str().unwrap().to_owned(),
+        ));
+    };
+    report["vulnerabilities"]["list"].as_array().unwrap().iter().for_each(&mut add);
+    for list in report["warnings"].as_object().unwrap().values() {
+        list.as_array().unwrap().iter().for_each(&mut add);
+    }
+    pairs
+}
+
+async fn scan(app: &TestApp, repository: i64) -> Value {
+    let path = format!("/api/v1/repositories/{repository}/scans");
+    let triggered = app.call(Method::POST, &path, &app.member, Some(json!({}))).await;
+    assert_eq!(triggered.status, StatusCode::ACCEPTED, "{triggered:?}");
+    let id = triggered.json["scan"]["id"].as_i64().unwrap();
+    for _ in 0..1500 {
+        let reply = app.get(&format!("/api/v1/scans/{id}"), &app.viewer).await;
+        if matches!(reply.json["status"].as_str(), Some("succeeded" | "failed")) {
+            return reply.json;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("scan {id} did not finish in 30 s");
+}
+
+async fn items(app: &TestApp, query: &str) -> Vec<Value> {
+    let reply = app.get(&format!("/api/v1/issues?limit=500&{query}"), &app.viewer).await;
+    assert_eq!(reply.status, StatusCode::OK, "{query}: {reply:?}");
+    reply.json["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn advisories_published_after_a_scan_become_issues_without_a_rescan() {
+    let expected = cargo_audit_pairs("old-deps");
+    for app in TestApp::all().await {
+        // No advisories known at the first scan.
+        vigil_sca::engine::use_store(Arc::new(AdvisoryStore::from_advisories(Vec::new())));
+        let sources = tempfile::tempdir().unwrap();
+        let checkout = sources.path().join("group/app");
+        std::fs::create_dir_all(&checkout).unwrap();
+        for file in ["Cargo.lock", "Cargo.toml"] {
+            std::fs::copy(advisories().join("samples/old-deps").join(file), checkout.join(file))
+                .unwrap();
+        }
+        let data = tempfile::tempdir().unwrap();
+        let store = app.store();
+        let instance = store
+            .create_instance(
+                &crate::new_instance("https://gitlab.example.com", 3600),
+                Queue::now_ms(),
+            )
+            .await
+            .unwrap();
+        let repository = store
+            .upsert_repository(instance.id, 7, "group/app", "main", Queue::now_ms())
+            .await
+            .unwrap();
+        let runner = JobRunner::new(
+            store.clone(),
+            Arc::new(DirectorySource { root: sources.path().to_owned() }),
+        )
+        .with_data_dir(data.path().to_owned());
+        let pool = WorkerPool::start(
+            store.clone(),
+            runner,
+            WorkerSettings { workers: 1, poll_ms: 20, ..WorkerSettings::default() },
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+
+        let first = scan(&app, repository.id).await;
+        assert_eq!(
+            (first["status"].as_str(), first["new_issues"].as_i64()),
+            (Some("succeeded"), Some(0)),
+            "{}: {first}",
+            app.name
+        );
+        let graphs = store.dependency_graphs(None, 10).await.unwrap();
+        assert_eq!(graphs.len(), 1, "{}", app.name);
+        assert_eq!((graphs[0].path.as_str(), graphs[0].branch.as_str()), ("Cargo.lock", "main"));
+
+        // The RustSec snapshot arrives (as `vigil vulndb import` writes it);
+        // the daily job matches the kept graph against it.
+        let mut importer = Importer::default();
+        importer.import_path(&advisories().join("rustsec")).unwrap();
+        let (imported, _) = importer.finish();
+        AdvisoryStore::write(data.path(), &imported, Default::default(), "test").unwrap();
+        run_job(store, data.path(), &VulndbJob { sync: None }).await.unwrap();
+
+        let found = items(&app, "status=open").await;
+        let pairs: BTreeSet<(String, String)> = found
+            .iter()
+            .map(|issue| {
+                (
+                    issue["advisory"]["id"].as_str().unwrap().to_owned(),
+                    issue["package"]["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(pairs, expected, "{}: the issues are what cargo-audit reports", app.name);
+        assert_eq!(found.len(), expected.len(), "{}", app.name);
+
+        // Matching again changes nothing; a rescan of the code finds the same
+        // issues (same fingerprints): none new, none fixed.
+        let again = rematch(store, vigil_sca::engine::current_store().unwrap()).await.unwrap();
+        assert_eq!((again.graphs, again.new_issues, again.updated), (1, 0, 0), "{}", app.name);
+        let second = scan(&app, repository.id).await;
+        assert_eq!(
+            (second["new_issues"].as_i64(), second["fixed_issues"].as_i64()),
+            (Some(0), Some(0)),
+            "{}: {second}",
+            app.name
+        );
+        assert_eq!(second["findings"].as_i64(), Some(expected.len() as i64), "{second}");
+
+        // Filters: ecosystem, package, fix available.
+        let vulnerabilities = items(&app, "kind=vulnerability").await;
+        assert!(!vulnerabilities.is_empty());
+        assert_eq!(
+            items(&app, "kind=vulnerability&ecosystem=crates.io").await.len(),
+            vulnerabilities.len()
+        );
+        assert_eq!(items(&app, "ecosystem=npm").await.len(), 0);
+        let bad = app.get("/api/v1/issues?ecosystem=cargo", &app.viewer).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.json.to_string().contains("unknown ecosystem `cargo`"), "{bad:?}");
+        let name = vulnerabilities[0]["package"]["name"].as_str().unwrap();
+        let by_package = items(&app, &format!("package={name}")).await;
+        assert!(!by_package.is_empty());
+        assert!(by_package.iter().all(|issue| issue["package"]["name"] == name), "{by_package:?}");
+        let fixable = items(&app, "kind=vulnerability&fix_available=true").await;
+        let unfixable = items(&app, "kind=vulnerability&fix_available=false").await;
+        assert_eq!(fixable.len() + unfixable.len(), vulnerabilities.len());
+        assert!(!fixable.is_empty(), "old-deps has fixable vulnerabilities");
+        assert!(
+            fixable
+                .iter()
+                .all(|issue| !issue["package"]["fixed_versions"].as_array().unwrap().is_empty())
+        );
+        assert!(
+            unfixable
+                .iter()
+                .all(|issue| issue["package"]["fixed_versions"].as_array().unwrap().is_empty())
+        );
+
+        // The panel: package, fix, advisory with its aliases, CVSS.
+        let issue = fixable
+            .iter()
+            .find(|issue| issue["advisory"]["cvss_score_tenths"].is_number())
+            .unwrap_or(&fixable[0]);
+        let (session, _) = signed_in(&app).await;
+        let panel =
+            app.get(&format!("/issues/{}/panel?back=%2Fissues", issue["id"]), &session).await;
+        assert_eq!(panel.status, StatusCode::OK);
+        let panel = html(&panel);
+        let package = &issue["package"];
+        assert!(
+            panel.contains(&format!(
+                "{} {}</span>",
+                package["name"].as_str().unwrap(),
+                package["version"].as_str().unwrap()
+            )),
+            "{panel}"
+        );
+        let fixed = package["fixed_versions"][0].as_str().unwrap();
+        assert!(panel.contains(fixed), "{panel}");
+        assert!(panel.contains(issue["advisory"]["id"].as_str().unwrap()), "{panel}");
+        for alias in issue["advisory"]["aliases"].as_array().unwrap() {
+            assert!(panel.contains(alias.as_str().unwrap()), "{panel}");
+        }
+        let page = app.get("/issues?ecosystem=crates.io&fix=yes", &session).await;
+        assert!(
+            html(&page).contains(r#"<option value="crates.io" selected>crates.io</option>"#),
+            "{page:?}"
+        );
+        let bad = app.get("/issues?fix=maybe", &session).await;
+        assert!(html(&bad).contains("fix `maybe` is not one of: yes, no"), "{bad:?}");
+
+        pool.shutdown().await;
+        app.finish().await;
+    }
+}
