@@ -398,10 +398,20 @@ fn summary(
         body.push('\n');
     }
     if !new_dependencies.is_empty() {
-        let count = match new_dependencies.len() {
+        // One package can have several advisories: count packages, and
+        // say how many advisories when that differs.
+        let packages: BTreeSet<(&str, &str)> = new_dependencies
+            .iter()
+            .filter_map(|issue| issue.package.as_ref())
+            .map(|package| (package.name.as_str(), package.version.as_str()))
+            .collect();
+        let mut count = match packages.len() {
             1 => "a vulnerable dependency".to_owned(),
             count => format!("{count} vulnerable dependencies"),
         };
+        if new_dependencies.len() > packages.len() {
+            count.push_str(&format!(" ({} advisories)", new_dependencies.len()));
+        }
         body.push_str(&format!("**This merge request adds {count}:**\n\n"));
         for issue in new_dependencies.iter().take(SUMMARY_ROWS) {
             body.push_str(&format!("- {}\n", escape(&dependency_facts(issue))));

@@ -343,3 +343,95 @@ async fn onboarding_merge_request_feedback_fix_and_deletion() {
         test.drop_database().await.unwrap();
     }
 }
+
+/// A merge request that adds a lockfile with vulnerable crates (the
+/// old-deps sample, matched against the RustSec snapshot `vigil vulndb
+/// import` put in the server's data directory): the summary note lists the
+/// vulnerable dependencies it adds with advisory and fix, and each gets an
+/// inline discussion on its lockfile entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_request_adding_vulnerable_dependencies_is_told_which_and_how_to_fix() {
+    let advisories =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/advisories");
+    let sample = advisories.join("samples/old-deps");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample.join("cargo-audit.json")).unwrap())
+            .unwrap();
+    let vulnerable: std::collections::BTreeSet<String> = expected["vulnerabilities"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["package"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    // hyper 0.14.9 has two advisories: five packages, six advisories.
+    let packages = vulnerable.len();
+    for test in backends().await {
+        let (data, sim, _token, project) = admin_and_gitlab(&test).await;
+        sim.write_file(project, "README.md", "# app\n");
+        let import = std::process::Command::new(crate::harness::binary())
+            .args(["vulndb", "import"])
+            .arg(advisories.join("rustsec"))
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+
+        let (mut server, public) = start_public_server(&test.url, data.path());
+        let browser = Browser::sign_in(&public).await;
+        connect_all(&browser, &sim, &public, test.name).await;
+
+        sim.create_branch(project, "deps", "main").unwrap();
+        let lock = std::fs::read(sample.join("Cargo.lock")).unwrap();
+        let manifest = std::fs::read(sample.join("Cargo.toml")).unwrap();
+        let head = sim
+            .commit(
+                project,
+                "deps",
+                &[("Cargo.lock", Some(lock.as_slice())), ("Cargo.toml", Some(manifest.as_slice()))],
+                "Add the service's dependencies",
+            )
+            .unwrap();
+        let iid = sim.open_merge_request(project, "deps", "main", "Dependencies").unwrap();
+        wait_until("the vigil status", || {
+            sim.commit_statuses(project, &head)
+                .iter()
+                .any(|status| status.name == "vigil")
+                .then_some(())
+        })
+        .await;
+        let notes: Vec<_> =
+            sim.notes(project, iid).into_iter().filter(|note| note.position.is_none()).collect();
+        assert_eq!(notes.len(), 1, "one summary note: {notes:?}");
+        let summary = &notes[0].body;
+        assert!(
+            summary.contains(&format!(
+                "**This merge request adds {} vulnerable dependencies ({} advisories):**",
+                packages,
+                expected["vulnerabilities"]["count"].as_u64().unwrap()
+            )),
+            "{}: {summary}",
+            test.name
+        );
+        for name in &vulnerable {
+            assert!(summary.contains(&format!("- `{name}` ")), "{name} not in {summary}");
+        }
+        assert!(summary.contains("; upgrade to "), "{summary}");
+        let discussions: Vec<String> = sim
+            .discussions(project, iid)
+            .into_iter()
+            .filter(|(_, notes)| {
+                notes[0].position.as_ref().is_some_and(|position| position.new_path == "Cargo.lock")
+            })
+            .map(|(_, notes)| notes[0].body.clone())
+            .collect();
+        for name in &vulnerable {
+            assert!(
+                discussions.iter().any(|body| body.contains(&format!("`{name}` "))),
+                "no discussion for {name}: {discussions:?}"
+            );
+        }
+        assert!(server.terminate().success());
+        test.drop_database().await.unwrap();
+    }
+}
