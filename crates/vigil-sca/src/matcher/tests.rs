@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::*;
+use crate::advisory::{Event, Range};
 use crate::lockfile::{Input, format_for};
 use crate::store::Importer;
 
@@ -188,4 +189,47 @@ fn aliases_make_one_match() {
         ]
     );
     assert_eq!(matches[0].remedy.as_deref(), Some("2.0.0"));
+}
+
+#[test]
+fn only_the_entries_naming_the_package_count() {
+    let entry = |name: &str, fixed: &str| Affected {
+        ecosystem: Ecosystem::PyPI,
+        name: name.into(),
+        ranges: vec![Range::Events {
+            semver: false,
+            events: vec![Event::Introduced("0".into()), Event::Fixed(fixed.into())],
+        }],
+        versions: vec![],
+    };
+    let advisory = Advisory {
+        id: "PYSEC-1".into(),
+        aliases: vec![],
+        modified: String::new(),
+        summary: String::new(),
+        details: String::new(),
+        cvss: vec![],
+        rated: None,
+        informational: None,
+        url: String::new(),
+        affected: vec![entry("Foo_Bar", "1.5"), entry("other", "9.0"), entry("foo.bar", "2.1")],
+    };
+    let store = Store::from_advisories(vec![advisory]);
+    let parsed = crate::lockfile::Parsed {
+        packages: vec![crate::lockfile::Entry {
+            name: "foo-bar".into(),
+            version: "2.0".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let graph = Graph::build("requirements.txt", Ecosystem::PyPI, parsed);
+    // Twice: the second match reads the ranges the first one prepared.
+    for _ in 0..2 {
+        let (matches, warnings) = match_graph(&store, &graph);
+        assert_eq!(warnings, Vec::<String>::new());
+        assert_eq!(matches.len(), 1);
+        assert_eq!(matches[0].fixed, ["1.5", "2.1"]);
+        assert_eq!(matches[0].remedy.as_deref(), Some("2.1"));
+    }
 }
