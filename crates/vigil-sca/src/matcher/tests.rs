@@ -191,37 +191,18 @@ fn aliases_make_one_match() {
 
 #[test]
 fn only_the_entries_naming_the_package_count() {
-    let entry = |name: &str, fixed: &str| Affected {
-        ecosystem: Ecosystem::PyPI,
-        name: name.into(),
-        ranges: vec![Range::Events {
-            semver: false,
-            events: vec![Event::Introduced("0".into()), Event::Fixed(fixed.into())],
-        }],
-        versions: vec![],
+    let entry = |name: &str, fixed: &str| {
+        serde_json::json!({
+            "ecosystem": "PyPI",
+            "name": name,
+            "ranges": [{"type": "events", "semver": false,
+                        "events": [{"introduced": "0"}, {"fixed": fixed}]}],
+        })
     };
-    let advisory = Advisory {
-        id: "PYSEC-1".into(),
-        aliases: vec![],
-        modified: String::new(),
-        summary: String::new(),
-        details: String::new(),
-        cvss: vec![],
-        rated: None,
-        informational: None,
-        url: String::new(),
-        affected: vec![entry("Foo_Bar", "1.5"), entry("other", "9.0"), entry("foo.bar", "2.1")],
-    };
-    let store = Store::from_advisories(vec![advisory]);
-    let parsed = crate::lockfile::Parsed {
-        packages: vec![crate::lockfile::Entry {
-            name: "foo-bar".into(),
-            version: "2.0".into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    let graph = Graph::build("requirements.txt", Ecosystem::PyPI, parsed);
+    let affected = [entry("Foo_Bar", "1.5"), entry("other", "9.0"), entry("foo.bar", "2.1")];
+    let advisory = serde_json::json!({"id": "PYSEC-1", "affected": affected});
+    let store = Store::from_advisories(vec![serde_json::from_value(advisory).expect("advisory")]);
+    let graph = graph_of("requirements.txt", "foo-bar==2.0\n");
     // Twice: the second match reads the ranges the first one prepared.
     for _ in 0..2 {
         let (matches, warnings) = match_graph(&store, &graph);
