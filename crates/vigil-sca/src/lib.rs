@@ -14,4 +14,7 @@ pub mod sbom;
 pub mod store;
 pub mod version;
 
+#[cfg(test)]
+mod test_support;
+
 pub use ecosystem::Ecosystem;

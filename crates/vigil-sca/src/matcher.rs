@@ -7,10 +7,12 @@
 use std::collections::BTreeSet;
 
 use crate::Ecosystem;
-use crate::advisory::{Advisory, Affected, Event, Range};
+use crate::advisory::{Advisory, Affected};
 use crate::graph::Graph;
 use crate::store::Store;
 use crate::version::Version;
+
+use self::prepared::Prepared;
 
 /// One vulnerability (or notice) in one package of a graph.
 #[derive(Debug, Clone)]
@@ -35,19 +37,21 @@ pub struct Match<'a> {
 pub fn match_graph<'a>(store: &'a Store, graph: &Graph) -> (Vec<Match<'a>>, Vec<String>) {
     let mut matches = Vec::new();
     let mut warnings = Vec::new();
+    let mut fixed: Vec<&'a str> = Vec::new();
     for (index, node) in graph.nodes.iter().enumerate() {
-        let mut hits: Vec<(&Advisory, Vec<String>)> = Vec::new();
-        for advisory in store.for_package(graph.ecosystem, &node.name) {
-            let mut fixed = Vec::new();
+        let mut hits: Vec<(&Advisory, Vec<&'a str>)> = Vec::new();
+        // Only the entries naming this package, their ranges read when the store was built.
+        for (advisory, prepared) in store.prepared_for(graph.ecosystem, &node.name) {
+            fixed.clear();
             let mut affected_here = false;
-            for affected in &advisory.affected {
-                if affected.ecosystem != graph.ecosystem
-                    || graph.ecosystem.normalise_name(&affected.name)
-                        != graph.ecosystem.normalise_name(&node.name)
-                {
-                    continue;
-                }
-                match affects(graph.ecosystem, affected, &node.version, &mut fixed) {
+            for entry in prepared {
+                // The advisory itself is only read for versions listed one by one.
+                let listed = match entry.lists_versions {
+                    true => advisory.affected.get(entry.position as usize),
+                    false => None,
+                };
+                let listed = listed.map_or(&[][..], |affected| affected.versions.as_slice());
+                match entry.evaluate(listed, &node.version, &mut fixed) {
                     Ok(true) => affected_here = true,
                     Ok(false) => {}
                     Err(problem) => warnings.push(format!(
@@ -57,16 +61,16 @@ pub fn match_graph<'a>(store: &'a Store, graph: &Graph) -> (Vec<Match<'a>>, Vec<
                 }
             }
             if affected_here {
-                hits.push((advisory, fixed));
+                hits.push((advisory, fixed.clone()));
             }
         }
         for group in group_by_alias(hits) {
             let (primary, rest) = choose_primary(graph.ecosystem, group);
             let mut aliases: BTreeSet<String> = BTreeSet::new();
-            let mut fixed: Vec<String> = primary.1.clone();
+            let mut fixed: Vec<String> = primary.1.iter().map(|text| (*text).to_owned()).collect();
             for (advisory, more) in std::iter::once(&primary).chain(rest.iter()) {
                 aliases.extend(advisory.ids().map(str::to_owned));
-                fixed.extend(more.iter().cloned());
+                fixed.extend(more.iter().map(|text| (*text).to_owned()));
             }
             aliases.remove(&primary.0.id);
             let fixed = sorted_versions(graph.ecosystem, fixed);
@@ -90,116 +94,11 @@ pub fn affects(
     version: &str,
     fixed: &mut Vec<String>,
 ) -> Result<bool, String> {
-    let mut hit = affected.versions.iter().any(|listed| listed == version);
-    let mut parsed_version: Option<Version> = None;
-    let mut problem = None;
-    for range in &affected.ranges {
-        match range {
-            Range::Requirements { patched, unaffected } => {
-                let v = semver::Version::parse(version)
-                    .map_err(|e| format!("version `{version}` is not SemVer: {e}"))?;
-                let mut safe = false;
-                for text in patched.iter().chain(unaffected) {
-                    let requirement = semver::VersionReq::parse(text)
-                        .map_err(|e| format!("requirement `{text}` is not valid: {e}"))?;
-                    safe |= requirement.matches(&v);
-                }
-                fixed.extend(patched.iter().filter_map(|text| lower_bound(text)));
-                hit |= !safe;
-            }
-            Range::Events { semver, events } => {
-                let parse = |text: &str| {
-                    if *semver {
-                        Version::parse_semver(text)
-                    } else {
-                        Version::parse(ecosystem, text)
-                    }
-                };
-                let v = match &parsed_version {
-                    Some(v) => v.clone(),
-                    None => match parse(version) {
-                        Ok(v) => {
-                            parsed_version = Some(v.clone());
-                            v
-                        }
-                        Err(error) => {
-                            problem = Some(error.to_string());
-                            continue;
-                        }
-                    },
-                };
-                match in_events(&v, events, &parse, fixed) {
-                    Ok(inside) => hit |= inside,
-                    Err(error) => problem = Some(error),
-                }
-            }
-        }
-    }
-    match problem {
-        Some(problem) if !hit => Err(problem),
-        _ => Ok(hit),
-    }
-}
-
-/// OSV's evaluation: walk the events in version order; `introduced` opens
-/// the range, `fixed` closes it at that version, `last_affected` just after
-/// it; `limit` bounds the whole range.
-fn in_events(
-    version: &Version,
-    events: &[Event],
-    parse: &dyn Fn(&str) -> Result<Version, crate::version::VersionError>,
-    fixed: &mut Vec<String>,
-) -> Result<bool, String> {
-    // `None` stands for introduced "0": before every version.
-    let mut sorted: Vec<(Option<Version>, &Event)> = Vec::with_capacity(events.len());
-    for event in events {
-        let text = match event {
-            Event::Introduced(text)
-            | Event::Fixed(text)
-            | Event::LastAffected(text)
-            | Event::Limit(text) => text,
-        };
-        if matches!(event, Event::Introduced(_)) && text == "0" {
-            sorted.push((None, event));
-            continue;
-        }
-        let parsed = parse(text).map_err(|e| format!("range event: {e}"))?;
-        if let Event::Fixed(text) = event {
-            fixed.push(text.clone());
-        }
-        sorted.push((Some(parsed), event));
-    }
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut affected = false;
-    for (at, event) in &sorted {
-        let reached = at.as_ref().is_none_or(|at| version >= at);
-        match event {
-            Event::Introduced(_) if reached => affected = true,
-            Event::Fixed(_) if reached => affected = false,
-            Event::LastAffected(_) if at.as_ref().is_some_and(|at| version > at) => {
-                affected = false
-            }
-            Event::Limit(_) if reached => return Ok(false),
-            _ => {}
-        }
-    }
-    Ok(affected)
-}
-
-/// The version a RustSec `patched` requirement starts at (`>= 1.2.3`,
-/// `^1.2.3`, `1.2.3`).
-fn lower_bound(requirement: &str) -> Option<String> {
-    let first = requirement.split(',').next()?.trim();
-    let version = first
-        .strip_prefix(">=")
-        .or_else(|| first.strip_prefix('^'))
-        .or_else(|| first.strip_prefix('='));
-    let version = match version {
-        Some(version) => version,
-        None if first.starts_with(|c: char| c.is_ascii_digit()) => first,
-        None => return None,
-    };
-    Some(version.trim().to_owned())
+    let prepared = Prepared::new(ecosystem, affected, 0);
+    let mut found = Vec::new();
+    let result = prepared.evaluate(&affected.versions, version, &mut found);
+    fixed.extend(found.into_iter().map(str::to_owned));
+    result
 }
 
 /// Groups advisories of one vulnerability: two advisories are the same
@@ -280,6 +179,8 @@ fn remedy(ecosystem: Ecosystem, current: &str, fixed: &[String]) -> Option<Strin
     let same_major = above.iter().find(|(_, v)| v.major() == current.major());
     same_major.or_else(|| above.first()).map(|(text, _)| (*text).clone())
 }
+
+pub(crate) mod prepared;
 
 #[cfg(test)]
 mod tests;

@@ -14,11 +14,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufWriter, Read as _, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::Ecosystem;
 use crate::advisory::Advisory;
+use crate::matcher::prepared::Prepared;
 use crate::osv::{self, AdvisoryError, Read, Skip};
 
 /// The store's directory under the data directory.
@@ -109,7 +111,28 @@ pub struct Store {
     /// The header it was written with.
     pub header: Option<Header>,
     advisories: Vec<Advisory>,
-    index: HashMap<(Ecosystem, String), Vec<u32>>,
+    index: HashMap<(Ecosystem, String), Bucket>,
+}
+
+/// The advisories naming one package.
+#[derive(Debug, Default)]
+struct Bucket {
+    /// Their positions in the store, in store order.
+    advisories: Vec<u32>,
+    /// The same advisories with their entries for the package, ranges read:
+    /// once, the first time the package is matched (a scan looks up a few
+    /// thousand of the store's packages; the rest are never read).
+    prepared: OnceLock<Box<[Candidate]>>,
+}
+
+/// An advisory naming one package of the index, with its `affected`
+/// entries for that package, their ranges read.
+#[derive(Debug)]
+struct Candidate {
+    /// Its position in the store.
+    advisory: u32,
+    /// Its entries for the package, in the advisory's order.
+    affected: Box<[Prepared]>,
 }
 
 impl Store {
@@ -185,12 +208,12 @@ impl Store {
     }
 
     fn from_parts(header: Option<Header>, advisories: Vec<Advisory>) -> Store {
-        let mut index: HashMap<(Ecosystem, String), Vec<u32>> = HashMap::new();
+        let mut index: HashMap<(Ecosystem, String), Bucket> = HashMap::new();
         for (position, advisory) in advisories.iter().enumerate() {
             let Ok(position) = u32::try_from(position) else { break };
             for affected in &advisory.affected {
                 let key = (affected.ecosystem, affected.ecosystem.normalise_name(&affected.name));
-                let list = index.entry(key).or_default();
+                let list = &mut index.entry(key).or_default().advisories;
                 if list.last() != Some(&position) {
                     list.push(position);
                 }
@@ -214,8 +237,43 @@ impl Store {
         self.index
             .get(&key)
             .into_iter()
-            .flatten()
+            .flat_map(|bucket| &bucket.advisories)
             .filter_map(|position| self.advisories.get(*position as usize))
+    }
+
+    /// The advisories naming package `name` of `ecosystem`, each with its
+    /// entries for that package, ranges read.
+    pub(crate) fn prepared_for<'a>(
+        &'a self,
+        ecosystem: Ecosystem,
+        name: &str,
+    ) -> impl Iterator<Item = (&'a Advisory, &'a [Prepared])> + 'a {
+        let key = (ecosystem, ecosystem.normalise_name(name));
+        let candidates = self.index.get_key_value(&key).map(|((ecosystem, name), bucket)| {
+            bucket.prepared.get_or_init(|| self.prepare(*ecosystem, name, &bucket.advisories))
+        });
+        candidates.into_iter().flatten().filter_map(|candidate| {
+            let advisory = self.advisories.get(candidate.advisory as usize)?;
+            Some((advisory, &*candidate.affected))
+        })
+    }
+
+    /// The advisories at `positions` with their entries for package `name`
+    /// (normalised) of `ecosystem`, ranges read.
+    fn prepare(&self, ecosystem: Ecosystem, name: &str, positions: &[u32]) -> Box<[Candidate]> {
+        let mut candidates = Vec::with_capacity(positions.len());
+        for &position in positions {
+            let Some(advisory) = self.advisories.get(position as usize) else { continue };
+            let mut affected = Vec::new();
+            for (entry, named) in advisory.affected.iter().enumerate() {
+                let Ok(entry) = u32::try_from(entry) else { break };
+                if named.ecosystem == ecosystem && ecosystem.normalise_name(&named.name) == name {
+                    affected.push(Prepared::new(ecosystem, named, entry));
+                }
+            }
+            candidates.push(Candidate { advisory: position, affected: affected.into() });
+        }
+        candidates.into()
     }
 
     /// Writes `advisories` as the store under `data_dir`, replacing any store

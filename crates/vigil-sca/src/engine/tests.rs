@@ -1,21 +1,17 @@
 //! Tests of the engine: real lockfiles in, findings and diagnostics out.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::*;
 use crate::store::Importer;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(format!("{}/../../../shared/data/advisories/{rel}", env!("CARGO_MANIFEST_DIR")))
-}
+use crate::test_support::advisory_data;
 
 fn store() -> Arc<Store> {
     static STORE: OnceLock<Arc<Store>> = OnceLock::new();
     STORE
         .get_or_init(|| {
             let mut importer = Importer::default();
-            importer.import_path(&shared("rustsec")).expect("imports");
+            importer.import_path(&advisory_data("rustsec")).expect("imports");
             Arc::new(Store::from_advisories(importer.finish().0))
         })
         .clone()
@@ -31,7 +27,7 @@ fn scan(engine: &DependencyEngine, files: &[(&str, String)]) -> FileOutput {
 }
 
 fn sample(name: &str, file: &str) -> String {
-    std::fs::read_to_string(shared(&format!("samples/{name}/{file}"))).expect("reads")
+    std::fs::read_to_string(advisory_data(&format!("samples/{name}/{file}"))).expect("reads")
 }
 
 #[test]

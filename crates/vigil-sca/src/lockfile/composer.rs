@@ -15,7 +15,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved, line_of};
+use super::lines::LineIndex;
+use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
 
 /// Reads `composer.lock`, and `composer.json` for the roots.
 pub(crate) fn parse(
@@ -31,7 +32,7 @@ pub(crate) fn parse(
     }
     let mut parsed = Parsed::default();
     let mut cursor = 0;
-    let mut lines = LineCursor::new(lock.text);
+    let lines = LineIndex::new(lock.text);
     let mut edges: Vec<Vec<&str>> = Vec::new();
     let mut versions: HashMap<&str, &str> = HashMap::new();
     for (key, scope) in [("packages", Scope::Normal), ("packages-dev", Scope::Dev)] {
@@ -46,7 +47,7 @@ pub(crate) fn parse(
         for package in list {
             let name = package.get("name").and_then(Value::as_str);
             let found = name.and_then(|name| find_key_value(lock.text, cursor, "name", name));
-            let line = found.map_or(0, |(start, _)| lines.line_at(start));
+            let line = found.map_or(0, |(start, _)| lines.line(start));
             cursor = found.map_or(cursor, |(_, end)| end);
             let Some(name) = name else {
                 parsed.warnings.push(format!("a package in `{key}` has no name; skipped"));
@@ -119,6 +120,7 @@ fn read_manifest(manifest: Input<'_>, versions: &HashMap<&str, &str>, parsed: &m
             return;
         }
     };
+    let lines = LineIndex::new(manifest.text);
     for (key, scope) in [("require", Scope::Normal), ("require-dev", Scope::Dev)] {
         let Some(map) = document.get(key).and_then(Value::as_object) else { continue };
         let block_start = find_key(manifest.text, 0, key).unwrap_or(0);
@@ -133,8 +135,8 @@ fn read_manifest(manifest: Input<'_>, versions: &HashMap<&str, &str>, parsed: &m
                     manifest.path
                 ));
             }
-            let line = find_key(manifest.text, block_start, name)
-                .map_or(0, |offset| line_of(manifest.text, offset));
+            let line =
+                find_key(manifest.text, block_start, name).map_or(0, |offset| lines.line(offset));
             parsed.roots.push(Req {
                 name: name.clone(),
                 version: versions.get(name.as_str()).map(|version| (*version).to_owned()),
@@ -178,35 +180,6 @@ fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
         start = at + needle.len();
     }
     None
-}
-
-/// Line numbers of byte offsets, counted forward from the last one asked,
-/// so that asking in file order costs one pass over the text.
-pub(super) struct LineCursor<'a> {
-    text: &'a str,
-    offset: usize,
-    line: u32,
-}
-
-impl<'a> LineCursor<'a> {
-    /// A cursor at the start of `text`.
-    pub(super) fn new(text: &'a str) -> LineCursor<'a> {
-        LineCursor { text, offset: 0, line: 1 }
-    }
-
-    /// The 1-based line of byte `offset`.
-    pub(super) fn line_at(&mut self, offset: usize) -> u32 {
-        let offset = offset.min(self.text.len());
-        if offset < self.offset {
-            self.offset = 0;
-            self.line = 1;
-        }
-        let between = self.text.as_bytes().get(self.offset..offset).unwrap_or_default();
-        let newlines = between.iter().filter(|&&byte| byte == b'\n').count();
-        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
-        self.offset = offset;
-        self.line
-    }
 }
 
 /// The byte range of the value of the first `"key": "value"` pair at or

@@ -14,7 +14,8 @@ use serde_json::{Map, Value};
 
 use std::collections::HashSet;
 
-use super::composer::{LineCursor, parse_json};
+use super::composer::parse_json;
+use super::lines::LineIndex;
 use super::{Entry, Input, LockfileError, Parsed, Req, Scope};
 
 /// Reads `conan.lock`; Conan has no companion read with it.
@@ -37,7 +38,7 @@ pub(crate) fn parse(
 /// Conan 2's lists of references.
 fn parse_flat(lock: Input<'_>, document: &Value) -> Parsed {
     let mut parsed = Parsed::default();
-    let mut lines = LineCursor::new(lock.text);
+    let lines = LineIndex::new(lock.text);
     for (key, scope) in [
         ("requires", Scope::Normal),
         ("build_requires", Scope::Dev),
@@ -51,7 +52,7 @@ fn parse_flat(lock: Input<'_>, document: &Value) -> Parsed {
                 continue;
             };
             let found = find_in_list(lock.text, cursor, reference);
-            let line = found.map_or(0, |(start, _)| lines.line_at(start));
+            let line = found.map_or(0, |(start, _)| lines.line(start));
             cursor = found.map_or(cursor, |(_, end)| end);
             match name_and_version(reference) {
                 Some((name, version)) => parsed.packages.push(Entry {
@@ -91,7 +92,7 @@ fn parse_graph_lock(lock: Input<'_>, document: &Value) -> Parsed {
     let project = nodes.get("0").and_then(Value::as_object);
     let build_only = build_only_nodes(nodes);
     let mut cursor = nodes_start;
-    let mut lines = LineCursor::new(lock.text);
+    let lines = LineIndex::new(lock.text);
     for (id, node) in ids {
         if id == "0" {
             continue;
@@ -99,7 +100,7 @@ fn parse_graph_lock(lock: Input<'_>, document: &Value) -> Parsed {
         // Ids are usually in file order: search on from the last node found.
         let found =
             find_node(lock.text, cursor, id).or_else(|| find_node(lock.text, nodes_start, id));
-        let line = found.map_or(0, |(start, _)| lines.line_at(start));
+        let line = found.map_or(0, |(start, _)| lines.line(start));
         cursor = found.map_or(cursor, |(_, end)| end);
         let Some(reference) = node.get("ref").and_then(Value::as_str) else {
             parsed.warnings.push(format!("line {line}: node {id} has no `ref`; skipped"));
@@ -133,8 +134,8 @@ fn parse_graph_lock(lock: Input<'_>, document: &Value) -> Parsed {
         });
     }
     if let Some(project) = project {
-        let project_line = find_node(lock.text, nodes_start, "0")
-            .map_or(0, |(start, _)| LineCursor::new(lock.text).line_at(start));
+        let project_line =
+            find_node(lock.text, nodes_start, "0").map_or(0, |(start, _)| lines.line(start));
         for (key, scope) in [("requires", Scope::Normal), ("build_requires", Scope::Dev)] {
             for id in ids_of_map(project, key) {
                 let Some((name, version)) = reference_of(id) else { continue };

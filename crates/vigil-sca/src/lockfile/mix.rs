@@ -17,7 +17,8 @@
 
 use std::collections::HashMap;
 
-use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved, line_of};
+use super::lines::LineIndex;
+use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
 
 /// Deepest nesting of maps, tuples and lists read.
 const MAX_DEPTH: usize = 64;
@@ -380,6 +381,7 @@ fn read_manifest(manifest: Input<'_>, pins: &HashMap<&str, (&str, &str)>, parsed
         .and_then(|rest| rest.find("\n  defp ").or_else(|| rest.find("\n  def ")))
         .map_or(body.len(), |offset| offset + 4);
     let body = body.get(..end).unwrap_or(body);
+    let lines = LineIndex::new(text);
     let mut search = 0;
     while let Some(found) = body.get(search..).and_then(|rest| rest.find("{:")) {
         let at = search + found;
@@ -394,7 +396,7 @@ fn read_manifest(manifest: Input<'_>, pins: &HashMap<&str, (&str, &str)>, parsed
             continue;
         }
         let tuple = tuple_text(body.get(at..).unwrap_or_default());
-        let line = line_of(text, start + at);
+        let line = lines.line(start + at);
         if tuple.contains("in_umbrella: true") {
             continue;
         }

@@ -8,10 +8,12 @@
 //! deriving dev/optional scopes from the roots when a lockfile does not say.
 //! It knows nothing of yarn's or pnpm's own syntax.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
+use super::lines::LineIndex;
 use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
 
 /// Deepest `node_modules` nesting (lockfile v1 `dependencies` levels) read.
@@ -185,9 +187,10 @@ fn parse_v2(
 
     // Roots: the manifest when given, else the lockfile's root entry; then
     // each workspace member's own dependencies, declared in the lockfile.
+    let lines = OnceCell::new();
     let root_declared = match manifest {
         Some(manifest) => manifest.declared.clone(),
-        None => folder_declarations(lock, "", keys, packages_id, &by_path),
+        None => folder_declarations(lock, "", keys, &lines, packages_id, &by_path),
     };
     let local_targets: HashSet<String> = root_declared
         .iter()
@@ -199,7 +202,7 @@ fn parse_v2(
         let Some(target) = object.resolved.as_deref().filter(|_| object.link) else { continue };
         let is_folder = by_path.contains_key(target) && !target.contains("node_modules/");
         if is_folder && !local_targets.contains(target) && path.starts_with("node_modules/") {
-            let declared = folder_declarations(lock, target, keys, packages_id, &by_path);
+            let declared = folder_declarations(lock, target, keys, &lines, packages_id, &by_path);
             folders.push((target, declared));
         }
     }
@@ -265,11 +268,13 @@ fn folder_declarations(
     lock: Input<'_>,
     folder: &str,
     keys: &KeyLines,
+    lines: &OnceCell<LineIndex>,
     packages_id: u32,
     by_path: &HashMap<&str, &PackageV2<'_>>,
 ) -> Vec<Declared> {
     let Some(root) = by_path.get(folder) else { return Vec::new() };
     let root_id = keys.child(packages_id, folder).map_or(u32::MAX, |key| key.id);
+    let lines = lines.get_or_init(|| LineIndex::new(lock.text));
     let mut out = Vec::new();
     let sections = [
         ("dependencies", Scope::Normal, &root.dependencies),
@@ -278,6 +283,7 @@ fn folder_declarations(
     ];
     for (field, scope, deps) in sections {
         let section = keys.child(root_id, field);
+        let members = section.and_then(|section| Members::new(lock.text, section.offset));
         for (name, spec) in deps {
             if field == "dependencies"
                 && root.optional_dependencies.iter().any(|(optional, _)| optional == name)
@@ -285,7 +291,8 @@ fn folder_declarations(
                 continue;
             }
             let line = section.map_or(0, |section| {
-                line_of_member(lock.text, section.offset, name).unwrap_or(section.line)
+                let at = members.as_ref().and_then(|members| members.offset(name));
+                at.map_or(section.line, |at| lines.line(at))
             });
             out.push(Declared {
                 name: name.to_string(),
@@ -300,14 +307,48 @@ fn folder_declarations(
     out
 }
 
-/// The line of member `"name":` of the JSON object whose key starts at
-/// byte `from` (searching only up to that object's first `}`).
-fn line_of_member(text: &str, from: usize, name: &str) -> Option<u32> {
-    let rest = text.get(from..)?;
-    let end = rest.find('}').unwrap_or(rest.len());
-    let needle = format!("\"{name}\"");
-    let at = rest.get(..end)?.find(&needle)?;
-    Some(super::line_of(text, from + at))
+/// The members of a JSON object of name-spec pairs, for the lines of their
+/// keys: the text from the object's key up to its first `}`, and the first
+/// offset of every quoted run in it, so that each member is found without
+/// searching the object again.
+struct Members<'t> {
+    /// Byte offset of the object's key.
+    from: usize,
+    /// The text searched.
+    body: &'t str,
+    /// Each text between two consecutive quotes, with the offset (in
+    /// `body`) of the first quote of its first occurrence.
+    first: HashMap<&'t str, usize>,
+}
+
+impl<'t> Members<'t> {
+    /// The object whose key starts at byte `from` of `text`.
+    fn new(text: &'t str, from: usize) -> Option<Members<'t>> {
+        let rest = text.get(from..)?;
+        let end = rest.find('}').unwrap_or(rest.len());
+        let body = rest.get(..end)?;
+        let quotes: Vec<usize> = body.match_indices('"').map(|(at, _)| at).collect();
+        let mut first = HashMap::with_capacity(quotes.len());
+        for pair in quotes.windows(2) {
+            if let (Some(&open), Some(&close)) = (pair.first(), pair.get(1)) {
+                if let Some(inner) = body.get(open + 1..close) {
+                    first.entry(inner).or_insert(open);
+                }
+            }
+        }
+        Some(Members { from, body, first })
+    }
+
+    /// Byte offset in the text of the first `"name"` of the object (the
+    /// first quote of a run naming `name` is the start of `"name"`).
+    fn offset(&self, name: &str) -> Option<usize> {
+        let at = if name.contains('"') {
+            self.body.find(&format!("\"{name}\""))
+        } else {
+            self.first.get(name).copied()
+        };
+        at.map(|at| self.from + at)
+    }
 }
 
 /// Lockfile v1 (also `npm-shrinkwrap.json` of npm 5/6): nested

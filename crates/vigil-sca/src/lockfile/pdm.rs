@@ -4,16 +4,19 @@
 //! is Normal, an extra of `[project.optional-dependencies]` Optional, any
 //! other group Dev), its `dependencies` are PEP 508 strings. PDM writes a
 //! package once per extra set it needs, so entries are merged by name and
-//! version. Git, URL and path packages are [`Unresolved`]. This module
+//! version. Git, URL and path packages are [`Unresolved`](super::Unresolved). This module
 //! reads only the two texts it is given.
 
 use std::collections::{HashMap, HashSet};
 
 use toml_edit::{Item, TableLike};
 
-use super::poetry::{declared_in_pyproject, key_line, parse_toml, roots_from, str_of, table_at};
-use super::requirements::{LineIndex, Warnings, parse_pep508};
-use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
+use super::poetry::{
+    Kind, Locked, declared_in_pyproject, key_line, locked_packages, parse_toml, roots_from, str_of,
+    table_at,
+};
+use super::requirements::{Warnings, parse_pep508};
+use super::{Entry, Input, LockfileError, Parsed, Req, Scope};
 use crate::Ecosystem;
 
 /// Reads `pdm.lock` with its `pyproject.toml`.
@@ -21,15 +24,14 @@ pub(crate) fn parse(
     lock: Input<'_>,
     companion: Option<Input<'_>>,
 ) -> Result<Parsed, LockfileError> {
-    let lines = LineIndex::new(lock.text);
-    let document = parse_toml(lock, &lines)?;
-    let root: &dyn TableLike = document.as_table();
+    let toml = parse_toml(lock)?;
+    let (root, lines) = (toml.root(), &toml.lines);
     let mut warnings = Warnings::new();
     let metadata = table_at(root, &["metadata"]);
     match metadata.and_then(|meta| str_of(meta, "lock_version")) {
         Some(version) if version.split('.').next() == Some("4") => {}
         Some(version) => {
-            let line = metadata.map_or(0, |meta| key_line(meta, "lock_version", &lines));
+            let line = metadata.map_or(0, |meta| key_line(meta, "lock_version", lines));
             return Err(LockfileError::at(
                 line,
                 format!("lock_version {version} is not one Vigil reads (4.x)"),
@@ -43,35 +45,19 @@ pub(crate) fn parse(
     let mut parsed = Parsed::default();
     // (normalised name, version) → index in `parsed.packages`.
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    let packages = root.get("package").and_then(Item::as_array_of_tables);
-    for table in packages.into_iter().flat_map(|array| array.iter()) {
-        let line = table.span().map_or(0, |span| lines.line(span.start));
-        let Some(name) = str_of(table, "name") else {
-            warnings.push(format!("line {line}: a package without a name; skipped"));
-            continue;
-        };
-        let reason = if table.contains_key("git") {
-            Some("a git dependency")
+    let packages = locked_packages(root, lines, &mut parsed, &mut warnings, |table, _| {
+        if table.contains_key("git") {
+            Kind::Unresolved("a git dependency")
         } else if table.contains_key("path") {
             let editable = table.get("editable").and_then(Item::as_bool).unwrap_or(false);
-            Some(if editable { "an editable install" } else { "a local path" })
+            Kind::Unresolved(if editable { "an editable install" } else { "a local path" })
         } else if table.contains_key("url") {
-            Some("a URL")
+            Kind::Unresolved("a URL")
         } else {
-            None
-        };
-        if let Some(reason) = reason {
-            parsed.unresolved.push(Unresolved {
-                name: name.to_owned(),
-                line,
-                reason: reason.to_owned(),
-            });
-            continue;
+            Kind::Registry
         }
-        let Some(version) = str_of(table, "version") else {
-            warnings.push(format!("line {line}: package `{name}` has no version; skipped"));
-            continue;
-        };
+    });
+    for Locked { table, name, version, line } in packages {
         let scope = scope_of(table, &extras);
         let dependencies = dependencies_of(table, name);
         let key = (Ecosystem::PyPI.normalise_name(name), version.to_owned());
@@ -155,10 +141,8 @@ fn dependencies_of(table: &dyn TableLike, name: &str) -> Vec<Req> {
 
 /// The names of `[project.optional-dependencies]` in `pyproject.toml`.
 fn optional_groups(manifest: Input<'_>) -> HashSet<String> {
-    let lines = LineIndex::new(manifest.text);
-    let Ok(document) = parse_toml(manifest, &lines) else { return HashSet::new() };
-    let root: &dyn TableLike = document.as_table();
-    table_at(root, &["project", "optional-dependencies"])
+    let Ok(toml) = parse_toml(manifest) else { return HashSet::new() };
+    table_at(toml.root(), &["project", "optional-dependencies"])
         .map(|extras| extras.iter().map(|(name, _)| name.to_owned()).collect())
         .unwrap_or_default()
 }

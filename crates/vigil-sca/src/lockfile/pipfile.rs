@@ -11,10 +11,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
-use toml_edit::TableLike;
 
-use super::poetry::{Declared, key_line, parse_toml, roots_from, table_at};
-use super::requirements::{LineIndex, Warnings};
+use super::poetry::{Declared, key_line, parse_manifest, roots_from, table_at};
+use super::requirements::Warnings;
 use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
 use crate::Ecosystem;
 
@@ -142,15 +141,8 @@ fn unresolved_reason(details: &Value) -> Option<&'static str> {
 
 /// The `[packages]` (Normal) and `[dev-packages]` (Dev) of a `Pipfile`.
 fn declared_in_pipfile(manifest: Input<'_>, warnings: &mut Warnings) -> Vec<Declared> {
-    let lines = LineIndex::new(manifest.text);
-    let document = match parse_toml(manifest, &lines) {
-        Ok(document) => document,
-        Err(error) => {
-            warnings.push(format!("{error}; direct dependencies not known"));
-            return Vec::new();
-        }
-    };
-    let root: &dyn TableLike = document.as_table();
+    let Some(toml) = parse_manifest(manifest, warnings) else { return Vec::new() };
+    let (root, lines) = (toml.root(), &toml.lines);
     let mut declared = Vec::new();
     for (section, scope) in [("packages", Scope::Normal), ("dev-packages", Scope::Dev)] {
         let Some(table) = table_at(root, &[section]) else { continue };
@@ -158,7 +150,7 @@ fn declared_in_pipfile(manifest: Input<'_>, warnings: &mut Warnings) -> Vec<Decl
             declared.push(Declared {
                 name: name.to_owned(),
                 scope,
-                line: key_line(table, name, &lines),
+                line: key_line(table, name, lines),
             });
         }
     }

@@ -1,6 +1,7 @@
 //! Poetry's `poetry.lock` (lock-version 1.x and 2.x), and what every
 //! TOML-based Python format shares: reading TOML with spans
-//! ([`parse_toml`]), the direct dependencies a `pyproject.toml` declares
+//! ([`parse_toml`]), walking the `[[package]]` tables of a lockfile
+//! ([`locked_packages`]), the direct dependencies a `pyproject.toml` declares
 //! ([`declared_in_pyproject`], for Poetry, PEP 621, PEP 735, PDM and uv),
 //! turning them into roots ([`roots_from`]) and deriving scopes from the
 //! graph when a lockfile does not record them ([`scopes_from_roots`]).
@@ -10,22 +11,48 @@
 
 use std::collections::HashMap;
 
-use toml_edit::{ImDocument, Item, TableLike};
+use toml_edit::{ImDocument, Item, Table, TableLike};
 
 use super::requirements::{LineIndex, Warnings, parse_pep508};
 use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
 use crate::Ecosystem;
 
+/// A TOML text read with byte spans, and the index that turns them into
+/// lines.
+pub(super) struct Toml<'a> {
+    /// The document.
+    document: ImDocument<&'a str>,
+    /// The text's lines.
+    pub(super) lines: LineIndex,
+}
+
+impl Toml<'_> {
+    /// The top-level table.
+    pub(super) fn root(&self) -> &dyn TableLike {
+        self.document.as_table()
+    }
+}
+
 /// Parses TOML keeping byte spans; an error names its line.
-pub(super) fn parse_toml<'a>(
-    input: Input<'a>,
-    lines: &LineIndex,
-) -> Result<ImDocument<&'a str>, LockfileError> {
-    ImDocument::parse(input.text).map_err(|error| {
-        let line = error.span().map_or(1, |span| lines.line(span.start));
-        let message = error.message().trim().to_owned();
-        LockfileError::at(line, format!("{}: not valid TOML at line {line}: {message}", input.path))
-    })
+pub(super) fn parse_toml(input: Input<'_>) -> Result<Toml<'_>, LockfileError> {
+    let lines = LineIndex::new(input.text);
+    match ImDocument::parse(input.text) {
+        Ok(document) => Ok(Toml { document, lines }),
+        Err(error) => {
+            let line = error.span().map_or(1, |span| lines.line(span.start));
+            let message = error.message().trim().to_owned();
+            let message = format!("{}: not valid TOML at line {line}: {message}", input.path);
+            Err(LockfileError::at(line, message))
+        }
+    }
+}
+
+/// Parses a manifest; one that is not valid TOML is a warning that the
+/// project's direct dependencies are not known.
+pub(super) fn parse_manifest<'a>(manifest: Input<'a>, warnings: &mut Warnings) -> Option<Toml<'a>> {
+    parse_toml(manifest)
+        .map_err(|error| warnings.push(format!("{error}; direct dependencies not known")))
+        .ok()
 }
 
 /// The 1-based line of `key` in `table`, or 0 when unknown.
@@ -50,6 +77,70 @@ pub(super) fn table_at<'t>(table: &'t dyn TableLike, path: &[&str]) -> Option<&'
     Some(current)
 }
 
+/// One `[[package]]` of a TOML Python lockfile that names a package at a
+/// version.
+pub(super) struct Locked<'t> {
+    /// Its table.
+    pub(super) table: &'t Table,
+    /// The name as written.
+    pub(super) name: &'t str,
+    /// The version as written.
+    pub(super) version: &'t str,
+    /// 1-based line of its `[[package]]` header.
+    pub(super) line: u32,
+}
+
+/// What a format makes of a named `[[package]]`, before its version is read.
+pub(super) enum Kind {
+    /// A package from a registry: it needs a version.
+    Registry,
+    /// A package without a registry version (git, URL, path), and why.
+    Unresolved(&'static str),
+    /// Not a package of the graph (the project's own); the format has
+    /// dealt with it.
+    Skip,
+}
+
+/// The `[[package]]` tables of a lockfile, in file order, that name a
+/// registry package at a version. A table without a name or without a
+/// version is a warning; `kind` tells the format's unresolved packages,
+/// which go to `parsed.unresolved`, and the ones it skips.
+pub(super) fn locked_packages<'t>(
+    root: &'t dyn TableLike,
+    lines: &LineIndex,
+    parsed: &mut Parsed,
+    warnings: &mut Warnings,
+    mut kind: impl FnMut(&'t Table, &'t str) -> Kind,
+) -> Vec<Locked<'t>> {
+    let mut locked = Vec::new();
+    let packages = root.get("package").and_then(Item::as_array_of_tables);
+    for table in packages.into_iter().flat_map(|array| array.iter()) {
+        let line = table.span().map_or(0, |span| lines.line(span.start));
+        let Some(name) = str_of(table, "name") else {
+            warnings.push(format!("line {line}: a package without a name; skipped"));
+            continue;
+        };
+        match kind(table, name) {
+            Kind::Registry => {}
+            Kind::Unresolved(reason) => {
+                parsed.unresolved.push(Unresolved {
+                    name: name.to_owned(),
+                    line,
+                    reason: reason.to_owned(),
+                });
+                continue;
+            }
+            Kind::Skip => continue,
+        }
+        let Some(version) = str_of(table, "version") else {
+            warnings.push(format!("line {line}: package `{name}` has no version; skipped"));
+            continue;
+        };
+        locked.push(Locked { table, name, version, line });
+    }
+    locked
+}
+
 /// One direct dependency a manifest declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Declared {
@@ -65,32 +156,25 @@ pub(super) struct Declared {
 /// section: PEP 621 `[project]`, PEP 735 `[dependency-groups]`, Poetry's
 /// `[tool.poetry.*]`, PDM's and uv's dev dependencies.
 pub(super) fn declared_in_pyproject(manifest: Input<'_>, warnings: &mut Warnings) -> Vec<Declared> {
-    let lines = LineIndex::new(manifest.text);
-    let document = match parse_toml(manifest, &lines) {
-        Ok(document) => document,
-        Err(error) => {
-            warnings.push(format!("{error}; direct dependencies not known"));
-            return Vec::new();
-        }
-    };
-    let root: &dyn TableLike = document.as_table();
+    let Some(toml) = parse_manifest(manifest, warnings) else { return Vec::new() };
+    let (root, lines) = (toml.root(), &toml.lines);
     let mut declared = Vec::new();
     if let Some(project) = table_at(root, &["project"]) {
         if let Some(list) = project.get("dependencies") {
-            push_requirements(list, Scope::Normal, &lines, &mut declared);
+            push_requirements(list, Scope::Normal, lines, &mut declared);
         }
         if let Some(extras) = table_at(project, &["optional-dependencies"]) {
             for (_, list) in extras.iter() {
-                push_requirements(list, Scope::Optional, &lines, &mut declared);
+                push_requirements(list, Scope::Optional, lines, &mut declared);
             }
         }
     }
     if let Some(poetry) = table_at(root, &["tool", "poetry"]) {
         if let Some(table) = table_at(poetry, &["dependencies"]) {
-            push_poetry_table(table, Scope::Normal, &lines, &mut declared);
+            push_poetry_table(table, Scope::Normal, lines, &mut declared);
         }
         if let Some(table) = table_at(poetry, &["dev-dependencies"]) {
-            push_poetry_table(table, Scope::Dev, &lines, &mut declared);
+            push_poetry_table(table, Scope::Dev, lines, &mut declared);
         }
         if let Some(groups) = table_at(poetry, &["group"]) {
             for (group, item) in groups.iter() {
@@ -98,23 +182,23 @@ pub(super) fn declared_in_pyproject(manifest: Input<'_>, warnings: &mut Warnings
                 if let Some(table) =
                     item.as_table_like().and_then(|g| table_at(g, &["dependencies"]))
                 {
-                    push_poetry_table(table, scope, &lines, &mut declared);
+                    push_poetry_table(table, scope, lines, &mut declared);
                 }
             }
         }
     }
     if let Some(groups) = table_at(root, &["dependency-groups"]) {
         for (_, list) in groups.iter() {
-            push_requirements(list, Scope::Dev, &lines, &mut declared);
+            push_requirements(list, Scope::Dev, lines, &mut declared);
         }
     }
     if let Some(groups) = table_at(root, &["tool", "pdm", "dev-dependencies"]) {
         for (_, list) in groups.iter() {
-            push_requirements(list, Scope::Dev, &lines, &mut declared);
+            push_requirements(list, Scope::Dev, lines, &mut declared);
         }
     }
     if let Some(list) = table_at(root, &["tool", "uv"]).and_then(|uv| uv.get("dev-dependencies")) {
-        push_requirements(list, Scope::Dev, &lines, &mut declared);
+        push_requirements(list, Scope::Dev, lines, &mut declared);
     }
     declared
 }
@@ -273,16 +357,15 @@ pub(crate) fn parse(
     lock: Input<'_>,
     companion: Option<Input<'_>>,
 ) -> Result<Parsed, LockfileError> {
-    let lines = LineIndex::new(lock.text);
-    let document = parse_toml(lock, &lines)?;
-    let root: &dyn TableLike = document.as_table();
+    let toml = parse_toml(lock)?;
+    let (root, lines) = (toml.root(), &toml.lines);
     let mut warnings = Warnings::new();
     let lock_version = table_at(root, &["metadata"]).and_then(|meta| str_of(meta, "lock-version"));
     match lock_version {
         Some(version) if version.starts_with("1.") || version.starts_with("2.") => {}
         Some(version) => {
             let line = table_at(root, &["metadata"])
-                .map_or(0, |meta| key_line(meta, "lock-version", &lines));
+                .map_or(0, |meta| key_line(meta, "lock-version", lines));
             return Err(LockfileError::at(
                 line,
                 format!("lock-version {version} is not one Vigil reads (1.x, 2.x)"),
@@ -293,35 +376,18 @@ pub(crate) fn parse(
     }
     let mut parsed = Parsed::default();
     let mut scopes_recorded = true;
-    let packages = root.get("package").and_then(Item::as_array_of_tables);
-    for table in packages.into_iter().flat_map(|array| array.iter()) {
-        let line = table.span().map_or(0, |span| lines.line(span.start));
-        let Some(name) = str_of(table, "name") else {
-            warnings.push(format!("line {line}: a package without a name; skipped"));
-            continue;
-        };
-        if let Some(source) = table_at(table, &["source"]) {
-            let develop = table.get("develop").and_then(Item::as_bool).unwrap_or(false);
-            let reason = match str_of(source, "type") {
-                Some("git") => Some("a git dependency"),
-                Some("directory" | "file") if develop => Some("an editable install"),
-                Some("directory" | "file") => Some("a local path"),
-                Some("url") => Some("a URL"),
-                _ => None,
-            };
-            if let Some(reason) = reason {
-                parsed.unresolved.push(Unresolved {
-                    name: name.to_owned(),
-                    line,
-                    reason: reason.to_owned(),
-                });
-                continue;
-            }
+    let packages = locked_packages(root, lines, &mut parsed, &mut warnings, |table, _| {
+        let Some(source) = table_at(table, &["source"]) else { return Kind::Registry };
+        let develop = table.get("develop").and_then(Item::as_bool).unwrap_or(false);
+        match str_of(source, "type") {
+            Some("git") => Kind::Unresolved("a git dependency"),
+            Some("directory" | "file") if develop => Kind::Unresolved("an editable install"),
+            Some("directory" | "file") => Kind::Unresolved("a local path"),
+            Some("url") => Kind::Unresolved("a URL"),
+            _ => Kind::Registry,
         }
-        let Some(version) = str_of(table, "version") else {
-            warnings.push(format!("line {line}: package `{name}` has no version; skipped"));
-            continue;
-        };
+    });
+    for Locked { table, name, version, line } in packages {
         let optional = table.get("optional").and_then(Item::as_bool).unwrap_or(false);
         let scope = match (str_of(table, "category"), table.get("groups").and_then(Item::as_array))
         {

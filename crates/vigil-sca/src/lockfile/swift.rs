@@ -11,7 +11,8 @@
 
 use serde_json::Value;
 
-use super::composer::{LineCursor, find_key_value, parse_json};
+use super::composer::{find_key_value, parse_json};
+use super::lines::LineIndex;
 use super::{Entry, Input, LockfileError, Parsed, Unresolved};
 
 /// Reads `Package.resolved`; SwiftPM has no companion read with it.
@@ -39,7 +40,7 @@ pub(crate) fn parse(
     };
     let mut parsed = Parsed::default();
     let mut cursor = 0;
-    let mut lines = LineCursor::new(lock.text);
+    let lines = LineIndex::new(lock.text);
     for pin in pins {
         let location = pin.get(url_key).and_then(Value::as_str).unwrap_or_default();
         let identity = pin.get(name_key).and_then(Value::as_str).unwrap_or(location);
@@ -49,7 +50,7 @@ pub(crate) fn parse(
             .and_then(Value::as_str)
             .and_then(|name| find_key_value(lock.text, cursor, name_key, name))
             .or_else(|| find_key_value(lock.text, cursor, url_key, location));
-        let line = found.map_or(0, |(start, _)| lines.line_at(start));
+        let line = found.map_or(0, |(start, _)| lines.line(start));
         cursor = found.map_or(cursor, |(_, end)| end);
         let kind = pin.get("kind").and_then(Value::as_str);
         let unresolved = |reason: &str| Unresolved {

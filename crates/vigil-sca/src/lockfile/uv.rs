@@ -6,7 +6,7 @@
 //! `optional-dependencies` (Optional) and `dev-dependencies` (Dev) are the
 //! roots, declared in `pyproject.toml` when it names them and otherwise
 //! in the lockfile. Other editable, directory, path, git and URL sources
-//! are [`Unresolved`]. uv.lock does not record scopes, so they come from
+//! are [`Unresolved`](super::Unresolved). uv.lock does not record scopes, so they come from
 //! the graph. This module reads only the two texts it is given.
 
 use std::collections::{HashMap, HashSet};
@@ -14,10 +14,11 @@ use std::collections::{HashMap, HashSet};
 use toml_edit::{Item, TableLike, Value};
 
 use super::poetry::{
-    declared_in_pyproject, key_line, parse_toml, roots_from, scopes_from_roots, str_of, table_at,
+    Kind, Locked, declared_in_pyproject, key_line, locked_packages, parse_toml, roots_from,
+    scopes_from_roots, str_of, table_at,
 };
 use super::requirements::{LineIndex, Warnings};
-use super::{Entry, Input, LockfileError, Parsed, Req, Scope, Unresolved};
+use super::{Entry, Input, LockfileError, Parsed, Req, Scope};
 use crate::Ecosystem;
 
 /// The lockfile versions read.
@@ -28,15 +29,14 @@ pub(crate) fn parse(
     lock: Input<'_>,
     companion: Option<Input<'_>>,
 ) -> Result<Parsed, LockfileError> {
-    let lines = LineIndex::new(lock.text);
-    let document = parse_toml(lock, &lines)?;
-    let root: &dyn TableLike = document.as_table();
+    let toml = parse_toml(lock)?;
+    let (root, lines) = (toml.root(), &toml.lines);
     let mut warnings = Warnings::new();
     match root.get("version").and_then(Item::as_integer) {
         Some(version) if VERSIONS.contains(&version) => {}
         Some(version) => {
             return Err(LockfileError::at(
-                key_line(root, "version", &lines),
+                key_line(root, "version", lines),
                 format!("uv.lock version {version} is not one Vigil reads (1)"),
             ));
         }
@@ -56,35 +56,20 @@ pub(crate) fn parse(
 
     let mut parsed = Parsed::default();
     let mut lock_roots: Vec<(Req, u32)> = Vec::new();
-    let packages = root.get("package").and_then(Item::as_array_of_tables);
-    for table in packages.into_iter().flat_map(|array| array.iter()) {
-        let line = table.span().map_or(0, |span| lines.line(span.start));
-        let Some(name) = str_of(table, "name") else {
-            warnings.push(format!("line {line}: a package without a name; skipped"));
-            continue;
-        };
+    let packages = locked_packages(root, lines, &mut parsed, &mut warnings, |table, name| {
         let source = table_at(table, &["source"]);
         let local = source.and_then(|source| {
             ["editable", "virtual"].into_iter().find_map(|kind| str_of(source, kind))
         });
         let own = local == Some(".") || members.contains(&Ecosystem::PyPI.normalise_name(name));
         if own {
-            lock_roots.extend(edges_of(table, &lines));
-            continue;
+            lock_roots.extend(edges_of(table, lines));
+            return Kind::Skip;
         }
-        if let Some(reason) = source.and_then(unresolved_reason) {
-            parsed.unresolved.push(Unresolved {
-                name: name.to_owned(),
-                line,
-                reason: reason.to_owned(),
-            });
-            continue;
-        }
-        let Some(version) = str_of(table, "version") else {
-            warnings.push(format!("line {line}: package `{name}` has no version; skipped"));
-            continue;
-        };
-        let dependencies = edges_of(table, &lines)
+        source.and_then(unresolved_reason).map_or(Kind::Registry, Kind::Unresolved)
+    });
+    for Locked { table, name, version, line } in packages {
+        let dependencies = edges_of(table, lines)
             .into_iter()
             .filter(|(req, _)| req.scope != Scope::Dev)
             .map(|(req, _)| req)

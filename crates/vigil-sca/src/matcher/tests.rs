@@ -2,22 +2,19 @@
 //! `../shared/data/advisories/samples`, and OSV's range semantics.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::*;
+use crate::advisory::{Event, Range};
 use crate::lockfile::{Input, format_for};
 use crate::store::Importer;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(format!("{}/../../../shared/data/advisories/{rel}", env!("CARGO_MANIFEST_DIR")))
-}
+use crate::test_support::advisory_data;
 
 fn rustsec() -> &'static Store {
     static STORE: OnceLock<Store> = OnceLock::new();
     STORE.get_or_init(|| {
         let mut importer = Importer::default();
-        importer.import_path(&shared("rustsec")).expect("imports");
+        importer.import_path(&advisory_data("rustsec")).expect("imports");
         Store::from_advisories(importer.finish().0)
     })
 }
@@ -31,8 +28,9 @@ fn graph_of(lockfile: &str, text: &str) -> Graph {
 /// (id, package, version) of cargo-audit's vulnerabilities and of its
 /// warnings (kind: unmaintained, unsound, ...).
 fn cargo_audit(sample: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let text = std::fs::read_to_string(shared(&format!("samples/{sample}/cargo-audit.json")))
-        .expect("reads");
+    let text =
+        std::fs::read_to_string(advisory_data(&format!("samples/{sample}/cargo-audit.json")))
+            .expect("reads");
     let report: serde_json::Value = serde_json::from_str(&text).expect("json");
     let key = |item: &serde_json::Value| {
         format!(
@@ -66,7 +64,7 @@ fn the_same_results_as_cargo_audit_on_every_sample() {
         "tracing-subscriber-0.3.23",
     ];
     for sample in samples {
-        let text = std::fs::read_to_string(shared(&format!("samples/{sample}/Cargo.lock")))
+        let text = std::fs::read_to_string(advisory_data(&format!("samples/{sample}/Cargo.lock")))
             .expect("reads");
         let graph = graph_of("Cargo.lock", &text);
         let (matches, warnings) = match_graph(rustsec(), &graph);
@@ -84,7 +82,8 @@ fn the_same_results_as_cargo_audit_on_every_sample() {
 
 #[test]
 fn remedies_stay_on_the_major_line() {
-    let text = std::fs::read_to_string(shared("samples/old-deps/Cargo.lock")).expect("reads");
+    let text =
+        std::fs::read_to_string(advisory_data("samples/old-deps/Cargo.lock")).expect("reads");
     let graph = graph_of("Cargo.lock", &text);
     let (matches, _) = match_graph(rustsec(), &graph);
     let hyper = matches.iter().find(|m| m.advisory.id == "RUSTSEC-2021-0078").expect("hyper");
@@ -188,4 +187,28 @@ fn aliases_make_one_match() {
         ]
     );
     assert_eq!(matches[0].remedy.as_deref(), Some("2.0.0"));
+}
+
+#[test]
+fn only_the_entries_naming_the_package_count() {
+    let entry = |name: &str, fixed: &str| {
+        serde_json::json!({
+            "ecosystem": "PyPI",
+            "name": name,
+            "ranges": [{"type": "events", "semver": false,
+                        "events": [{"introduced": "0"}, {"fixed": fixed}]}],
+        })
+    };
+    let affected = [entry("Foo_Bar", "1.5"), entry("other", "9.0"), entry("foo.bar", "2.1")];
+    let advisory = serde_json::json!({"id": "PYSEC-1", "affected": affected});
+    let store = Store::from_advisories(vec![serde_json::from_value(advisory).expect("advisory")]);
+    let graph = graph_of("requirements.txt", "foo-bar==2.0\n");
+    // Twice: the second match reads the ranges the first one prepared.
+    for _ in 0..2 {
+        let (matches, warnings) = match_graph(&store, &graph);
+        assert_eq!(warnings, Vec::<String>::new());
+        assert_eq!(matches.len(), 1);
+        assert_eq!(matches[0].fixed, ["1.5", "2.1"]);
+        assert_eq!(matches[0].remedy.as_deref(), Some("2.1"));
+    }
 }

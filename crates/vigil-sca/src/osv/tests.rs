@@ -2,11 +2,7 @@
 //! `../shared/data/advisories`.
 
 use super::*;
-
-fn shared(rel: &str) -> String {
-    let path = format!("{}/../../../shared/data/advisories/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use crate::test_support::read_advisory_data;
 
 fn expect_advisory(read: Result<Read, AdvisoryError>) -> (Advisory, Vec<String>) {
     match read {
@@ -17,7 +13,7 @@ fn expect_advisory(read: Result<Read, AdvisoryError>) -> (Advisory, Vec<String>)
 
 #[test]
 fn rustsec_front_matter_and_title() {
-    let text = shared("rustsec/crates/tokio/RUSTSEC-2021-0072.md");
+    let text = read_advisory_data("rustsec/crates/tokio/RUSTSEC-2021-0072.md");
     let (advisory, problems) = expect_advisory(rustsec("tokio/RUSTSEC-2021-0072.md", &text));
     assert!(problems.is_empty());
     assert_eq!(advisory.id, "RUSTSEC-2021-0072");
@@ -47,16 +43,16 @@ fn rustsec_front_matter_and_title() {
 
 #[test]
 fn rustsec_notices_and_withdrawals() {
-    let text = shared("rustsec/crates/badge/RUSTSEC-2022-0057.md");
+    let text = read_advisory_data("rustsec/crates/badge/RUSTSEC-2022-0057.md");
     let (advisory, _) = expect_advisory(rustsec("badge", &text));
     assert_eq!(advisory.informational.as_deref(), Some("unmaintained"));
-    let text = shared("rustsec/crates/markdown/RUSTSEC-2022-0044.md");
+    let text = read_advisory_data("rustsec/crates/markdown/RUSTSEC-2022-0044.md");
     assert_eq!(rustsec("markdown", &text), Ok(Read::Skip(Skip::Withdrawn)));
 }
 
 #[test]
 fn pypa_yaml_keeps_versions_as_text() {
-    let text = shared("pypa/vulns/django/PYSEC-2007-1.yaml");
+    let text = read_advisory_data("pypa/vulns/django/PYSEC-2007-1.yaml");
     let (advisory, problems) = expect_advisory(osv_yaml("PYSEC-2007-1.yaml", &text));
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(advisory.id, "PYSEC-2007-1");
@@ -81,7 +77,7 @@ fn pypa_yaml_keeps_versions_as_text() {
 
 #[test]
 fn ghsa_json_with_cvss_and_rating() {
-    let text = shared("ghsa-sample/npm/GHSA-27h2-hvpr-p74q.json");
+    let text = read_advisory_data("ghsa-sample/npm/GHSA-27h2-hvpr-p74q.json");
     let (advisory, _) = expect_advisory(osv_json("GHSA-27h2-hvpr-p74q.json", text.as_bytes()));
     assert_eq!(advisory.cvss, ["CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:H/A:L"]);
     assert_eq!(advisory.cvss_score().map(|(_, score, _)| score), Some(7.6));
@@ -91,7 +87,7 @@ fn ghsa_json_with_cvss_and_rating() {
 
 #[test]
 fn withdrawn_and_foreign_advisories_are_skipped() {
-    let text = shared("pypa/vulns/redis/PYSEC-2023-73.yaml");
+    let text = read_advisory_data("pypa/vulns/redis/PYSEC-2023-73.yaml");
     assert_eq!(osv_yaml("PYSEC-2023-73.yaml", &text), Ok(Read::Skip(Skip::Withdrawn)));
     let debian = br#"{"id":"DSA-1","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"versions":["1"]}]}"#;
     assert_eq!(osv_json("DSA-1.json", debian), Ok(Read::Skip(Skip::OtherEcosystem)));

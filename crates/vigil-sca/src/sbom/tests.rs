@@ -1,14 +1,9 @@
 //! The SBOMs of a real lockfile, validated against the official CycloneDX
 //! 1.6 and SPDX 2.3 schemas in `../shared/schemas`.
 
-use std::path::PathBuf;
-
 use super::*;
 use crate::engine::graphs;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared").join(rel)
-}
+use crate::test_support::shared;
 
 fn schema(rel: &str) -> Value {
     let text = std::fs::read_to_string(shared(&format!("schemas/{rel}"))).expect("schema");

@@ -6,15 +6,12 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use super::*;
-
-fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(format!("{}/../../../shared/data/advisories/{rel}", env!("CARGO_MANIFEST_DIR")))
-}
+use crate::test_support::advisory_data;
 
 fn import(paths: &[&str]) -> (Vec<Advisory>, ImportReport) {
     let mut importer = Importer::default();
     for path in paths {
-        importer.import_path(&shared(path)).expect("imports");
+        importer.import_path(&advisory_data(path)).expect("imports");
     }
     importer.finish()
 }
@@ -27,7 +24,7 @@ fn the_shared_snapshots_import_and_reopen() {
     let rustsec = advisories.iter().filter(|a| a.id.starts_with("RUSTSEC-")).count();
     let pysec = advisories.iter().filter(|a| a.id.starts_with("PYSEC-")).count();
     let ghsa = advisories.iter().filter(|a| a.id.starts_with("GHSA-")).count();
-    let withdrawn_rustsec = count_files(&shared("rustsec/crates"), "\nwithdrawn = ");
+    let withdrawn_rustsec = count_files(&advisory_data("rustsec/crates"), "\nwithdrawn = ");
     assert_eq!(rustsec + withdrawn_rustsec, 1205, "withdrawn {}", report.withdrawn);
     assert!(pysec > 2500, "{pysec}");
     assert_eq!(ghsa, 18);
@@ -109,7 +106,7 @@ fn zip_archives_import_with_bounds() {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored);
-        for entry in std::fs::read_dir(shared("ghsa-sample/npm")).expect("dir") {
+        for entry in std::fs::read_dir(advisory_data("ghsa-sample/npm")).expect("dir") {
             let path = entry.expect("entry").path();
             let name = path.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
             zip.start_file(name, options).expect("starts");

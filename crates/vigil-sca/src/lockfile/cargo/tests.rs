@@ -3,13 +3,10 @@
 
 use super::super::{Input, Scope};
 use super::parse;
+use crate::test_support::advisory_data;
 
 fn sample(name: &str, file: &str) -> Option<String> {
-    let path = format!(
-        "{}/../../../shared/data/advisories/samples/{name}/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(path).ok()
+    std::fs::read_to_string(advisory_data(&format!("samples/{name}/{file}"))).ok()
 }
 
 #[test]
