@@ -245,6 +245,23 @@ try {
     await check('iac-issue');
   });
 
+  await step('issues: vulnerable dependencies by ecosystem, fix and advisory', async () => {
+    await page.goto(`${VIGIL}/issues?kind=vulnerability`);
+    await heading('Issues');
+    await page.getByLabel('Ecosystem').selectOption('crates.io');
+    await page.getByLabel('Fix available').selectOption('yes');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/ecosystem=crates\.io.*fix=yes|fix=yes.*ecosystem=crates\.io/);
+    await page.getByText('hyper 0.14.9:').first().waitFor();
+    await page.getByText('hyper 0.14.9:').first().click();
+    await page.locator('#issue-detail').waitFor();
+    assert.match(await page.locator('#issue-package').innerText(), /hyper 0\.14\.9 \(crates\.io, (direct|transitive)\)/);
+    assert.match(await page.locator('#issue-fixed-in').innerText(), /^\d+\.\d+/, 'a fixed version is named');
+    assert.match(await page.locator('#issue-advisory').innerText(), /^RUSTSEC-\d{4}-\d{4}$/);
+    assert.match(await page.locator('#issue-cvss').innerText(), /^\d+\.\d CVSS:3\.1\//, 'the score, then its vector');
+    await check('dependency-issue');
+  });
+
   await step('issues: filter, detail, suppress', async () => {
     await page.goto(`${VIGIL}/issues?kind=secret`);
     await heading('Issues');

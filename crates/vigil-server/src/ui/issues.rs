@@ -224,7 +224,7 @@ struct Panel {
 
 /// What the panel shows of a dependency finding.
 struct PackageFacts {
-    /// `lodash 4.17.20`.
+    /// Name, version and ecosystem as the lockfile has them.
     name: String,
     version: String,
     ecosystem: String,
@@ -237,7 +237,8 @@ struct PackageFacts {
     /// The advisory's id and page, the other ids, and the CVSS vector and score.
     advisory: Option<(String, String)>,
     aliases: Vec<(String, String)>,
-    cvss: String,
+    /// Base score (`9.1`) and vector.
+    cvss: Option<(String, String)>,
 }
 
 impl PackageFacts {
@@ -262,13 +263,11 @@ impl PackageFacts {
                     advisory.aliases.iter().map(|alias| (alias.clone(), alias_url(alias))).collect()
                 })
                 .unwrap_or_default(),
-            cvss: advisory
-                .and_then(|advisory| {
-                    let score = advisory.cvss_score_tenths?;
-                    let vector = advisory.cvss_vector.as_deref().unwrap_or_default();
-                    Some(format!("{}.{} {vector}", score / 10, score % 10))
-                })
-                .unwrap_or_default(),
+            cvss: advisory.and_then(|advisory| {
+                let score = advisory.cvss_score_tenths?;
+                let vector = advisory.cvss_vector.clone().unwrap_or_default();
+                Some((format!("{}.{}", score / 10, score % 10), vector))
+            }),
         }
     }
 }

@@ -82,6 +82,20 @@ async fn scenario(root: &Path, test: &vigil_store::testing::TestStore) {
         "infra/db.tf",
         "resource \"aws_db_instance\" \"orders\" {\n  engine = \"postgres\"\n  publicly_accessible = true\n  storage_encrypted = true\n}\n",
     );
+    // A lockfile with vulnerable crates, matched against the RustSec
+    // snapshot imported into the server's data directory below.
+    let sample = root.join("../shared/data/advisories/samples/old-deps");
+    for file in ["Cargo.lock", "Cargo.toml"] {
+        sim.write_file(app, file, std::fs::read(sample.join(file)).unwrap());
+    }
+    let import = Command::new(crate::harness::binary())
+        .args(["vulndb", "import"])
+        .arg(root.join("../shared/data/advisories/rustsec"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
     for index in 1..=24 {
         let project =
             sim.add_project(&format!("team/svc-{index:02}"), "main", &[("alice", MAINTAINER)]);
