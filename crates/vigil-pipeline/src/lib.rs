@@ -40,6 +40,7 @@ mod config;
 mod files;
 mod plan;
 pub mod registry;
+mod verdict;
 
 pub use config::{BASELINE_FILE, CONFIG_FILE, SECRETS_IGNORE_FILE, parse_fail_on, parse_size};
 pub use files::{
@@ -47,3 +48,4 @@ pub use files::{
     iac_policy_dir, read_config_file,
 };
 pub use plan::{Inputs, Overrides, Plan, PlanError, ScanRun};
+pub use verdict::Verdict;

@@ -522,8 +522,22 @@ impl Plan {
         self.engines.iter().map(|engine| engine.as_ref())
     }
 
+    /// What this plan does to the engines' findings, as data.
+    pub fn verdict(&self) -> crate::Verdict {
+        crate::Verdict {
+            kinds: self.kinds.clone(),
+            disabled_rules: self.options.disabled_rules.iter().cloned().collect(),
+            severity_overrides: self.severity_overrides.clone(),
+            baseline: self
+                .baseline
+                .as_ref()
+                .map(|baseline| baseline.fingerprints().into_iter().map(str::to_owned).collect())
+                .unwrap_or_default(),
+        }
+    }
+
     /// Walks `root` (or its git history) once for all engines; applies the
-    /// severity overrides and the accepted fingerprints.
+    /// [`verdict`](Plan::verdict) and the accepted fingerprints.
     pub fn scan(&self, root: &Path, progress: &Progress) -> Result<ScanRun, ScanError> {
         let engines: Vec<Box<dyn Engine>> =
             self.engines.iter().map(|engine| Box::new(engine.clone()) as Box<dyn Engine>).collect();
@@ -533,32 +547,21 @@ impl Plan {
         } else {
             scanner.scan(root, progress)?
         };
-        let mut findings = output.findings;
         // An engine may produce several kinds (dependencies: vulnerabilities
-        // and operational risk); report only the kinds asked for.
-        findings.retain(|finding| self.kinds.contains(&finding.kind));
-        for finding in &mut findings {
-            if let Some(severity) = self.severity_overrides.get(&finding.rule_id) {
-                finding.severity = *severity;
-            }
-        }
+        // and operational risk): the verdict reports only the kinds asked
+        // for, with severity overrides, and holds back the baseline's.
+        let (mut findings, mut baselined) = self.verdict().apply(output.findings);
         let mut stats = output.stats;
         if !self.accepted.is_empty() {
-            let before = findings.len();
-            findings.retain(|finding| {
-                finding.kind != FindingKind::Secret || !self.accepted.contains(&finding.fingerprint)
-            });
-            stats.ignored = (before - findings.len()) as u64;
+            let accepted = |finding: &Finding| {
+                finding.kind == FindingKind::Secret && self.accepted.contains(&finding.fingerprint)
+            };
+            let before = findings.len() + baselined.len();
+            findings.retain(|finding| !accepted(finding));
+            baselined.retain(|finding| !accepted(finding));
+            stats.ignored = (before - findings.len() - baselined.len()) as u64;
         }
-        let mut baselined = Vec::new();
-        if let Some(baseline) = &self.baseline {
-            let known = baseline.fingerprints();
-            let (held, reported) = findings
-                .into_iter()
-                .partition(|finding| known.contains(finding.fingerprint.as_str()));
-            (baselined, findings) = (held, reported);
-            stats.baselined = baselined.len() as u64;
-        }
+        stats.baselined = baselined.len() as u64;
         let mut diagnostics = self.problems.clone();
         diagnostics.extend(output.diagnostics);
         Ok(ScanRun { findings, diagnostics, stats, baselined, artifacts: output.artifacts })

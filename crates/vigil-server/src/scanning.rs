@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 
 use vigil_core::{Diagnostic, Policy};
-use vigil_pipeline::{Inputs, Overrides, Plan, RepoFiles, ScanRun};
+use vigil_pipeline::{Inputs, Overrides, Plan, RepoFiles, ScanRun, Verdict};
 use vigil_scanner::Progress;
 use vigil_store::{NewScan, Queue, Repository, Scan, ScanScope, Store, StoreError};
 
@@ -179,6 +179,8 @@ pub(crate) struct Scanned {
     pub(crate) policy: Policy,
     /// Problems in the repository's configuration files.
     pub(crate) problems: Vec<Diagnostic>,
+    /// How the plan judged the engines' findings, to judge a re-match alike.
+    pub(crate) verdict: Verdict,
 }
 
 impl Scanned {
@@ -237,7 +239,7 @@ pub(crate) async fn scan_source(
         run.diagnostics.extend(skipped);
         let mut problems = fetch_problems;
         problems.extend(plan.problems.iter().cloned());
-        Ok(Scanned { run, policy: plan.policy.clone(), problems })
+        Ok(Scanned { run, policy: plan.policy.clone(), problems, verdict: plan.verdict() })
     })
     .await
     .map_err(|error| format!("scan task failed: {error}"))?

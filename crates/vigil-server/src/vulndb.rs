@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use vigil_pipeline::Verdict;
 use vigil_sca::store::{
     Importer, SourceState, Store as AdvisoryStore, StoreError as AdvisoryError,
 };
@@ -352,11 +353,17 @@ pub async fn rematch(
         for graph in page {
             report.graphs += 1;
             let advisories = advisories.clone();
-            let data = graph.graph;
-            let matched =
-                tokio::task::spawn_blocking(move || vigil_sca::engine::rematch(&advisories, &data))
-                    .await
-                    .map_err(|error| format!("the matching task failed: {error}"))?;
+            let (data, verdict) = (graph.graph, graph.verdict);
+            // Judged as the scan that kept the graph judged its findings:
+            // its kinds, the rules it switched off, its severities, its baseline.
+            let matched = tokio::task::spawn_blocking(move || {
+                let verdict: Verdict = serde_json::from_str(&verdict)
+                    .map_err(|error| format!("the stored verdict cannot be read: {error}"))?;
+                let findings = vigil_sca::engine::rematch(&advisories, &data)?;
+                Ok::<_, String>(verdict.apply(findings).0)
+            })
+            .await
+            .map_err(|error| format!("the matching task failed: {error}"))?;
             let findings = match matched {
                 Ok(findings) => findings,
                 Err(error) => {

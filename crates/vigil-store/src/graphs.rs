@@ -21,6 +21,8 @@ pub struct StoredGraph {
     pub path: String,
     /// The dependency engine's JSON.
     pub graph: String,
+    /// How the scan judged findings (the pipeline's verdict, JSON).
+    pub verdict: String,
     /// The scan that wrote it.
     pub scan_id: i64,
 }
@@ -43,14 +45,15 @@ pub struct MatchCounts {
 
 impl Store {
     /// Keeps the graphs a scan of `scope` produced (the `dependencies`
-    /// engine's artifacts): a full scan replaces every graph of the branch,
-    /// a scan of some paths those paths' graphs (a lockfile deleted or no
-    /// longer readable loses its graph).
+    /// engine's artifacts) with the scan's `verdict`: a full scan replaces
+    /// every graph of the branch, a scan of some paths those paths' graphs
+    /// (a lockfile deleted or no longer readable loses its graph).
     pub async fn record_dependency_graphs(
         &self,
         scan_id: i64,
         scope: &ScanScope,
         artifacts: &[Artifact],
+        verdict: &str,
         now: i64,
     ) -> Result<usize, StoreError> {
         let mut transaction = self.writer().begin().await?;
@@ -97,13 +100,14 @@ impl Store {
             .execute(&mut *transaction)
             .await?;
             sqlx::query(
-                "INSERT INTO dependency_graphs (repository_id, branch, path, graph, scan_id, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO dependency_graphs (repository_id, branch, path, graph, verdict, scan_id, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(repository_id)
             .bind(&branch)
             .bind(&artifact.path)
             .bind(&artifact.data)
+            .bind(verdict)
             .bind(scan_id)
             .bind(now)
             .execute(&mut *transaction)
@@ -121,7 +125,7 @@ impl Store {
         after: Option<&(i64, String, String)>,
         limit: i64,
     ) -> Result<Vec<StoredGraph>, StoreError> {
-        let columns = "repository_id, branch, path, graph, scan_id";
+        let columns = "repository_id, branch, path, graph, verdict, scan_id";
         let order = "ORDER BY repository_id, branch, path LIMIT";
         let rows = match after {
             None => {
@@ -150,6 +154,7 @@ impl Store {
                     branch: row.try_get("branch")?,
                     path: row.try_get("path")?,
                     graph: row.try_get("graph")?,
+                    verdict: row.try_get("verdict")?,
                     scan_id: row.try_get("scan_id")?,
                 })
             })

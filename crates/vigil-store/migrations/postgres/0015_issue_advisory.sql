@@ -19,12 +19,15 @@ CREATE INDEX issues_by_package ON issues (package_name, status, severity_rank DE
 
 -- The dependency graph of each lockfile as the last scan of a repository
 -- and branch read it (vigil-sca's graph as JSON), so that advisories
--- published later are matched without downloading the code again.
+-- published later are matched without downloading the code again, with
+-- that scan's verdict (vigil-pipeline's Verdict as JSON: kinds, rules
+-- switched off, severity overrides, baseline) to judge what they find.
 CREATE TABLE dependency_graphs (
     repository_id BIGINT  NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
     branch        TEXT    NOT NULL,
     path          TEXT    NOT NULL,
     graph         TEXT    NOT NULL,
+    verdict       TEXT    NOT NULL,
     scan_id       BIGINT  NOT NULL,
     updated_at    BIGINT  NOT NULL,
     PRIMARY KEY (repository_id, branch, path)
