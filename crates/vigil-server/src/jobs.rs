@@ -262,21 +262,7 @@ impl JobRunner {
         let scope = payload.paths.map_or(ScanScope::Full, ScanScope::Paths);
         let result = async {
             let source = self.fetcher.fetch(&repository, &scan.branch, &scope).await?;
-            let scanned = scan_and_record(&self.store, scan_id, &scope, source).await?;
-            // The branch's lockfile graphs, matched again after each
-            // advisory sync and judged as this scan judged its findings
-            // (merge requests' branches are not kept).
-            let verdict = serde_json::to_string(&scanned.verdict).map_err(|e| e.to_string())?;
-            self.store
-                .record_dependency_graphs(
-                    scan_id,
-                    &scope,
-                    &scanned.run.artifacts,
-                    &verdict,
-                    Queue::now_ms(),
-                )
-                .await
-                .map_err(store_error)?;
+            scan_and_record(&self.store, scan_id, &scope, source, true).await?;
             Ok::<(), JobError>(())
         }
         .await;

@@ -226,7 +226,9 @@ async fn scan_and_report(
     let source =
         crate::source::fetch_changed(&client, project, &diff_refs.head_sha, &fetch).await?;
     let scope = ScanScope::Paths(scope_paths.into_iter().collect());
-    let scanned = scan_and_record(store, scan_id, &scope, source).await?;
+    // A merge request's branch keeps no dependency graphs: they are
+    // matched again after syncs only for the branches scanned in full.
+    let scanned = scan_and_record(store, scan_id, &scope, source, false).await?;
     let files = scanned.files();
 
     // Feedback covers every file of the MR, not only this scan's.

@@ -192,15 +192,33 @@ impl Scanned {
 
 /// Scans `source` under the server's current default policy and records
 /// the results as scan `scan_id` of `scope`: what a scan job and a merge
-/// request job both do once they have the files.
+/// request job both do once they have the files. With `keep_graphs`, the
+/// lockfiles' dependency graphs are kept first, with the scan's verdict,
+/// to be matched again after each advisory sync (so they are in place by
+/// the time the scan reads as finished).
 pub(crate) async fn scan_and_record(
     store: &Store,
     scan_id: i64,
     scope: &ScanScope,
     source: FetchedSource,
+    keep_graphs: bool,
 ) -> Result<Scanned, String> {
     let default_policy = crate::policy::current(store).await?;
     let scanned = scan_source(source, default_policy).await?;
+    if keep_graphs {
+        let verdict = serde_json::to_string(&scanned.verdict)
+            .map_err(|error| format!("the scan's verdict: {error}"))?;
+        store
+            .record_dependency_graphs(
+                scan_id,
+                scope,
+                &scanned.run.artifacts,
+                &verdict,
+                Queue::now_ms(),
+            )
+            .await
+            .map_err(|error| error.to_string())?;
+    }
     store
         .finish_scan(
             scan_id,

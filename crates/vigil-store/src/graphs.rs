@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 use vigil_core::{Artifact, Finding, IssueStatus};
 
-use crate::scans::{FindingDetails, insert_issue};
+use crate::scans::{FindingDetails, insert_issue, scan_target};
 use crate::{ScanScope, Store, StoreError};
 
 /// A stored graph.
@@ -57,13 +57,7 @@ impl Store {
         now: i64,
     ) -> Result<usize, StoreError> {
         let mut transaction = self.writer().begin().await?;
-        let scan = sqlx::query("SELECT repository_id, branch FROM scans WHERE id = $1")
-            .bind(scan_id)
-            .fetch_optional(&mut *transaction)
-            .await?
-            .ok_or(StoreError::NotFound("scan"))?;
-        let repository_id: i64 = scan.try_get("repository_id")?;
-        let branch: String = scan.try_get("branch")?;
+        let (repository_id, branch) = scan_target(&mut transaction, scan_id).await?;
         match scope {
             ScanScope::Full => {
                 sqlx::query(

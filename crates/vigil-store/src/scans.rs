@@ -235,13 +235,7 @@ impl Store {
         now: i64,
     ) -> Result<ReconcileCounts, StoreError> {
         let mut transaction = self.writer().begin().await?;
-        let scan = sqlx::query("SELECT repository_id, branch FROM scans WHERE id = $1")
-            .bind(scan_id)
-            .fetch_optional(&mut *transaction)
-            .await?
-            .ok_or(StoreError::NotFound("scan"))?;
-        let repository_id: i64 = scan.try_get("repository_id")?;
-        let branch: String = scan.try_get("branch")?;
+        let (repository_id, branch) = scan_target(&mut transaction, scan_id).await?;
 
         let mut existing: HashMap<String, (i64, IssueStatus, String)> = HashMap::new();
         let rows = sqlx::query("SELECT id, fingerprint, status, path FROM issues WHERE repository_id = $1 AND branch = $2")
@@ -293,7 +287,7 @@ impl Store {
                     let evidence = serde_json::to_string(&finding.evidence)
                         .map_err(|error| StoreError::Corrupt(format!("evidence: {error}")))?;
                     let details = FindingDetails::of(finding)?;
-                    sqlx::query(
+                    let update = sqlx::query(
                         "UPDATE issues SET status = $1, title = $2, severity = $3, severity_rank = $4, path = $5, \
                          start_line = $6, evidence = $7, last_seen_at = $8, last_scan_id = $9, \
                          fixed_at = CASE WHEN $1 = 'fixed' THEN fixed_at ELSE NULL END, \
@@ -309,18 +303,8 @@ impl Store {
                     .bind(evidence)
                     .bind(now)
                     .bind(scan_id)
-                    .bind(*id)
-                    .bind(details.package)
-                    .bind(details.resource)
-                    .bind(details.license)
-                    .bind(details.purl)
-                    .bind(details.framework)
-                    .bind(details.advisory)
-                    .bind(details.ecosystem)
-                    .bind(details.package_name)
-                    .bind(details.fix_available)
-                    .execute(&mut *transaction)
-                    .await?;
+                    .bind(*id);
+                    details.bind(update).execute(&mut *transaction).await?;
                     if transition == Transition::Reopened {
                         counts.reopened += 1;
                     }
@@ -438,6 +422,19 @@ fn level_text(level: DiagnosticLevel) -> &'static str {
     }
 }
 
+/// The repository and branch scan `scan_id` is of.
+pub(crate) async fn scan_target(
+    connection: &mut sqlx::AnyConnection,
+    scan_id: i64,
+) -> Result<(i64, String), StoreError> {
+    let scan = sqlx::query("SELECT repository_id, branch FROM scans WHERE id = $1")
+        .bind(scan_id)
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or(StoreError::NotFound("scan"))?;
+    Ok((scan.try_get("repository_id")?, scan.try_get("branch")?))
+}
+
 /// Inserts a new issue for `finding`; its id.
 pub(crate) async fn insert_issue(
     connection: &mut sqlx::AnyConnection,
@@ -451,7 +448,7 @@ pub(crate) async fn insert_issue(
     let evidence = serde_json::to_string(&finding.evidence)
         .map_err(|error| StoreError::Corrupt(format!("evidence: {error}")))?;
     let details = FindingDetails::of(finding)?;
-    let row = sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO issues (repository_id, branch, fingerprint, kind, rule_id, title, severity, severity_rank, \
          status, path, start_line, evidence, first_seen_at, last_seen_at, first_scan_id, last_scan_id, \
          package, resource, license, purl, framework, advisory, ecosystem, package_name, fix_available) \
@@ -471,18 +468,8 @@ pub(crate) async fn insert_issue(
     .bind(i64::from(finding.location.start_line))
     .bind(evidence)
     .bind(now)
-    .bind(scan_id)
-    .bind(details.package)
-    .bind(details.resource)
-    .bind(details.license)
-    .bind(details.purl)
-    .bind(details.framework)
-    .bind(details.advisory)
-    .bind(details.ecosystem)
-    .bind(details.package_name)
-    .bind(details.fix_available)
-    .fetch_one(&mut *connection)
-    .await?;
+    .bind(scan_id);
+    let row = details.bind(insert).fetch_one(&mut *connection).await?;
     Ok(row.try_get("id")?)
 }
 
@@ -499,7 +486,25 @@ pub(crate) struct FindingDetails {
     pub(crate) fix_available: Option<i32>,
 }
 
+/// A statement being built.
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 impl FindingDetails {
+    /// Binds the next nine parameters: `package, resource, license, purl,
+    /// framework, advisory, ecosystem, package_name, fix_available`.
+    fn bind(self, query: AnyQuery<'_>) -> AnyQuery<'_> {
+        query
+            .bind(self.package)
+            .bind(self.resource)
+            .bind(self.license)
+            .bind(self.purl)
+            .bind(self.framework)
+            .bind(self.advisory)
+            .bind(self.ecosystem)
+            .bind(self.package_name)
+            .bind(self.fix_available)
+    }
+
     pub(crate) fn of(finding: &Finding) -> Result<FindingDetails, StoreError> {
         fn json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, StoreError> {
             value
