@@ -217,6 +217,14 @@ async fn sync_inner(
                 continue;
             }
         }
+        // A first scan only for a repository that has none: an Edit, a
+        // system hook or the hourly discovery re-syncs every repository,
+        // and rescanning them all would queue a full download of each
+        // (and meet GitLab's archive rate limit). Later full scans follow
+        // the scan interval.
+        if store.has_full_scan(repository.id, branch).await.map_err(store_error)? {
+            continue;
+        }
         let (_, deduplicated) =
             enqueue_scan(store, &repository, branch, ScanScope::Full, Trigger::Onboarding)
                 .await

@@ -201,6 +201,25 @@ impl Store {
         row.as_ref().map(scan_from).transpose()
     }
 
+    /// Whether `branch` of repository `repository_id` has a full scan that
+    /// is queued, running or succeeded: a sync gives a first scan only to
+    /// repositories without one (a failed first scan gets another).
+    pub async fn has_full_scan(
+        &self,
+        repository_id: i64,
+        branch: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS scans FROM scans WHERE repository_id = $1 AND branch = $2 \
+             AND scope = 'full' AND status <> 'failed'",
+        )
+        .bind(repository_id)
+        .bind(branch)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("scans")? > 0)
+    }
+
     /// Scans newest first, of one repository when given, older than
     /// `before` (an id) when given.
     pub async fn scans(

@@ -113,6 +113,33 @@ async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
         .unwrap();
         assert_eq!((tick.leader, tick.scans), (true, 0), "{}", app.name);
 
+        // Syncing again (an Edit, a system hook, the hourly discovery)
+        // queues no scan of a repository that has one; a new project gets
+        // its first.
+        let scans = |app: &TestApp| {
+            let store = app.store().clone();
+            async move { store.scans(None, None, 500).await.unwrap().len() }
+        };
+        let before = scans(&app).await;
+        assert_eq!(before, 3, "{}", app.name);
+        app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
+        wait_for(&app, &format!("/api/v1/instances/{id}"), |json| json["status"] == "connected")
+            .await;
+        assert_eq!(scans(&app).await, before, "{}: nothing rescanned", app.name);
+        let late = sim.add_project("group/d", "main", &[("vigil-bot", MAINTAINER)]);
+        app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
+        wait_for(&app, &format!("/api/v1/repositories?instance={id}"), |json| {
+            json.as_array().is_some_and(|r| r.len() == 4)
+        })
+        .await;
+        wait_for(&app, &format!("/api/v1/instances/{id}"), |json| json["status"] == "connected")
+            .await;
+        let after = app.store().scans(None, None, 500).await.unwrap();
+        assert_eq!(after.len(), before + 1, "{}: only the new project is scanned", app.name);
+        assert_eq!(after[0].trigger, "onboarding");
+        let late_repo = app.store().repository_by_project(id, late as i64).await.unwrap().unwrap();
+        assert_eq!(after[0].repository_id, late_repo.id);
+
         // Syncing again reuses the hooks; narrowing drops the others with their data.
         app.call(Method::PUT, &selection, &app.admin, Some(json!({"mode": "all"}))).await;
         let queued = app
@@ -133,7 +160,7 @@ async fn an_instance_is_connected_narrowed_and_deleted_without_leftovers() {
         })
         .await;
         let counts: Vec<usize> = hooks(&sim).iter().map(|(_, count, _)| *count).collect();
-        assert_eq!(counts, [1, 0, 0, 0], "{}", app.name);
+        assert_eq!(counts, [1, 0, 0, 0, 0], "{}", app.name);
 
         // A revoked token: the next sync puts the instance in error and says why.
         sim.state().revoked.push(token.clone());
