@@ -97,6 +97,9 @@ async fn faults(State(shared): State<Shared>, request: Request, next: Next) -> R
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             response
         }
+        Some(Fault::TooManyRequestsUnsaid) => {
+            (StatusCode::TOO_MANY_REQUESTS, "Retry later\n").into_response()
+        }
         Some(Fault::ServerError) => {
             gitlab_error(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
         }

@@ -115,6 +115,9 @@ pub enum Fault {
         /// Seconds.
         retry_after: u64,
     },
+    /// 429 without `Retry-After` (a throttle in front of GitLab that does
+    /// not say how long to wait).
+    TooManyRequestsUnsaid,
     /// 500 with GitLab's JSON error body.
     ServerError,
     /// Answers normally after this many milliseconds.

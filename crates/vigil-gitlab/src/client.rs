@@ -34,6 +34,11 @@ impl fmt::Debug for Token {
     }
 }
 
+/// The wait a [`GitLabError::RateLimited`] names when GitLab's 429 said
+/// none (after the client's own short backoffs): the job queue waits this
+/// long instead of a worker.
+pub const UNSAID_RETRY_AFTER_S: u64 = 60;
+
 /// How the client behaves.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -277,17 +282,36 @@ impl Client {
                     self.note_quota(&headers);
                     let body = crate::body::read_error(response, self.settings.timeout).await;
                     if status == StatusCode::TOO_MANY_REQUESTS {
-                        let retry_after_s = headers
+                        let stated = headers
                             .get(reqwest::header::RETRY_AFTER)
                             .and_then(|value| value.to_str().ok())
-                            .and_then(|value| value.trim().parse::<u64>().ok())
-                            .unwrap_or(60);
-                        let wait = Duration::from_secs(retry_after_s);
-                        if attempt >= attempts || wait > self.settings.max_retry_after {
-                            return Err(GitLabError::RateLimited { endpoint, retry_after_s });
+                            .and_then(|value| value.trim().parse::<u64>().ok());
+                        match stated {
+                            // No wait said: the usual short backoff here, then
+                            // the caller's queue waits a minute; a worker is
+                            // never held for a guessed minute.
+                            None if attempt >= attempts => {
+                                return Err(GitLabError::RateLimited {
+                                    endpoint,
+                                    retry_after_s: UNSAID_RETRY_AFTER_S,
+                                });
+                            }
+                            None => {
+                                tracing::debug!(%endpoint, "GitLab rate limit without Retry-After; backing off");
+                                self.backoff(attempt)
+                            }
+                            Some(retry_after_s) => {
+                                let wait = Duration::from_secs(retry_after_s);
+                                if attempt >= attempts || wait > self.settings.max_retry_after {
+                                    return Err(GitLabError::RateLimited {
+                                        endpoint,
+                                        retry_after_s,
+                                    });
+                                }
+                                tracing::debug!(%endpoint, retry_after_s, "GitLab rate limit; waiting");
+                                wait
+                            }
                         }
-                        tracing::debug!(%endpoint, retry_after_s, "GitLab rate limit; waiting");
-                        wait
                     } else if status.is_server_error() && attempt < attempts {
                         self.backoff(attempt)
                     } else {

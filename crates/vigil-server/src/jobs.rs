@@ -266,7 +266,11 @@ impl JobRunner {
             Ok::<(), JobError>(())
         }
         .await;
-        if let Err(error) = &result {
+        // A scan that waits (GitLab's rate limit) is not a failed scan: it
+        // runs again when the queue hands its job back.
+        if let Some(error) =
+            result.as_ref().err().filter(|error| !matches!(error, JobError::Wait { .. }))
+        {
             let message = format!("attempt {}: {error}", job.attempt);
             self.store.fail_scan(scan_id, &message, Queue::now_ms()).await.map_err(store_error)?;
         }

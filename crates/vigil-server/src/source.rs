@@ -53,6 +53,14 @@ impl GitLabSource {
                     GitLabError::TooLarge { .. } | GitLabError::Local { .. } => {
                         JobError::Permanent(message)
                     }
+                    // GitLab's archive limit (5 a minute per project): not a
+                    // failure; the job waits in the queue, not in a worker,
+                    // and keeps its attempts.
+                    GitLabError::RateLimited { retry_after_s, .. } => JobError::Wait {
+                        reason: message,
+                        after_ms: i64::try_from(retry_after_s.saturating_mul(1000))
+                            .unwrap_or(i64::MAX),
+                    },
                     _ => JobError::Retry(message),
                 }
             })?;

@@ -162,6 +162,33 @@ async fn rate_limits_are_waited_out_for_reads_and_reported_for_writes() {
 }
 
 #[tokio::test]
+async fn a_rate_limit_that_says_no_wait_is_backed_off_briefly_then_left_to_the_queue() {
+    let (sim, client, _) = setup().await;
+    // Once: a short backoff and the answer.
+    sim.inject("/api/v4/version", Fault::TooManyRequestsUnsaid, 1);
+    let started = Instant::now();
+    assert_eq!(client.version().await.unwrap().version, "17.11.2-ee");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "not a guessed minute: {:?}",
+        started.elapsed()
+    );
+    // Every attempt: the error names a minute for the queue to wait, and no
+    // attempt waited anywhere near it.
+    sim.inject("/api/v4/version", Fault::TooManyRequestsUnsaid, 10);
+    let started = Instant::now();
+    let error = client.version().await.unwrap_err();
+    assert_eq!(
+        error,
+        GitLabError::RateLimited {
+            endpoint: "GET /api/v4/version".into(),
+            retry_after_s: vigil_gitlab::UNSAID_RETRY_AFTER_S
+        }
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
 async fn a_used_up_quota_is_waited_out_before_the_next_request() {
     let (sim, client, _) = setup().await;
     // The answer says: 0 requests left until 2 s from now (whole seconds).

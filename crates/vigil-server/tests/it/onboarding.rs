@@ -438,3 +438,55 @@ async fn a_project_belongs_to_one_instance_and_the_conflict_is_shown() {
     pool.shutdown().await;
     app.finish().await;
 }
+
+/// GitLab's archive rate limit answered without `Retry-After`: the scan's
+/// job waits a minute in the queue (no attempt used, no worker held, the
+/// scan not failed) and then runs as usual.
+#[tokio::test]
+async fn an_archive_rate_limit_without_retry_after_waits_in_the_queue_not_in_a_worker() {
+    use vigil_server::jobs::{Trigger, enqueue_scan};
+    use vigil_server::payloads::JobError;
+    for app in TestApp::all().await {
+        let sim = Simulator::start().await.unwrap();
+        let token = sim.add_user("vigil-bot", false);
+        let project = sim.add_project("group/app", "main", &[("vigil-bot", MAINTAINER)]);
+        sim.write_file(
+            project,
+            "app.env",
+            "GITHUB_TOKEN=ghp_qQuHOtnUnwiedLRNSFNSzDf4IX6pmARK7vPU\n",
+        );
+        let (id, _) = sim_instance(&app, &sim, &token).await;
+        let now = vigil_store::Queue::now_ms();
+        let store = app.store();
+        let repository =
+            store.upsert_repository(id, project as i64, "group/app", "main", now).await.unwrap();
+        // Every attempt of one download is refused.
+        let archive = format!("/api/v4/projects/{project}/repository/archive.tar.gz");
+        sim.inject(&archive, gitlab_sim::Fault::TooManyRequestsUnsaid, 4);
+        let (scan, _) =
+            enqueue_scan(store, &repository, "main", vigil_store::ScanScope::Full, Trigger::Manual)
+                .await
+                .unwrap();
+        let runner = JobRunner::new(
+            store.clone(),
+            Arc::new(GitLabSource::new(store.clone(), Default::default())),
+        );
+        let claimed =
+            store.queue().claim("w", 60_000, vigil_store::Queue::now_ms()).await.unwrap().unwrap();
+        let started = std::time::Instant::now();
+        let outcome = runner.run(&claimed).await;
+        assert!(
+            matches!(&outcome, Err(JobError::Wait { after_ms: 60_000, .. })),
+            "{}: {outcome:?}",
+            app.name
+        );
+        assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+        let waiting = store.scan(scan.id).await.unwrap().unwrap();
+        assert_ne!(waiting.status, "failed", "{}: a rate limit is not a failed scan", app.name);
+        // GitLab lets it through: the same job runs the scan.
+        runner.run(&claimed).await.unwrap();
+        let done = store.scan(scan.id).await.unwrap().unwrap();
+        assert_eq!((done.status.as_str(), done.new_issues), ("succeeded", 1), "{}", app.name);
+        app.finish().await;
+    }
+}
