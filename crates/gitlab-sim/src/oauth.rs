@@ -200,6 +200,16 @@ impl Simulator {
         }
     }
 
+    /// Makes every OAuth access token issued so far expired now, as when
+    /// GitLab's clock is ahead of its client's: the client still believes
+    /// them valid, GitLab answers 401 "Token is expired".
+    pub fn expire_all_access_tokens(&self) {
+        let now = now_ms();
+        for issued in self.state().oauth.issued.values_mut() {
+            issued.expires_at_ms = issued.expires_at_ms.min(now);
+        }
+    }
+
     /// Makes every pending authorization code older than GitLab accepts.
     pub fn expire_authorization_codes(&self) {
         for grant in self.state().oauth.grants.values_mut() {

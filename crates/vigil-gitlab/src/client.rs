@@ -117,6 +117,19 @@ impl HookEvents {
     pub const VIGIL: HookEvents = HookEvents { push: true, merge_requests: true, notes: true };
 }
 
+/// Renews an access token GitLab says has expired (for OAuth, a refresh
+/// with the refresh token). A client that has one renews at most once per
+/// call and sends the call again with the new token, which every clone of
+/// the client uses from then on.
+pub trait TokenRenewal: Send + Sync + fmt::Debug {
+    /// The token to use instead of `expired`, or why there is none (the
+    /// refresh was refused: the call fails with that error).
+    fn renew(
+        &self,
+        expired: Token,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Token, GitLabError>> + Send + '_>>;
+}
+
 /// A client for one GitLab instance and one token.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -124,7 +137,9 @@ pub struct Client {
     /// deadline per request.
     http: reqwest::Client,
     base_url: String,
-    token: Token,
+    /// Shared by clones, so a renewed token serves them all.
+    token: std::sync::Arc<std::sync::RwLock<Token>>,
+    renewal: Option<std::sync::Arc<dyn TokenRenewal>>,
     settings: ClientSettings,
     /// No request before this time: GitLab said the quota is used up
     /// (`RateLimit-Remaining: 0` until `RateLimit-Reset`). Shared by clones.
@@ -209,15 +224,30 @@ impl Client {
         Ok(Client {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
-            token,
+            token: std::sync::Arc::new(std::sync::RwLock::new(token)),
+            renewal: None,
             settings,
             not_before: std::sync::Arc::default(),
         })
     }
 
+    /// The client renews its token with `renewal` when GitLab says it
+    /// expired.
+    pub fn with_renewal(mut self, renewal: std::sync::Arc<dyn TokenRenewal>) -> Client {
+        self.renewal = Some(renewal);
+        self
+    }
+
     /// The instance's base URL.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The access token in use (the renewed one after a renewal).
+    fn token(&self) -> Token {
+        self.token
+            .read()
+            .map_or_else(|poisoned| poisoned.into_inner().clone(), |token| token.clone())
     }
 
     /// Sends one request (with retries when idempotent) to `url` and
@@ -248,11 +278,14 @@ impl Client {
         let endpoint = self.endpoint(&method, url);
         let attempts = if idempotent(&method) { self.settings.attempts.max(1) } else { 1 };
         let mut attempt = 0;
+        let mut renewed = false;
         loop {
             attempt += 1;
             self.wait_for_quota().await;
             let target = routed(&self.settings, &self.base_url, url);
-            let mut request = self.http.request(method.clone(), &target).bearer_auth(&self.token.0);
+            let token = self.token();
+            let mut request =
+                self.http.request(method.clone(), &target).bearer_auth(token.expose_secret());
             if deadline == Deadline::Whole {
                 request = request.timeout(self.settings.timeout);
             }
@@ -320,11 +353,25 @@ impl Client {
                             || (status == StatusCode::FORBIDDEN
                                 && message.contains("insufficient_scope"))
                         {
-                            return Err(GitLabError::Unauthorized {
-                                endpoint,
+                            let refused = GitLabError::Unauthorized {
+                                endpoint: endpoint.clone(),
                                 status: status.as_u16(),
                                 reason: message,
-                            });
+                            };
+                            // An expired token (GitLab's clock ran ahead of
+                            // ours): renew once and send the call again.
+                            match &self.renewal {
+                                Some(renewal) if refused.is_token_expired() && !renewed => {
+                                    renewed = true;
+                                    let fresh = renewal.renew(token).await?;
+                                    if let Ok(mut current) = self.token.write() {
+                                        *current = fresh;
+                                    }
+                                    tracing::info!(%endpoint, "access token renewed after GitLab said it expired");
+                                    continue;
+                                }
+                                _ => return Err(refused),
+                            }
                         }
                         return Err(GitLabError::Api {
                             endpoint,

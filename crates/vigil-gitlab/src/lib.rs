@@ -26,7 +26,9 @@ mod types;
 
 pub use archive::{ArchiveError, ArchiveLimits, MAX_SKIP_NOTES, Unpacked, printable, unpack};
 pub use body::{ERROR_BODY_DEADLINE, MAX_ERROR_BYTES, MAX_OAUTH_BYTES};
-pub use client::{Client, ClientSettings, HookEvents, Token, UNSAID_RETRY_AFTER_S, Via};
+pub use client::{
+    Client, ClientSettings, HookEvents, Token, TokenRenewal, UNSAID_RETRY_AFTER_S, Via,
+};
 pub use diff::added_lines;
 pub use error::GitLabError;
 pub use merge_requests::{DiffRefs, Discussion, FileDiff, MergeRequest, Note, Position};

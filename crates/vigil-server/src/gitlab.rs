@@ -1,11 +1,12 @@
 //! The server's way to talk to an instance's GitLab: one place that builds
 //! a client with the instance's decrypted access token (refreshing OAuth
-//! tokens before they expire, one refresh per instance at a time), and the
-//! words an admin sees when GitLab refuses or cannot be reached.
+//! tokens before they expire, and when GitLab says one expired: one refresh
+//! per instance at a time), and the words an admin sees when GitLab refuses
+//! or cannot be reached.
 
 use vigil_gitlab::{
     Client, ClientSettings, DEFAULT_REFRESH_MARGIN_MS, GitLabError, OAuthClient, RefreshToken,
-    Token, TokenSet, Via, needs_refresh, random_state,
+    Token, TokenRenewal, TokenSet, Via, needs_refresh, random_state,
 };
 use vigil_store::{Instance, Queue, SecretString, Store};
 use vigil_transporter::hub::FORWARD_KEY_HEADER;
@@ -13,7 +14,7 @@ use vigil_transporter::hub::FORWARD_KEY_HEADER;
 /// A client for `instance` with its access token (decrypted only here),
 /// refreshed first when it expires within five minutes.
 pub(crate) async fn instance_client(store: &Store, instance: &Instance) -> Result<Client, String> {
-    refresh_if_due(store, instance).await?;
+    refresh(store, instance, None).await?;
     let token = store
         .instance_secret(instance.id, "access_token_enc")
         .await
@@ -24,12 +25,52 @@ pub(crate) async fn instance_client(store: &Store, instance: &Instance) -> Resul
                 instance.name
             )
         })?;
-    Client::new(
+    let client = Client::new(
         &instance.base_url,
         Token::new(token.expose()),
         client_settings(store, instance.transporter_id).await?,
     )
-    .map_err(|error| error.to_string())
+    .map_err(|error| error.to_string())?;
+    // OAuth tokens: when GitLab says the token expired before our clock
+    // did (a clock behind GitLab's), refresh and send the call again.
+    Ok(match instance.oauth_client_id {
+        Some(_) => client.with_renewal(std::sync::Arc::new(InstanceRenewal {
+            store: store.clone(),
+            instance: instance.clone(),
+        })),
+        None => client,
+    })
+}
+
+/// Renews an instance's OAuth access token that GitLab called expired.
+#[derive(Debug)]
+struct InstanceRenewal {
+    store: Store,
+    instance: Instance,
+}
+
+impl TokenRenewal for InstanceRenewal {
+    fn renew(
+        &self,
+        expired: Token,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Token, GitLabError>> + Send + '_>>
+    {
+        Box::pin(async move {
+            let refused = |reason: String| GitLabError::Unauthorized {
+                endpoint: "POST /oauth/token".into(),
+                status: 401,
+                reason,
+            };
+            refresh(&self.store, &self.instance, Some(&expired)).await.map_err(refused)?;
+            let token = self
+                .store
+                .instance_secret(self.instance.id, "access_token_enc")
+                .await
+                .map_err(|error| refused(error.to_string()))?
+                .ok_or_else(|| refused("the instance has no access token".into()))?;
+            Ok(Token::new(token.expose()))
+        })
+    }
 }
 
 /// The forward endpoint of this process's hub, as the other processes
@@ -97,19 +138,34 @@ pub(crate) async fn client_settings(
 }
 
 /// Refreshes the instance's OAuth tokens when the access token is about to
-/// expire. GitLab rotates the refresh token on every refresh and the old
+/// expire, or when GitLab refused `expired` as expired and it is still the
+/// one stored (otherwise another worker has refreshed already). GitLab rotates the refresh token on every refresh and the old
 /// pair dies at once, so refreshes of one instance are serialised across
 /// every process by a lease row, the expiry is read again under it (another
 /// worker may have refreshed meanwhile), and the new pair is stored in one
 /// write before anyone uses it. A refused refresh puts the instance in
 /// error: an admin must connect it again.
-async fn refresh_if_due(store: &Store, instance: &Instance) -> Result<(), String> {
+async fn refresh(
+    store: &Store,
+    instance: &Instance,
+    expired: Option<&Token>,
+) -> Result<(), String> {
     let store_error = |error: vigil_store::StoreError| error.to_string();
-    let due = |expiry: Option<i64>| {
-        expiry
-            .is_some_and(|expiry| needs_refresh(expiry, Queue::now_ms(), DEFAULT_REFRESH_MARGIN_MS))
+    let due = || async {
+        Ok::<bool, String>(match expired {
+            Some(expired) => store
+                .instance_secret(instance.id, "access_token_enc")
+                .await
+                .map_err(store_error)?
+                .is_some_and(|current| current.expose() == expired.expose_secret()),
+            None => {
+                store.instance_token_expiry(instance.id).await.map_err(store_error)?.is_some_and(
+                    |expiry| needs_refresh(expiry, Queue::now_ms(), DEFAULT_REFRESH_MARGIN_MS),
+                )
+            }
+        })
     };
-    if !due(store.instance_token_expiry(instance.id).await.map_err(store_error)?) {
+    if !due().await? {
         return Ok(());
     }
     let lease = format!("oauth-refresh:{}", instance.id);
@@ -133,7 +189,7 @@ async fn refresh_if_due(store: &Store, instance: &Instance) -> Result<(), String
         ));
     }
     let result = async {
-        if !due(store.instance_token_expiry(instance.id).await.map_err(store_error)?) {
+        if !due().await? {
             return Ok(());
         }
         let secret = |column: &'static str| async move {

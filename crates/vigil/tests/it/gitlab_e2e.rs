@@ -435,3 +435,43 @@ async fn a_merge_request_adding_vulnerable_dependencies_is_told_which_and_how_to
         test.drop_database().await.unwrap();
     }
 }
+
+/// GitLab says the OAuth access token expired while Vigil's clock says it
+/// has hours left (a clock behind GitLab's): the merge request's scan
+/// refreshes the token once, sends the call again and reports as usual;
+/// the instance stays connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_gitlab_calls_expired_is_refreshed_once_and_the_call_sent_again() {
+    for test in backends().await {
+        let (data, sim, _token, project) = admin_and_gitlab(&test).await;
+        sim.write_file(project, "README.md", "# app\n");
+        let (mut server, public) = start_public_server(&test.url, data.path());
+        let browser = Browser::sign_in(&public).await;
+        let id = connect_all(&browser, &sim, &public, test.name).await;
+
+        sim.expire_all_access_tokens();
+        let refreshes = sim.oauth_refresh_count();
+        sim.create_branch(project, "feature", "main").unwrap();
+        let head = sim
+            .commit(project, "feature", &[("config/aws.env", Some(AWS))], "Add settings")
+            .unwrap();
+        let iid = sim.open_merge_request(project, "feature", "main", "Settings").unwrap();
+        let statuses = wait_until("the vigil status", || {
+            let statuses = sim.commit_statuses(project, &head);
+            statuses.iter().any(|status| status.name == "vigil").then_some(statuses)
+        })
+        .await;
+        assert!(
+            statuses.iter().any(|status| status.name == "vigil" && status.status == "failed"),
+            "{}: the scan reported: {statuses:?}",
+            test.name
+        );
+        let notes = sim.notes(project, iid);
+        assert!(notes.iter().any(|note| note.body.contains("AWS access key ID")), "{notes:?}");
+        assert_eq!(sim.oauth_refresh_count(), refreshes + 1, "{}: one refresh", test.name);
+        let instance = browser.get(&format!("/api/v1/instances/{id}")).await;
+        assert_eq!(instance["status"], "connected", "{instance}");
+        assert!(server.terminate().success());
+        test.drop_database().await.unwrap();
+    }
+}
