@@ -49,7 +49,7 @@ pub use graphs::{MatchCounts, StoredGraph};
 pub use issues::{Issue, IssueFilter, IssuePage, IssueSort, Suppression};
 pub use lifecycle::Deletion;
 pub use merge_requests::MergeRequest;
-pub use oauth::{OAUTH_STATE_TTL_MS, OAuthState};
+pub use oauth::{OAUTH_STATE_TTL_MS, OAuthState, StateTaken};
 pub use overview::{OpenCounts, RepositoryOverview, Resolution, Sighting, TrendDay};
 pub use queue::{Claimed, Enqueued, JobState, NewJob, Queue, QueueCounts, RetryPolicy};
 pub use scans::{

@@ -1,5 +1,6 @@
 //! OAuth state kept between the redirect to GitLab's consent page and the
-//! callback (single use, ten minutes), and the one write that stores an
+//! callback (single use, ten minutes, bound to the user and the browser
+//! session that started it), and the one write that stores an
 //! instance's access and refresh tokens together: GitLab rotates refresh
 //! tokens, so the pair must never be half-written.
 
@@ -22,17 +23,32 @@ pub struct OAuthState {
     pub code_verifier: String,
 }
 
+/// What the callback's state turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateTaken {
+    /// This user's, in this session (or started with an API token): taken.
+    Taken(OAuthState),
+    /// Started by another user: left in place.
+    OtherUser,
+    /// Started by this user in another browser session: left in place.
+    OtherSession,
+    /// Unknown, used or older than [`OAUTH_STATE_TTL_MS`].
+    Unknown,
+}
+
 fn state_hash(state: &str) -> String {
     Sha256::digest(state.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 impl Store {
-    /// Remembers an authorisation started by `user_id` for `instance_id`
-    /// and drops those older than [`OAUTH_STATE_TTL_MS`].
+    /// Remembers an authorisation started by `user_id` for `instance_id`,
+    /// in the browser session holding `session_secret` (none for an API
+    /// token), and drops those older than [`OAUTH_STATE_TTL_MS`].
     pub async fn save_oauth_state(
         &self,
         state: &str,
         flow: &OAuthState,
+        session_secret: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM oauth_states WHERE created_at < $1")
@@ -40,43 +56,66 @@ impl Store {
             .execute(self.writer())
             .await?;
         sqlx::query(
-            "INSERT INTO oauth_states (state_hash, instance_id, user_id, code_verifier, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO oauth_states (state_hash, instance_id, user_id, code_verifier, created_at, session_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(state_hash(state))
         .bind(flow.instance_id)
         .bind(flow.user_id)
         .bind(&flow.code_verifier)
         .bind(now)
+        .bind(session_secret.map(state_hash))
         .execute(self.writer())
         .await?;
         Ok(())
     }
 
-    /// Takes (deletes and returns) the authorisation of `state` if it is
-    /// younger than [`OAUTH_STATE_TTL_MS`]: a state works once.
+    /// Takes (deletes and returns) the authorisation of `state` for
+    /// `user_id` in the session holding `session_secret`, if it is younger
+    /// than [`OAUTH_STATE_TTL_MS`]: a state works once, and only where it
+    /// was started (an attempt elsewhere leaves it for the right session).
     pub async fn take_oauth_state(
         &self,
         state: &str,
+        user_id: i64,
+        session_secret: Option<&str>,
         now: i64,
-    ) -> Result<Option<OAuthState>, StoreError> {
+    ) -> Result<StateTaken, StoreError> {
+        let hash = state_hash(state);
+        let session = session_secret.map(state_hash);
         let row = sqlx::query(
-            "DELETE FROM oauth_states WHERE state_hash = $1 \
+            "DELETE FROM oauth_states WHERE state_hash = $1 AND user_id = $2 \
+             AND (session_hash IS NULL OR session_hash = $3) \
              RETURNING instance_id, user_id, code_verifier, created_at",
         )
-        .bind(state_hash(state))
+        .bind(&hash)
+        .bind(user_id)
+        .bind(&session)
         .fetch_optional(self.writer())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let created_at: i64 = row.try_get("created_at")?;
-        if created_at < now - OAUTH_STATE_TTL_MS {
-            return Ok(None);
+        if let Some(row) = row {
+            let created_at: i64 = row.try_get("created_at")?;
+            if created_at < now - OAUTH_STATE_TTL_MS {
+                return Ok(StateTaken::Unknown);
+            }
+            return Ok(StateTaken::Taken(OAuthState {
+                instance_id: row.try_get("instance_id")?,
+                user_id: row.try_get("user_id")?,
+                code_verifier: row.try_get("code_verifier")?,
+            }));
         }
-        Ok(Some(OAuthState {
-            instance_id: row.try_get("instance_id")?,
-            user_id: row.try_get("user_id")?,
-            code_verifier: row.try_get("code_verifier")?,
-        }))
+        let other = sqlx::query(
+            "SELECT user_id FROM oauth_states WHERE state_hash = $1 AND created_at >= $2",
+        )
+        .bind(&hash)
+        .bind(now - OAUTH_STATE_TTL_MS)
+        .fetch_optional(self.writer())
+        .await?;
+        Ok(match other {
+            None => StateTaken::Unknown,
+            Some(row) if row.try_get::<i64, _>("user_id")? == user_id => StateTaken::OtherSession,
+            Some(_) => StateTaken::OtherUser,
+        })
     }
 
     /// Stores an instance's access and refresh tokens (encrypted) and the

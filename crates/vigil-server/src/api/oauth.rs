@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use vigil_gitlab::{OAuthClient, Pkce, Token, authorize_url, random_state};
-use vigil_store::{Instance, OAuthState, Queue};
+use vigil_store::{Instance, OAuthState, Queue, StateTaken};
 
 use super::audit;
 use crate::AppState;
@@ -124,12 +124,23 @@ pub(crate) async fn start(
                 user_id: caller.user.id,
                 code_verifier: pkce.verifier.clone(),
             },
+            session_secret(&caller),
             Queue::now_ms(),
         )
         .await?;
     let callback = format!("{public}{CALLBACK_PATH}");
     let url = authorize_url(&instance.base_url, client_id, &callback, SCOPES, &flow_state, &pkce);
     Ok(Json(OAuthStart { authorize_url: url }))
+}
+
+/// What binds an OAuth state to the browser session that started it (RFC
+/// 6749 section 10.12): the session's CSRF token, a secret of that session
+/// only (stored hashed). An API token starts a flow bound to its user alone.
+fn session_secret(caller: &crate::auth::Caller) -> Option<&str> {
+    match &caller.credential {
+        crate::auth::Credential::Session { csrf } => Some(csrf),
+        crate::auth::Credential::Token { .. } => None,
+    }
 }
 
 fn client_id(instance: &Instance) -> Result<&str, AppError> {
@@ -184,15 +195,25 @@ pub(crate) async fn callback(
             "The callback has no state parameter; start the connection again from Vigil.".into(),
         );
     };
-    let flow = match state.store.take_oauth_state(flow_state, Queue::now_ms()).await {
-        Ok(Some(flow)) if flow.user_id == caller.user.id => flow,
-        Ok(Some(_)) => {
+    let taken = state
+        .store
+        .take_oauth_state(flow_state, caller.user.id, session_secret(&caller), Queue::now_ms())
+        .await;
+    let flow = match taken {
+        Ok(StateTaken::Taken(flow)) => flow,
+        Ok(StateTaken::OtherUser) => {
             return failed(
                 "This authorisation was started by another Vigil user; start it again yourself."
                     .into(),
             );
         }
-        Ok(None) => {
+        Ok(StateTaken::OtherSession) => {
+            return failed(
+                "This authorisation was started in another browser session; finish it there, or start it again here."
+                    .into(),
+            );
+        }
+        Ok(StateTaken::Unknown) => {
             return failed(
                 "Unknown or expired authorisation (it lasts ten minutes and works once); start the connection again."
                     .into(),

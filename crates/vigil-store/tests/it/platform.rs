@@ -525,20 +525,43 @@ async fn an_oauth_state_works_once_within_ten_minutes_and_tokens_are_stored_as_a
             user_id: alice.id,
             code_verifier: "v".repeat(64),
         };
-        store.save_oauth_state("state-1", &flow, T0).await.unwrap();
-        store.save_oauth_state("state-2", &flow, T0).await.unwrap();
-        assert_eq!(store.take_oauth_state("state-1", T0 + 1).await.unwrap(), Some(flow.clone()));
+        use vigil_store::StateTaken;
+        let session = Some("csrf-of-session-a");
+        store.save_oauth_state("state-1", &flow, session, T0).await.unwrap();
+        store.save_oauth_state("state-2", &flow, session, T0).await.unwrap();
+        store.save_oauth_state("state-3", &flow, None, T0).await.unwrap();
+        let take = |state: &'static str, user: i64, session: Option<&'static str>, now: i64| {
+            let store = store.clone();
+            async move { store.take_oauth_state(state, user, session, now).await.unwrap() }
+        };
+        // Another session of the same user, another user: refused, and the
+        // state is left for the session that started it.
         assert_eq!(
-            store.take_oauth_state("state-1", T0 + 2).await.unwrap(),
-            None,
+            take("state-1", alice.id, Some("csrf-of-session-b"), T0 + 1).await,
+            StateTaken::OtherSession
+        );
+        assert_eq!(take("state-1", alice.id, None, T0 + 1).await, StateTaken::OtherSession);
+        assert_eq!(take("state-1", alice.id + 1, session, T0 + 1).await, StateTaken::OtherUser);
+        assert_eq!(
+            take("state-1", alice.id, session, T0 + 1).await,
+            StateTaken::Taken(flow.clone())
+        );
+        assert_eq!(
+            take("state-1", alice.id, session, T0 + 2).await,
+            StateTaken::Unknown,
             "{}: reused",
             test.name
         );
-        assert_eq!(store.take_oauth_state("forged", T0 + 2).await.unwrap(), None);
+        assert_eq!(take("forged", alice.id, session, T0 + 2).await, StateTaken::Unknown);
+        // Started with an API token: bound to the user only.
+        assert_eq!(
+            take("state-3", alice.id, Some("any-session"), T0 + 2).await,
+            StateTaken::Taken(flow.clone())
+        );
         let late = T0 + vigil_store::OAUTH_STATE_TTL_MS + 1;
         assert_eq!(
-            store.take_oauth_state("state-2", late).await.unwrap(),
-            None,
+            take("state-2", alice.id, session, late).await,
+            StateTaken::Unknown,
             "{}: expired",
             test.name
         );

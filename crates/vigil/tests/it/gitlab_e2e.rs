@@ -134,6 +134,13 @@ pub(crate) async fn connect_all(
     assert_eq!(granted.status(), 302);
     let callback = granted.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(callback.starts_with(&format!("{public}/oauth/gitlab/callback?")), "{callback}");
+    // Another browser session of the same admin cannot finish it (RFC 6749
+    // section 10.12), and its attempt leaves the state to the right one.
+    let other = Browser::sign_in(public).await;
+    let elsewhere = other.http.get(&callback).header(COOKIE, &other.cookie).send().await.unwrap();
+    assert_eq!(elsewhere.status(), 400);
+    let page = elsewhere.text().await.unwrap();
+    assert!(page.contains("started in another browser session"), "{page}");
     let back = browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
     // On to the wizard's Select Repositories step.
     assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
