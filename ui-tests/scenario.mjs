@@ -136,6 +136,16 @@ try {
     await heading('Set Client ID and Secret');
     await check('wizard-3');
     await page.getByLabel('Application ID').fill(env.CLIENT_ID);
+    // A typo in the Secret first: GitLab refuses it only after the consent.
+    await page.getByLabel('Secret').fill(`${env.CLIENT_SECRET}x`);
+    await page.getByRole('button', { name: 'Authorise in GitLab' }).click();
+    await page.getByRole('button', { name: 'Authorize Vigil' }).click();
+    await page.getByRole('heading', { name: 'GitLab was not connected' }).waitFor();
+    assert.match(await page.locator('#step-error').innerText(), /^GitLab did not accept the Application ID or Secret/);
+    await check('wizard-3-refused');
+    await page.getByRole('link', { name: 'Enter the ID and Secret again' }).click();
+    await heading('Set Client ID and Secret');
+    assert.equal(await page.getByLabel('Application ID').inputValue(), env.CLIENT_ID, 'the ID is kept');
     await page.getByLabel('Secret').fill(env.CLIENT_SECRET);
     await page.getByRole('button', { name: 'Authorise in GitLab' }).click();
     await page.getByRole('button', { name: 'Authorize Vigil' }).click();
@@ -393,7 +403,7 @@ try {
   assert.deepEqual(foreign, [], 'requests to other hosts');
   assert.deepEqual(problems, [], 'console errors');
   // Only the refusals the scenario provoked.
-  const expected = [/^404 GET \/favicon\.ico$/, /^401 POST \/login$/, /^422 POST \/integrations\/gitlab\/new$/, /^422 POST \/integrations\/gitlab\/\d+\/repositories$/];
+  const expected = [/^404 GET \/favicon\.ico$/, /^401 POST \/login$/, /^422 POST \/integrations\/gitlab\/new$/, /^422 POST \/integrations\/gitlab\/\d+\/repositories$/, /^400 GET \/oauth\/gitlab\/callback$/];
   const unexpected = failures.filter((line) => !expected.some((pattern) => pattern.test(line)));
   assert.deepEqual(unexpected, [], 'unexpected error responses');
   console.log(report.join('\n'));

@@ -190,6 +190,35 @@ impl Store {
         row.as_ref().map(instance_from).transpose()
     }
 
+    /// Replaces an instance's OAuth application (its id, and its secret
+    /// encrypted) in one transaction: an admin entering them again after
+    /// GitLab refused them.
+    pub async fn set_instance_oauth_application(
+        &self,
+        id: i64,
+        client_id: &str,
+        client_secret: &SecretString,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut transaction = self.writer().begin().await?;
+        sqlx::query("UPDATE instances SET oauth_client_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(client_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+        self.write_instance_secret(
+            &mut transaction,
+            id,
+            "oauth_secret_enc",
+            Some(client_secret),
+            now,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
     /// Stores (encrypted) or clears one of an instance's secrets.
     /// `column` is one of `oauth_secret_enc`, `access_token_enc`,
     /// `refresh_token_enc`, `webhook_secret_enc`.

@@ -1,15 +1,14 @@
 //! Connecting an instance with OAuth 2 (authorization code + PKCE + state):
 //! what to register in GitLab (`oauth-application`), the start of the
-//! consent (`oauth/start` gives the browser GitLab's authorize URL) and the
-//! callback GitLab sends the browser back to, which trades the code for
-//! tokens and stores them encrypted. The state is single use, ten minutes,
-//! and bound to the admin who started the flow.
+//! consent (`oauth/start` gives the browser GitLab's authorize URL) and
+//! [`finish`], the work of the callback page GitLab sends the browser back
+//! to (`ui::wizard`), which trades the code for tokens and stores them
+//! encrypted. The state is single use, ten minutes, and bound to the admin
+//! and the browser session that started the flow.
 
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use vigil_gitlab::{OAuthClient, Pkce, Token, authorize_url, random_state};
@@ -30,7 +29,6 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/oauth-application", get(oauth_application))
         .route("/api/v1/instances/{id}/oauth/start", post(start))
-        .route(CALLBACK_PATH, get(callback))
 }
 
 fn public_url(state: &AppState) -> Result<&str, AppError> {
@@ -160,103 +158,119 @@ pub(crate) struct CallbackQuery {
     pub(crate) error_description: Option<String>,
 }
 
-/// A plain page: the callback is a browser navigation, not an API call.
-fn page(status: StatusCode, title: &str, text: &str, next: Option<(&str, &str)>) -> Response {
-    use super::escape;
-    let link = next.map_or(String::new(), |(href, label)| {
-        format!("<p><a href=\"{}\">{}</a></p>", escape(href), escape(label))
-    });
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Vigil</title></head>\
-         <body><main><h1>{title}</h1><p>{}</p>{link}</main></body></html>",
-        escape(text),
-        title = escape(title)
-    );
-    (status, Html(body)).into_response()
+/// Why a callback did not connect the instance, in words for the admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CallbackFailure {
+    /// What went wrong, first in words, then GitLab's own.
+    pub(crate) message: String,
+    /// The instance being connected, once the state named it.
+    pub(crate) instance_id: Option<i64>,
+    /// GitLab refused the application's ID or Secret (`invalid_client`):
+    /// the way out is entering them again, not another consent.
+    pub(crate) bad_credentials: bool,
 }
 
-/// GitLab sends the browser back here after the consent: the code is
-/// traded for tokens, which are stored encrypted.
-pub(crate) async fn callback(
-    Admin(caller): Admin,
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<CallbackQuery>,
-) -> Response {
-    let failed = |text: String| {
-        page(
-            StatusCode::BAD_REQUEST,
-            "GitLab was not connected",
-            &text,
-            Some(("/integrations/gitlab/new", "Start again")),
-        )
-    };
+impl CallbackFailure {
+    fn before_state(message: &str) -> CallbackFailure {
+        CallbackFailure { message: message.to_owned(), instance_id: None, bad_credentials: false }
+    }
+}
+
+/// GitLab sent the browser back after the consent (the page is the UI's,
+/// `/oauth/gitlab/callback`): the code is traded for tokens, stored
+/// encrypted; the connected instance's id.
+pub(crate) async fn finish(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    query: &CallbackQuery,
+) -> Result<i64, CallbackFailure> {
     let Some(flow_state) = query.state.as_deref() else {
-        return failed(
-            "The callback has no state parameter; start the connection again from Vigil.".into(),
-        );
+        return Err(CallbackFailure::before_state(
+            "The callback has no state parameter; start the connection again from Vigil.",
+        ));
     };
     let taken = state
         .store
-        .take_oauth_state(flow_state, caller.user.id, session_secret(&caller), Queue::now_ms())
+        .take_oauth_state(flow_state, caller.user.id, session_secret(caller), Queue::now_ms())
         .await;
     let flow = match taken {
         Ok(StateTaken::Taken(flow)) => flow,
         Ok(StateTaken::OtherUser) => {
-            return failed(
-                "This authorisation was started by another Vigil user; start it again yourself."
-                    .into(),
-            );
+            return Err(CallbackFailure::before_state(
+                "This authorisation was started by another Vigil user; start it again yourself.",
+            ));
         }
         Ok(StateTaken::OtherSession) => {
-            return failed(
-                "This authorisation was started in another browser session; finish it there, or start it again here."
-                    .into(),
-            );
+            return Err(CallbackFailure::before_state(
+                "This authorisation was started in another browser session; finish it there, or start it again here.",
+            ));
         }
         Ok(StateTaken::Unknown) => {
-            return failed(
-                "Unknown or expired authorisation (it lasts ten minutes and works once); start the connection again."
-                    .into(),
-            );
+            return Err(CallbackFailure::before_state(
+                "Unknown or expired authorisation (it lasts ten minutes and works once); start the connection again.",
+            ));
         }
-        Err(error) => return failed(format!("Vigil could not read the authorisation: {error}")),
+        Err(error) => {
+            return Err(CallbackFailure::before_state(&format!(
+                "Vigil could not read the authorisation: {error}"
+            )));
+        }
     };
-    // From here the instance is known: offer its consent again.
-    let retry = format!("/integrations/gitlab/{}/connect", flow.instance_id);
-    let failed = |text: String| {
-        page(
-            StatusCode::BAD_REQUEST,
-            "GitLab was not connected",
-            &text,
-            Some((&retry, "Try again")),
-        )
+    let failed = |message: String, bad_credentials: bool| CallbackFailure {
+        message,
+        instance_id: Some(flow.instance_id),
+        bad_credentials,
     };
     if let Some(error) = query.error.as_deref() {
         let description = query.error_description.as_deref().unwrap_or("");
-        return failed(format!("GitLab answered `{error}`: {description}"));
+        return Err(match error {
+            "access_denied" => failed(
+                format!(
+                    "The consent was declined in GitLab, so Vigil has no access. ({error}: {description})"
+                ),
+                false,
+            ),
+            _ => failed(format!("GitLab answered `{error}`: {description}"), false),
+        });
     }
     let Some(code) = query.code.as_deref() else {
-        return failed("GitLab sent no authorization code.".into());
+        return Err(failed("GitLab sent no authorization code.".into(), false));
     };
-    match exchange(&state, flow.instance_id, code, &flow.code_verifier).await {
+    match exchange(state, flow.instance_id, code, &flow.code_verifier).await {
         Ok(instance) => {
             let _ = audit(
-                &state,
-                &caller,
+                state,
+                caller,
                 "instance.oauth",
                 format!("instance:{}", instance.id),
                 "tokens stored",
             )
             .await;
-            // On to the wizard's Select Repositories step.
-            axum::response::Redirect::to(&format!(
-                "/integrations/gitlab/{}/repositories",
-                instance.id
-            ))
-            .into_response()
+            Ok(instance.id)
         }
-        Err(message) => failed(message),
+        Err(Exchange::Refused(error)) if error.oauth_error() == Some("invalid_client") => {
+            Err(failed(
+                format!(
+                    "GitLab did not accept the Application ID or Secret: check them in GitLab \
+                 (Admin Area, Applications, the application you saved for Vigil) and enter them again. \
+                 GitLab said: {error}"
+                ),
+                true,
+            ))
+        }
+        Err(Exchange::Refused(error)) => {
+            Err(failed(format!("GitLab refused the authorization code: {error}"), false))
+        }
+        Err(Exchange::Other(message)) => Err(failed(message, false)),
     }
+}
+
+/// Why a code was not traded for tokens.
+enum Exchange {
+    /// GitLab's OAuth server said no.
+    Refused(vigil_gitlab::GitLabError),
+    /// Anything else, in words.
+    Other(String),
 }
 
 async fn exchange(
@@ -264,34 +278,37 @@ async fn exchange(
     instance_id: i64,
     code: &str,
     verifier: &str,
-) -> Result<Instance, String> {
+) -> Result<Instance, Exchange> {
+    let other = |error: &dyn std::fmt::Display| Exchange::Other(error.to_string());
     let instance = state
         .store
         .instance(instance_id)
         .await
-        .map_err(|error| error.to_string())?
-        .ok_or("the instance was deleted meanwhile")?;
-    let client_id = client_id(&instance).map_err(|error| error.to_string())?;
+        .map_err(|error| other(&error))?
+        .ok_or_else(|| Exchange::Other("the instance was deleted meanwhile".into()))?;
+    let client_id = client_id(&instance).map_err(|error| other(&error))?;
     let secret = state
         .store
         .instance_secret(instance.id, "oauth_secret_enc")
         .await
-        .map_err(|error| error.to_string())?
-        .ok_or("the instance has no OAuth client secret")?;
-    let public = public_url(state).map_err(|error| error.to_string())?;
+        .map_err(|error| other(&error))?
+        .ok_or_else(|| Exchange::Other("the instance has no OAuth client secret".into()))?;
+    let public = public_url(state).map_err(|error| other(&error))?;
     let client = OAuthClient::new(
         &instance.base_url,
         client_id,
         Token::new(secret.expose()),
-        &crate::gitlab::client_settings(&state.store, instance.transporter_id).await?,
+        &crate::gitlab::client_settings(&state.store, instance.transporter_id)
+            .await
+            .map_err(Exchange::Other)?,
     )
-    .map_err(|error| error.to_string())?;
+    .map_err(|error| other(&error))?;
     let tokens = client
         .exchange_code(code, &format!("{public}{CALLBACK_PATH}"), verifier)
         .await
-        .map_err(|error| format!("GitLab refused the authorization code: {error}"))?;
+        .map_err(Exchange::Refused)?;
     crate::gitlab::store_tokens(&state.store, instance.id, &tokens)
         .await
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| other(&error))?;
     Ok(instance)
 }

@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use vigil_store::Transporter;
@@ -30,6 +30,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/integrations/gitlab/new/applets", get(applets))
         .route("/integrations/gitlab/new/credentials", get(credentials_step).post(create))
         .route("/integrations/gitlab/{id}/connect", get(connect_page).post(connect))
+        .route(oauth::CALLBACK_PATH, get(callback))
         .route("/integrations/gitlab/{id}/repositories", get(repositories_step).post(select))
         .route("/integrations/gitlab/{id}/done", get(done))
         .route("/integrations/gitlab/{id}/progress", get(progress))
@@ -88,6 +89,9 @@ struct Draft {
     transporter: Option<String>,
     #[serde(default)]
     closed: Option<String>,
+    /// The Application ID entered before, when GitLab refused it.
+    #[serde(default)]
+    client_id: String,
 }
 
 impl Draft {
@@ -169,7 +173,8 @@ async fn check_domain(
             ));
         }
     }
-    let next = Draft { base_url, transporter: None, closed: draft.closed };
+    let next =
+        Draft { base_url, transporter: None, closed: draft.closed, client_id: String::new() };
     redirect(&headers, &format!("/integrations/gitlab/new/oauth{}", next.query()))
 }
 
@@ -314,7 +319,7 @@ async fn credentials_step(signed: Admin, Query(draft): Query<Draft>) -> PageResu
         steps: Steps::at(2),
         base_url: instances::parse_base_url(&draft.base_url)?,
         transporter: draft.transporter_id().map(|id| id.to_string()).unwrap_or_default(),
-        client_id: String::new(),
+        client_id: draft.client_id.clone(),
         client_secret: String::new(),
         error: None,
     };
@@ -348,6 +353,24 @@ async fn create(
             ));
         }
         let base_url = instances::parse_base_url(&form.base_url)?;
+        // An instance of this URL that never got its tokens (a refused
+        // Secret, an abandoned consent) is resumed with what was entered
+        // now, not refused as a duplicate.
+        if let Some(pending) = unconnected_instance(&state, &base_url).await? {
+            let now = vigil_store::Queue::now_ms();
+            state
+                .store
+                .set_instance_oauth_application(
+                    pending.id,
+                    form.client_id.trim(),
+                    &vigil_store::SecretString::new(form.client_secret.trim()),
+                    now,
+                )
+                .await?;
+            let axum::Json(start) =
+                oauth::start(signed.api_admin(), State(state), ApiPath(pending.id)).await?;
+            return Ok(start.authorize_url);
+        }
         let new = instances::CreateInstance {
             name: domain(&base_url).to_owned(),
             base_url,
@@ -378,6 +401,82 @@ async fn create(
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
+}
+
+/// The instance of `base_url` that has no access token yet, if any.
+async fn unconnected_instance(
+    state: &AppState,
+    base_url: &str,
+) -> Result<Option<vigil_store::Instance>, AppError> {
+    for instance in state.store.instances().await? {
+        if instance.base_url.trim_end_matches('/') == base_url.trim_end_matches('/')
+            && instance.oauth_client_id.is_some()
+            && state.store.instance_secret(instance.id, "access_token_enc").await?.is_none()
+        {
+            return Ok(Some(instance));
+        }
+    }
+    Ok(None)
+}
+
+#[derive(Template)]
+#[template(path = "wizard/callback_error.html")]
+struct CallbackError {
+    chrome: Chrome,
+    steps: Steps,
+    message: String,
+    /// The way out: (link, label).
+    next: (String, &'static str),
+}
+
+/// GitLab sends the browser back here after the consent: on success on to
+/// Select Repositories; otherwise a page in the app's frame that says what
+/// went wrong and offers the way out (enter the ID and Secret again when
+/// GitLab refused them, else the consent again, else a new start).
+async fn callback(
+    signed: Admin,
+    State(state): State<AppState>,
+    Query(query): Query<oauth::CallbackQuery>,
+) -> PageResult {
+    let failure = match oauth::finish(&state, &signed.caller, &query).await {
+        Ok(id) => {
+            return Ok(axum::response::Redirect::to(&format!(
+                "/integrations/gitlab/{id}/repositories"
+            ))
+            .into_response());
+        }
+        Err(failure) => failure,
+    };
+    let instance = match failure.instance_id {
+        Some(id) => state.store.instance(id).await?,
+        None => None,
+    };
+    let next = match &instance {
+        Some(instance) if failure.bad_credentials => {
+            let transporter = instance.transporter_id.map(|id| id.to_string()).unwrap_or_default();
+            let client_id = instance.oauth_client_id.clone().unwrap_or_default();
+            (
+                format!(
+                    "/integrations/gitlab/new/credentials{}",
+                    format::query(&[
+                        ("base_url", &instance.base_url),
+                        ("transporter", &transporter),
+                        ("client_id", &client_id),
+                    ])
+                ),
+                "Enter the ID and Secret again",
+            )
+        }
+        Some(instance) => (format!("/integrations/gitlab/{}/connect", instance.id), "Try again"),
+        None => ("/integrations/gitlab/new".to_owned(), "Start again"),
+    };
+    let page = CallbackError {
+        chrome: signed.chrome("integrations"),
+        steps: Steps::at(2),
+        message: failure.message,
+        next,
+    };
+    Ok(render(StatusCode::BAD_REQUEST, &page))
 }
 
 #[derive(Template)]

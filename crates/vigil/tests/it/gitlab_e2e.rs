@@ -482,3 +482,86 @@ async fn an_access_token_gitlab_calls_expired_is_refreshed_once_and_the_call_sen
         test.drop_database().await.unwrap();
     }
 }
+
+/// A typo in the Secret: GitLab's consent succeeds but GitLab refuses the
+/// code exchange (`invalid_client`). The callback page, in the app's frame,
+/// says the ID or Secret was not accepted and links to entering them again
+/// (the ID kept); entering them again for the same URL resumes the pending
+/// instance instead of refusing a duplicate, and connects it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_secret_is_entered_again_and_the_pending_instance_resumes() {
+    for test in backends().await {
+        let (data, sim, _token, _project) = admin_and_gitlab(&test).await;
+        let (mut server, public) = start_public_server(&test.url, data.path());
+        let browser = Browser::sign_in(&public).await;
+        let base_url = sim.base_url();
+        let (client_id, client_secret) = sim.add_oauth_application(
+            "Vigil",
+            &format!("{public}/oauth/gitlab/callback"),
+            &["api"],
+        );
+        // Set Client ID and Secret (the form), GitLab's consent, back.
+        let connect = |secret: String| {
+            let (browser, base_url, client_id) = (&browser, base_url.clone(), client_id.clone());
+            async move {
+                let created = browser
+                    .http
+                    .post(format!("{}/integrations/gitlab/new/credentials", browser.base))
+                    .header(COOKIE, &browser.cookie)
+                    .header("x-csrf-token", &browser.csrf)
+                    .form(&[
+                        ("base_url", base_url.as_str()),
+                        ("client_id", client_id.as_str()),
+                        ("client_secret", secret.as_str()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
+                let authorize = created.headers()[LOCATION].to_str().unwrap().to_owned();
+                let consent = browser
+                    .http
+                    .get(format!("{authorize}&sim_user=alice"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let fields = consent_form_fields(&consent, "authorize");
+                let granted = browser
+                    .http
+                    .post(format!("{base_url}/oauth/authorize"))
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap();
+                let callback = granted.headers()[LOCATION].to_str().unwrap().to_owned();
+                browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap()
+            }
+        };
+        let refused = connect(format!("{client_secret}-typo")).await;
+        assert_eq!(refused.status(), 400);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("GitLab did not accept the Application ID or Secret"), "{page}");
+        assert!(page.contains("invalid_client"), "GitLab's words stay, after ours: {page}");
+        assert!(page.contains("Enter the ID and Secret again"), "{page}");
+        assert!(page.contains(&format!("client_id={client_id}")), "the ID is kept: {page}");
+        assert!(page.contains("Data Sources &amp; Integrations"), "in the app's frame: {page}");
+        let instances = browser.get("/api/v1/instances").await;
+        let id = instances[0]["id"].as_i64().unwrap();
+
+        let connected = connect(client_secret.clone()).await;
+        assert_eq!(connected.status(), 303, "{}", connected.text().await.unwrap());
+        assert_eq!(
+            connected.headers()[LOCATION],
+            format!("/integrations/gitlab/{id}/repositories"),
+            "{}: the same instance, resumed",
+            test.name
+        );
+        let instances = browser.get("/api/v1/instances").await;
+        assert_eq!(instances.as_array().unwrap().len(), 1, "{instances}");
+        assert!(server.terminate().success());
+        test.drop_database().await.unwrap();
+    }
+}
