@@ -174,6 +174,26 @@ pub(crate) async fn connect_all(
     id
 }
 
+/// Commits `files` to a new branch `branch` off `main`, opens a merge
+/// request and waits for Vigil's `vigil` status on its head: the MR's iid
+/// and the head's statuses.
+async fn merge_request_with(
+    sim: &Simulator,
+    project: u64,
+    branch: &str,
+    files: &[(&str, Option<&[u8]>)],
+) -> (u64, Vec<gitlab_sim::CommitStatus>) {
+    sim.create_branch(project, branch, "main").unwrap();
+    let head = sim.commit(project, branch, files, "Change").unwrap();
+    let iid = sim.open_merge_request(project, branch, "main", branch).unwrap();
+    let statuses = wait_until("the vigil status", || {
+        let statuses = sim.commit_statuses(project, &head);
+        statuses.iter().any(|status| status.name == "vigil").then_some(statuses)
+    })
+    .await;
+    (iid, statuses)
+}
+
 pub(crate) async fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -388,25 +408,11 @@ async fn a_merge_request_adding_vulnerable_dependencies_is_told_which_and_how_to
         let browser = Browser::sign_in(&public).await;
         connect_all(&browser, &sim, &public, test.name).await;
 
-        sim.create_branch(project, "deps", "main").unwrap();
         let lock = std::fs::read(sample.join("Cargo.lock")).unwrap();
         let manifest = std::fs::read(sample.join("Cargo.toml")).unwrap();
-        let head = sim
-            .commit(
-                project,
-                "deps",
-                &[("Cargo.lock", Some(lock.as_slice())), ("Cargo.toml", Some(manifest.as_slice()))],
-                "Add the service's dependencies",
-            )
-            .unwrap();
-        let iid = sim.open_merge_request(project, "deps", "main", "Dependencies").unwrap();
-        wait_until("the vigil status", || {
-            sim.commit_statuses(project, &head)
-                .iter()
-                .any(|status| status.name == "vigil")
-                .then_some(())
-        })
-        .await;
+        let files =
+            [("Cargo.lock", Some(lock.as_slice())), ("Cargo.toml", Some(manifest.as_slice()))];
+        let (iid, _) = merge_request_with(&sim, project, "deps", &files).await;
         let notes: Vec<_> =
             sim.notes(project, iid).into_iter().filter(|note| note.position.is_none()).collect();
         assert_eq!(notes.len(), 1, "one summary note: {notes:?}");
@@ -458,16 +464,8 @@ async fn an_access_token_gitlab_calls_expired_is_refreshed_once_and_the_call_sen
 
         sim.expire_all_access_tokens();
         let refreshes = sim.oauth_refresh_count();
-        sim.create_branch(project, "feature", "main").unwrap();
-        let head = sim
-            .commit(project, "feature", &[("config/aws.env", Some(AWS))], "Add settings")
-            .unwrap();
-        let iid = sim.open_merge_request(project, "feature", "main", "Settings").unwrap();
-        let statuses = wait_until("the vigil status", || {
-            let statuses = sim.commit_statuses(project, &head);
-            statuses.iter().any(|status| status.name == "vigil").then_some(statuses)
-        })
-        .await;
+        let (iid, statuses) =
+            merge_request_with(&sim, project, "feature", &[("config/aws.env", Some(AWS))]).await;
         assert!(
             statuses.iter().any(|status| status.name == "vigil" && status.status == "failed"),
             "{}: the scan reported: {statuses:?}",
