@@ -221,7 +221,9 @@ try {
     assert.equal(await page.getByLabel('team/svc-01').isChecked(), true, 'the saved choice is shown');
     await page.getByRole('radio', { name: /All repositories/ }).check();
     await page.getByRole('button', { name: 'Save selection' }).click();
-    await heading('Instance Successfully Created');
+    // An Edit is not a new connection: no "Instance Successfully Created".
+    await page.getByRole('heading', { name: 'Repository selection saved' }).waitFor();
+    assert.equal(await page.getByText('Instance Successfully Created').count(), 0);
     await page.getByText('25 selected').waitFor();
   });
 

@@ -655,6 +655,8 @@ async fn select(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let list = ListState::parse(&pairs);
+    // An Edit (the instance has repositories already) is not a new connection.
+    let editing = !state.store.repositories(Some(id)).await?.is_empty();
     let mode = list.mode.clone().unwrap_or_else(|| "all".to_owned());
     let project_ids: Vec<i64> = list.chosen.clone().unwrap_or_default().into_iter().collect();
     let problem = if mode == "chosen" && project_ids.is_empty() {
@@ -671,7 +673,10 @@ async fn select(
         .err()
     };
     match problem {
-        None => Ok(redirect(&headers, &format!("/integrations/gitlab/{id}/done"))),
+        None => {
+            let saved = if editing { "?saved=1" } else { "" };
+            Ok(redirect(&headers, &format!("/integrations/gitlab/{id}/done{saved}")))
+        }
         Some(error) => {
             let page =
                 repositories_page(&signed, &state, id, list, Some(error.to_string())).await?;
@@ -688,6 +693,15 @@ struct DoneStep {
     id: i64,
     domain: String,
     progress: Progress,
+    /// An Edit's selection saved, not a new connection.
+    saved: bool,
+}
+
+/// The Done step's query: `saved=1` after an Edit.
+#[derive(Debug, Default, Deserialize)]
+struct DoneQuery {
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 #[derive(Template)]
@@ -728,7 +742,12 @@ async fn progress_of(state: &AppState, id: i64) -> PageResult<(String, Progress)
     ))
 }
 
-async fn done(signed: Admin, State(state): State<AppState>, Path(id): Path<i64>) -> PageResult {
+async fn done(
+    signed: Admin,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(query): Query<DoneQuery>,
+) -> PageResult {
     let (domain, progress) = progress_of(&state, id).await?;
     let page = DoneStep {
         chrome: signed.chrome("integrations"),
@@ -736,6 +755,7 @@ async fn done(signed: Admin, State(state): State<AppState>, Path(id): Path<i64>)
         id,
         domain,
         progress,
+        saved: query.saved.is_some(),
     };
     Ok(render(StatusCode::OK, &page))
 }
