@@ -153,6 +153,7 @@ try {
 
   await step('wizard: Select Repositories', async () => {
     await heading(`Select Repositories on ${domain}`);
+    assert.equal(await page.getByRole('radio', { name: /^All repositories/ }).isChecked(), true, 'a new instance starts on the first option');
     await page.getByLabel(/Choose from repository list/).check();
     await page.getByRole('button', { name: 'Save selection' }).click();
     await page.getByText('choose at least one repository').waitFor();

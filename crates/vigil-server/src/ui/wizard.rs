@@ -590,9 +590,15 @@ async fn repositories_page(
 ) -> PageResult<RepositoriesStep> {
     let instance = super::instance(state, id).await?;
     let (saved_mode, saved_chosen) = state.store.instance_selection(id).await?.unwrap_or_default();
+    // A new instance (nothing chosen, no repository yet) starts on the
+    // option the brief lists first, "All repositories", not on an empty list.
+    let fresh = saved_chosen.is_empty() && state.store.repositories(Some(id)).await?.is_empty();
     let chosen: BTreeSet<i64> = list.chosen.unwrap_or_else(|| saved_chosen.into_iter().collect());
-    let mode =
-        list.mode.unwrap_or(if saved_mode.is_empty() { "all".to_owned() } else { saved_mode });
+    let mode = list.mode.unwrap_or(if saved_mode.is_empty() || fresh {
+        "all".to_owned()
+    } else {
+        saved_mode
+    });
     let query = instances::ProjectQuery {
         search: Some(list.search.clone()).filter(|search| !search.is_empty()),
         cursor: list.cursor,
