@@ -22,6 +22,9 @@ use crate::error::{ApiPath, ApiQuery, ApiResult, AppError, ErrorBody};
 /// The scope Vigil asks for: `api` (read projects and files, manage hooks,
 /// write notes, discussions and commit statuses).
 pub(crate) const SCOPES: &[&str] = &["api"];
+/// Why an instance that has not got its tokens yet is pending.
+pub(crate) const AWAITING_CONSENT: &str = "waiting for GitLab's authorisation; if it was not completed, choose Connect again in this instance's menu";
+
 /// Where GitLab sends the browser back, under the public URL.
 pub(crate) const CALLBACK_PATH: &str = "/oauth/gitlab/callback";
 
@@ -126,6 +129,14 @@ pub(crate) async fn start(
             Queue::now_ms(),
         )
         .await?;
+    // Until GitLab's answer comes back, a pending instance says what it
+    // waits for and the way out if the consent is never finished.
+    if instance.status == "pending" {
+        state
+            .store
+            .set_instance_status(id, "pending", Some(AWAITING_CONSENT), Queue::now_ms())
+            .await?;
+    }
     let callback = format!("{public}{CALLBACK_PATH}");
     let url = authorize_url(&instance.base_url, client_id, &callback, SCOPES, &flow_state, &pkce);
     Ok(Json(OAuthStart { authorize_url: url }))

@@ -548,6 +548,18 @@ async fn a_refused_secret_is_entered_again_and_the_pending_instance_resumes() {
         assert!(page.contains("Data Sources &amp; Integrations"), "in the app's frame: {page}");
         let instances = browser.get("/api/v1/instances").await;
         let id = instances[0]["id"].as_i64().unwrap();
+        // Pending, and saying why and what to do, wherever the status shows.
+        assert_eq!(instances[0]["status"], "pending", "{instances}");
+        let reason = instances[0]["status_reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("choose Connect again"), "{reason}");
+        let (_, table) = browser.call(reqwest::Method::GET, "/integrations", None).await;
+        let table = table.as_str().unwrap_or_default();
+        assert!(
+            table.contains(
+                "<span class=\"status-reason muted\">waiting for GitLab&#39;s authorisation"
+            ),
+            "the reason shows beside the badge: {table}"
+        );
 
         let connected = connect(client_secret.clone()).await;
         assert_eq!(connected.status(), 303, "{}", connected.text().await.unwrap());
