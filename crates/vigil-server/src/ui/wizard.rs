@@ -720,6 +720,9 @@ struct Progress {
     repositories: i64,
     scanned: i64,
     pending: i64,
+    /// What was selected, in words, while the sync has not listed the
+    /// repositories yet ("3 chosen", "all you maintain").
+    selection: String,
 }
 
 impl Progress {
@@ -734,6 +737,11 @@ impl Progress {
 async fn progress_of(state: &AppState, id: i64) -> PageResult<(String, Progress)> {
     let instance = super::instance(state, id).await?;
     let scan = state.store.scan_progress(id).await?;
+    let selection = match state.store.instance_selection(id).await? {
+        Some((mode, chosen)) if mode == "chosen" => format!("{} chosen", chosen.len()),
+        Some((mode, _)) if mode == "all_and_future" => "all you maintain, now and later".to_owned(),
+        _ => "all you maintain".to_owned(),
+    };
     Ok((
         domain(&instance.base_url).to_owned(),
         Progress {
@@ -744,6 +752,7 @@ async fn progress_of(state: &AppState, id: i64) -> PageResult<(String, Progress)
             repositories: scan.repositories,
             scanned: scan.scanned,
             pending: scan.pending_scans,
+            selection,
         },
     ))
 }

@@ -531,3 +531,40 @@ async fn the_dashboard_counts_each_repository_on_its_own_row() {
         }
     }
 }
+
+/// The Done step's first paint, before the sync has listed anything: what
+/// was chosen and that Vigil is connecting, never "is connected" beside a
+/// Pending badge or "0 selected / 0 of 0 done".
+#[tokio::test]
+async fn the_done_step_says_what_was_chosen_before_the_sync_lists_it() {
+    for app in TestApp::all().await {
+        let (session, _) = signed_in(&app).await;
+        let now = vigil_store::Queue::now_ms();
+        let instance = app
+            .store()
+            .create_instance(&crate::new_instance("https://gitlab.example.com", 3600), now)
+            .await
+            .unwrap();
+        app.store()
+            .set_instance_selection(instance.id, "chosen", &[11, 12, 13], now)
+            .await
+            .unwrap();
+        app.store()
+            .set_instance_status(
+                instance.id,
+                "pending",
+                Some("applying the repository selection"),
+                now,
+            )
+            .await
+            .unwrap();
+        let page = app.get(&format!("/integrations/gitlab/{}/done", instance.id), &session).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let page = html(&page);
+        assert!(page.contains("3 chosen; Vigil is listing them"), "{}: {page}", app.name);
+        assert!(page.contains("Vigil is connecting gitlab.example.com."), "{page}");
+        assert!(!page.contains("0 selected") && !page.contains("0 of 0 done"), "{page}");
+        assert!(!page.contains("is connected."), "{page}");
+        app.finish().await;
+    }
+}
