@@ -145,6 +145,16 @@ pub enum Dependency {
     Transitive,
 }
 
+impl Dependency {
+    /// `direct` or `transitive`, as reports spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dependency::Direct => "direct",
+            Dependency::Transitive => "transitive",
+        }
+    }
+}
+
 /// The package a vulnerability, license or operational-risk finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Package {
@@ -214,6 +224,13 @@ pub struct AdvisoryInfo {
     /// Its base score, in tenths (98 for 9.8), so that findings stay `Eq`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvss_score_tenths: Option<u8>,
+}
+
+impl AdvisoryInfo {
+    /// The CVSS base score as people read it (`9.8`), when there is one.
+    pub fn cvss_score(&self) -> Option<String> {
+        self.cvss_score_tenths.map(|score| format!("{}.{}", score / 10, score % 10))
+    }
 }
 
 /// What a secret looked like, without the secret.

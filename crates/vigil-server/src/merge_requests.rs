@@ -488,10 +488,7 @@ fn dependency_facts(issue: &Issue) -> String {
     let Some(package) = &issue.package else { return issue.title.clone() };
     let reached = match package.dependency_path.split_last() {
         Some((_, via)) if !via.is_empty() => format!(", via {}", via.join(" → ")),
-        _ => match package.dependency {
-            vigil_core::Dependency::Direct => ", direct".to_owned(),
-            vigil_core::Dependency::Transitive => ", transitive".to_owned(),
-        },
+        _ => format!(", {}", package.dependency.as_str()),
     };
     let mut text =
         format!("`{}` {} ({}{reached})", package.name, package.version, package.ecosystem);
@@ -500,8 +497,8 @@ fn dependency_facts(issue: &Issue) -> String {
         if !advisory.aliases.is_empty() {
             text.push_str(&format!(" ({})", advisory.aliases.join(", ")));
         }
-        if let Some(score) = advisory.cvss_score_tenths {
-            text.push_str(&format!(", CVSS {}.{}", score / 10, score % 10));
+        if let Some(score) = advisory.cvss_score() {
+            text.push_str(&format!(", CVSS {score}"));
         }
     }
     match package.fixed_versions.first() {

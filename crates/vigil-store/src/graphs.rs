@@ -83,19 +83,13 @@ impl Store {
         }
         let mut kept = 0;
         for artifact in artifacts.iter().filter(|artifact| artifact.engine == "dependencies") {
-            // A path-scoped scan never sees lockfiles outside its paths, so
-            // this replaces exactly what was deleted above.
-            sqlx::query(
-                "DELETE FROM dependency_graphs WHERE repository_id = $1 AND branch = $2 AND path = $3",
-            )
-            .bind(repository_id)
-            .bind(&branch)
-            .bind(&artifact.path)
-            .execute(&mut *transaction)
-            .await?;
+            // Upserted: a scan of some paths may still read a lockfile
+            // outside them (the fetcher brought the whole tree).
             sqlx::query(
                 "INSERT INTO dependency_graphs (repository_id, branch, path, graph, verdict, scan_id, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (repository_id, branch, path) DO UPDATE SET graph = excluded.graph, \
+                 verdict = excluded.verdict, scan_id = excluded.scan_id, updated_at = excluded.updated_at",
             )
             .bind(repository_id)
             .bind(&branch)

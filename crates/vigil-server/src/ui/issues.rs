@@ -251,10 +251,7 @@ impl PackageFacts {
             version: package.version.clone(),
             ecosystem: package.ecosystem.clone(),
             purl: package.purl.clone(),
-            reached: match package.dependency {
-                vigil_core::Dependency::Direct => "direct".to_owned(),
-                vigil_core::Dependency::Transitive => "transitive".to_owned(),
-            },
+            reached: package.dependency.as_str().to_owned(),
             path: package.dependency_path.clone(),
             fixed: package.fixed_versions.join(", "),
             advisory: advisory.map(|advisory| (advisory.id.clone(), advisory.url.clone())),
@@ -264,9 +261,7 @@ impl PackageFacts {
                 })
                 .unwrap_or_default(),
             cvss: advisory.and_then(|advisory| {
-                let score = advisory.cvss_score_tenths?;
-                let vector = advisory.cvss_vector.clone().unwrap_or_default();
-                Some((format!("{}.{}", score / 10, score % 10), vector))
+                Some((advisory.cvss_score()?, advisory.cvss_vector.clone().unwrap_or_default()))
             }),
         }
     }
