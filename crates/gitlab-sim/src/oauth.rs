@@ -210,6 +210,16 @@ impl Simulator {
         }
     }
 
+    /// Makes every OAuth access token issued so far expired and every
+    /// refresh token unknown, as when an admin revokes the application's
+    /// authorisation or the refresh tokens outlived GitLab's limit: calls
+    /// answer 401 "Token is expired" and a refresh `invalid_grant`; only a
+    /// new consent gives working tokens.
+    pub fn expire_all_authorisations(&self) {
+        self.expire_all_access_tokens();
+        self.state().oauth.refresh_index.clear();
+    }
+
     /// Makes every pending authorization code older than GitLab accepts.
     pub fn expire_authorization_codes(&self) {
         for grant in self.state().oauth.grants.values_mut() {

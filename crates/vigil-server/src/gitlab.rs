@@ -217,19 +217,28 @@ async fn refresh(
                 Ok(())
             }
             Err(error) => {
-                let message = if error.is_token_revoked() {
-                    format!(
-                        "GitLab refused the refresh token (access revoked?); connect the instance again: {error}"
-                    )
-                } else {
-                    format!("cannot refresh the OAuth token: {}", reason(&error))
-                };
-                if error.is_token_revoked() {
+                if !error.is_token_revoked() {
+                    return Err(format!("cannot refresh the OAuth token: {}", reason(&error)));
+                }
+                // The authorisation is gone: the tokens can never work again.
+                // Dropping them makes every job of this instance wait for a
+                // reconnect instead of failing its attempts away.
+                let message = format!(
+                    "GitLab no longer accepts Vigil's authorisation (it was revoked, or the refresh token expired). \
+                     Choose Connect again in this instance's menu; waiting scans run once it is connected. \
+                     GitLab said: {error}"
+                );
+                let now = Queue::now_ms();
+                for column in ["access_token_enc", "refresh_token_enc"] {
                     store
-                        .set_instance_status(instance.id, "error", Some(&message), Queue::now_ms())
+                        .set_instance_secret(instance.id, column, None, now)
                         .await
                         .map_err(store_error)?;
                 }
+                store
+                    .set_instance_status(instance.id, "error", Some(&message), now)
+                    .await
+                    .map_err(store_error)?;
                 Err(message)
             }
         }
@@ -237,6 +246,28 @@ async fn refresh(
     .await;
     store.release_lease(&lease, &holder).await.map_err(store_error)?;
     result
+}
+
+/// How long a job waits, each round, for its instance to be connected
+/// again (a reconnect wakes it at once).
+pub(crate) const RECONNECT_WAIT_MS: i64 = 15 * 60_000;
+
+/// The start of the last error of a job waiting for `instance_id` to be
+/// connected again; a reconnect wakes the jobs whose error starts so.
+pub(crate) fn reconnect_marker(instance_id: i64) -> String {
+    format!("waits until GitLab instance {instance_id} is connected again")
+}
+
+/// True when the instance can do nothing until someone connects it again:
+/// GitLab refused its OAuth authorisation and the tokens were dropped.
+pub(crate) async fn awaits_reconnect(
+    store: &Store,
+    instance_id: i64,
+) -> Result<bool, vigil_store::StoreError> {
+    let Some(instance) = store.instance(instance_id).await? else { return Ok(false) };
+    Ok(instance.oauth_client_id.is_some()
+        && instance.status == "error"
+        && store.instance_secret(instance_id, "access_token_enc").await?.is_none())
 }
 
 /// Stores a token pair GitLab issued (the access token, the refresh token

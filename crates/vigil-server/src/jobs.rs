@@ -119,6 +119,7 @@ impl JobRunner {
     /// whether another attempt can help, and becomes the job's last error.
     pub async fn run(&self, job: &Claimed) -> Result<(), JobError> {
         match tokio::time::timeout(self.max_run, self.dispatch(job)).await {
+            Ok(Err(JobError::Retry(message))) => Err(self.unless_disconnected(job, message).await),
             Ok(result) => result,
             Err(_) => {
                 let message = format!(
@@ -136,6 +137,35 @@ impl JobRunner {
                 Err(JobError::Retry(message))
             }
         }
+    }
+
+    /// A failed attempt of a job whose instance lost its authorisation is
+    /// no failure of the job: no retry can succeed until someone connects
+    /// the instance again, so the job waits for that (a reconnect wakes
+    /// it) instead of spending its attempts and being dead-lettered.
+    async fn unless_disconnected(&self, job: &Claimed, message: String) -> JobError {
+        let Some(instance_id) = self.instance_of(job).await else {
+            return JobError::Retry(message);
+        };
+        match crate::gitlab::awaits_reconnect(&self.store, instance_id).await {
+            Ok(true) => JobError::Wait {
+                reason: format!("{}: {message}", crate::gitlab::reconnect_marker(instance_id)),
+                after_ms: crate::gitlab::RECONNECT_WAIT_MS,
+            },
+            Ok(false) => JobError::Retry(message),
+            Err(error) => JobError::Retry(format!("{message} (and the store failed: {error})")),
+        }
+    }
+
+    /// The instance a job works on, for the jobs that call its GitLab
+    /// (deleting an instance never waits for it).
+    async fn instance_of(&self, job: &Claimed) -> Option<i64> {
+        if job.kind == SyncJob::KIND {
+            return payloads::read::<SyncJob>(job).ok().map(|sync| sync.instance_id);
+        }
+        let scan = self.store.scan(scan_of(job)?).await.ok()??;
+        let repository = self.store.repository(scan.repository_id).await.ok()??;
+        Some(repository.instance_id)
     }
 
     async fn dispatch(&self, job: &Claimed) -> Result<(), JobError> {

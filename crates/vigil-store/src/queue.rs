@@ -529,6 +529,33 @@ impl<'a> Queue<'a> {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Makes the queued jobs whose last error starts with `marker` runnable
+    /// at once: jobs that waited on something that has now happened (an
+    /// instance connected again). Returns how many.
+    pub async fn wake_waiting(&self, marker: &str, now: i64) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE jobs SET run_after = $1, updated_at = $1 \
+             WHERE state = 'queued' AND run_after > $1 AND last_error LIKE $2 ESCAPE '\\'",
+        )
+        .bind(now)
+        .bind(starts_with(marker))
+        .execute(self.writer)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// How many queued jobs wait with a last error that starts with
+    /// `marker` (see [`Queue::wake_waiting`]).
+    pub async fn waiting_on(&self, marker: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total FROM jobs WHERE state = 'queued' AND last_error LIKE $1 ESCAPE '\\'",
+        )
+        .bind(starts_with(marker))
+        .fetch_one(self.pool)
+        .await?;
+        Ok(row.try_get("total")?)
+    }
+
     /// Gives back every job `worker` holds (graceful shutdown): they are
     /// queued again at once and the interrupted attempt is not counted.
     pub async fn release_all(&self, worker: &str, now: i64) -> Result<u64, StoreError> {
@@ -573,4 +600,9 @@ impl<'a> Queue<'a> {
         }
         Ok(counts)
     }
+}
+
+/// A LIKE pattern for text starting with `prefix`, its wildcards escaped.
+fn starts_with(prefix: &str) -> String {
+    format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }

@@ -321,5 +321,15 @@ async fn exchange(
     crate::gitlab::store_tokens(&state.store, instance.id, &tokens)
         .await
         .map_err(|error| other(&error))?;
+    // Jobs that waited for this instance to be connected again run now.
+    let marker = crate::gitlab::reconnect_marker(instance.id);
+    match state.store.queue().wake_waiting(&marker, Queue::now_ms()).await {
+        Ok(0) => {}
+        Ok(woken) => {
+            tracing::info!(instance = instance.id, woken, "jobs waiting for the reconnect run now");
+            state.job_wakeup.notify_waiters();
+        }
+        Err(error) => tracing::warn!(%error, instance = instance.id, "cannot wake waiting jobs"),
+    }
     Ok(instance)
 }

@@ -116,24 +116,7 @@ pub(crate) async fn connect_all(
         .await;
     assert_eq!(status, 201, "{instance}");
     let id = instance["id"].as_i64().unwrap();
-    let (status, start) = browser
-        .call(reqwest::Method::POST, &format!("/api/v1/instances/{id}/oauth/start"), None)
-        .await;
-    assert_eq!(status, 200, "{start}");
-    let authorize = format!("{}&sim_user=alice", start["authorize_url"].as_str().unwrap());
-    let consent = browser.http.get(&authorize).send().await.unwrap().text().await.unwrap();
-    assert!(consent.contains("Vigil"), "{consent}");
-    let fields = consent_form_fields(&consent, "authorize");
-    let granted = browser
-        .http
-        .post(format!("{base_url}/oauth/authorize"))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(granted.status(), 302);
-    let callback = granted.headers()[LOCATION].to_str().unwrap().to_owned();
-    assert!(callback.starts_with(&format!("{public}/oauth/gitlab/callback?")), "{callback}");
+    let callback = consent(browser, sim, public, id).await;
     // Another browser session of the same admin cannot finish it (RFC 6749
     // section 10.12), and its attempt leaves the state to the right one.
     let other = Browser::sign_in(public).await;
@@ -177,6 +160,30 @@ pub(crate) async fn connect_all(
 /// Commits `files` to a new branch `branch` off `main`, opens a merge
 /// request and waits for Vigil's `vigil` status on its head: the MR's iid
 /// and the head's statuses.
+/// GitLab's consent for instance `id` (started through the API, granted
+/// by alice): the callback URL GitLab sends the browser back to.
+async fn consent(browser: &Browser, sim: &Simulator, public: &str, id: i64) -> String {
+    let (status, start) = browser
+        .call(reqwest::Method::POST, &format!("/api/v1/instances/{id}/oauth/start"), None)
+        .await;
+    assert_eq!(status, 200, "{start}");
+    let authorize = format!("{}&sim_user=alice", start["authorize_url"].as_str().unwrap());
+    let consent = browser.http.get(&authorize).send().await.unwrap().text().await.unwrap();
+    assert!(consent.contains("Vigil"), "{consent}");
+    let fields = consent_form_fields(&consent, "authorize");
+    let granted = browser
+        .http
+        .post(format!("{}/oauth/authorize", sim.base_url()))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(granted.status(), 302);
+    let callback = granted.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(callback.starts_with(&format!("{public}/oauth/gitlab/callback?")), "{callback}");
+    callback
+}
+
 async fn merge_request_with(
     sim: &Simulator,
     project: u64,
@@ -476,6 +483,57 @@ async fn an_access_token_gitlab_calls_expired_is_refreshed_once_and_the_call_sen
         assert_eq!(sim.oauth_refresh_count(), refreshes + 1, "{}: one refresh", test.name);
         let instance = browser.get(&format!("/api/v1/instances/{id}")).await;
         assert_eq!(instance["status"], "connected", "{instance}");
+        assert!(server.terminate().success());
+        test.drop_database().await.unwrap();
+    }
+}
+
+/// GitLab refuses the refresh token too (the authorisation was revoked, or
+/// the refresh token outlived GitLab's limit): the instance goes to error
+/// and says to connect again, and the merge request's scan is not failed
+/// away but waits; connecting again runs it at once and the merge request
+/// gets its status and note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_refresh_parks_the_scan_until_the_instance_is_connected_again() {
+    for test in backends().await {
+        let (data, sim, _token, project) = admin_and_gitlab(&test).await;
+        sim.write_file(project, "README.md", "# app\n");
+        let (mut server, public) = start_public_server(&test.url, data.path());
+        let browser = Browser::sign_in(&public).await;
+        let id = connect_all(&browser, &sim, &public, test.name).await;
+
+        sim.expire_all_authorisations();
+        sim.create_branch(project, "feature", "main").unwrap();
+        let head =
+            sim.commit(project, "feature", &[("config/aws.env", Some(AWS))], "Change").unwrap();
+        let iid = sim.open_merge_request(project, "feature", "main", "feature").unwrap();
+        let instance =
+            browser.wait_for(&format!("/api/v1/instances/{id}"), |i| i["status"] == "error").await;
+        let reason = instance["status_reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("Connect again"), "{}: {instance}", test.name);
+        // The scan neither reports nor dies: it waits for the reconnect,
+        // its attempt not counted.
+        let marker = format!("waits until GitLab instance {id} is connected again");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while test.store.queue().waiting_on(&marker).await.unwrap() == 0 {
+            assert!(Instant::now() < deadline, "{}: no job waits for the reconnect", test.name);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(sim.commit_statuses(project, &head).is_empty(), "{}", test.name);
+        assert_eq!(test.store.queue().counts().await.unwrap().dead, 0, "{}", test.name);
+
+        let callback = consent(&browser, &sim, &public, id).await;
+        let back =
+            browser.http.get(&callback).header(COOKIE, &browser.cookie).send().await.unwrap();
+        assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
+        let statuses = wait_until("the vigil status after the reconnect", || {
+            let statuses = sim.commit_statuses(project, &head);
+            statuses.iter().any(|status| status.name == "vigil").then_some(statuses)
+        })
+        .await;
+        assert!(statuses.iter().any(|status| status.status == "failed"), "{statuses:?}");
+        let notes = sim.notes(project, iid);
+        assert!(notes.iter().any(|note| note.body.contains("AWS access key ID")), "{notes:?}");
         assert!(server.terminate().success());
         test.drop_database().await.unwrap();
     }
