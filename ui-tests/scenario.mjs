@@ -69,6 +69,15 @@ async function countOf(selector, count) {
   await page.waitForFunction(([css, n]) => document.querySelectorAll(css).length === n, [selector, count]);
 }
 
+/** How many lines the text of `locator` takes. */
+async function lines(locator) {
+  return locator.evaluate((element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+  });
+}
+
 async function clipboard() {
   return page.evaluate(() => navigator.clipboard.readText());
 }
@@ -115,16 +124,34 @@ try {
     await page.getByRole('button', { name: 'Check and continue' }).click();
     await page.locator('#step-error').waitFor();
     assert.equal(await page.getByLabel('GitLab URL').inputValue(), 'http://127.0.0.1:9', 'the input is kept');
+    // A sentence first; the technical text behind "Details".
+    assert.match(await page.locator('#step-error > p').innerText(), /^Nothing answers on that host and port: the connection was refused\./);
+    const details = page.locator('#step-error details');
+    assert.equal(await details.locator('code').isVisible(), false, 'the details start closed');
+    await details.locator('summary').click();
+    assert.match(await details.locator('code').innerText(), /Connection refused/);
     await check('wizard-1-error');
+    // GitLab answers in 3 s (the test delays it): the page shows it is checking.
     await page.getByLabel('GitLab URL').fill(GITLAB);
     await page.getByRole('button', { name: 'Check and continue' }).click();
+    const checking = page.getByRole('button', { name: 'Checking …' });
+    await checking.waitFor();
+    assert.equal(await checking.isDisabled(), true, 'the button cannot be pressed twice');
+    assert.equal(await page.locator('form[data-busy]').getAttribute('aria-busy'), 'true');
+    assert.equal(await page.locator('#step-error').count(), 0, 'the old error is gone');
   });
 
   await step('wizard: Register OAuth App', async () => {
     await heading('Register OAuth App');
     // Each Copy button names what it copies.
-    await page.getByRole('button', { name: 'Copy the Redirect URI' }).click();
+    await page.getByRole('button', { name: 'Copy the Authorization Callback URL' }).click();
     assert.equal(await clipboard(), `${VIGIL}/oauth/gitlab/callback`);
+    // The brief's names, and GitLab's own for the callback.
+    assert.match(await page.locator('label[for="app-callback"]').innerText(), /Authorization Callback URL.*Redirect URI/);
+    assert.equal(await page.getByRole('textbox', { name: 'Homepage URL' }).inputValue(), VIGIL);
+    await page.getByRole('button', { name: 'Copy the Homepage URL' }).click();
+    assert.equal(await clipboard(), VIGIL);
+    assert.equal(await page.getByRole('textbox', { name: 'Application Name' }).inputValue(), `Vigil (${new URL(VIGIL).host})`);
     const link = page.getByRole('link', { name: /Admin Area/ });
     assert.equal(await link.getAttribute('href'), `${GITLAB}/admin/applications/new`);
     assert.equal(await page.getByLabel('Transporter applet').isDisabled(), true);
@@ -141,7 +168,9 @@ try {
     await page.getByRole('button', { name: 'Authorise in GitLab' }).click();
     await page.getByRole('button', { name: 'Authorize Vigil' }).click();
     await page.getByRole('heading', { name: 'GitLab was not connected' }).waitFor();
-    assert.match(await page.locator('#step-error').innerText(), /^GitLab did not accept the Application ID or Secret/);
+    assert.match(await page.locator('#step-error > p').innerText(), /^GitLab did not accept the Application ID or Secret/);
+    await page.locator('#step-error summary').click();
+    assert.match(await page.locator('#step-error code').innerText(), /invalid_client/, 'GitLab\'s words are in the details');
     await check('wizard-3-refused');
     await page.getByRole('link', { name: 'Enter the ID and Secret again' }).click();
     await heading('Set Client ID and Secret');
@@ -153,7 +182,9 @@ try {
 
   await step('wizard: Select Repositories', async () => {
     await heading(`Select Repositories on ${domain}`);
-    assert.equal(await page.getByRole('radio', { name: /^All repositories/ }).isChecked(), true, 'a new instance starts on the first option');
+    assert.equal(await page.getByRole('radio', { name: /^Permit all existing repositories/ }).isChecked(), true, 'a new instance starts on the first option');
+    await page.getByRole('radio', { name: /^Permit all existing and future repositories/ }).waitFor();
+    assert.equal(await page.locator('#selection-count').innerText(), '0 of 25 selected');
     await page.getByLabel(/Choose from repository list/).check();
     await page.getByRole('button', { name: 'Save selection' }).click();
     await page.getByText('choose at least one repository').waitFor();
@@ -166,11 +197,13 @@ try {
     await countOf('#projects tbody tr', 20);
     await page.getByText('team/svc-19').waitFor();
     await page.getByLabel('Select all repositories on this page').check();
+    assert.equal(await page.locator('#selection-count').innerText(), '20 of 25 selected');
     await check('wizard-4');
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('20 chosen on other pages').waitFor();
     await countOf('#projects tbody tr', 5);
     await page.getByLabel('team/svc-24').check();
+    assert.equal(await page.locator('#selection-count').innerText(), '21 of 25 selected');
     assert.equal(await page.getByLabel(/Choose from repository list/).isChecked(), true);
     await page.getByRole('button', { name: 'Save selection' }).click();
   });
@@ -180,6 +213,8 @@ try {
     await page.getByText('21 selected').waitFor();
     await page.getByText('21 of 21 done').waitFor({ timeout: 60000 });
     await check('wizard-5-done');
+    await page.getByRole('link', { name: 'Close', exact: true }).click();
+    await heading('Data Sources & Integrations');
   });
 
   await step('instances table: Connected, copy entire row', async () => {
@@ -192,9 +227,9 @@ try {
     await check('integrations-menu');
     await menu.getByRole('menuitem', { name: 'Copy entire row' }).click();
     const cells = (await clipboard()).split('\t');
-    assert.deepEqual(cells.slice(0, 5), [domain, 'Connected', '21', 'Direct', 'ada'], cells.join(' | '));
-    assert.match(cells[5], /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
-    assert.equal(cells.length, 7);
+    assert.deepEqual(cells.slice(0, 6), [domain, 'GitLab Self Managed', 'Connected', '21', 'Direct', 'ada'], cells.join(' | '));
+    assert.match(cells[6], /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    assert.equal(cells.length, 8);
     // The same menu from the keyboard: the ⋯ button, arrows, Escape.
     await row.getByRole('button', { name: `Actions for ${domain}` }).focus();
     await page.keyboard.press('Enter');
@@ -213,6 +248,17 @@ try {
     assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Actions for/);
   });
 
+  await step('a vendor card selects the vendor', async () => {
+    await page.locator('.vendor', { hasText: 'Bitbucket' }).locator('p').click();
+    await page.waitForURL(/vendor=bitbucket/);
+    await page.getByText('No Bitbucket Data Center instance').waitFor();
+    await page.locator('.vendor', { hasText: 'GitLab Self' }).locator('p').click();
+    await page.waitForURL(/vendor=gitlab/);
+    // The name's hyphen does not break: "(On-Prem)" stays on one line.
+    assert.equal(await page.locator('.vendor.chosen h3').innerText(), 'GitLab Self Managed (On\u2011Prem)');
+    await countOf('#instances tbody tr', 1);
+  });
+
   await step('edit the repository selection', async () => {
     const row = page.locator('#instances tbody tr').first();
     await row.click({ button: 'right' });
@@ -220,7 +266,7 @@ try {
     await heading(`Select Repositories on ${domain}`);
     assert.equal(await page.getByLabel(/Choose from repository list/).isChecked(), true, 'the saved mode is shown');
     assert.equal(await page.getByLabel('team/svc-01').isChecked(), true, 'the saved choice is shown');
-    await page.getByRole('radio', { name: /All repositories/ }).check();
+    await page.getByRole('radio', { name: /^Permit all existing repositories/ }).check();
     await page.getByRole('button', { name: 'Save selection' }).click();
     // An Edit is not a new connection: no "Instance Successfully Created".
     await page.getByRole('heading', { name: 'Repository selection saved' }).waitFor();
@@ -237,7 +283,7 @@ try {
     await page.getByRole('button', { name: 'Continue to GitLab' }).click();
     await page.getByRole('button', { name: 'Authorize Vigil' }).click();
     await heading(`Select Repositories on ${domain}`);
-    assert.equal(await page.getByRole('radio', { name: /All repositories/ }).isChecked(), true, 'the selection is kept');
+    assert.equal(await page.getByRole('radio', { name: /^Permit all existing repositories/ }).isChecked(), true, 'the selection is kept');
   });
 
   await step('issues: IaC by framework, resource and fix', async () => {
@@ -313,6 +359,31 @@ try {
     await page.getByRole('button', { name: 'Reopen', exact: true }).click();
     await page.getByText(`${before} of ${before} issues reopened`).waitFor();
     await countOf('#issues tbody tr input[name="ids"]', 0);
+  });
+
+  await step('layout at 1024 and 1400 px', async () => {
+    for (const width of [1024, 1400]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(`${VIGIL}/integrations`);
+      const kebab = page.locator('#instances .kebab').first();
+      const box = await kebab.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= width, `${width} px: the ⋯ button is in view (${JSON.stringify(box)})`);
+      const created = page.locator('#instances tbody tr').first().locator('td').nth(6);
+      assert.equal(await lines(created), 1, `${width} px: the Created date does not wrap`);
+      // Every card's heading row has the same height, so the cards line up.
+      const rows = await page.locator('.vendor .row').evaluateAll((all) => all.map((row) => row.getBoundingClientRect().height));
+      assert.equal(new Set(rows).size, 1, `${width} px: vendor heading rows ${rows}`);
+      await check(`integrations-${width}`);
+      await page.goto(`${VIGIL}/issues?kind=secret`);
+      await page.locator('#issues tbody tr td a').first().click();
+      await page.locator('#issue-detail').waitFor();
+      // Beside or over the panel, titles keep their width and paths whole.
+      const title = await page.locator('#issues tbody tr td a').first().boundingBox();
+      assert.ok(title.width >= 120, `${width} px: the title column is ${title.width} px wide`);
+      assert.equal(await lines(page.locator('#issues tbody td.nowrap').first()), 1, `${width} px: the repository path keeps one line`);
+      await check(`issue-panel-${width}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 
   await step('repositories and scans', async () => {

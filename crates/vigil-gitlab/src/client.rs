@@ -611,6 +611,28 @@ impl Client {
         Ok((page, next))
     }
 
+    /// How many projects `maintained_projects_page` lists in all, from
+    /// GitLab's `x-total` on a one-item offset page; `None` when GitLab
+    /// does not count (it stops above 10,000 rows) or says nothing usable.
+    pub async fn maintained_projects_total(
+        &self,
+        search: Option<&str>,
+    ) -> Result<Option<u64>, GitLabError> {
+        let mut query = format!(
+            "/projects?membership=true&min_access_level={MAINTAINER_ACCESS}&per_page=1&simple=true"
+        );
+        if let Some(search) = search.filter(|search| !search.is_empty()) {
+            query.push_str("&search=");
+            query.push_str(&crate::repository::encode_component(search));
+        }
+        let answer = self.send(Method::GET, &self.url(&query), None).await?;
+        Ok(answer
+            .headers
+            .get("x-total")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse().ok()))
+    }
+
     /// One project by id.
     pub async fn project(&self, id: u64) -> Result<Project, GitLabError> {
         self.get(&format!("/projects/{id}")).await

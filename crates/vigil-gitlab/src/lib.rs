@@ -22,6 +22,7 @@ mod merge_requests;
 mod oauth;
 mod probe;
 mod repository;
+mod summary;
 mod types;
 
 pub use archive::{ArchiveError, ArchiveLimits, MAX_SKIP_NOTES, Unpacked, printable, unpack};
@@ -38,6 +39,7 @@ pub use oauth::{
 };
 pub use probe::{Probe, probe};
 pub use repository::{CommitRef, CommitStatus, Compare, StatusState};
+pub use summary::summarize;
 pub use types::{Project, ProjectHook, TreeEntry, User, Version};
 
 /// Access level of a Maintainer, the least that may manage project hooks.

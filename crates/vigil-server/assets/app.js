@@ -1,6 +1,7 @@
 // Vigil's page behaviour, delegated on document so it survives htmx swaps:
-// copy buttons, the catalogue search, the instances' context menu (right
-// click or the ⋯ button; Edit, Connect again, Delete, Copy entire row), select-all boxes,
+// copy buttons, the catalogue search and its vendor cards, the instances'
+// context menu (right click or the ⋯ button; Edit, Connect again, Delete,
+// Copy entire row), select-all boxes and the selected count, busy forms,
 // and dialogs filled by htmx.
 (function () {
   "use strict";
@@ -122,7 +123,11 @@
       document.querySelectorAll('input[type=checkbox][name="' + name + '"]:not([disabled])').forEach(function (box) {
         box.checked = all.checked;
       });
+      recount(all.closest("form"));
     }
+    // A vendor's card selects the vendor: the instances table shows its own.
+    var card = event.target.closest(".vendor[data-href]");
+    if (card && !event.target.closest("a, button")) window.location.assign(card.getAttribute("data-href"));
     var close = event.target.closest("[data-close-dialog]");
     if (close) {
       var dialog = close.closest("dialog");
@@ -152,6 +157,70 @@
     });
     var none = document.getElementById("vendor-none");
     if (none) none.hidden = shown !== 0;
+  });
+
+  // Select Repositories: "N of M selected" follows the ticks (those on
+  // other pages travel as hidden fields).
+  function recount(form) {
+    var out = form && form.querySelector("[data-selected-count]");
+    if (!out) return;
+    var carried = form.querySelectorAll('input[type=hidden][name="project_ids"]').length;
+    var ticked = form.querySelectorAll('input[type=checkbox][name="project_ids"]:checked').length;
+    out.textContent = String(carried + ticked);
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "project_ids") recount(event.target.closest("form"));
+  });
+
+  // A form that waits on GitLab (form[data-busy]) shows that it works: the
+  // button says what it does and is disabled, the form is aria-busy, and
+  // the previous error goes. The server bounds the wait and names a
+  // timeout; should the page itself get no answer, it says so too.
+  function busy(form, button) {
+    form.setAttribute("aria-busy", "true");
+    var old = document.getElementById("step-error");
+    if (old) old.remove();
+    form.querySelectorAll("[aria-invalid]").forEach(function (field) {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("aria-describedby");
+    });
+    if (button) {
+      button.setAttribute("data-label", button.textContent);
+      button.textContent = form.getAttribute("data-busy");
+      // After the submit has collected the form, or it would drop the button.
+      setTimeout(function () { button.disabled = true; }, 0);
+    }
+  }
+
+  function idle(form, message) {
+    form.removeAttribute("aria-busy");
+    var button = form.querySelector("button[data-label]");
+    if (button) {
+      button.textContent = button.getAttribute("data-label");
+      button.removeAttribute("data-label");
+      button.disabled = false;
+    }
+    if (message) {
+      var box = document.createElement("div");
+      box.className = "alert error";
+      box.id = "step-error";
+      box.setAttribute("role", "alert");
+      box.textContent = message;
+      form.parentNode.insertBefore(box, form);
+    }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-busy]");
+    if (form) busy(form, event.submitter || form.querySelector('button[type="submit"], button:not([type])'));
+  });
+
+  ["htmx:timeout", "htmx:sendError"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var form = event.target.closest && event.target.closest("form[data-busy]");
+      if (form) idle(form, "Vigil's server did not answer in time; check that it runs and try again.");
+    });
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {

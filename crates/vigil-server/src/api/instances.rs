@@ -132,7 +132,10 @@ pub(crate) struct DomainCheckResult {
     pub(crate) reachable: bool,
     /// GitLab's version, when it shows it without a token.
     pub(crate) version: Option<String>,
-    /// What was found, or what failed and why.
+    /// What was found, or what failed, in one sentence for a GitLab admin
+    /// (cannot reach the host, the certificate is not trusted, not GitLab).
+    pub(crate) summary: String,
+    /// What was found, or what failed and why, with the technical detail.
     pub(crate) message: String,
 }
 
@@ -156,18 +159,23 @@ pub(crate) async fn check_domain(
             .map_err(AppError::bad_request)?
     };
     let result = match vigil_gitlab::probe(&base_url, &settings).await {
-        Ok(probe) => DomainCheckResult {
-            message: match &probe.version {
+        Ok(probe) => {
+            let message = match &probe.version {
                 Some(version) => format!("GitLab {} answers at {base_url}", version.version),
                 None => format!(
                     "GitLab answers at {base_url} (its version shows once Vigil is authorised)"
                 ),
-            },
-            version: probe.version.map(|version| version.version),
-            reachable: true,
-            base_url,
-        },
+            };
+            DomainCheckResult {
+                summary: message.clone(),
+                message,
+                version: probe.version.map(|version| version.version),
+                reachable: true,
+                base_url,
+            }
+        }
         Err(error) => DomainCheckResult {
+            summary: error.summary().to_owned(),
             message: error.to_string(),
             reachable: false,
             version: None,
@@ -339,6 +347,9 @@ pub(crate) struct ProjectPage {
     pub(crate) items: Vec<ProjectChoice>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub(crate) next_cursor: Option<String>,
+    /// How many projects match in all, on every page; absent when GitLab
+    /// does not count them (above 10,000) or the count failed.
+    pub(crate) total: Option<u64>,
 }
 
 /// The wizard's "Choose from repository list": the projects the instance's
@@ -397,7 +408,13 @@ pub(crate) async fn list_projects(
     }
     let next_cursor =
         next.map(|after| super::encode_cursor(0, i64::try_from(after).unwrap_or(i64::MAX)));
-    Ok(Json(ProjectPage { items, next_cursor }))
+    // The count is a nicety: a GitLab that cannot give it still lists.
+    let total =
+        client.maintained_projects_total(query.search.as_deref()).await.unwrap_or_else(|error| {
+            tracing::debug!(%error, instance = id, "no project count from GitLab");
+            None
+        });
+    Ok(Json(ProjectPage { items, next_cursor, total }))
 }
 
 /// A new webhook secret, shown once.

@@ -1,5 +1,5 @@
 //! Data Sources & Integrations: the catalogue of vendors (searchable), the
-//! connected instances (Vendor filter; Instance, Status, Repositories,
+//! connected instances (Vendor filter; Instance, Vendor, Status, Repositories,
 //! Transporter, Connected by, Created, Last sync) with a context menu per
 //! row (Edit, Delete, Copy entire row), and the delete confirmation that
 //! says what goes with the instance.
@@ -32,6 +32,14 @@ pub(super) struct Vendor {
     pub(super) logo: &'static str,
     pub(super) description: &'static str,
     pub(super) available: bool,
+}
+
+impl Vendor {
+    /// The name as shown: its hyphens do not break a line ("(On-Prem)"
+    /// stays whole); search uses the plain name.
+    pub(super) fn display_name(&self) -> String {
+        self.name.replace('-', "\u{2011}")
+    }
 }
 
 /// Every vendor Vigil knows, available or planned.
@@ -70,6 +78,7 @@ pub(super) const VENDORS: &[Vendor] = &[
 struct InstanceRow {
     id: i64,
     domain: String,
+    vendor: &'static str,
     status: String,
     status_label: &'static str,
     reason: String,
@@ -88,6 +97,13 @@ struct IntegrationsPage {
     vendor: String,
     rows: Vec<InstanceRow>,
     notice: Option<String>,
+}
+
+impl IntegrationsPage {
+    /// The name of the vendor the table is filtered by.
+    fn vendor_name(&self) -> &str {
+        VENDORS.iter().find(|vendor| vendor.key == self.vendor).map_or(&self.vendor, |v| v.name)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +136,8 @@ fn row(
     InstanceRow {
         id: instance.id,
         domain: domain(&instance.base_url).to_owned(),
+        // Every instance is GitLab Self Managed so far.
+        vendor: "GitLab Self Managed",
         status_label: status_label(&instance.status),
         reason: instance.status_reason.unwrap_or_default(),
         status: instance.status,

@@ -21,6 +21,7 @@ mod format;
 mod integrations;
 mod issues;
 mod policy;
+mod problem;
 mod repositories;
 mod session;
 mod settings;

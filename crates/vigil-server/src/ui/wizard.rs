@@ -18,6 +18,7 @@ use serde::Deserialize;
 use vigil_store::Transporter;
 
 use super::integrations::domain;
+use super::problem::Problem;
 use super::{Admin, Chrome, PageResult, format, redirect, render};
 use crate::AppState;
 use crate::api::{instances, oauth};
@@ -111,7 +112,7 @@ struct DomainStep {
     chrome: Chrome,
     steps: Steps,
     base_url: String,
-    error: Option<String>,
+    error: Option<Problem>,
     closed: bool,
 }
 
@@ -133,12 +134,12 @@ async fn unreachable(
     state: &AppState,
     base_url: &str,
     transporter_id: Option<i64>,
-) -> Option<String> {
+) -> Option<Problem> {
     let check = instances::DomainCheck { base_url: base_url.to_owned(), transporter_id };
     match instances::check_domain(signed.api_admin(), State(state.clone()), ApiJson(check)).await {
         Ok(axum::Json(result)) if result.reachable => None,
-        Ok(axum::Json(result)) => Some(result.message),
-        Err(error) => Some(error.to_string()),
+        Ok(axum::Json(result)) => Some(Problem::explained(result.summary, result.message)),
+        Err(error) => Some(Problem::from_text(error.to_string())),
     }
 }
 
@@ -151,7 +152,7 @@ async fn check_domain(
     Form(draft): Form<Draft>,
 ) -> Response {
     let closed = draft.closed.is_some();
-    let failed = |error: String| {
+    let failed = |error: Problem| {
         let page = DomainStep {
             chrome: signed.chrome("integrations"),
             steps: Steps::at(0),
@@ -163,13 +164,12 @@ async fn check_domain(
     };
     let base_url = match instances::parse_base_url(&draft.base_url) {
         Ok(base_url) => base_url,
-        Err(error) => return failed(error.to_string()),
+        Err(error) => return failed(Problem::from_text(error.to_string())),
     };
     if !closed {
         if let Some(problem) = unreachable(&signed, &state, &base_url, None).await {
-            return failed(format!(
-                "{}. If this GitLab is only reachable inside a closed network, tick the box below and pick its Transporter on the next step.",
-                problem.trim_end_matches('.')
+            return failed(problem.advise(
+                "If this GitLab is only reachable inside a closed network, tick the box below and pick its Transporter on the next step.",
             ));
         }
     }
@@ -206,7 +206,7 @@ struct OAuthStep {
     application: Option<oauth::OAuthApplication>,
     brokers: Vec<BrokerChoice>,
     selected_broker: Option<i64>,
-    error: Option<String>,
+    error: Option<Problem>,
 }
 
 impl OAuthStep {
@@ -223,7 +223,7 @@ async fn oauth_page(
     signed: &Admin,
     state: AppState,
     draft: &Draft,
-    error: Option<String>,
+    error: Option<Problem>,
 ) -> PageResult<OAuthStep> {
     let base_url = instances::parse_base_url(&draft.base_url)?;
     let query = oauth::ApplicationQuery { base_url: base_url.clone() };
@@ -232,7 +232,9 @@ async fn oauth_page(
             .await
         {
             Ok(axum::Json(application)) => (Some(application), error),
-            Err(problem) => (None, Some(error.unwrap_or_else(|| problem.to_string()))),
+            Err(problem) => {
+                (None, Some(error.unwrap_or_else(|| Problem::from_text(problem.to_string()))))
+            }
         };
     let brokers = state.store.transporters().await?.into_iter().map(BrokerChoice::from).collect();
     Ok(OAuthStep {
@@ -293,8 +295,11 @@ async fn choose_transporter(
         let base_url = instances::parse_base_url(&draft.base_url)?;
         let problem = unreachable(&signed, &state, &base_url, Some(transporter_id)).await;
         if let Some(problem) = problem {
-            let message = format!("Through this Transporter: {problem}");
-            let page = oauth_page(&signed, state, &draft, Some(message)).await?;
+            let problem = Problem {
+                headline: format!("Through this Transporter: {}", problem.headline),
+                ..problem
+            };
+            let page = oauth_page(&signed, state, &draft, Some(problem)).await?;
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     }
@@ -310,7 +315,7 @@ struct CredentialsStep {
     transporter: String,
     client_id: String,
     client_secret: String,
-    error: Option<String>,
+    error: Option<Problem>,
 }
 
 async fn credentials_step(signed: Admin, Query(draft): Query<Draft>) -> PageResult {
@@ -396,7 +401,7 @@ async fn create(
                 transporter: transporter_id.map(|id| id.to_string()).unwrap_or_default(),
                 client_id: form.client_id,
                 client_secret: form.client_secret,
-                error: Some(error.to_string()),
+                error: Some(Problem::from_text(error.to_string())),
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -424,7 +429,7 @@ async fn unconnected_instance(
 struct CallbackError {
     chrome: Chrome,
     steps: Steps,
-    message: String,
+    problem: Problem,
     /// The way out: (link, label).
     next: (String, &'static str),
 }
@@ -473,7 +478,7 @@ async fn callback(
     let page = CallbackError {
         chrome: signed.chrome("integrations"),
         steps: Steps::at(2),
-        message: failure.message,
+        problem: Problem::from_text(failure.message),
         next,
     };
     Ok(render(StatusCode::BAD_REQUEST, &page))
@@ -537,8 +542,13 @@ struct RepositoriesStep {
     carried: Vec<i64>,
     next_cursor: Option<String>,
     page_number: usize,
-    list_error: Option<String>,
-    error: Option<String>,
+    /// How many repositories are ticked, on every page.
+    chosen_count: usize,
+    /// How many repositories GitLab lists (matching the search), when it
+    /// counts them.
+    total: Option<u64>,
+    list_error: Option<Problem>,
+    error: Option<Problem>,
 }
 
 /// The list's state, from the query string: repeated `project_ids`, so
@@ -586,7 +596,7 @@ async fn repositories_page(
     state: &AppState,
     id: i64,
     list: ListState,
-    error: Option<String>,
+    error: Option<Problem>,
 ) -> PageResult<RepositoriesStep> {
     let instance = super::instance(state, id).await?;
     let (saved_mode, saved_chosen) = state.store.instance_selection(id).await?.unwrap_or_default();
@@ -604,7 +614,7 @@ async fn repositories_page(
         cursor: list.cursor,
         limit: Some(20),
     };
-    let (projects, next_cursor, list_error) = match instances::list_projects(
+    let (projects, next_cursor, total, list_error) = match instances::list_projects(
         signed.api_admin(),
         State(state.clone()),
         ApiPath(id),
@@ -612,8 +622,8 @@ async fn repositories_page(
     )
     .await
     {
-        Ok(axum::Json(page)) => (page.items, page.next_cursor, None),
-        Err(error) => (Vec::new(), None, Some(error.to_string())),
+        Ok(axum::Json(page)) => (page.items, page.next_cursor, page.total, None),
+        Err(error) => (Vec::new(), None, None, Some(Problem::from_text(error.to_string()))),
     };
     let shown: BTreeSet<i64> = projects.iter().map(|project| project.project_id).collect();
     let projects = projects
@@ -637,6 +647,8 @@ async fn repositories_page(
         carried: chosen.difference(&shown).copied().collect(),
         next_cursor,
         page_number: list.page_number,
+        chosen_count: chosen.len(),
+        total,
         list_error,
         error,
     })
@@ -684,8 +696,14 @@ async fn select(
             Ok(redirect(&headers, &format!("/integrations/gitlab/{id}/done{saved}")))
         }
         Some(error) => {
-            let page =
-                repositories_page(&signed, &state, id, list, Some(error.to_string())).await?;
+            let page = repositories_page(
+                &signed,
+                &state,
+                id,
+                list,
+                Some(Problem::from_text(error.to_string())),
+            )
+            .await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

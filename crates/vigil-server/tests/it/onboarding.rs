@@ -221,6 +221,10 @@ async fn configure_domain_says_whether_gitlab_answers_and_what_failed() {
     let refused = check(format!("http://{closed}")).await;
     assert_eq!(refused["reachable"], false);
     assert!(refused["message"].as_str().unwrap().contains("cannot connect"), "{refused}");
+    assert_eq!(
+        refused["summary"], "Nothing answers on that host and port: the connection was refused.",
+        "{refused}"
+    );
 
     // A web server that is not GitLab.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -245,6 +249,14 @@ async fn configure_domain_says_whether_gitlab_answers_and_what_failed() {
         message.contains("does not look like GitLab") && message.contains("It works!"),
         "{message}"
     );
+    assert_eq!(other["summary"], "Something answers at this address, but it is not GitLab's API.");
+
+    // GitLab answers slower than the check waits: a timeout, named.
+    sim.inject("/api/v4/version", gitlab_sim::Fault::Delay(12_000), 1);
+    let slow = check(sim.base_url()).await;
+    assert_eq!(slow["reachable"], false, "{slow}");
+    assert_eq!(slow["summary"], "GitLab did not answer in time.", "{slow}");
+    assert!(slow["message"].as_str().unwrap().contains("no answer within 10 s"), "{slow}");
 
     let bad = app
         .call(

@@ -106,6 +106,10 @@ async fn scenario(root: &Path, test: &vigil_store::testing::TestStore) {
     let (client_id, client_secret) =
         sim.add_oauth_application("Vigil", &format!("{public}/oauth/gitlab/callback"), &["api"]);
 
+    // GitLab's first version check (Configure Domain) answers in 3 s: the
+    // scenario sees the page say it is checking.
+    sim.inject("/api/v4/version", gitlab_sim::Fault::Delay(3_000), 1);
+
     let artifacts = root.join("target/ui-artifacts").join(test.name);
     std::fs::create_dir_all(&artifacts).unwrap();
     let scenario = root.join("ui-tests/scenario.mjs");
