@@ -358,12 +358,17 @@ fn min_coverage(kind: EntryKind) -> f64 {
     }
 }
 
-/// Chains one entry's hits (in query order) into regions.
+/// Chains one entry's hits (in query order) into regions. Hits at one
+/// query position are taken together: each open region takes the one
+/// closest to its diagonal, so a phrase the license repeats does not pull a
+/// region off course; hits no region takes start new regions.
 fn chain(hits: &[(u32, u32)], skip: u32) -> Vec<Region> {
     let n = N as u32;
     let mut open: Vec<Region> = Vec::new();
     let mut closed = Vec::new();
-    for &(q, l) in hits {
+    let mut used = Vec::new();
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&(q, _)) = group.first() else { continue };
         let mut index = 0;
         while index < open.len() {
             if q - open[index].q_last > GAP {
@@ -372,38 +377,43 @@ fn chain(hits: &[(u32, u32)], skip: u32) -> Vec<Region> {
                 index += 1;
             }
         }
-        let mut best: Option<(usize, i64)> = None;
-        for (index, region) in open.iter().enumerate() {
+        used.clear();
+        used.resize(group.len(), false);
+        for region in &mut open {
             let dq = i64::from(q - region.q_last);
-            let dl = i64::from(l) - i64::from(region.l_last);
-            if dl < -i64::from(n) || dl > dq + i64::from(skip) {
-                continue;
+            let mut best: Option<(usize, i64)> = None;
+            for (k, &(_, l)) in group.iter().enumerate() {
+                let dl = i64::from(l) - i64::from(region.l_last);
+                if dl < -i64::from(n) || dl > dq + i64::from(skip) {
+                    continue;
+                }
+                let cost = (dl - dq).abs();
+                if best.is_none_or(|(_, best_cost)| cost < best_cost) {
+                    best = Some((k, cost));
+                }
             }
-            let cost = (dl - dq).abs();
-            if best.is_none_or(|(_, best_cost)| cost < best_cost) {
-                best = Some((index, cost));
-            }
+            let Some((k, _)) = best else { continue };
+            let l = group[k].1;
+            used[k] = true;
+            region.q_matched += (q + n).saturating_sub(q.max(region.q_cover_end));
+            region.q_cover_end = region.q_cover_end.max(q + n);
+            region.l_matched += (l + n).saturating_sub(l.max(region.l_cover_end));
+            region.l_cover_end = region.l_cover_end.max(l + n);
+            region.q_last = q;
+            region.l_last = region.l_last.max(l);
         }
-        let open_count = open.len();
-        match best.and_then(|(index, _)| open.get_mut(index)) {
-            Some(region) => {
-                region.q_matched += (q + n).saturating_sub(q.max(region.q_cover_end));
-                region.q_cover_end = region.q_cover_end.max(q + n);
-                region.l_matched += (l + n).saturating_sub(l.max(region.l_cover_end));
-                region.l_cover_end = region.l_cover_end.max(l + n);
-                region.q_last = q;
-                region.l_last = region.l_last.max(l);
+        for (k, &(_, l)) in group.iter().enumerate() {
+            if !used[k] && open.len() < MAX_OPEN {
+                open.push(Region {
+                    q_start: q,
+                    q_last: q,
+                    q_cover_end: q + n,
+                    l_last: l,
+                    l_cover_end: l + n,
+                    q_matched: n,
+                    l_matched: n,
+                });
             }
-            None if open_count < MAX_OPEN => open.push(Region {
-                q_start: q,
-                q_last: q,
-                q_cover_end: q + n,
-                l_last: l,
-                l_cover_end: l + n,
-                q_matched: n,
-                l_matched: n,
-            }),
-            None => {}
         }
     }
     closed.extend(open);
