@@ -102,9 +102,7 @@ def compare(out, sc_json, vig_jsonl, ask_jsonl):
                 r = json.loads(line)
                 res = r.get('result') or {}
                 lic = (res.get('license') or {}).get('name') if res else None
-                if res and res.get('containing'):
-                    lic = ' AND '.join(c['license']['name'] for c in res['containing']) or lic
-                ask[rel(r['path'], out)] = lic or ''
+                ask[rel(r['path'].strip(), out)] = lic or ''
     rows = {}
     disagreements = []
     for p, s in sorted(sc.items()):

@@ -245,7 +245,7 @@ impl Detector {
                 if coverage < min_coverage || precision < 0.6 {
                     continue;
                 }
-                let bonus = if entry.preferred { 1.02 } else { 1.0 };
+                let bonus = if entry.preferred { 1.01 } else { 1.0 };
                 candidates.push(Candidate {
                     expression: entry.expression.clone(),
                     kind: entry.kind,
@@ -253,7 +253,13 @@ impl Detector {
                     q_end: region.q_cover_end,
                     coverage,
                     precision,
-                    rank: f64::from(region.q_matched) * coverage * precision * bonus,
+                    // Matched file words count most: a look-alike that lacks some of
+                    // the file's words (Pixar on an Apache-2.0 text without its
+                    // appendix) loses to the text missing only an optional tail.
+                    rank: f64::from(region.q_matched)
+                        * precision
+                        * (0.85 + 0.15 * coverage)
+                        * bonus,
                 });
             }
         }
@@ -501,12 +507,19 @@ fn attach_exceptions(detections: &mut Vec<(Detection, EntryKind)>, notes: &mut V
     }
 }
 
-/// Each expression once, in order, joined with AND.
+/// Each expression once, in order, joined with AND; a plain `A AND B`
+/// (a DEP-5 field) counts as its parts.
 fn combine(detections: &[Detection]) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for detection in detections {
-        if !parts.contains(&detection.expression.as_str()) {
-            parts.push(&detection.expression);
+        let expression = detection.expression.as_str();
+        let flat = !expression.contains('(') && !expression.contains(" OR ");
+        let pieces: Vec<&str> =
+            if flat { expression.split(" AND ").collect() } else { vec![expression] };
+        for piece in pieces {
+            if !parts.contains(&piece) {
+                parts.push(piece);
+            }
         }
     }
     match parts.as_slice() {
