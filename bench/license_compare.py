@@ -53,7 +53,9 @@ def collect(out):
 TOKEN = re.compile(r'\(|\)|[^\s()]+')
 
 def canon(expr):
-    """The set of license ids and the set of operators of an expression (the comparison key)."""
+    """The set of license ids and the set of operators of an expression (the comparison key).
+    `vigil=sc` compares both exactly; `loose` counts any LicenseRef-... as one id; `ids_only`
+    is loose on ids and ignores operators (ScanCode writes a DEP-5 `A or B` field as AND)."""
     if not expr:
         return (frozenset(), frozenset())
     ids, ops = set(), set()
@@ -113,14 +115,15 @@ def compare(out, sc_json, vig_jsonl, ask_jsonl):
         strict = canon(s) == canon(v)
         lo = loose(canon(s)) == loose(canon(v))
         ak = canon(s) == canon(a)
+        ids = loose(canon(s))[0] == loose(canon(v))[0]
         for g in groups:
-            r = rows.setdefault(g, [0, 0, 0, 0])
-            r[0] += 1; r[1] += strict; r[2] += lo; r[3] += ak
+            r = rows.setdefault(g, [0, 0, 0, 0, 0])
+            r[0] += 1; r[1] += strict; r[2] += lo; r[3] += ak; r[4] += ids
         if not lo:
             disagreements.append((p, s, v))
-    print(f"  {'set':7} {'files':7} {'n':>6} {'vigil=sc':>9} {'loose':>9} {'askalono=sc':>12}")
-    for (split, grp), (n, st, lo, ak) in sorted(rows.items()):
-        print(f'  {split:7} {grp:7} {n:6} {100*st/n:8.1f}% {100*lo/n:8.1f}% {100*ak/n:11.1f}%')
+    print(f"  {'set':7} {'files':7} {'n':>6} {'vigil=sc':>9} {'loose':>9} {'ids_only':>9} {'askalono=sc':>12}")
+    for (split, grp), (n, st, lo, ak, ids) in sorted(rows.items()):
+        print(f'  {split:7} {grp:7} {n:6} {100*st/n:8.1f}% {100*lo/n:8.1f}% {100*ids/n:8.1f}% {100*ak/n:11.1f}%')
     with open(os.path.join(out, 'disagreements.tsv'), 'w') as f:
         for p, s, v in disagreements:
             f.write(f'{p}\t{s}\t{v}\n')

@@ -143,7 +143,12 @@ impl Detector {
         let mut skip_lines = Vec::new();
         let mut fixed = Vec::new();
         spdx_headers(text, &mut fixed, &mut skip_lines, &mut result.notes);
-        let fields = if dep5::is_dep5(text) { dep5::license_fields(text) } else { Vec::new() };
+        // In a DEP-5 file every `License:` field counts; elsewhere (free-form
+        // Debian copyright files, PKG-INFO) only fields whose names are all known.
+        whole_file_expression(text, &mut fixed, &mut skip_lines);
+        let is_dep5 = dep5::is_dep5(text);
+        let mut fields = dep5::license_fields(text);
+        fields.retain(|field| is_dep5 || field.known);
         skip_lines.extend(fields.iter().map(|field| field.start_line));
         skip_lines.sort_unstable();
 
@@ -168,7 +173,7 @@ impl Detector {
                     .round() as u8;
                 let kind = match candidate.kind {
                     EntryKind::Text | EntryKind::Exception => DetectionKind::Text,
-                    EntryKind::Notice => DetectionKind::Notice,
+                    EntryKind::Notice | EntryKind::Reference => DetectionKind::Notice,
                 };
                 let detection = Detection {
                     expression: candidate.expression,
@@ -200,6 +205,7 @@ impl Detector {
         }
         detections.extend(fixed.into_iter().map(|d| (d, EntryKind::Notice)));
         detections.sort_by_key(|(d, _)| (d.start_line, d.end_line));
+        drop_followed_references(&mut detections);
         attach_exceptions(&mut detections, &mut result.notes);
         result.detections = detections.into_iter().map(|(d, _)| d).collect();
         result.expression = combine(&result.detections);
@@ -360,7 +366,7 @@ impl Detector {
 fn min_coverage(kind: EntryKind) -> f64 {
     match kind {
         EntryKind::Text | EntryKind::Exception => 0.75,
-        EntryKind::Notice => 0.9,
+        EntryKind::Notice | EntryKind::Reference => 0.9,
     }
 }
 
@@ -445,6 +451,29 @@ fn choose(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     chosen
 }
 
+/// A file that holds nothing but an SPDX expression (a LICENSE file saying
+/// `MIT OR Apache-2.0`) declares it, when every id in it is a known one.
+fn whole_file_expression(text: &str, detections: &mut Vec<Detection>, skip_lines: &mut Vec<u32>) {
+    let mut lines = text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty());
+    let (Some((index, line)), None) = (lines.next(), lines.next()) else { return };
+    if line.len() > 200 {
+        return;
+    }
+    let Ok(normalized) = normalize(line) else { return };
+    if normalized.notes.iter().any(|note| note.starts_with("unknown")) {
+        return;
+    }
+    let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+    skip_lines.push(line_number);
+    detections.push(Detection {
+        expression: normalized.expression,
+        score: 100,
+        start_line: line_number,
+        end_line: line_number,
+        kind: DetectionKind::SpdxHeader,
+    });
+}
+
 /// `SPDX-License-Identifier:` lines; the lines are left out of text matching.
 fn spdx_headers(
     text: &str,
@@ -478,6 +507,34 @@ fn spdx_headers(
             Err(error) => notes.push(format!("line {line_number}: {error}")),
         }
     }
+}
+
+/// Lines between a notice and the common-licenses pointer that belongs to it.
+const REFERENCE_REACH: u32 = 12;
+
+/// Drops a `/usr/share/common-licenses/X` pointer that closes a notice or
+/// text of the same license (not a bare DEP-5 field, as ScanCode does) (`GPL-2.0-or-later` then `GPL-2`): it points
+/// at the text of that license, it does not add one.
+fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>) {
+    let family = |expression: &str| {
+        let first = expression.split_whitespace().next().unwrap_or("");
+        first.trim_end_matches("-or-later").trim_end_matches("-only").to_owned()
+    };
+    let keep: Vec<bool> = detections
+        .iter()
+        .map(|(reference, kind)| {
+            *kind != EntryKind::Reference
+                || !detections.iter().any(|(other, other_kind)| {
+                    *other_kind != EntryKind::Reference
+                        && other.kind != DetectionKind::Dep5Field
+                        && other.start_line <= reference.start_line
+                        && other.end_line + REFERENCE_REACH >= reference.start_line
+                        && family(&other.expression) == family(&reference.expression)
+                })
+        })
+        .collect();
+    let mut flags = keep.into_iter();
+    detections.retain(|_| flags.next().unwrap_or(true));
 }
 
 /// An exception text found near a license becomes `LICENSE WITH EXCEPTION`

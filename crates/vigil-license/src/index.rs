@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::rules::{NAMES, NOTICES, PREFERRED};
+use crate::rules::{NAMES, NOTICES, PREFERRED, REFERENCES};
 use crate::text::for_each_word;
 
 /// Words per n-gram: long enough that a hit means shared phrasing, short
@@ -27,6 +27,8 @@ pub(crate) enum EntryKind {
     Exception,
     /// A hand-written notice rule.
     Notice,
+    /// A pointer to `/usr/share/common-licenses/<NAME>`.
+    Reference,
 }
 
 /// One indexed text.
@@ -103,7 +105,7 @@ impl Index {
             if license.is_deprecated() || id.ends_with("-or-later") {
                 continue;
             }
-            let words = builder.words(text);
+            let words = builder.words(own_text(id, text));
             if words.len() < MIN_TEXT_WORDS {
                 continue;
             }
@@ -130,6 +132,10 @@ impl Index {
             let words = builder.words(rule.text);
             builder.add(rule.expression.to_owned(), EntryKind::Notice, &words);
         }
+        for rule in REFERENCES {
+            let words = builder.words(rule.text);
+            builder.add(rule.expression.to_owned(), EntryKind::Reference, &words);
+        }
         let names = NAMES.iter().map(|&(name, id)| (builder.words(name), id)).collect();
         builder.finish(names)
     }
@@ -148,6 +154,18 @@ impl Index {
             None => &[],
         }
     }
+}
+
+/// The part of an SPDX text that is the license itself: the list's
+/// LGPL-3.0 text has the whole GPL-3.0 appended, which COPYING.LESSER files
+/// do not carry (and which is indexed as GPL-3.0 anyway).
+fn own_text<'a>(id: &str, text: &'a str) -> &'a str {
+    if id.starts_with("LGPL-3.0") {
+        if let Some(at) = text.find("\nGNU GENERAL PUBLIC LICENSE") {
+            return &text[..at];
+        }
+    }
+    text
 }
 
 #[derive(Default)]

@@ -27,6 +27,10 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "apache license version 2 0 january 2004",
         "unless required by applicable law or agreed to in writing software distributed under the license is distributed on an as is basis without warranties or conditions of any kind either express or implied see the license for the specific language governing permissions and limitations under the license",
         "license apache 2 0",
+        "under the apache 2 0 license",
+    ],
+    "Apache-2.0 OR BSD-3-Clause" => [
+        "made available under the terms of either of the licenses found in license apache or license bsd",
     ],
     "MIT" => [
         "permission is hereby granted free of charge to any person obtaining a copy of this software and associated documentation files the software to deal in the software without restriction",
@@ -96,6 +100,27 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "placed in the public domain",
         "dedicated to the public domain",
     ],
+];
+
+/// Debian's pointers to `/usr/share/common-licenses/<NAME>`. Alone they
+/// name the license as ScanCode reads them (`GPL-2` is `GPL-2.0-only`);
+/// `detect` drops one that follows a notice of the same license (the
+/// "On Debian systems, the full text ..." line under an "or any later
+/// version" notice).
+pub(crate) const REFERENCES: &[NoticeRule] = notices![
+    "GPL-2.0-only" => ["usr share common licenses gpl 2"],
+    "GPL-3.0-only" => ["usr share common licenses gpl 3"],
+    "LGPL-2.0-only" => ["usr share common licenses lgpl 2"],
+    "LGPL-2.1-only" => ["usr share common licenses lgpl 2 1"],
+    "LGPL-3.0-only" => ["usr share common licenses lgpl 3"],
+    "Apache-2.0" => ["usr share common licenses apache 2 0"],
+    "Artistic-1.0-Perl" => ["usr share common licenses artistic"],
+    "GFDL-1.2-only" => ["usr share common licenses gfdl 1 2"],
+    "GFDL-1.3-only" => ["usr share common licenses gfdl 1 3"],
+    "MPL-1.1" => ["usr share common licenses mpl 1 1"],
+    "MPL-2.0" => ["usr share common licenses mpl 2 0"],
+    "CC0-1.0" => ["usr share common licenses cc0 1 0"],
+    "BSD-3-Clause" => ["usr share common licenses bsd"],
 ];
 
 /// License names as written in prose and manifests (normalised words) and

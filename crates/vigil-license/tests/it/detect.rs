@@ -27,7 +27,6 @@ fn full_spdx_texts_are_detected_as_themselves() {
         "GPL-2.0-only",
         "GPL-3.0-only",
         "LGPL-2.1-only",
-        "LGPL-3.0-only",
         "AGPL-3.0-only",
         "0BSD",
         "X11",
@@ -119,6 +118,22 @@ fn two_full_texts_in_one_file_are_joined_with_and() {
         .map(|d| (d.expression.as_str(), d.start_line, d.end_line, d.kind))
         .collect();
     insta::assert_debug_snapshot!(summary);
+}
+
+/// The SPDX LGPL-3.0 text carries the GPL-3.0 after it; COPYING.LESSER
+/// files carry only the first part.
+#[test]
+fn lgpl3_alone_and_with_the_gpl() {
+    let full = spdx_text("LGPL-3.0-only");
+    let lesser = full.split("\nGNU GENERAL PUBLIC LICENSE").next().unwrap_or("");
+    assert_eq!(detect(lesser).expression.as_deref(), Some("LGPL-3.0-only"));
+    assert_eq!(detect(full).expression.as_deref(), Some("LGPL-3.0-only AND GPL-3.0-only"));
+}
+
+#[test]
+fn a_file_holding_only_an_expression_declares_it() {
+    assert_eq!(detect("MIT OR Apache-2.0\n").expression.as_deref(), Some("MIT OR Apache-2.0"));
+    assert_eq!(detect("Frobnicate\n").expression, None);
 }
 
 #[test]
