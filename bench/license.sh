@@ -65,7 +65,7 @@ echo
 if [[ -f "$OUT/scancode.json" ]]; then
   echo "== agreement with ScanCode's detected_license_expression_spdx"
   python3 "$BENCH/license_compare.py" compare "$DATA" "$OUT/scancode.json" "$OUT/vigil.jsonl" "$OUT/askalono.jsonl"
-  cp "$DATA/disagreements.tsv" "$WORK/license-disagreements.tsv"
+  cp "$OUT/disagreements.tsv" "$WORK/license-disagreements.tsv"
   echo "  (copied to bench/.work/license-disagreements.tsv)"
 else
   echo "== ScanCode is not installed; no agreement figures"

@@ -124,10 +124,11 @@ def compare(out, sc_json, vig_jsonl, ask_jsonl):
     print(f"  {'set':7} {'files':7} {'n':>6} {'vigil=sc':>9} {'loose':>9} {'ids_only':>9} {'askalono=sc':>12}")
     for (split, grp), (n, st, lo, ak, ids) in sorted(rows.items()):
         print(f'  {split:7} {grp:7} {n:6} {100*st/n:8.1f}% {100*lo/n:8.1f}% {100*ids/n:8.1f}% {100*ak/n:11.1f}%')
-    with open(os.path.join(out, 'disagreements.tsv'), 'w') as f:
+    target = os.path.join(os.path.dirname(os.path.abspath(sc_json)), 'disagreements.tsv')
+    with open(target, 'w') as f:
         for p, s, v in disagreements:
             f.write(f'{p}\t{s}\t{v}\n')
-    print(f'  disagreements (loose): {len(disagreements)} listed in {os.path.join(out, "disagreements.tsv")}')
+    print(f'  disagreements (loose): {len(disagreements)} listed in {target}')
 
 if __name__ == '__main__':
     if sys.argv[1] == 'collect':

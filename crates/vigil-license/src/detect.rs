@@ -366,7 +366,9 @@ impl Detector {
 fn min_coverage(kind: EntryKind) -> f64 {
     match kind {
         EntryKind::Text | EntryKind::Exception => 0.75,
-        EntryKind::Notice | EntryKind::Reference => 0.9,
+        // Notices differ from each other by a version number or one word
+        // ("Lesser"): nearly all of a notice must be there.
+        EntryKind::Notice | EntryKind::Reference => 0.97,
     }
 }
 

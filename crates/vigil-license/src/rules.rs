@@ -41,6 +41,10 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "mit license",
         "license mit",
     ],
+    "GPL-1.0-or-later" => [
+        "under the terms of the gnu general public license as published by the free software foundation either version 1 or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation either version 1 of the license or at your option any later version",
+    ],
     "GPL-2.0-or-later" => [
         "under the terms of the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version",
         "under the terms of the gnu general public license as published by the free software foundation either version 2 or at your option any later version",
