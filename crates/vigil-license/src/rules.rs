@@ -48,6 +48,9 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "GPL-2.0-or-later" => [
         "under the terms of the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version",
         "under the terms of the gnu general public license as published by the free software foundation either version 2 or at your option any later version",
+        "free software foundation version 2 dated june 1991 or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation version 2 of the license or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation version 2 or at your option any later version",
         "gnu general public license version 2 or later",
         "gnu general public license v2 or later",
         "gpl 2 0 or later",
@@ -62,6 +65,7 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "GPL-3.0-or-later" => [
         "under the terms of the gnu general public license as published by the free software foundation either version 3 of the license or at your option any later version",
         "under the terms of the gnu general public license as published by the free software foundation either version 3 or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation version 3 of the license or at your option any later version",
         "gnu general public license version 3 or later",
     ],
     "GPL-3.0-only" => [
