@@ -205,7 +205,7 @@ impl Detector {
         }
         detections.extend(fixed.into_iter().map(|d| (d, EntryKind::Notice)));
         detections.sort_by_key(|(d, _)| (d.start_line, d.end_line));
-        drop_followed_references(&mut detections);
+        drop_followed_references(&mut detections, &field_lines(text));
         attach_exceptions(&mut detections, &mut result.notes);
         result.detections = detections.into_iter().map(|(d, _)| d).collect();
         result.expression = combine(&result.detections);
@@ -511,13 +511,27 @@ fn spdx_headers(
     }
 }
 
-/// Lines between a notice and the common-licenses pointer that belongs to it.
-const REFERENCE_REACH: u32 = 12;
+/// Lines between a notice and the common-licenses pointer that belongs to
+/// it (the warranty and "you should have received a copy" paragraphs).
+const REFERENCE_REACH: u32 = 16;
+
+/// Lines that start a DEP-5 field (`Comment:`, `License:`): a pointer after
+/// one belongs to that field, not to the notice before it.
+fn field_lines(text: &str) -> Vec<u32> {
+    let mut lines = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let name_len = line.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '-').count();
+        if name_len > 0 && line[name_len..].starts_with(':') {
+            lines.push(u32::try_from(index + 1).unwrap_or(u32::MAX));
+        }
+    }
+    lines
+}
 
 /// Drops a `/usr/share/common-licenses/X` pointer that closes a notice or
 /// text of the same license (not a bare DEP-5 field, as ScanCode does) (`GPL-2.0-or-later` then `GPL-2`): it points
 /// at the text of that license, it does not add one.
-fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>) {
+fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>, field_lines: &[u32]) {
     let family = |expression: &str| {
         let first = expression.split_whitespace().next().unwrap_or("");
         first.trim_end_matches("-or-later").trim_end_matches("-only").to_owned()
@@ -532,6 +546,9 @@ fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>) {
                         && other.start_line <= reference.start_line
                         && other.end_line + REFERENCE_REACH >= reference.start_line
                         && family(&other.expression) == family(&reference.expression)
+                        && !field_lines
+                            .iter()
+                            .any(|&line| line > other.end_line && line <= reference.start_line)
                 })
         })
         .collect();
