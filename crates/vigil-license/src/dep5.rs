@@ -1,0 +1,166 @@
+//! Debian copyright files: recognising the machine-readable format (DEP-5)
+//! and reading its `License:` fields, whose first line holds Debian short
+//! names (`GPL-2+`, `Expat`, `BSD-3-clause or Artistic`) that this module
+//! maps to SPDX. The texts under the fields are matched like any other
+//! text by `detect`; this module only reads fields.
+
+use crate::expression::{normalize, slug};
+use crate::rules::DEBIAN_NAMES;
+
+/// One `License:` field of a DEP-5 file.
+pub(crate) struct Field {
+    /// The line of `License:` (from 1).
+    pub(crate) start_line: u32,
+    /// The last continuation line of the field.
+    pub(crate) end_line: u32,
+    pub(crate) expression: String,
+    /// Whether every short name in it was known.
+    pub(crate) known: bool,
+}
+
+/// Whether `text` is a machine-readable Debian copyright file: its first
+/// field is `Format:` (or the older `Format-Specification:`).
+pub(crate) fn is_dep5(text: &str) -> bool {
+    text.lines().find(|line| !line.trim().is_empty()).is_some_and(|line| {
+        let lower = line.to_ascii_lowercase();
+        lower.starts_with("format:") || lower.starts_with("format-specification:")
+    })
+}
+
+/// The `License:` fields of a DEP-5 file, in order.
+pub(crate) fn license_fields(text: &str) -> Vec<Field> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut fields = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let Some(value) = strip_prefix_ignore_case(line, "license:") else { continue };
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        let continuation = lines[index + 1..]
+            .iter()
+            .take_while(|next| next.starts_with([' ', '\t']) && !next.trim().is_empty())
+            .count();
+        let (expression, known) = debian_expression(value);
+        fields.push(Field {
+            start_line: line_number(index),
+            end_line: line_number(index + continuation),
+            expression,
+            known,
+        });
+    }
+    fields
+}
+
+fn line_number(index: usize) -> u32 {
+    u32::try_from(index + 1).unwrap_or(u32::MAX)
+}
+
+fn strip_prefix_ignore_case<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = line.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &line[prefix.len()..])
+}
+
+/// Maps a `License:` value of Debian short names to an SPDX expression;
+/// `false` when some name was not known (it becomes `LicenseRef-<slug>`).
+pub(crate) fn debian_expression(value: &str) -> (String, bool) {
+    let mut out: Vec<String> = Vec::new();
+    let mut known = true;
+    let mut words = value.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        let lower = word.to_ascii_lowercase();
+        match lower.as_str() {
+            "or" | "|" => out.push("OR".to_owned()),
+            "and" | "&" | "," => out.push("AND".to_owned()),
+            "with" => {
+                let mut exception = Vec::new();
+                for next in words.by_ref() {
+                    exception.push(next);
+                    if next.eq_ignore_ascii_case("exception") {
+                        break;
+                    }
+                }
+                let name = exception.join("-");
+                let id = spdx::identifiers::EXCEPTIONS
+                    .iter()
+                    .find(|candidate| candidate.name.eq_ignore_ascii_case(&name))
+                    .map_or_else(|| format!("AdditionRef-{}", slug(&name)), |e| e.name.to_owned());
+                out.push("WITH".to_owned());
+                out.push(id);
+            }
+            _ => {
+                let name = lower.trim_end_matches([',', ';']);
+                let mapped = debian_name(name);
+                known &= mapped.is_some();
+                let id = mapped.unwrap_or_else(|| format!("LicenseRef-{}", slug(word)));
+                let needs_parens = id.contains(" OR ") && out.last().is_some_and(|op| op == "AND");
+                out.push(if needs_parens { format!("({id})") } else { id });
+                if word.ends_with(',') && words.peek().is_some_and(|next| !is_operator(next)) {
+                    out.push("AND".to_owned());
+                }
+            }
+        }
+    }
+    let joined = out.join(" ");
+    match normalize(&joined) {
+        Ok(normalized) => (normalized.expression, known),
+        Err(_) => (format!("LicenseRef-{}", slug(value)), false),
+    }
+}
+
+fn is_operator(word: &str) -> bool {
+    matches!(word.to_ascii_lowercase().as_str(), "or" | "and" | "|" | "&" | "with")
+}
+
+/// One Debian short name (lower case) to SPDX.
+fn debian_name(name: &str) -> Option<String> {
+    if let Some(gnu) = gnu_name(name) {
+        return Some(gnu);
+    }
+    if let Some((_, id)) = DEBIAN_NAMES.iter().find(|(debian, _)| *debian == name) {
+        return Some((*id).to_owned());
+    }
+    let (base, plus) = match name.strip_suffix('+') {
+        Some(base) => (base, "+"),
+        None => (name, ""),
+    };
+    let license = spdx::identifiers::LICENSES.iter().find(|l| l.name.eq_ignore_ascii_case(base))?;
+    normalize(&format!("{}{plus}", license.name)).ok().map(|normalized| normalized.expression)
+}
+
+/// `GPL-2+`, `LGPL-2.1`, `AGPL-3+`, `GFDL-1.3+`, bare `GPL` (any version).
+fn gnu_name(name: &str) -> Option<String> {
+    let (family, rest) = ["agpl", "lgpl", "gfdl", "gpl"]
+        .iter()
+        .find_map(|family| name.strip_prefix(family).map(|rest| (*family, rest)))?;
+    let upper = family.to_ascii_uppercase();
+    if rest.is_empty() || rest == "+" {
+        let first = match family {
+            "lgpl" => "2.0",
+            "agpl" => "3.0",
+            "gfdl" => "1.1",
+            _ => "1.0",
+        };
+        return Some(format!("{upper}-{first}-or-later"));
+    }
+    let rest = rest.strip_prefix('-')?;
+    let (version, later) = if let Some(version) = rest.strip_suffix('+') {
+        (version, true)
+    } else if let Some(version) = rest.strip_suffix("-or-later") {
+        (version, true)
+    } else {
+        (rest.strip_suffix("-only").unwrap_or(rest), false)
+    };
+    let version = match version {
+        "1" | "1.0" => "1.0",
+        "2" | "2.0" => "2.0",
+        "3" | "3.0" => "3.0",
+        "2.1" | "1.1" | "1.2" | "1.3" => version,
+        _ => return None,
+    };
+    let id = format!("{upper}-{version}-{}", if later { "or-later" } else { "only" });
+    spdx::license_id(&id).map(|_| id)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,263 @@
+//! The hand-written knowledge: notice rules (short texts that name a license
+//! without quoting it, e.g. the Apache-2.0 boilerplate or the GNU "either
+//! version 2 ... or any later version" paragraph), license names as people
+//! write them (for "dual licensed under X or Y", Debian short names and
+//! manifest fields), and the preference among SPDX texts that are
+//! near-identical. Data only: matching lives in `detect`.
+
+/// A notice: words (normalised the way `text` does) and what they mean.
+pub(crate) struct NoticeRule {
+    pub(crate) text: &'static str,
+    pub(crate) expression: &'static str,
+}
+
+macro_rules! notices {
+    ($($expression:literal => [$($text:literal),+ $(,)?]),+ $(,)?) => {
+        &[$($(NoticeRule { text: $text, expression: $expression }),+),+]
+    };
+}
+
+/// Notice rules. GNU notices are written from "under the terms of" so that
+/// "This program" / "This library" / "This file is part of X" all match.
+pub(crate) const NOTICES: &[NoticeRule] = notices![
+    "Apache-2.0" => [
+        "licensed under the apache license version 2 0 the license you may not use this file except in compliance with the license",
+        "licensed under the apache license version 2 0",
+        "under the apache license version 2 0",
+        "apache license version 2 0 january 2004",
+        "unless required by applicable law or agreed to in writing software distributed under the license is distributed on an as is basis without warranties or conditions of any kind either express or implied see the license for the specific language governing permissions and limitations under the license",
+        "license apache 2 0",
+        "under the apache 2 0 license",
+    ],
+    "Apache-2.0 OR BSD-3-Clause" => [
+        "made available under the terms of either of the licenses found in license apache or license bsd",
+    ],
+    "MIT" => [
+        "permission is hereby granted free of charge to any person obtaining a copy of this software and associated documentation files the software to deal in the software without restriction",
+        "licensed under the mit license",
+        "released under the mit license",
+        "under the terms of the mit license",
+        "distributed under the mit license",
+        "mit license",
+        "license mit",
+    ],
+    "GPL-1.0-or-later" => [
+        "under the terms of the gnu general public license as published by the free software foundation either version 1 or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation either version 1 of the license or at your option any later version",
+    ],
+    "GPL-2.0-or-later" => [
+        "under the terms of the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation either version 2 or at your option any later version",
+        "free software foundation version 2 dated june 1991 or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation version 2 of the license or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation version 2 or at your option any later version",
+        "gnu general public license version 2 or later",
+        "gnu general public license v2 or later",
+        "gpl 2 0 or later",
+        "gpl 2 0 or any later version",
+    ],
+    "GPL-2.0-only" => [
+        "under the terms of the gnu general public license version 2 as published by the free software foundation",
+        "under the terms of the gnu general public license as published by the free software foundation version 2 of the license",
+        "under the terms of the gnu general public license as published by the free software foundation version 2",
+        "under the terms of the gnu general public license version 2 only",
+    ],
+    "GPL-3.0-or-later" => [
+        "under the terms of the gnu general public license as published by the free software foundation either version 3 of the license or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation either version 3 or at your option any later version",
+        "under the terms of the gnu general public license as published by the free software foundation version 3 of the license or at your option any later version",
+        "gnu general public license version 3 or later",
+    ],
+    "GPL-3.0-only" => [
+        "under the terms of the gnu general public license version 3 as published by the free software foundation",
+        "under the terms of the gnu general public license as published by the free software foundation version 3 of the license",
+    ],
+    "LGPL-2.1-or-later" => [
+        "under the terms of the gnu lesser general public license as published by the free software foundation either version 2 1 of the license or at your option any later version",
+        "under the terms of the gnu lesser general public license as published by the free software foundation either version 2 1 or at your option any later version",
+    ],
+    "LGPL-2.1-only" => [
+        "under the terms of the gnu lesser general public license version 2 1 as published by the free software foundation",
+        "under the terms of the gnu lesser general public license as published by the free software foundation version 2 1 of the license",
+    ],
+    "LGPL-2.0-or-later" => [
+        "under the terms of the gnu library general public license as published by the free software foundation either version 2 of the license or at your option any later version",
+        "under the terms of the gnu lesser general public license as published by the free software foundation either version 2 of the license or at your option any later version",
+    ],
+    "LGPL-2.0-only" => [
+        "under the terms of the gnu library general public license version 2 as published by the free software foundation",
+    ],
+    "LGPL-3.0-or-later" => [
+        "under the terms of the gnu lesser general public license as published by the free software foundation either version 3 of the license or at your option any later version",
+    ],
+    "LGPL-3.0-only" => [
+        "under the terms of the gnu lesser general public license version 3 as published by the free software foundation",
+    ],
+    "AGPL-3.0-or-later" => [
+        "under the terms of the gnu affero general public license as published by the free software foundation either version 3 of the license or at your option any later version",
+    ],
+    "AGPL-3.0-only" => [
+        "under the terms of the gnu affero general public license version 3 as published by the free software foundation",
+    ],
+    "BSD-3-Clause" => [
+        "use of this source code is governed by a bsd style license that can be found in the license file",
+    ],
+    "LicenseRef-public-domain" => [
+        "this software is in the public domain",
+        "released into the public domain",
+        "placed in the public domain",
+        "dedicated to the public domain",
+    ],
+];
+
+/// Debian's pointers to `/usr/share/common-licenses/<NAME>`. Alone they
+/// name the license as ScanCode reads them (`GPL-2` is `GPL-2.0-only`);
+/// `detect` drops one that follows a notice of the same license (the
+/// "On Debian systems, the full text ..." line under an "or any later
+/// version" notice).
+pub(crate) const REFERENCES: &[NoticeRule] = notices![
+    "GPL-2.0-only" => ["usr share common licenses gpl 2"],
+    "GPL-3.0-only" => ["usr share common licenses gpl 3"],
+    "LGPL-2.0-only" => ["usr share common licenses lgpl 2"],
+    "LGPL-2.1-only" => ["usr share common licenses lgpl 2 1"],
+    "LGPL-3.0-only" => ["usr share common licenses lgpl 3"],
+    "Apache-2.0" => ["usr share common licenses apache 2 0"],
+    "Artistic-1.0-Perl" => ["usr share common licenses artistic"],
+    "GFDL-1.2-only" => ["usr share common licenses gfdl 1 2"],
+    "GFDL-1.3-only" => ["usr share common licenses gfdl 1 3"],
+    "MPL-1.1" => ["usr share common licenses mpl 1 1"],
+    "MPL-2.0" => ["usr share common licenses mpl 2 0"],
+    "CC0-1.0" => ["usr share common licenses cc0 1 0"],
+    "BSD-3-Clause" => ["usr share common licenses bsd"],
+];
+
+/// License names as written in prose and manifests (normalised words) and
+/// their SPDX ids; longest names first within a family so that a scan
+/// picks the most specific.
+pub(crate) const NAMES: &[(&str, &str)] = &[
+    ("apache license version 2 0", "Apache-2.0"),
+    ("apache software license version 2 0", "Apache-2.0"),
+    ("apache software license 2 0", "Apache-2.0"),
+    ("apache license 2 0", "Apache-2.0"),
+    ("apache 2 0", "Apache-2.0"),
+    ("apache 2", "Apache-2.0"),
+    ("apache2", "Apache-2.0"),
+    ("asl 2 0", "Apache-2.0"),
+    ("mit license", "MIT"),
+    ("mit", "MIT"),
+    ("expat", "MIT"),
+    ("bsd 3 clause", "BSD-3-Clause"),
+    ("new bsd license", "BSD-3-Clause"),
+    ("revised bsd license", "BSD-3-Clause"),
+    ("bsd 2 clause", "BSD-2-Clause"),
+    ("simplified bsd license", "BSD-2-Clause"),
+    ("freebsd license", "BSD-2-Clause"),
+    ("isc license", "ISC"),
+    ("isc", "ISC"),
+    ("zlib license", "Zlib"),
+    ("zlib", "Zlib"),
+    ("the unlicense", "Unlicense"),
+    ("unlicense", "Unlicense"),
+    ("boost software license 1 0", "BSL-1.0"),
+    ("boost software license", "BSL-1.0"),
+    ("mozilla public license 2 0", "MPL-2.0"),
+    ("mozilla public license version 2 0", "MPL-2.0"),
+    ("mpl 2 0", "MPL-2.0"),
+    ("mozilla public license 1 1", "MPL-1.1"),
+    ("eclipse public license 2 0", "EPL-2.0"),
+    ("eclipse public license v 2 0", "EPL-2.0"),
+    ("eclipse public license 1 0", "EPL-1.0"),
+    ("eclipse public license v 1 0", "EPL-1.0"),
+    ("common development and distribution license 1 0", "CDDL-1.0"),
+    ("cddl 1 0", "CDDL-1.0"),
+    ("cc0 1 0 universal", "CC0-1.0"),
+    ("cc0 1 0", "CC0-1.0"),
+    ("cc0", "CC0-1.0"),
+    ("gnu lesser general public license version 2 1", "LGPL-2.1-only"),
+    ("gnu lesser general public license v2 1", "LGPL-2.1-only"),
+    ("gnu lesser general public license version 3", "LGPL-3.0-only"),
+    ("gnu general public license version 2", "GPL-2.0-only"),
+    ("gnu general public license v2", "GPL-2.0-only"),
+    ("gnu general public license version 3", "GPL-3.0-only"),
+    ("gnu general public license v3", "GPL-3.0-only"),
+    ("gnu affero general public license version 3", "AGPL-3.0-only"),
+    ("python software foundation license", "PSF-2.0"),
+    ("artistic license 2 0", "Artistic-2.0"),
+    ("wtfpl", "WTFPL"),
+];
+
+/// Debian short names (DEP-5 `License:` fields) that are not SPDX ids as
+/// written; versioned GNU names (`GPL-2+`, `LGPL-2.1`) are handled by rule.
+pub(crate) const DEBIAN_NAMES: &[(&str, &str)] = &[
+    ("expat", "MIT"),
+    ("mit", "MIT"),
+    ("bsd-2-clause", "BSD-2-Clause"),
+    ("bsd-3-clause", "BSD-3-Clause"),
+    ("bsd-4-clause", "BSD-4-Clause"),
+    ("apache-2", "Apache-2.0"),
+    ("apache-2.0", "Apache-2.0"),
+    ("artistic", "Artistic-1.0-Perl"),
+    ("artistic-1", "Artistic-1.0-Perl"),
+    ("artistic-2", "Artistic-2.0"),
+    ("perl", "Artistic-1.0-Perl OR GPL-1.0-or-later"),
+    ("public-domain", "LicenseRef-public-domain"),
+    ("public domain", "LicenseRef-public-domain"),
+    ("psf-2", "PSF-2.0"),
+    ("psf", "PSF-2.0"),
+    ("python", "Python-2.0"),
+    ("zlib", "Zlib"),
+    ("isc", "ISC"),
+    ("mpl-1.1", "MPL-1.1"),
+    ("mpl-2.0", "MPL-2.0"),
+    ("mpl-2", "MPL-2.0"),
+    ("cc0", "CC0-1.0"),
+    ("cc0-1.0", "CC0-1.0"),
+    ("boost-1.0", "BSL-1.0"),
+    ("bsl-1.0", "BSL-1.0"),
+    ("unicode-dfs-2016", "Unicode-DFS-2016"),
+    ("x11", "X11"),
+    ("curl", "curl"),
+    ("openssl", "OpenSSL"),
+    ("ssleay", "SSLeay-standalone"),
+    ("unlicense", "Unlicense"),
+    ("wtfpl", "WTFPL"),
+    ("zpl-2.1", "ZPL-2.1"),
+    ("ofl-1.1", "OFL-1.1"),
+    ("sil-ofl-1.1", "OFL-1.1"),
+    ("lppl-1.3c", "LPPL-1.3c"),
+    ("ftl", "FTL"),
+    ("libpng", "Libpng"),
+    ("libpng-2.0", "libpng-2.0"),
+    ("ijg", "IJG"),
+    ("isc-like", "ISC"),
+];
+
+/// SPDX ids preferred when two texts match equally well: the common one,
+/// not its rare look-alike.
+pub(crate) const PREFERRED: &[&str] = &[
+    "MIT",
+    "Apache-2.0",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "BSD-4-Clause",
+    "ISC",
+    "Zlib",
+    "Unlicense",
+    "BSL-1.0",
+    "MPL-2.0",
+    "MPL-1.1",
+    "GPL-2.0-only",
+    "GPL-3.0-only",
+    "LGPL-2.1-only",
+    "LGPL-3.0-only",
+    "LGPL-2.0-only",
+    "AGPL-3.0-only",
+    "CC0-1.0",
+    "PSF-2.0",
+    "Python-2.0",
+    "X11",
+    "Artistic-2.0",
+    "EPL-2.0",
+    "EPL-1.0",
+    "OFL-1.1",
+];

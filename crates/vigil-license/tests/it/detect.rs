@@ -1,0 +1,158 @@
+//! Detection on license texts, notices and files holding several licenses.
+
+use vigil_license::{Detector, FileLicense};
+
+fn detect(text: &str) -> FileLicense {
+    Detector::shared().detect(text.as_bytes())
+}
+
+/// The SPDX text of `id` (empty when missing, which fails the caller's assertion).
+fn spdx_text(id: &str) -> &'static str {
+    spdx::text::LICENSE_TEXTS.iter().find(|(name, _)| *name == id).map_or("", |(_, text)| *text)
+}
+
+/// Each common license's own SPDX text is detected as that license alone.
+#[test]
+fn full_spdx_texts_are_detected_as_themselves() {
+    for id in [
+        "MIT",
+        "Apache-2.0",
+        "BSD-2-Clause",
+        "BSD-3-Clause",
+        "ISC",
+        "Zlib",
+        "Unlicense",
+        "BSL-1.0",
+        "MPL-2.0",
+        "GPL-2.0-only",
+        "GPL-3.0-only",
+        "LGPL-2.1-only",
+        "AGPL-3.0-only",
+        "0BSD",
+        "X11",
+    ] {
+        let found = detect(spdx_text(id));
+        assert_eq!(found.expression.as_deref(), Some(id), "{id}: {found:#?}");
+        assert!(found.score >= 90, "{id}: score {}", found.score);
+    }
+}
+
+/// The GNU texts Debian ships are found as the `-only` license.
+#[test]
+fn debian_common_licenses_are_detected() {
+    let cases = [
+        ("GPL-2", "GPL-2.0-only"),
+        ("GPL-3", "GPL-3.0-only"),
+        ("LGPL-2.1", "LGPL-2.1-only"),
+        ("Apache-2.0", "Apache-2.0"),
+    ];
+    for (file, expected) in cases {
+        let path = std::path::Path::new("/usr/share/common-licenses").join(file);
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let found = Detector::shared().detect(&bytes);
+        assert_eq!(found.expression.as_deref(), Some(expected), "{}", path.display());
+    }
+}
+
+#[test]
+fn dep5_copyright_yields_every_license_paragraph() {
+    let found = detect(include_str!("fixtures/dep5-copyright"));
+    assert_eq!(found.expression.as_deref(), Some("GPL-2.0-or-later AND BSD-3-Clause AND MIT"));
+    insta::assert_yaml_snapshot!(found);
+}
+
+#[test]
+fn dual_licensing_gives_or() {
+    let readme =
+        "# frob\n\nThis project is dual-licensed under MIT or Apache-2.0, at your option.\n";
+    let found = detect(readme);
+    assert_eq!(found.expression.as_deref(), Some("MIT OR Apache-2.0"));
+    let rust_style = "## License\n\nLicensed under either of\n\n * Apache License, Version 2.0\n   ([LICENSE-APACHE](LICENSE-APACHE) or http://www.apache.org/licenses/LICENSE-2.0)\n * MIT license\n   ([LICENSE-MIT](LICENSE-MIT) or http://opensource.org/licenses/MIT)\n\nat your option.\n";
+    let found = detect(rust_style);
+    assert_eq!(found.expression.as_deref(), Some("Apache-2.0 OR MIT"));
+    insta::assert_yaml_snapshot!(found);
+}
+
+#[test]
+fn apache_notice_header() {
+    let header = r#"/*
+ * Copyright 2024 The Frob Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package frob;
+"#;
+    let found = detect(header);
+    assert_eq!(found.expression.as_deref(), Some("Apache-2.0"));
+    insta::assert_yaml_snapshot!(found);
+}
+
+#[test]
+fn gnu_notices_say_only_or_later() {
+    let later = "This program is free software; you can redistribute it and/or modify\nit under the terms of the GNU General Public License as published by\nthe Free Software Foundation; either version 3 of the License, or\n(at your option) any later version.\n";
+    assert_eq!(detect(later).expression.as_deref(), Some("GPL-3.0-or-later"));
+    let only = "This program is free software; you can redistribute it and/or modify\nit under the terms of the GNU General Public License version 2 as\npublished by the Free Software Foundation.\n";
+    assert_eq!(detect(only).expression.as_deref(), Some("GPL-2.0-only"));
+    let lesser = "This library is free software; you can redistribute it and/or\nmodify it under the terms of the GNU Lesser General Public\nLicense as published by the Free Software Foundation; either\nversion 2.1 of the License, or (at your option) any later version.\n";
+    assert_eq!(detect(lesser).expression.as_deref(), Some("LGPL-2.1-or-later"));
+}
+
+#[test]
+fn two_full_texts_in_one_file_are_joined_with_and() {
+    let text = format!("{}\n\n---\n\n{}", spdx_text("MIT"), spdx_text("Apache-2.0"));
+    let found = detect(&text);
+    assert_eq!(found.expression.as_deref(), Some("MIT AND Apache-2.0"));
+    let summary: Vec<_> = found
+        .detections
+        .iter()
+        .map(|d| (d.expression.as_str(), d.start_line, d.end_line, d.kind))
+        .collect();
+    insta::assert_debug_snapshot!(summary);
+}
+
+/// The SPDX LGPL-3.0 text carries the GPL-3.0 after it; COPYING.LESSER
+/// files carry only the first part.
+#[test]
+fn lgpl3_alone_and_with_the_gpl() {
+    let full = spdx_text("LGPL-3.0-only");
+    let lesser = full.split("\nGNU GENERAL PUBLIC LICENSE").next().unwrap_or("");
+    assert_eq!(detect(lesser).expression.as_deref(), Some("LGPL-3.0-only"));
+    assert_eq!(detect(full).expression.as_deref(), Some("LGPL-3.0-only AND GPL-3.0-only"));
+}
+
+#[test]
+fn a_file_holding_only_an_expression_declares_it() {
+    assert_eq!(detect("MIT OR Apache-2.0\n").expression.as_deref(), Some("MIT OR Apache-2.0"));
+    assert_eq!(detect("Frobnicate\n").expression, None);
+}
+
+#[test]
+fn bsd_three_clause_beats_two_clause() {
+    assert_eq!(detect(spdx_text("BSD-3-Clause")).expression.as_deref(), Some("BSD-3-Clause"));
+    assert_eq!(detect(spdx_text("BSD-2-Clause")).expression.as_deref(), Some("BSD-2-Clause"));
+}
+
+#[test]
+fn spdx_headers_are_read_and_normalised() {
+    let source = "// SPDX-License-Identifier: GPL-2.0+ OR MIT\nfn main() {}\n";
+    let found = detect(source);
+    assert_eq!(found.expression.as_deref(), Some("GPL-2.0-or-later OR MIT"));
+    assert_eq!(found.notes, ["deprecated `GPL-2.0+` written as `GPL-2.0-or-later`"]);
+    let broken = detect("/* SPDX-License-Identifier: MIT OR */\n");
+    assert_eq!(broken.expression, None);
+    assert!(
+        broken.notes[0].starts_with("line 1: malformed license expression"),
+        "{:?}",
+        broken.notes
+    );
+}
