@@ -260,8 +260,9 @@ fn reasons(signals: &Signals, points: &Points) -> Vec<String> {
         1 => "1 maintainer".to_owned(),
         _ => format!("{count} maintainers"),
     });
-    let downloads =
-        signals.weekly_downloads.map(|weekly| format!("{} downloads a week", weekly.round()));
+    let downloads = signals
+        .weekly_downloads
+        .map(|weekly| format!("{} downloads a week", thousands(weekly.round() as u64)));
     let mut driven = false;
     if earned(points.maintenance) {
         reasons.extend(age.clone());
@@ -283,10 +284,23 @@ fn reasons(signals: &Signals, points: &Points) -> Vec<String> {
         reasons.extend(downloads.clone());
         driven = true;
     }
-    if !driven {
+    if !driven && reasons.is_empty() {
         reasons.extend([age, cadence, maintainers, downloads].into_iter().flatten());
     }
     reasons
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(number: u64) -> String {
+    let digits = number.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// `days` ago in words: days up to two months, months up to two years,
