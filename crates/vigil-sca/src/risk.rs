@@ -18,9 +18,14 @@
 //! High at 70 or more, Medium at 40 or more, else Low. With no part known
 //! and no deprecation or yank, the risk is unknown, with the reason.
 //!
+//! [`assess_graph`] does it for every package of a lockfile's graph from
+//! the metadata cache (already in memory).
+//!
 //! Pure: `now` is a parameter; nothing here reads a clock, a file or the
 //! network.
 
+use crate::graph::Graph;
+use crate::metadata_cache::{Lookup, MetadataCache};
 use crate::registry::{PackageMetadata, VersionMetadata};
 
 /// Seconds in a day.
@@ -324,4 +329,44 @@ pub fn message(name: &str, version: &str, assessment: &Assessment) -> String {
         assessment.level.as_str(),
         assessment.reasons.join("; ")
     )
+}
+
+/// The risk of one package of a graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeRisk {
+    /// The node's index in [`Graph::nodes`].
+    pub node: usize,
+    /// Its risk, or why it is unknown.
+    pub risk: Risk,
+    /// The metadata it was judged on is older than the time to live: the
+    /// fetcher should ask the registry again.
+    pub stale: bool,
+}
+
+/// The risk of every package of `graph` from `cache` at `now`; a package
+/// the cache does not hold is unknown, with the reason.
+pub fn assess_graph(
+    graph: &Graph,
+    cache: &MetadataCache,
+    now: i64,
+    ttl_seconds: i64,
+) -> Vec<NodeRisk> {
+    graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| {
+            let lookup = cache.get(graph.ecosystem, &node.name, now, ttl_seconds);
+            let risk = match lookup.metadata() {
+                Some(metadata) => assess(metadata, &node.version, now),
+                None => Risk::Unknown {
+                    reason: format!(
+                        "no {} registry metadata for {} in the cache (not fetched yet, or its cache file was ignored)",
+                        graph.ecosystem, node.name
+                    ),
+                },
+            };
+            NodeRisk { node: index, risk, stale: matches!(lookup, Lookup::Stale(_)) }
+        })
+        .collect()
 }

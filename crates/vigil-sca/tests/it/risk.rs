@@ -35,7 +35,7 @@ fn healthy() -> PackageMetadata {
         deprecated: None,
         inactive: false,
         maintainers: Some(4),
-        downloads: Some(Downloads { count: 7_000_000, days: 7 }),
+        downloads: Some(Downloads { count: 1_000_000, days: 7 }),
         fetched_at: NOW,
     }
 }
@@ -289,4 +289,55 @@ fn messages_of_recorded_packages() {
         text.push('\n');
     }
     insta::assert_snapshot!("risk_messages_recorded", text);
+}
+
+#[test]
+fn every_package_of_a_graph_from_the_cache() {
+    use vigil_sca::graph::Graph;
+    use vigil_sca::lockfile::{Entry, Parsed};
+    use vigil_sca::metadata_cache::MetadataCache;
+    use vigil_sca::risk::assess_graph;
+
+    let temp = tempfile::tempdir().unwrap();
+    let mut cache = MetadataCache::open(temp.path());
+    let mut old = healthy();
+    old.name = "old".to_owned();
+    old.fetched_at = NOW - 30 * DAY;
+    old.deprecated = Some("use new".to_owned());
+    cache.insert(healthy());
+    cache.insert(old);
+    let entry = |name: &str, version: &str| Entry {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        ..Entry::default()
+    };
+    let parsed = Parsed {
+        packages: vec![
+            entry("healthy", "1.24.0"),
+            entry("old", "1.0.0"),
+            entry("never-fetched", "0.1.0"),
+        ],
+        ..Parsed::default()
+    };
+    let graph = Graph::build("package-lock.json", Ecosystem::Npm, parsed);
+    let risks = assess_graph(&graph, &cache, NOW, 7 * DAY);
+    let summary: Vec<(usize, String, bool)> = risks
+        .iter()
+        .map(|item| {
+            let node = &graph.nodes[item.node];
+            let said = match &item.risk {
+                Risk::Assessed(assessment) => message(&node.name, &node.version, assessment),
+                Risk::Unknown { reason } => format!("unknown: {reason}"),
+            };
+            (item.node, said, item.stale)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (0, "Low operational risk in healthy 1.24.0: last release 10 days ago; 12 releases in the last year; 4 maintainers; 1,000,000 downloads a week".to_owned(), false),
+            (1, "High operational risk in old 1.0.0: deprecated (\"use new\")".to_owned(), true),
+            (2, "unknown: no npm registry metadata for never-fetched in the cache (not fetched yet, or its cache file was ignored)".to_owned(), false),
+        ]
+    );
 }
