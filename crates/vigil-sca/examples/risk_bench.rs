@@ -1,0 +1,100 @@
+//! Times operational-risk enrichment of a 2,000-package npm lockfile from a
+//! warm metadata cache (the target: under 100 ms): opening the
+//! cache (reading and parsing its file), then looking up and scoring every
+//! package. Timings are printed, never asserted (docs/BENCHMARKS.md).
+//!
+//! The cache is written first, untimed, from the recorded packuments in
+//! `tests/fixtures/registry/npm/` under 2,000 distinct names: left-pad,
+//! lodash, request and node-uuid in turn, and every `EVERY`-th package
+//! react (2,963 versions; `EVERY=100` by default, `EVERY=5` for the worst
+//! case where a fifth of the lockfile has react's history).
+//!
+//! `cargo run --release -p vigil-sca --example risk_bench -- DIR [PACKAGES] [EVERY] [ROUNDS]`
+
+#![allow(clippy::print_stdout)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use vigil_sca::Ecosystem;
+use vigil_sca::metadata_cache::MetadataCache;
+use vigil_sca::registry::npm;
+use vigil_sca::risk::{Risk, RiskLevel, assess};
+
+/// 2026-12-07T11:30:00Z.
+const NOW: i64 = 1_796_643_000;
+const TTL: i64 = 7 * 86_400;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = Path::new(args.get(1).ok_or("usage: risk_bench DIR [PACKAGES] [EVERY] [ROUNDS]")?);
+    let packages: usize = args.get(2).map_or(Ok(2000), |n| n.parse())?;
+    let every: usize = args.get(3).map_or(Ok(100), |n| n.parse())?;
+    let rounds: usize = args.get(4).map_or(Ok(20), |n| n.parse())?;
+
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/registry/npm");
+    let read = |file: &str| -> Result<_, Box<dyn std::error::Error>> {
+        Ok(npm::parse(&std::fs::read(fixtures.join(file))?, NOW)?)
+    };
+    let small = [
+        read("left-pad.json")?,
+        read("lodash.json")?,
+        read("request.json")?,
+        read("node-uuid.json")?,
+    ];
+    let react = read("react.trimmed.json")?;
+    let mut cache = MetadataCache::open(dir);
+    let mut lockfile: Vec<(String, String)> = Vec::with_capacity(packages);
+    let mut versions = 0;
+    for index in 0..packages {
+        let mut metadata = if every > 0 && index % every == 0 {
+            react.clone()
+        } else {
+            small[index % small.len()].clone()
+        };
+        metadata.name = format!("{}-{index}", metadata.name);
+        versions += metadata.versions.len();
+        let in_use = metadata.latest.clone().unwrap_or_default();
+        lockfile.push((metadata.name.clone(), in_use));
+        cache.insert(metadata);
+    }
+    cache.write()?;
+    let file_bytes = std::fs::metadata(MetadataCache::file(dir, Ecosystem::Npm))?.len();
+
+    let mut open = Vec::new();
+    let mut score = Vec::new();
+    let mut total = Vec::new();
+    let mut high = 0;
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let cache = MetadataCache::open(dir);
+        let opened = started.elapsed();
+        let mut levels = [0usize; 4];
+        for (name, version) in &lockfile {
+            let slot = match cache.get(Ecosystem::Npm, name, NOW, TTL).metadata() {
+                Some(metadata) => match assess(metadata, version, NOW) {
+                    Risk::Assessed(assessment) => assessment.level as usize,
+                    Risk::Unknown { .. } => 3,
+                },
+                None => 3,
+            };
+            levels[slot] += 1;
+        }
+        let done = started.elapsed();
+        open.push(opened);
+        score.push(done - opened);
+        total.push(done);
+        high = levels[RiskLevel::High as usize];
+    }
+    let median = |list: &mut Vec<Duration>| {
+        list.sort();
+        list[list.len() / 2].as_secs_f64() * 1000.0
+    };
+    println!(
+        "packages={packages} versions={versions} cache_bytes={file_bytes} high={high} open_ms={:.1} lookup_score_ms={:.1} total_ms={:.1} rounds={rounds}",
+        median(&mut open),
+        median(&mut score),
+        median(&mut total),
+    );
+    Ok(())
+}

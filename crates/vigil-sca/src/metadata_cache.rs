@@ -1,0 +1,274 @@
+//! The package-metadata cache: what the registries last said about each
+//! package, kept in a directory (the server's and CLI's
+//! `<data-dir>/metadata/`) so operational risk can be judged offline.
+//!
+//! One JSON-lines file per ecosystem (`npm.jsonl`, `PyPI.jsonl`,
+//! `crates.io.jsonl`): a header line with the count, one
+//! [`PackageMetadata`] per line (each with its `fetched_at`), and an end
+//! marker with the count again. A file is only ever replaced by writing a
+//! new one beside it and renaming it over the old, as the advisory store
+//! is; a file cut short or garbled is named in [`MetadataCache::problems`]
+//! and ignored as a whole, never partly used.
+//!
+//! This module must not fetch: the server or CLI fetches what
+//! [`MetadataCache::get`] calls stale or missing, parses it with
+//! [`crate::registry`], and [`MetadataCache::insert`]s it.
+
+use std::collections::HashMap;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Ecosystem;
+use crate::registry::PackageMetadata;
+
+/// The cache's directory under the data directory.
+pub const CACHE_DIR: &str = "metadata";
+/// The file format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// Largest cache file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// A cache file that cannot be used, or a write that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    /// The file is damaged or from another version; it was ignored.
+    #[error("the metadata cache {path} was ignored: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    vigil_metadata: u32,
+    ecosystem: Ecosystem,
+    count: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Trailer {
+    end: usize,
+}
+
+/// What the cache holds for one package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    /// Fetched within the time to live.
+    Fresh(&'a PackageMetadata),
+    /// Fetched longer ago: usable (offline), worth fetching again.
+    Stale(&'a PackageMetadata),
+    /// Never fetched (or its file was ignored).
+    Missing,
+}
+
+impl<'a> Lookup<'a> {
+    /// The metadata, fresh or stale.
+    pub fn metadata(self) -> Option<&'a PackageMetadata> {
+        match self {
+            Lookup::Fresh(metadata) | Lookup::Stale(metadata) => Some(metadata),
+            Lookup::Missing => None,
+        }
+    }
+}
+
+/// The cache, read whole into memory.
+#[derive(Debug, Default)]
+pub struct MetadataCache {
+    dir: PathBuf,
+    entries: HashMap<Ecosystem, HashMap<String, PackageMetadata>>,
+    problems: Vec<CacheError>,
+}
+
+impl MetadataCache {
+    /// The cache's directory under `data_dir`.
+    pub fn dir(data_dir: &Path) -> PathBuf {
+        data_dir.join(CACHE_DIR)
+    }
+
+    /// The file of `ecosystem` in the cache directory `dir`.
+    pub fn file(dir: &Path, ecosystem: Ecosystem) -> PathBuf {
+        dir.join(format!("{}.jsonl", ecosystem.osv_name()))
+    }
+
+    /// Reads every ecosystem's file in `dir` (which need not exist). It
+    /// never fails: a file that cannot be used is left out and named in
+    /// [`MetadataCache::problems`].
+    pub fn open(dir: &Path) -> MetadataCache {
+        let mut cache =
+            MetadataCache { dir: dir.to_owned(), entries: HashMap::new(), problems: Vec::new() };
+        for ecosystem in Ecosystem::ALL {
+            let path = MetadataCache::file(dir, ecosystem);
+            match read_file(&path, ecosystem) {
+                Ok(Some(entries)) => {
+                    cache.entries.insert(ecosystem, entries);
+                }
+                Ok(None) => {}
+                Err(problem) => cache.problems.push(problem),
+            }
+        }
+        cache
+    }
+
+    /// The files that were ignored, and why.
+    pub fn problems(&self) -> &[CacheError] {
+        &self.problems
+    }
+
+    /// How many packages the cache holds.
+    pub fn len(&self) -> usize {
+        self.entries.values().map(HashMap::len).sum()
+    }
+
+    /// The cache holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// What the cache holds for `name` of `ecosystem` at `now`: fresh when
+    /// fetched less than `ttl_seconds` before `now` (seconds since the
+    /// epoch), else stale.
+    pub fn get(&self, ecosystem: Ecosystem, name: &str, now: i64, ttl_seconds: i64) -> Lookup<'_> {
+        let key = ecosystem.normalise_name(name);
+        match self.entries.get(&ecosystem).and_then(|entries| entries.get(&key)) {
+            Some(metadata) if now.saturating_sub(metadata.fetched_at) < ttl_seconds => {
+                Lookup::Fresh(metadata)
+            }
+            Some(metadata) => Lookup::Stale(metadata),
+            None => Lookup::Missing,
+        }
+    }
+
+    /// Adds `metadata`, replacing what the cache held for the package.
+    pub fn insert(&mut self, metadata: PackageMetadata) {
+        let key = metadata.ecosystem.normalise_name(&metadata.name);
+        self.entries.entry(metadata.ecosystem).or_default().insert(key, metadata);
+    }
+
+    /// Writes the file of every ecosystem the cache holds, each replacing
+    /// the old one only once complete on disk.
+    pub fn write(&self) -> Result<(), CacheError> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|source| CacheError::Io { path: self.dir.clone(), source })?;
+        let mut ecosystems: Vec<&Ecosystem> = self.entries.keys().collect();
+        ecosystems.sort();
+        for ecosystem in ecosystems {
+            if let Some(entries) = self.entries.get(ecosystem) {
+                write_file(&MetadataCache::file(&self.dir, *ecosystem), *ecosystem, entries)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The entries of one file, `None` when there is no file.
+fn read_file(
+    path: &Path,
+    ecosystem: Ecosystem,
+) -> Result<Option<HashMap<String, PackageMetadata>>, CacheError> {
+    let corrupt = |message: String| CacheError::Corrupt { path: path.to_owned(), message };
+    match std::fs::metadata(path) {
+        Ok(stat) if stat.len() > MAX_FILE_BYTES => {
+            return Err(corrupt(format!(
+                "it is {} bytes, more than the {MAX_FILE_BYTES} allowed",
+                stat.len()
+            )));
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(CacheError::Io { path: path.to_owned(), source }),
+    }
+    let text = std::fs::read_to_string(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::InvalidData => corrupt("it is not UTF-8 text".to_owned()),
+        _ => CacheError::Io { path: path.to_owned(), source: error },
+    })?;
+    let mut lines = text.lines();
+    let header: Header =
+        lines.next().ok_or_else(|| corrupt("the file is empty".to_owned())).and_then(|line| {
+            serde_json::from_str(line)
+                .map_err(|e| corrupt(format!("the first line is not a cache header: {e}")))
+        })?;
+    if header.vigil_metadata != FORMAT_VERSION {
+        return Err(corrupt(format!(
+            "it is format {}, this build reads format {FORMAT_VERSION}",
+            header.vigil_metadata
+        )));
+    }
+    if header.ecosystem != ecosystem {
+        return Err(corrupt(format!("it holds {} packages, not {ecosystem}", header.ecosystem)));
+    }
+    let mut entries = HashMap::with_capacity(header.count.min(1_000_000));
+    let mut read = 0;
+    for (index, line) in lines.enumerate() {
+        if read == header.count {
+            let trailer: Trailer = serde_json::from_str(line).map_err(|e| {
+                corrupt(format!("line {}: expected the end marker: {e}", index + 2))
+            })?;
+            if trailer.end != header.count {
+                return Err(corrupt(format!(
+                    "the end marker counts {}, the header {}",
+                    trailer.end, header.count
+                )));
+            }
+            return Ok(Some(entries));
+        }
+        let metadata: PackageMetadata =
+            serde_json::from_str(line).map_err(|e| corrupt(format!("line {}: {e}", index + 2)))?;
+        if metadata.ecosystem != ecosystem {
+            return Err(corrupt(format!("line {}: a {} package", index + 2, metadata.ecosystem)));
+        }
+        entries.insert(ecosystem.normalise_name(&metadata.name), metadata);
+        read += 1;
+    }
+    Err(corrupt(format!(
+        "it ends after {read} of {} packages, without its end marker (a write was cut short)",
+        header.count
+    )))
+}
+
+/// Writes `entries` to `path` through a file beside it, renamed over it.
+fn write_file(
+    path: &Path,
+    ecosystem: Ecosystem,
+    entries: &HashMap<String, PackageMetadata>,
+) -> Result<(), CacheError> {
+    let partial = path.with_extension(format!("jsonl.partial-{}", std::process::id()));
+    let io = |source: std::io::Error| CacheError::Io { path: partial.clone(), source };
+    let result = (|| {
+        let file = std::fs::File::create(&partial).map_err(io)?;
+        let mut out = BufWriter::new(file);
+        let mut names: Vec<&String> = entries.keys().collect();
+        names.sort();
+        let header = Header { vigil_metadata: FORMAT_VERSION, ecosystem, count: names.len() };
+        serde_json::to_writer(&mut out, &header).map_err(|e| io(e.into()))?;
+        out.write_all(b"\n").map_err(io)?;
+        for metadata in names.into_iter().filter_map(|name| entries.get(name)) {
+            serde_json::to_writer(&mut out, metadata).map_err(|e| io(e.into()))?;
+            out.write_all(b"\n").map_err(io)?;
+        }
+        serde_json::to_writer(&mut out, &Trailer { end: entries.len() })
+            .map_err(|e| io(e.into()))?;
+        out.write_all(b"\n").map_err(io)?;
+        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&partial, path)
+            .map_err(|source| CacheError::Io { path: path.to_owned(), source })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
