@@ -13,6 +13,11 @@
 //! - [`manifest`]: licenses declared in Cargo.toml, package.json,
 //!   pyproject.toml, setup.cfg, *.gemspec, composer.json and pom.xml.
 //! - [`expression`]: parsing and normalising SPDX expressions.
+//! - [`category`]: each license's category (permissive, weak, strong or
+//!   network copyleft, non-permissive, unknown); [`policy`]: the severity
+//!   a repository gives each category, and allow- and deny-lists;
+//!   [`engine`]: the scan pipeline's `licenses` engine judging every
+//!   package a lockfile pins.
 //!
 //! Texts not on the SPDX list get `LicenseRef-<slug>` ids: the slug is the
 //! name as written (`LicenseRef-public-domain`, a Debian short name such as
@@ -34,11 +39,14 @@
 
 #![deny(missing_docs)]
 
+pub mod category;
 mod dep5;
 mod detect;
+pub mod engine;
 pub mod expression;
 mod index;
 pub mod manifest;
+pub mod policy;
 mod rules;
 mod text;
 
@@ -58,8 +66,11 @@ pub fn is_license_file(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|name| name.to_str()) else { return false };
     let lower = name.to_ascii_lowercase();
     // `license.rs`, `copyright.py`: code about licenses, not terms.
-    const CODE: &[&str] =
-        &["rs", "py", "js", "ts", "go", "java", "c", "h", "cc", "rb", "php", "cs"];
+    const CODE: &[&str] = &[
+        "rs", "py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "java", "kt", "scala", "swift",
+        "c", "h", "cc", "cpp", "hpp", "rb", "php", "cs", "sh", "bash", "ps1", "pl", "pm", "lua",
+        "ex", "exs", "erl", "hs", "sql", "snap",
+    ];
     if lower.rsplit_once('.').is_some_and(|(_, extension)| CODE.contains(&extension)) {
         return false;
     }

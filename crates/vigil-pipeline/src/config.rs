@@ -29,6 +29,9 @@ pub(crate) struct RepoConfig {
     pub(crate) rules: RulesSection,
     #[serde(default)]
     pub(crate) iac: IacSection,
+    /// `[licenses]`: the license policy.
+    #[serde(default)]
+    pub(crate) licenses: vigil_license::policy::LicensePolicy,
 }
 
 /// `[iac]`: the IaC engine's settings.

@@ -88,7 +88,32 @@ pub static ENGINES: &[EngineEntry] = &[
                 .map_err(Diagnostic::error)
         },
     },
+    EngineEntry {
+        name: vigil_license::engine::ENGINE,
+        title: "License policy",
+        kinds: &[FindingKind::License],
+        config_files: &[],
+        reads_vigil_toml: true,
+        retired: &[],
+        builtin: || Ok(Arc::new(vigil_license::engine::LicenseEngine::default()) as Arc<dyn Engine>),
+        configured: licenses_with_policy,
+    },
 ];
+
+/// The license engine with the repository's `[licenses]` policy.
+fn licenses_with_policy(files: &RepoFiles) -> Result<Configured, Diagnostic> {
+    let policy = files
+        .get(crate::CONFIG_FILE)
+        .map(|file| crate::config::RepoConfig::parse(&file.origin, &file.text).0.licenses)
+        .unwrap_or_default();
+    let notes = if policy == vigil_license::policy::LicensePolicy::default() {
+        Vec::new()
+    } else {
+        vec![format!("license policy from {}", crate::CONFIG_FILE)]
+    };
+    let engine = Arc::new(vigil_license::engine::LicenseEngine::new(policy)) as Arc<dyn Engine>;
+    Ok(Configured { engine, notes })
+}
 
 /// Tells the engines that keep data under the data directory where it is:
 /// the dependency engine's advisory store (`DIR/vulndb/`), opened when a

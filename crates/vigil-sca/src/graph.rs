@@ -33,6 +33,9 @@ pub struct Node {
     /// The nodes it depends on, when the lockfile records edges.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<usize>,
+    /// The license the lockfile records for it, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
 }
 
 /// The graph of one lockfile.
@@ -81,6 +84,7 @@ impl Graph {
                 declared: None,
                 path: Vec::new(),
                 depends_on: Vec::new(),
+                license: entry.license,
             });
             edges.push(entry.dependencies);
         }
@@ -219,6 +223,7 @@ mod tests {
                 .iter()
                 .map(|d| Req { name: (*d).into(), ..Req::default() })
                 .collect(),
+            license: None,
         }
     }
 

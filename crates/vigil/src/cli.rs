@@ -44,6 +44,31 @@ pub(crate) enum Command {
     /// under PATH (the formats `vigil scan` reads), with the dependencies
     /// between them.
     Sbom(SbomArgs),
+    /// List the licenses of a directory's own files: every license file
+    /// (LICENSE, COPYING, NOTICE, debian/copyright, ...) and the license
+    /// fields of its manifests (Cargo.toml, package.json, pyproject.toml,
+    /// setup.cfg, *.gemspec, composer.json, pom.xml), as SPDX expressions.
+    Licenses(LicensesArgs),
+}
+
+/// `vigil licenses` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LicensesFormat {
+    /// One line per file: path, score, expression.
+    Table,
+    /// A list of `{"path", "expression", "score"}` objects (expression
+    /// null when none was found).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicensesArgs {
+    /// Directory to examine (.gitignore is honoured).
+    #[arg(default_value = ".")]
+    pub(crate) path: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = LicensesFormat::Table)]
+    pub(crate) format: LicensesFormat,
 }
 
 /// SBOM formats.

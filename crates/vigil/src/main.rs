@@ -2,6 +2,7 @@
 //! the result to an exit code (0 clean, 1 policy failed, 2 error).
 
 mod cli;
+mod licenses;
 mod limits;
 mod progress;
 mod rules;
@@ -39,6 +40,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Transporter(args) => transporter::run(args),
         cli::Command::Vulndb(args) => vulndb::run(&args.command),
         cli::Command::Sbom(args) => sbom::run(args),
+        cli::Command::Licenses(args) => licenses::run(args),
     };
     let code = match result {
         Ok(code) => code,

@@ -138,6 +138,7 @@ pub(crate) fn parse(
                     scope: Scope::Normal,
                     line: raw.line,
                     dependencies,
+                    license: None,
                 });
             }
             Some(source) => parsed.unresolved.push(Unresolved {

@@ -92,6 +92,7 @@ pub(crate) fn parse(
                 scope,
                 line,
                 dependencies: Vec::new(),
+                license: licenses(package),
             });
         }
     }
@@ -210,4 +211,16 @@ pub(super) fn find_key_value(
         }
     }
     None
+}
+
+/// A package's `license` list, as one expression: Composer lists the
+/// licenses a package may be used under, so any of them (`OR`).
+fn licenses(package: &Value) -> Option<String> {
+    let list: Vec<&str> =
+        package.get("license")?.as_array()?.iter().filter_map(Value::as_str).collect();
+    match list.as_slice() {
+        [] => None,
+        [one] => Some((*one).to_owned()),
+        many => Some(many.join(" OR ")),
+    }
 }

@@ -61,6 +61,7 @@ fn parse_flat(lock: Input<'_>, document: &Value) -> Parsed {
                     scope,
                     line,
                     dependencies: Vec::new(),
+                    license: None,
                 }),
                 None => parsed
                     .warnings
@@ -131,6 +132,7 @@ fn parse_graph_lock(lock: Input<'_>, document: &Value) -> Parsed {
             scope: if dev { Scope::Dev } else { Scope::Normal },
             line,
             dependencies,
+            license: None,
         });
     }
     if let Some(project) = project {

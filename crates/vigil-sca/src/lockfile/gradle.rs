@@ -95,6 +95,7 @@ pub(crate) fn parse(
             scope,
             line,
             dependencies: Vec::new(),
+            license: None,
         });
     }
     if parsed.packages.is_empty() {

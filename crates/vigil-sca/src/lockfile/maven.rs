@@ -156,7 +156,14 @@ pub(crate) fn parse(
             scope,
             declared: Some((lock.path.to_owned(), line)),
         });
-        parsed.packages.push(Entry { name, version, scope, line, dependencies: Vec::new() });
+        parsed.packages.push(Entry {
+            name,
+            version,
+            scope,
+            line,
+            dependencies: Vec::new(),
+            license: None,
+        });
     }
     Ok(parsed)
 }

@@ -89,6 +89,9 @@ pub struct Entry {
     pub line: u32,
     /// What this package depends on, when the file records it.
     pub dependencies: Vec<Req>,
+    /// The license the file records for it, as written (npm's
+    /// `package-lock.json` and `composer.lock` do; most formats do not).
+    pub license: Option<String>,
 }
 
 /// A reference to a package: a dependency edge or a declared root.

@@ -145,6 +145,7 @@ fn parse_v2(
             scope,
             line,
             dependencies: Vec::new(),
+            license: object.license.as_deref().map(str::to_owned),
         });
     }
 
@@ -411,6 +412,7 @@ fn parse_v1(
                             scope: scope_of(object),
                             line,
                             dependencies: Vec::new(),
+                            license: None,
                         });
                     }
                 }
@@ -991,6 +993,8 @@ struct PackageV2<'a> {
     name: Option<Text<'a>>,
     version: Option<Text<'a>>,
     resolved: Option<Text<'a>>,
+    /// The `license` npm copied from the package's manifest.
+    license: Option<Text<'a>>,
     link: bool,
     dev: bool,
     optional: bool,
@@ -1020,6 +1024,7 @@ impl<'de> serde::Deserialize<'de> for PackageV2<'de> {
                         "name" => package.name = map.next_value::<LooseText<'de>>()?.0,
                         "version" => package.version = map.next_value::<LooseText<'de>>()?.0,
                         "resolved" => package.resolved = map.next_value::<LooseText<'de>>()?.0,
+                        "license" => package.license = map.next_value::<LooseText<'de>>()?.0,
                         "link" => package.link = map.next_value::<LooseBool>()?.0,
                         "dev" => package.dev = map.next_value::<LooseBool>()?.0,
                         "optional" => package.optional = map.next_value::<LooseBool>()?.0,

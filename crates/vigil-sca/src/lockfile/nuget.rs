@@ -120,6 +120,7 @@ pub(crate) fn parse(
                     scope: Scope::Normal,
                     line,
                     dependencies: Vec::new(),
+                    license: None,
                 });
                 parsed.packages.len() - 1
             });

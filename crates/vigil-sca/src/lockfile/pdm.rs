@@ -78,6 +78,7 @@ pub(crate) fn parse(
             scope,
             line,
             dependencies,
+            license: None,
         });
     }
     // PDM keeps requirements whose markers never hold (`importlib-metadata;

@@ -93,6 +93,7 @@ pub(crate) fn parse(
                 scope,
                 line,
                 dependencies: Vec::new(),
+                license: None,
             });
         }
     }

@@ -88,6 +88,7 @@ pub(crate) fn parse(
                 scope,
                 line: *line,
                 dependencies: Vec::new(),
+                license: None,
             });
             parsed.packages.len() - 1
         });

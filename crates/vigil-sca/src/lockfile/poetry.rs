@@ -424,6 +424,7 @@ pub(crate) fn parse(
             scope,
             line,
             dependencies,
+            license: None,
         });
     }
     if let Some(manifest) = companion {

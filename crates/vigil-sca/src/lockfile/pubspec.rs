@@ -155,6 +155,7 @@ pub(crate) fn parse(
             scope,
             line,
             dependencies: Vec::new(),
+            license: None,
         });
     }
     Ok(parsed)

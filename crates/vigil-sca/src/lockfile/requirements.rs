@@ -225,6 +225,7 @@ fn read_line(path: &str, line: u32, text: &str, parsed: &mut Parsed, warnings: &
         scope: Scope::Normal,
         line,
         dependencies: Vec::new(),
+        license: None,
     });
     parsed.roots.push(Req {
         name: pep508.name.to_owned(),

@@ -80,6 +80,7 @@ pub(crate) fn parse(
             scope: Scope::Normal,
             line,
             dependencies,
+            license: None,
         });
     }
 

@@ -162,6 +162,7 @@ fn parse_v1(
             scope: Scope::Normal,
             line: block.line,
             dependencies: Vec::new(),
+            license: None,
         });
         entry_of_block.push(Some(index));
     }
@@ -288,6 +289,7 @@ fn parse_berry(
             scope: Scope::Normal,
             line: block.line,
             dependencies: Vec::new(),
+            license: None,
         });
         entry_of_block.push(Some(index));
     }

@@ -12,6 +12,7 @@ mod gitlab_e2e;
 mod harness;
 mod history;
 mod iac;
+mod licenses;
 mod pipeline_e2e;
 mod scan;
 mod server;

@@ -235,7 +235,7 @@ async fn cli_onboarding_and_merge_request_agree_and_follow_the_repository_policy
         assert_eq!(
             detail["diagnostics"][0],
             json!({"level": "error", "path": "vigil.toml", "line": 8, "column": 2,
-                   "message": "invalid vigil.toml: unknown field `polcy`, expected one of `scan`, `policy`, `rules`, `iac`"}),
+                   "message": "invalid vigil.toml: unknown field `polcy`, expected one of `scan`, `policy`, `rules`, `iac`, `licenses`"}),
             "{detail}"
         );
         let note = summary_note(&sim, project, iid);

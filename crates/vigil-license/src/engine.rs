@@ -1,0 +1,209 @@
+//! The license engine of the scan pipeline (`licenses`): every package a
+//! lockfile pins is judged by the repository's [`LicensePolicy`] from the
+//! license the lockfile records for it (npm's `package-lock.json` and
+//! `composer.lock` record one per package). A package whose lockfile
+//! records licenses but not its own is an unknown license; lockfiles that
+//! record none are named once in a note, not as one finding per package.
+//!
+//! It reads lockfiles through `vigil_sca`'s parsers (the dependency
+//! engine's graph), so both engines agree on which packages a repository
+//! has and where each is pinned. Pure: files in, findings out.
+
+use std::collections::HashMap;
+
+use vigil_core::{
+    Dependency, Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, FindingKind, LicenseInfo,
+    Location, Package, Rule, RuleStatus, Severity, SourceFile, assign_occurrences, sort_findings,
+};
+use vigil_sca::graph::Graph;
+
+use crate::category::Category;
+use crate::policy::LicensePolicy;
+
+/// The engine's name in the registry, progress and `--only`.
+pub const ENGINE: &str = "licenses";
+/// A dependency's license fails the policy.
+pub const POLICY_VIOLATION: &str = "LIC001";
+/// A dependency's license is not recorded where its lockfile records them.
+pub const UNKNOWN_LICENSE: &str = "LIC002";
+
+/// The license engine with one policy.
+pub struct LicenseEngine {
+    policy: LicensePolicy,
+    rules: Vec<Rule>,
+}
+
+impl Default for LicenseEngine {
+    fn default() -> Self {
+        LicenseEngine::new(LicensePolicy::default())
+    }
+}
+
+impl LicenseEngine {
+    /// The engine judging by `policy`.
+    pub fn new(policy: LicensePolicy) -> LicenseEngine {
+        LicenseEngine { policy, rules: rules() }
+    }
+}
+
+fn rule(id: &str, name: &str, severity: Severity, title: &str, what: &str, fix: &str) -> Rule {
+    Rule {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        kind: FindingKind::License,
+        title: title.to_owned(),
+        severity,
+        description: what.to_owned(),
+        remediation: fix.to_owned(),
+        references: vec!["https://spdx.org/licenses/".to_owned()],
+        aliases: Vec::new(),
+        status: RuleStatus::Preview,
+    }
+}
+
+/// The engine's rules. A finding's severity is the policy's for the
+/// license's category, not the rule's default.
+pub fn rules() -> Vec<Rule> {
+    vec![
+        rule(
+            POLICY_VIOLATION,
+            "license-policy-violation",
+            Severity::High,
+            "Dependency license not allowed by the policy",
+            "A package pinned in a lockfile is licensed under terms the license policy does not accept: copyleft terms that reach the code built with it (GPL, or AGPL over a network), source-available or proprietary terms (BUSL, SSPL, Elastic), or a license the policy denies by name. By default weak copyleft is medium, strong and network copyleft and non-permissive terms are high, permissive licenses pass; `[licenses]` in vigil.toml changes that.",
+            "Replace the package with one under an accepted license, or, when your legal review accepts the terms, allow the license (`allow = [\"ID\"]`) or the package (`allow_packages`) under `[licenses]` in vigil.toml.",
+        ),
+        rule(
+            UNKNOWN_LICENSE,
+            "unknown-dependency-license",
+            Severity::Medium,
+            "Dependency with an unknown license",
+            "The lockfile records the licenses of its packages but not this one's: nobody can say under which terms it may be used, shipped or changed.",
+            "Find the package's license (its repository, its registry page) and ask its maintainers to declare it; until then, allow the package under `[licenses]` in vigil.toml once reviewed, or set `unknown = \"none\"`.",
+        ),
+    ]
+}
+
+impl Engine for LicenseEngine {
+    fn name(&self) -> &'static str {
+        ENGINE
+    }
+
+    fn kinds(&self) -> &'static [FindingKind] {
+        &[FindingKind::License]
+    }
+
+    fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    fn wants(&self, _path: &str) -> bool {
+        false
+    }
+
+    fn scan_file(&self, _file: SourceFile<'_>, _output: &mut FileOutput) {}
+
+    fn keeps(&self, path: &str) -> bool {
+        vigil_sca::lockfile::format_for(path).is_some() || vigil_sca::lockfile::is_companion(path)
+    }
+
+    fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
+        // Unreadable lockfiles are the dependency engine's to report.
+        let (graphs, _) = vigil_sca::engine::graphs(files);
+        let texts: HashMap<&str, &str> =
+            files.iter().filter_map(|file| Some((file.path, file.text().ok()?))).collect();
+        let mut findings = Vec::new();
+        for graph in &graphs {
+            let lines: Vec<&str> = texts
+                .get(graph.file.as_str())
+                .map(|text| text.lines().collect())
+                .unwrap_or_default();
+            let records = graph.nodes.iter().any(|node| node.license.is_some());
+            if !records {
+                if !graph.nodes.is_empty() {
+                    output.diagnostics.push(Diagnostic::for_file(
+                        DiagnosticLevel::Note,
+                        &graph.file,
+                        format!(
+                            "licenses of its {} packages not checked: this lockfile does not record them (package-lock.json and composer.lock do)",
+                            graph.nodes.len()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            for index in 0..graph.nodes.len() {
+                if let Some(finding) = self.judge(graph, index, &lines) {
+                    findings.push(finding);
+                }
+            }
+        }
+        sort_findings(&mut findings);
+        assign_occurrences(&mut findings);
+        output.findings.extend(findings);
+    }
+}
+
+impl LicenseEngine {
+    /// The finding for package `index` of `graph`, if its license fails.
+    fn judge(&self, graph: &Graph, index: usize, lines: &[&str]) -> Option<Finding> {
+        let node = &graph.nodes[index];
+        let (rule_id, expression, severity, category, why) = match node.license.as_deref() {
+            Some(raw) => {
+                let expression = match crate::expression::normalize(raw) {
+                    Ok(normalized) => normalized.expression,
+                    Err(_) => raw.trim().to_owned(),
+                };
+                let judgement = self.policy.judge(&node.name, &expression);
+                let severity = judgement.severity?;
+                (POLICY_VIOLATION, expression, severity, judgement.category, judgement.reason)
+            }
+            None => {
+                let severity = self.policy.unknown_severity()?;
+                let why = format!("{} records no license for it", graph.file);
+                (UNKNOWN_LICENSE, "unknown".to_owned(), severity, Category::Unknown, why)
+            }
+        };
+        let line = node.line.max(1);
+        let line_text = lines.get(line as usize - 1).map(|text| text.trim());
+        let end_column =
+            line_text.map_or(1, |text| u32::try_from(text.chars().count()).unwrap_or(0) + 1);
+        let title = match rule_id {
+            UNKNOWN_LICENSE => format!("{} {}: license unknown", node.name, node.version),
+            _ => format!("{} {}: {expression} ({})", node.name, node.version, category.words()),
+        };
+        // Identity: the package and its license, not the version.
+        let mut finding = Finding::new(
+            FindingKind::License,
+            rule_id,
+            title,
+            severity,
+            Location::line_span(&graph.file, line, 1, line, end_column),
+            &format!("{} {expression}", node.name),
+        );
+        let path: Vec<String> = node.path.iter().map(|step| graph.label(*step)).collect();
+        finding.package = Some(Package {
+            ecosystem: graph.ecosystem.osv_name().to_owned(),
+            purl: graph.purl(index),
+            name: node.name.clone(),
+            version: node.version.clone(),
+            dependency: if node.direct { Dependency::Direct } else { Dependency::Transitive },
+            fixed_versions: Vec::new(),
+            dependency_path: if path.is_empty() {
+                Vec::new()
+            } else {
+                path.into_iter().chain([graph.label(index)]).collect()
+            },
+        });
+        finding.license = Some(LicenseInfo {
+            expression: expression.clone(),
+            category: category.as_str().to_owned(),
+        });
+        finding.evidence.snippet = line_text.map(str::to_owned);
+        finding.remediation = format!(
+            "{why}. Replace {} with a package under an accepted license, or allow it under [licenses] in vigil.toml once your legal review accepts {expression}.",
+            node.name
+        );
+        Some(finding)
+    }
+}
