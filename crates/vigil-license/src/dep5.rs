@@ -14,6 +14,9 @@ pub(crate) struct Field {
     /// The last continuation line of the field.
     pub(crate) end_line: u32,
     pub(crate) expression: String,
+    /// The value as written, lower case (`bsla`, `gpl-2+`): fields of one
+    /// unknown name refer to one text.
+    pub(crate) name: String,
     /// Whether every short name in it was known.
     pub(crate) known: bool,
 }
@@ -46,6 +49,7 @@ pub(crate) fn license_fields(text: &str) -> Vec<Field> {
             start_line: line_number(index),
             end_line: line_number(index + continuation),
             expression,
+            name: value.to_ascii_lowercase(),
             known,
         });
     }
