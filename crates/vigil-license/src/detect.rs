@@ -440,21 +440,22 @@ fn choose(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     chosen
 }
 
-/// Adds the DEP-5 `License:` fields to the text detections. A field is
-/// the Debian maintainer's reading of the text under it, so:
-/// - a known single-license field drops a look-alike text of the same family
-///   matched in its body (`License: BSD-1-clause` over a text that also
-///   nearly matches `BSD-2-Clause`; `BSD-3-clause` over `BSD-3-Clause-HP`);
-/// - an unknown short name whose body text matched is that text (the field
-///   adds nothing), and a bodiless field of the same unknown name elsewhere
-///   (`Files: x` / `License: BSLA`, the text given once below) takes the
-///   text's expression instead of `LicenseRef-BSLA`.
 /// A text of the same family as its field's license, matched below this
 /// score, is a look-alike (`BSD-2-Clause` at 83 under `License: BSD-1-clause`);
 /// at or above it the text is what it says (`BSD-4-Clause-UC` at 92 under
 /// `License: BSD-4-clause`).
 const LOOK_ALIKE_SCORE: u8 = 90;
 
+/// Adds the DEP-5 `License:` fields to the text detections. A field is
+/// the Debian maintainer's reading of the text under it, so:
+/// - a known single-license field drops a look-alike text of the same family
+///   matched in its body (`License: BSD-1-clause` over a text that also
+///   nearly matches `BSD-2-Clause`; `BSD-3-clause` over `BSD-3-Clause-HP`)
+///   when the text scores below [`LOOK_ALIKE_SCORE`];
+/// - an unknown short name whose body text matched is that text (the field
+///   adds nothing), and a bodiless field of the same unknown name elsewhere
+///   (`Files: x` / `License: BSLA`, the text given once below) takes the
+///   text's expression instead of `LicenseRef-BSLA`.
 fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::Field>) {
     let family = |expression: &str| expression.split('-').next().unwrap_or("").to_owned();
     let mut named: Vec<(String, Vec<String>, u8)> = Vec::new();
