@@ -56,6 +56,7 @@ TOKEN = re.compile(r'\(|\)|[^\s()]+')
 # Vigil's LicenseRef slugs that name the same thing as a ScanCode key.
 SAME_AS_SCANCODE = {
     'LicenseRef-public-domain': 'LicenseRef-scancode-public-domain',
+    'LicenseRef-xfree86-1.0': 'LicenseRef-scancode-xfree86-1.0',
 }
 # ScanCode keys with no SPDX meaning (a clue, not a license): the `no_clues` column drops them
 # from ScanCode's side; the main column keeps them.

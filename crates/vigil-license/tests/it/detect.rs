@@ -218,3 +218,35 @@ fn an_unknown_short_name_refers_to_its_text() {
     assert_eq!(found.expression.as_deref(), Some("ISC AND GPL-2.0-or-later"), "{found:#?}");
     assert_eq!(found.detections.first().map(|d| d.start_line), Some(5));
 }
+
+/// The X11 text with "the authors" where X11 names the X Consortium is not
+/// X11 (SPDX's matching guidelines): it is `LicenseRef-xfree86-1.0`.
+#[test]
+fn x11_with_generic_names_is_xfree86() {
+    let text = "Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the \"Software\"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in
+all copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN
+ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+
+Except as contained in this notice, the names of the authors or their
+institutions shall not be used in advertising or otherwise to promote the
+sale, use or other dealings in this Software without prior written
+authorization from the authors.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-xfree86-1.0"));
+    assert_eq!(detect(spdx_text("X11")).expression.as_deref(), Some("X11"));
+    let mit = text.split("\nExcept").next().unwrap_or("");
+    assert_eq!(detect(mit).expression.as_deref(), Some("MIT"));
+}
