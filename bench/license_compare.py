@@ -57,7 +57,17 @@ TOKEN = re.compile(r'\(|\)|[^\s()]+')
 SAME_AS_SCANCODE = {
     'LicenseRef-public-domain': 'LicenseRef-scancode-public-domain',
     'LicenseRef-xfree86-1.0': 'LicenseRef-scancode-xfree86-1.0',
+    'LicenseRef-permissive': 'LicenseRef-scancode-other-permissive',
 }
+
+def same_as_scancode(license_id):
+    """SAME_AS_SCANCODE, and Vigil's `LicenseRef-x` (a Debian short name) for ScanCode's
+    `LicenseRef-scancode-x` with the same name, case aside (`g10-permissive`, `Unicode`)."""
+    if license_id in SAME_AS_SCANCODE:
+        return SAME_AS_SCANCODE[license_id]
+    if license_id.startswith('LicenseRef-') and not license_id.startswith('LicenseRef-scancode-'):
+        return 'LicenseRef-scancode-' + license_id[len('LicenseRef-'):].lower()
+    return license_id
 # ScanCode keys with no SPDX meaning (a clue, not a license): the `no_clues` column drops them
 # from ScanCode's side; the main column keeps them.
 SCANCODE_CLUES = {
@@ -99,7 +109,7 @@ def canon(expr, drop=()):
         if u in ('AND', 'OR', 'WITH'):
             ops.add(u)
         elif t not in '()' and t not in drop:
-            ids.add(SAME_AS_SCANCODE.get(t, t))
+            ids.add(same_as_scancode(t))
     if not ids:
         ops = set()
     elif len(ids) == 1 and 'WITH' not in ops:

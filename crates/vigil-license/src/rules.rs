@@ -212,6 +212,8 @@ pub(crate) const DEBIAN_NAMES: &[(&str, &str)] = &[
     ("perl", "Artistic-1.0-Perl OR GPL-1.0-or-later"),
     ("public-domain", "LicenseRef-public-domain"),
     ("public domain", "LicenseRef-public-domain"),
+    ("pd", "LicenseRef-public-domain"),
+    ("pd-debian", "LicenseRef-public-domain"),
     ("psf-2", "PSF-2.0"),
     ("psf", "PSF-2.0"),
     ("python", "Python-2.0"),
