@@ -9,7 +9,8 @@
 #   Tools: scancode --license -n 1 (one process), `askalono --format json identify --batch
 #   --optimize` (one thread), vigil-license's example (one thread).
 #   Output: files, wall seconds of each tool, speed ratios, agreement with ScanCode's
-#   file-level `detected_license_expression_spdx` (same ids and same operators), overall and
+#   file-level `detected_license_expression_spdx` (same ids and same operators after the
+#   normalisation documented in docs/BENCHMARKS.md and license_compare.py), overall and
 #   for Debian copyright files; the disagreements go to $OUT/disagreements.tsv.
 # Run:  bench/license.sh   Env: SCANCODE (default: a venv in bench/.work/scancode),
 #       ASKALONO (default: cargo install askalono-cli into bench/.work/askalono), KEEP=1.

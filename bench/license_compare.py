@@ -52,10 +52,55 @@ def collect(out):
 
 TOKEN = re.compile(r'\(|\)|[^\s()]+')
 
-def canon(expr):
+# Documented normalisation before comparing (docs/BENCHMARKS.md, "License detection"):
+# Vigil's LicenseRef slugs that name the same thing as a ScanCode key.
+SAME_AS_SCANCODE = {
+    'LicenseRef-public-domain': 'LicenseRef-scancode-public-domain',
+    'LicenseRef-xfree86-1.0': 'LicenseRef-scancode-xfree86-1.0',
+    'LicenseRef-permissive': 'LicenseRef-scancode-other-permissive',
+}
+
+def same_as_scancode(license_id):
+    """SAME_AS_SCANCODE, and Vigil's `LicenseRef-x` (a Debian short name) for ScanCode's
+    `LicenseRef-scancode-x` with the same name, case aside (`g10-permissive`, `Unicode`)."""
+    if license_id in SAME_AS_SCANCODE:
+        return SAME_AS_SCANCODE[license_id]
+    if license_id.startswith('LicenseRef-') and not license_id.startswith('LicenseRef-scancode-'):
+        return 'LicenseRef-scancode-' + license_id[len('LicenseRef-'):].lower()
+    return license_id
+# ScanCode keys with no SPDX meaning (a clue, not a license): the `no_clues` column drops them
+# from ScanCode's side; the main column keeps them.
+SCANCODE_CLUES = {
+    'LicenseRef-scancode-warranty-disclaimer',
+    'LicenseRef-scancode-unknown-license-reference',
+    'LicenseRef-scancode-other-permissive',
+    'LicenseRef-scancode-other-copyleft',
+    'LicenseRef-scancode-public-domain-disclaimer',
+    'LicenseRef-scancode-generic-exception',
+    'LicenseRef-scancode-proprietary-license',
+    'LicenseRef-scancode-unknown',
+    'LicenseRef-scancode-free-unknown',
+}
+# ScanCode keeps the OR of a DEP-5 `License: A or B` field only where it has a rule for the
+# wording (Perl's `GPL-1+ or Artistic`, `CC0 or Apache-2.0`); every other field's names are
+# matched one by one and ANDed. Vigil keeps the OR (what the field means); for the comparison
+# the OR of such a field is read as AND, the way ScanCode reads it.
+SCANCODE_KEEPS_OR = re.compile(r'^(MIT OR )?GPL-[12]\.0-or-later OR Artistic-1\.0-Perl|^CC0-1\.0 OR Apache-2\.0$')
+
+def scancode_reading(record):
+    """Vigil's file expression with DEP-5 fields' OR read as ScanCode reads them."""
+    parts = []
+    for d in record.get('detections') or []:
+        e = d['expression']
+        if d.get('kind') == 'Dep5Field' and ' OR ' in e and not SCANCODE_KEEPS_OR.search(e):
+            e = e.replace(' OR ', ' AND ')
+        parts.append(f'({e})')
+    return ' AND '.join(parts) if parts else (record.get('expression') or '')
+
+def canon(expr, drop=()):
     """The set of license ids and the set of operators of an expression (the comparison key).
-    `vigil=sc` compares both exactly; `loose` counts any LicenseRef-... as one id; `ids_only`
-    is loose on ids and ignores operators (ScanCode writes a DEP-5 `A or B` field as AND)."""
+    `vigil=sc` compares both exactly after SAME_AS_SCANCODE; `loose` counts any LicenseRef-...
+    as one id; `ids_only` is loose on ids and ignores operators."""
     if not expr:
         return (frozenset(), frozenset())
     ids, ops = set(), set()
@@ -63,8 +108,12 @@ def canon(expr):
         u = t.upper()
         if u in ('AND', 'OR', 'WITH'):
             ops.add(u)
-        elif t not in '()':
-            ids.add(t)
+        elif t not in '()' and t not in drop:
+            ids.add(same_as_scancode(t))
+    if not ids:
+        ops = set()
+    elif len(ids) == 1 and 'WITH' not in ops:
+        ops = set()
     return (frozenset(ids), frozenset(ops))
 
 def loose(key):
@@ -93,7 +142,7 @@ def compare(out, sc_json, vig_jsonl, ask_jsonl):
     with open(vig_jsonl) as f:
         for line in f:
             r = json.loads(line)
-            vig[rel(r['path'], out)] = r.get('expression') or ''
+            vig[rel(r['path'], out)] = scancode_reading(r)
     ask = {}
     if ask_jsonl and os.path.exists(ask_jsonl):
         with open(ask_jsonl) as f:
@@ -116,19 +165,20 @@ def compare(out, sc_json, vig_jsonl, ask_jsonl):
         lo = loose(canon(s)) == loose(canon(v))
         ak = canon(s) == canon(a)
         ids = loose(canon(s))[0] == loose(canon(v))[0]
+        no_clues = canon(s, SCANCODE_CLUES) == canon(v)
         for g in groups:
-            r = rows.setdefault(g, [0, 0, 0, 0, 0])
-            r[0] += 1; r[1] += strict; r[2] += lo; r[3] += ak; r[4] += ids
-        if not lo:
+            r = rows.setdefault(g, [0, 0, 0, 0, 0, 0])
+            r[0] += 1; r[1] += strict; r[2] += lo; r[3] += ak; r[4] += ids; r[5] += no_clues
+        if not strict:
             disagreements.append((p, s, v))
-    print(f"  {'set':7} {'files':7} {'n':>6} {'vigil=sc':>9} {'loose':>9} {'ids_only':>9} {'askalono=sc':>12}")
-    for (split, grp), (n, st, lo, ak, ids) in sorted(rows.items()):
-        print(f'  {split:7} {grp:7} {n:6} {100*st/n:8.1f}% {100*lo/n:8.1f}% {100*ids/n:8.1f}% {100*ak/n:11.1f}%')
+    print(f"  {'set':7} {'files':7} {'n':>6} {'vigil=sc':>9} {'no_clues':>9} {'loose':>9} {'ids_only':>9} {'askalono=sc':>12}")
+    for (split, grp), (n, st, lo, ak, ids, nc) in sorted(rows.items()):
+        print(f'  {split:7} {grp:7} {n:6} {100*st/n:8.1f}% {100*nc/n:8.1f}% {100*lo/n:8.1f}% {100*ids/n:8.1f}% {100*ak/n:11.1f}%')
     target = os.path.join(os.path.dirname(os.path.abspath(sc_json)), 'disagreements.tsv')
     with open(target, 'w') as f:
         for p, s, v in disagreements:
             f.write(f'{p}\t{s}\t{v}\n')
-    print(f'  disagreements (loose): {len(disagreements)} listed in {target}')
+    print(f'  disagreements (vigil=sc): {len(disagreements)} listed in {target}')
 
 if __name__ == '__main__':
     if sys.argv[1] == 'collect':

@@ -1,4 +1,4 @@
-//! Prints one JSON line `{"path","expression","score"}` per file under the
+//! Prints one JSON line `{"path","expression","score","detections"}` per file under the
 //! directories given (every file, not only license-named ones), for
 //! bench/license.sh; the index build time and totals go to stderr. With
 //! `--explain` first, every detection and note is printed too.
@@ -55,6 +55,11 @@ fn main() -> std::io::Result<()> {
             "path": path.display().to_string(),
             "expression": found.expression,
             "score": found.score,
+            "detections": found
+                .detections
+                .iter()
+                .map(|d| serde_json::json!({"expression": d.expression, "kind": d.kind}))
+                .collect::<Vec<_>>(),
         });
         writeln!(out, "{line}")?;
     }

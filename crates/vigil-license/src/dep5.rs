@@ -14,6 +14,9 @@ pub(crate) struct Field {
     /// The last continuation line of the field.
     pub(crate) end_line: u32,
     pub(crate) expression: String,
+    /// The value as written, lower case (`bsla`, `gpl-2+`): fields of one
+    /// unknown name refer to one text.
+    pub(crate) name: String,
     /// Whether every short name in it was known.
     pub(crate) known: bool,
 }
@@ -46,6 +49,7 @@ pub(crate) fn license_fields(text: &str) -> Vec<Field> {
             start_line: line_number(index),
             end_line: line_number(index + continuation),
             expression,
+            name: value.to_ascii_lowercase(),
             known,
         });
     }
@@ -63,7 +67,48 @@ fn strip_prefix_ignore_case<'a>(line: &'a str, prefix: &str) -> Option<&'a str> 
 
 /// Maps a `License:` value of Debian short names to an SPDX expression;
 /// `false` when some name was not known (it becomes `LicenseRef-<slug>`).
+/// `, and` binds loosest (Debian policy: `GPL-1+ or Artistic, and Unicode`
+/// is `(GPL-1.0-or-later OR Artistic-1.0-Perl) AND Unicode`), so each group
+/// between `, and` is read alone and parenthesised when it holds an `OR`.
 pub(crate) fn debian_expression(value: &str) -> (String, bool) {
+    let groups = split_comma_and(value);
+    if groups.len() < 2 {
+        return group_expression(value);
+    }
+    let mut known = true;
+    let mut parts = Vec::new();
+    for group in groups {
+        let (expression, group_known) = group_expression(group);
+        known &= group_known;
+        parts.push(if expression.contains(" OR ") {
+            format!("({expression})")
+        } else {
+            expression
+        });
+    }
+    let joined = parts.join(" AND ");
+    match normalize(&joined) {
+        Ok(normalized) => (normalized.expression, known),
+        Err(_) => (format!("LicenseRef-{}", slug(value)), false),
+    }
+}
+
+/// `A or B, and C` → `["A or B", "C"]` (ASCII case-insensitive `, and `).
+fn split_comma_and(value: &str) -> Vec<&str> {
+    let lower = value.to_ascii_lowercase();
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while let Some(at) = lower[start..].find(", and ") {
+        groups.push(value[start..start + at].trim());
+        start += at + ", and ".len();
+    }
+    groups.push(value[start..].trim());
+    groups.retain(|group| !group.is_empty());
+    groups
+}
+
+/// One group of [`debian_expression`], without `, and`.
+fn group_expression(value: &str) -> (String, bool) {
     let mut out: Vec<String> = Vec::new();
     let mut known = true;
     let mut words = value.split_whitespace().peekable();
@@ -120,6 +165,9 @@ fn debian_name(name: &str) -> Option<String> {
     if let Some((_, id)) = DEBIAN_NAMES.iter().find(|(debian, _)| *debian == name) {
         return Some((*id).to_owned());
     }
+    if let Some(family) = variant_family(name) {
+        return Some(family.to_owned());
+    }
     let (base, plus) = match name.strip_suffix('+') {
         Some(base) => (base, "+"),
         None => (name, ""),
@@ -128,7 +176,37 @@ fn debian_name(name: &str) -> Option<String> {
     normalize(&format!("{}{plus}", license.name)).ok().map(|normalized| normalized.expression)
 }
 
-/// `GPL-2+`, `LGPL-2.1`, `AGPL-3+`, `GFDL-1.3+`, bare `GPL` (any version).
+/// Debian names a variant of a common license by its family and the holder
+/// or a nickname (`BSD-3-clause-Regents`, `BSD-2-Clause-netbsd`, `BSD3`,
+/// `MIT-OpenVision`, `Expat-ISC`, `MIT/X11`, `ISC-Original`): the terms are
+/// the family's, with other names in them. Used only when no exact name
+/// matched; a text matched under the field is still reported beside it.
+fn variant_family(name: &str) -> Option<&'static str> {
+    let separated = |rest: &str| rest.is_empty() || rest.starts_with(['-', '_', '/', '.', ' ']);
+    if let Some(rest) = name.strip_prefix("bsd") {
+        let rest = rest.strip_prefix('-').unwrap_or(rest);
+        let (digit, after) = rest.split_at(rest.len().min(1));
+        let after = after.strip_prefix("-clause").unwrap_or(after);
+        let id = match digit {
+            "2" => "BSD-2-Clause",
+            "3" => "BSD-3-Clause",
+            "4" => "BSD-4-Clause",
+            _ => return None,
+        };
+        return separated(after).then_some(id);
+    }
+    for (prefix, id) in
+        [("mit", "MIT"), ("expat", "MIT"), ("isc", "ISC"), ("zlib", "Zlib"), ("boost", "BSL-1.0")]
+    {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return separated(rest).then_some(id);
+        }
+    }
+    None
+}
+
+/// `GPL-2+`, `LGPL-2.1`, `AGPL-3+`, `GFDL-1.3+`, `GPLv3+`, `LGPLv2.1+`,
+/// `GFDL-NIV-1.3` (no invariant sections), bare `GPL` (any version).
 fn gnu_name(name: &str) -> Option<String> {
     let (family, rest) = ["agpl", "lgpl", "gfdl", "gpl"]
         .iter()
@@ -143,7 +221,11 @@ fn gnu_name(name: &str) -> Option<String> {
         };
         return Some(format!("{upper}-{first}-or-later"));
     }
-    let rest = rest.strip_prefix('-')?;
+    let rest = rest.strip_prefix('-').or_else(|| rest.strip_prefix('v'))?;
+    let (rest, no_invariants) = match rest.strip_prefix("niv-") {
+        Some(rest) if family == "gfdl" => (rest, true),
+        _ => (rest, false),
+    };
     let (version, later) = if let Some(version) = rest.strip_suffix('+') {
         (version, true)
     } else if let Some(version) = rest.strip_suffix("-or-later") {
@@ -158,7 +240,8 @@ fn gnu_name(name: &str) -> Option<String> {
         "2.1" | "1.1" | "1.2" | "1.3" => version,
         _ => return None,
     };
-    let id = format!("{upper}-{version}-{}", if later { "or-later" } else { "only" });
+    let invariants = if no_invariants { "-no-invariants" } else { "" };
+    let id = format!("{upper}-{version}{invariants}-{}", if later { "or-later" } else { "only" });
     spdx::license_id(&id).map(|_| id)
 }
 

@@ -185,24 +185,7 @@ impl Detector {
                 (detection, candidate.kind)
             })
             .collect();
-        for field in fields {
-            let inside = |d: &Detection| {
-                d.start_line >= field.start_line
-                    && d.end_line <= field.end_line.max(field.start_line)
-            };
-            // An unknown short name whose text matched is the matched text.
-            if !field.known && detections.iter().any(|(d, _)| inside(d)) {
-                continue;
-            }
-            let detection = Detection {
-                expression: field.expression,
-                score: if field.known { 100 } else { 50 },
-                start_line: field.start_line,
-                end_line: field.end_line,
-                kind: DetectionKind::Dep5Field,
-            };
-            detections.push((detection, EntryKind::Notice));
-        }
+        apply_fields(&mut detections, fields);
         detections.extend(fixed.into_iter().map(|d| (d, EntryKind::Notice)));
         detections.sort_by_key(|(d, _)| (d.start_line, d.end_line));
         drop_followed_references(&mut detections, &field_lines(text));
@@ -398,7 +381,11 @@ fn chain(hits: &[(u32, u32)], skip: u32) -> Vec<Region> {
             let mut best: Option<(usize, i64)> = None;
             for (k, &(_, l)) in group.iter().enumerate() {
                 let dl = i64::from(l) - i64::from(region.l_last);
-                if dl < -i64::from(n) || dl > dq + i64::from(skip) {
+                // Going back in the entry after a jump in the query is the
+                // entry starting again (a second pointer a few lines on), not
+                // this region going on.
+                let restarts = dl <= 0 && dq > i64::from(n);
+                if dl < -i64::from(n) || dl > dq + i64::from(skip) || restarts {
                     continue;
                 }
                 let cost = (dl - dq).abs();
@@ -451,6 +438,94 @@ fn choose(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
         }
     }
     chosen
+}
+
+/// A text of the same family as its field's license, matched below this
+/// score, is a look-alike (`BSD-2-Clause` at 83 under `License: BSD-1-clause`);
+/// at or above it the text is what it says (`BSD-4-Clause-UC` at 92 under
+/// `License: BSD-4-clause`).
+const LOOK_ALIKE_SCORE: u8 = 90;
+
+/// Adds the DEP-5 `License:` fields to the text detections. A field is
+/// the Debian maintainer's reading of the text under it, so:
+/// - a known single-license field drops a look-alike text of the same family
+///   matched in its body (`License: BSD-1-clause` over a text that also
+///   nearly matches `BSD-2-Clause`; `BSD-3-clause` over `BSD-3-Clause-HP`)
+///   when the text scores below [`LOOK_ALIKE_SCORE`];
+/// - an unknown short name whose body text matched is that text (the field
+///   adds nothing), and a bodiless field of the same unknown name elsewhere
+///   (`Files: x` / `License: BSLA`, the text given once below) takes the
+///   text's expression instead of `LicenseRef-BSLA`.
+fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::Field>) {
+    let family = |expression: &str| expression.split('-').next().unwrap_or("").to_owned();
+    let mut named: Vec<(String, Vec<String>, u8)> = Vec::new();
+    let mut deferred = Vec::new();
+    for field in fields {
+        let inside = |d: &Detection| {
+            d.start_line >= field.start_line && d.end_line <= field.end_line.max(field.start_line)
+        };
+        if field.known && !field.expression.contains(' ') {
+            let field_family = family(&field.expression);
+            detections.retain(|(d, kind)| {
+                !(*kind == EntryKind::Text
+                    && d.score < LOOK_ALIKE_SCORE
+                    && inside(d)
+                    && d.expression != field.expression
+                    && family(&d.expression) == field_family)
+            });
+        }
+        if !field.known {
+            let texts: Vec<&Detection> =
+                detections.iter().map(|(d, _)| d).filter(|d| inside(d)).collect();
+            if !texts.is_empty() {
+                let score = texts.iter().map(|d| d.score).min().unwrap_or(0);
+                let expressions = texts.iter().map(|d| d.expression.clone()).collect();
+                named.push((field.name.clone(), expressions, score));
+                continue;
+            }
+            deferred.push(field);
+            continue;
+        }
+        detections
+            .push((field_detection(field.expression.clone(), 100, &field), EntryKind::Notice));
+    }
+    for field in deferred {
+        let detection = match named.iter().find(|(name, _, _)| *name == field.name) {
+            Some((_, expressions, score)) => {
+                let mut parts: Vec<&str> = Vec::new();
+                for expression in expressions {
+                    if !parts.contains(&expression.as_str()) {
+                        parts.push(expression);
+                    }
+                }
+                let joined =
+                    parts
+                        .iter()
+                        .map(|part| {
+                            if part.contains(' ') {
+                                format!("({part})")
+                            } else {
+                                (*part).to_owned()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" AND ");
+                field_detection(joined, *score, &field)
+            }
+            None => field_detection(field.expression.clone(), 50, &field),
+        };
+        detections.push((detection, EntryKind::Notice));
+    }
+}
+
+fn field_detection(expression: String, score: u8, field: &dep5::Field) -> Detection {
+    Detection {
+        expression,
+        score,
+        start_line: field.start_line,
+        end_line: field.end_line,
+        kind: DetectionKind::Dep5Field,
+    }
 }
 
 /// A file that holds nothing but an SPDX expression (a LICENSE file saying

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::rules::{NAMES, NOTICES, PREFERRED, REFERENCES};
+use crate::rules::{EXTRA_TEXTS, NAMES, NOTICES, PREFERRED, REFERENCES};
 use crate::text::for_each_word;
 
 /// Words per n-gram: long enough that a hit means shared phrasing, short
@@ -127,6 +127,10 @@ impl Index {
                 continue;
             }
             builder.add(id.to_owned(), EntryKind::Exception, &words);
+        }
+        for rule in EXTRA_TEXTS {
+            let words = builder.words(rule.text);
+            builder.add(rule.expression.to_owned(), EntryKind::Text, &words);
         }
         for rule in NOTICES {
             let words = builder.words(rule.text);

@@ -21,7 +21,9 @@
 //!
 //! Texts not on the SPDX list get `LicenseRef-<slug>` ids: the slug is the
 //! name as written (`LicenseRef-public-domain`, a Debian short name such as
-//! `LicenseRef-permissive`), not ScanCode's `LicenseRef-scancode-*` keys.
+//! `LicenseRef-permissive`), not ScanCode's `LicenseRef-scancode-*` keys;
+//! the few full texts the SPDX list lacks carry their historical name
+//! (`LicenseRef-xfree86-1.0`, the X11 text naming "the authors").
 //! At most [`MAX_BYTES`] of a file are examined; binary content (NUL or
 //! control bytes) yields no detection and a note, invalid UTF-8 is decoded
 //! lossily. Nothing here panics on any input.

@@ -110,6 +110,16 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     ],
 ];
 
+/// Full texts the SPDX list lacks, matched like its texts. ScanCode knows
+/// them under its own keys; `LicenseRef-xfree86-1.0` is the X11 text with
+/// "the authors" where X11 names the X Consortium (libxcb and many X
+/// libraries), which is not X11 by SPDX's matching guidelines.
+pub(crate) const EXTRA_TEXTS: &[NoticeRule] = notices![
+    "LicenseRef-xfree86-1.0" => [
+        "permission is hereby granted free of charge to any person obtaining a copy of this software and associated documentation files the software to deal in the software without restriction including without limitation the rights to use copy modify merge publish distribute sublicense and or sell copies of the software and to permit persons to whom the software is furnished to do so subject to the following conditions the above copyright notice and this permission notice shall be included in all copies or substantial portions of the software the software is provided as is without warranty of any kind express or implied including but not limited to the warranties of merchantability fitness for a particular purpose and noninfringement in no event shall the authors be liable for any claim damages or other liability whether in an action of contract tort or otherwise arising from out of or in connection with the software or the use or other dealings in the software except as contained in this notice the names of the authors or their institutions shall not be used in advertising or otherwise to promote the sale use or other dealings in this software without prior written authorization from the authors",
+    ],
+];
+
 /// Debian's pointers to `/usr/share/common-licenses/<NAME>`. Alone they
 /// name the license as ScanCode reads them (`GPL-2` is `GPL-2.0-only`);
 /// `detect` drops one that follows a notice of the same license (the
@@ -202,6 +212,8 @@ pub(crate) const DEBIAN_NAMES: &[(&str, &str)] = &[
     ("perl", "Artistic-1.0-Perl OR GPL-1.0-or-later"),
     ("public-domain", "LicenseRef-public-domain"),
     ("public domain", "LicenseRef-public-domain"),
+    ("pd", "LicenseRef-public-domain"),
+    ("pd-debian", "LicenseRef-public-domain"),
     ("psf-2", "PSF-2.0"),
     ("psf", "PSF-2.0"),
     ("python", "Python-2.0"),

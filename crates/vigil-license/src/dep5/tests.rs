@@ -32,3 +32,30 @@ fn dep5_is_recognised_by_its_format_field() {
     ));
     assert!(!is_dep5("This package was debianized by ..."));
 }
+
+#[test]
+fn comma_and_binds_loosest() {
+    check(
+        "GPL-1+ or Artistic, and Unicode-DFS-2016",
+        "(GPL-1.0-or-later OR Artistic-1.0-Perl) AND Unicode-DFS-2016",
+        true,
+    );
+    check("GPL-2+ or AFL-2.1, and Expat", "(GPL-2.0-or-later OR AFL-2.1) AND MIT", true);
+}
+
+#[test]
+fn variants_of_common_licenses_map_to_their_family() {
+    check("BSD-3-clause-Regents", "BSD-3-Clause", true);
+    check("BSD-2-Clause-netbsd", "BSD-2-Clause", true);
+    check("BSD3", "BSD-3-Clause", true);
+    check("BSD-3", "BSD-3-Clause", true);
+    check("MIT/X11", "MIT", true);
+    check("Expat-ISC", "MIT", true);
+    check("ISC-Original", "ISC", true);
+    check("zlib/libpng", "Zlib", true);
+    check("GPLv3+", "GPL-3.0-or-later", true);
+    check("LGPLv2.1+", "LGPL-2.1-or-later", true);
+    check("GFDL-NIV-1.3+", "GFDL-1.3-no-invariants-or-later", true);
+    check("BSDish", "LicenseRef-BSDish", false);
+    check("mitre", "LicenseRef-mitre", false);
+}

@@ -156,3 +156,97 @@ fn spdx_headers_are_read_and_normalised() {
         broken.notes
     );
 }
+
+/// The DEP-5 header every fixture below starts with.
+const DEP5: &str = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n";
+
+/// A second common-licenses pointer a few lines after another is found on
+/// its own (it used to be chained to the first and lost).
+#[test]
+fn a_second_common_licenses_pointer_is_found() {
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 A\nLicense: GPL-3+\n\nLicense: GPL\n On Debian machines the full text of the GNU General Public License\n can be found in the file /usr/share/common-licenses/GPL.\n\nLicense: GPL-3+\n On Debian machines the full text of the GNU General Public License\n version 3 can be found in the file /usr/share/common-licenses/GPL-3.\n"
+    );
+    let found = detect(&text);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("GPL-3.0-or-later AND GPL-1.0-or-later AND GPL-3.0-only"),
+        "{found:#?}"
+    );
+}
+
+/// The one-clause BSD text under `License: BSD-1-clause`: the field names
+/// the variant; the text alone would nearly match BSD-2-Clause.
+const ONE_CLAUSE_BSD: &str = " Redistribution and use in source and binary forms, with or without
+ modification, are permitted provided that the following condition is met:
+ .
+ Redistributions of source code must retain the above copyright notice,
+ this condition and the following disclaimer.
+ .
+ THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS \"AS IS\"
+ AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+ IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE
+ ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE
+ LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR
+ CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF
+ SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS
+ INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN
+ CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE)
+ ARISING IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE
+ POSSIBILITY OF SUCH DAMAGE.
+";
+
+/// A known field's license wins over a look-alike text of the same family
+/// matched in its body; an unknown name keeps the text's answer.
+#[test]
+fn a_dep5_field_names_the_variant_of_a_look_alike_text() {
+    let named =
+        format!("{DEP5}Files: *\nCopyright: 2021 A\nLicense: BSD-1-clause\n{ONE_CLAUSE_BSD}");
+    assert_eq!(detect(&named).expression.as_deref(), Some("BSD-1-Clause"));
+    let unnamed = format!("{DEP5}Files: *\nCopyright: 2021 A\nLicense: other\n{ONE_CLAUSE_BSD}");
+    assert_eq!(detect(&unnamed).expression.as_deref(), Some("BSD-2-Clause"));
+}
+
+/// A bodiless field of an unknown short name takes the expression of the
+/// text given once under the same name.
+#[test]
+fn an_unknown_short_name_refers_to_its_text() {
+    let text = format!(
+        "{DEP5}Files: src/*\nCopyright: 2021 A\nLicense: Example-permissive\n\nFiles: debian/*\nCopyright: 2022 B\nLicense: GPL-2+\n\nLicense: Example-permissive\n Permission to use, copy, modify, and/or distribute this software for any\n purpose with or without fee is hereby granted, provided that the above\n copyright notice and this permission notice appear in all copies.\n .\n THE SOFTWARE IS PROVIDED \"AS IS\" AND THE AUTHOR DISCLAIMS ALL WARRANTIES\n WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF\n MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR\n ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES\n WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN\n ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF\n OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.\n"
+    );
+    let found = detect(&text);
+    assert_eq!(found.expression.as_deref(), Some("ISC AND GPL-2.0-or-later"), "{found:#?}");
+    assert_eq!(found.detections.first().map(|d| d.start_line), Some(5));
+}
+
+/// The X11 text with "the authors" where X11 names the X Consortium is not
+/// X11 (SPDX's matching guidelines): it is `LicenseRef-xfree86-1.0`.
+#[test]
+fn x11_with_generic_names_is_xfree86() {
+    let text = "Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the \"Software\"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in
+all copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN
+ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+
+Except as contained in this notice, the names of the authors or their
+institutions shall not be used in advertising or otherwise to promote the
+sale, use or other dealings in this Software without prior written
+authorization from the authors.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-xfree86-1.0"));
+    assert_eq!(detect(spdx_text("X11")).expression.as_deref(), Some("X11"));
+    let mit = text.split("\nExcept").next().unwrap_or("");
+    assert_eq!(detect(mit).expression.as_deref(), Some("MIT"));
+}
