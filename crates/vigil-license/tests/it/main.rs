@@ -3,5 +3,9 @@
 //! where present), a hand-written DEP-5 file, notices, dual licensing,
 //! SPDX headers and hostile input.
 
+// Test helpers outside #[test] functions may panic: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod detect;
+mod engine;
 mod hostile;

@@ -222,6 +222,16 @@ struct Panel {
     expires: String,
 }
 
+impl Panel {
+    /// A license finding's category in words ("strong copyleft").
+    fn category_words(&self) -> String {
+        self.issue
+            .license
+            .as_ref()
+            .map_or_else(String::new, |license| license.category.replace('_', " "))
+    }
+}
+
 /// What the panel shows of a dependency finding.
 struct PackageFacts {
     /// Name, version and ecosystem as the lockfile has them.

@@ -1,0 +1,105 @@
+//! The `licenses` engine on real lockfiles: npm 11's package-lock.json and
+//! a real composer.lock (the dependency engine's fixtures), with the
+//! recorded licenses changed where a test needs a failing one.
+
+use vigil_core::{Engine as _, FileOutput, SourceFile};
+use vigil_license::engine::LicenseEngine;
+use vigil_license::policy::LicensePolicy;
+
+fn fixture(relative: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../vigil-sca/tests/fixtures")
+        .join(relative);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+fn scan(engine: &LicenseEngine, files: &[(&str, Vec<u8>)]) -> FileOutput {
+    let sources: Vec<SourceFile<'_>> =
+        files.iter().map(|(path, content)| SourceFile { path, content }).collect();
+    let mut output = FileOutput::default();
+    engine.scan_tree(&sources, &mut output);
+    output
+}
+
+/// package-lock.json v3 with some packages' licenses changed.
+fn npm(changes: &[(&str, Option<&str>)]) -> Vec<(&'static str, Vec<u8>)> {
+    let mut lock: serde_json::Value =
+        serde_json::from_slice(&fixture("package-lock/v3/package-lock.json")).unwrap();
+    for (package, license) in changes {
+        let entry = lock["packages"][format!("node_modules/{package}")].as_object_mut().unwrap();
+        match license {
+            Some(license) => entry.insert("license".into(), (*license).into()),
+            None => entry.remove("license"),
+        };
+    }
+    vec![
+        ("package-lock.json", serde_json::to_vec_pretty(&lock).unwrap()),
+        ("package.json", fixture("package-lock/v3/package.json")),
+    ]
+}
+
+#[test]
+fn permissive_lockfiles_give_no_finding() {
+    let engine = LicenseEngine::default();
+    let output = scan(&engine, &npm(&[]));
+    assert!(output.findings.is_empty(), "{:#?}", output.findings);
+    let composer = [
+        ("composer.lock", fixture("composer/symfony-app/composer.lock")),
+        ("composer.json", fixture("composer/symfony-app/composer.json")),
+    ];
+    let output = scan(&engine, &composer);
+    assert!(output.findings.is_empty(), "{:#?}", output.findings);
+}
+
+#[test]
+fn failing_licenses_are_findings_with_package_category_and_line() {
+    let engine = LicenseEngine::default();
+    let output = scan(
+        &engine,
+        &npm(&[
+            ("accepts", Some("GPL-3.0-only")),
+            ("array-flatten", None),
+            ("body-parser", Some("MIT OR GPL-3.0-only")),
+            ("bytes", Some("SSPL-1.0")),
+        ]),
+    );
+    let summary: Vec<String> = output
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{} {} {} {}:{} {} [{}]",
+                finding.rule_id,
+                finding.severity.as_str(),
+                finding.title,
+                finding.location.path,
+                finding.location.start_line,
+                finding.package.as_ref().map_or("", |package| package.purl.as_str()),
+                finding.license.as_ref().map_or("", |license| license.category.as_str()),
+            )
+        })
+        .collect();
+    insta::assert_yaml_snapshot!(summary);
+}
+
+#[test]
+fn lockfiles_without_licenses_are_named_once() {
+    let lock =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock"))
+            .unwrap();
+    let output = scan(&LicenseEngine::default(), &[("Cargo.lock", lock)]);
+    assert!(output.findings.is_empty());
+    assert_eq!(output.diagnostics.len(), 1, "{:#?}", output.diagnostics);
+    assert!(output.diagnostics[0].message.contains("does not record them"));
+}
+
+#[test]
+fn the_policy_changes_what_is_reported() {
+    let policy: LicensePolicy =
+        toml::from_str("allow = [\"GPL-3.0-only\"]\nunknown = \"none\"").unwrap();
+    let output = scan(
+        &LicenseEngine::new(policy),
+        &npm(&[("accepts", Some("GPL-3.0-only")), ("array-flatten", None)]),
+    );
+    assert!(output.findings.is_empty(), "{:#?}", output.findings);
+}
