@@ -107,6 +107,8 @@ pub static KNOWN: &[Entry] = &[
     prefix("EUPL-", StrongCopyleft),
     prefix("CC-BY-SA-", StrongCopyleft),
     prefix("Sleepycat", StrongCopyleft),
+    // BSD's name, GPL's spirit: changes must be shared.
+    exact("BSD-Protection", StrongCopyleft),
     // Weak copyleft: file- or library-level.
     prefix("LGPL-", WeakCopyleft),
     prefix("MPL-", WeakCopyleft),
@@ -226,9 +228,10 @@ mod tests {
     #[test]
     fn ids_no_entry_names_fall_back_on_the_spdx_flags() {
         // Copyleft per the SPDX list, named by no entry.
-        assert_eq!(of("Sleepycat"), StrongCopyleft);
-        // OSI-approved, named by no entry.
-        assert_eq!(of("Ms-PL"), Permissive);
+        assert_eq!(of("CECILL-2.1"), StrongCopyleft);
+        assert_eq!(of("GFDL-1.3-only"), StrongCopyleft);
+        // OSI-approved and FSF-free, named by no entry.
+        assert_eq!(of("AFL-3.0"), Permissive);
         assert_eq!(of("LicenseRef-whatever"), Category::Unknown);
     }
 }

@@ -36,13 +36,14 @@ fn without_configuration_every_engine_runs_with_the_default_policy() {
     let plan = plan(&[], &Overrides::default(), None);
     assert_eq!(
         plan.engines().map(|engine| engine.name()).collect::<Vec<_>>(),
-        ["secrets", "iac", "dependencies"]
+        ["secrets", "iac", "dependencies", "licenses"]
     );
     assert_eq!(plan.policy, Policy::default());
     let kinds = [
         FindingKind::Secret,
         FindingKind::Iac,
         FindingKind::Vulnerability,
+        FindingKind::License,
         FindingKind::OperationalRisk,
     ];
     assert_eq!(plan.kinds, kinds);
@@ -158,11 +159,6 @@ fn bad_overrides_are_errors_naming_the_flag() {
     assert!(error.starts_with("--fail-on: unknown severity"), "{error}");
     let error = check(Overrides { skip_rule: vec!["SEC999".into()], ..Overrides::default() });
     assert_eq!(error, "--skip-rule: unknown rule id `SEC999` (`vigil rules` lists them)");
-    let error = check(Overrides { only: vec!["license".into()], ..Overrides::default() });
-    assert_eq!(
-        error,
-        "no engine in this build scans for license (available: secret, iac, vulnerability, operational_risk)"
-    );
 
     let error = check(Overrides { only: vec!["bogus".into()], ..Overrides::default() });
     assert!(error.starts_with("--only: unknown finding kind `bogus`"), "{error}");

@@ -174,7 +174,6 @@ fn flags_are_validated_with_clear_errors() {
     for (args, message) in [
         (&["scan", "--fail-on", "severe"][..], "unknown severity `severe`"),
         (&["scan", "--only", "secrets,iac"][..], "unknown finding kind `secrets`"),
-        (&["scan", "--only", "license"][..], "no engine in this build scans for license"),
         (&["scan", "--skip-rule", "NOPE1"][..], "unknown rule id `NOPE1`"),
         (&["scan", "--max-file-size", "big"][..], "invalid size `big`"),
         (&["scan", "--format", "pdf"][..], "invalid value 'pdf'"),
