@@ -9,6 +9,13 @@
 //! engine built before a sync sees the new store at its next scan. Without
 //! a store, a scan that meets a lockfile says once that dependencies were
 //! not checked and how to get a store; it never fails for that.
+//!
+//! Operational risk (SCA005) comes from the package-metadata cache under
+//! the same data directory ([`crate::metadata_cache`], filled from the
+//! registries by a fetcher outside the engines): each package whose cached
+//! metadata scores a High or Medium risk ([`crate::risk`]) is a finding
+//! naming the signals. An empty or missing cache gives no finding and no
+//! noise; a package the cache does not hold is left out.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,6 +30,8 @@ use vigil_core::{
 use crate::graph::Graph;
 use crate::lockfile::{self, Input, MAX_LOCKFILE_BYTES};
 use crate::matcher::{Match, match_graph};
+use crate::metadata_cache::MetadataCache;
+use crate::risk::{Risk, RiskLevel};
 use crate::store::{Store, StoreError};
 
 /// The engine's name in the registry and on its artifacts.
@@ -36,6 +45,40 @@ pub const UNMAINTAINED: &str = "SCA002";
 pub const UNSOUND: &str = "SCA003";
 /// Another advisory notice about a package.
 pub const NOTICE: &str = "SCA004";
+/// A package its registry metadata shows to be a High or Medium
+/// operational risk (deprecated, yanked, unmaintained, few maintainers).
+pub const RISKY: &str = "SCA005";
+
+/// How old cached registry metadata may be and still be used without a
+/// note that it is stale: a week.
+pub const METADATA_TTL_SECONDS: i64 = 7 * 86_400;
+
+/// The data directory whose metadata cache scans read, and the cache once
+/// opened (lazily: a scan without lockfiles never reads it).
+static METADATA: RwLock<Option<(std::path::PathBuf, Option<Arc<MetadataCache>>)>> =
+    RwLock::new(None);
+
+/// The metadata cache of the data directory [`use_data_dir`] named, opened
+/// at first use; `None` without a data directory.
+fn current_metadata() -> Option<Arc<MetadataCache>> {
+    if let Some((_, Some(cache))) = &*METADATA.read().unwrap_or_else(PoisonError::into_inner) {
+        return Some(cache.clone());
+    }
+    let mut state = METADATA.write().unwrap_or_else(PoisonError::into_inner);
+    let (dir, cache) = state.as_mut()?;
+    Some(
+        cache
+            .get_or_insert_with(|| Arc::new(MetadataCache::open(&MetadataCache::dir(dir))))
+            .clone(),
+    )
+}
+
+/// Seconds since the Unix epoch now (0 if the clock is before it).
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+}
 
 enum State {
     Unset,
@@ -73,6 +116,7 @@ pub fn open_store(data_dir: &Path) -> Result<Arc<Store>, StoreError> {
 /// first needs it (a scan without lockfiles never reads it).
 pub fn use_data_dir(data_dir: &Path) {
     *STORE.write().unwrap_or_else(PoisonError::into_inner) = State::Lazy(data_dir.to_owned());
+    *METADATA.write().unwrap_or_else(PoisonError::into_inner) = Some((data_dir.to_owned(), None));
 }
 
 /// The store scans read, or why there is none.
@@ -106,6 +150,9 @@ pub fn current_store() -> Result<Arc<Store>, String> {
 pub struct DependencyEngine {
     rules: Vec<Rule>,
     store: Option<Arc<Store>>,
+    /// A metadata cache and the time to judge it at, instead of the
+    /// process-wide cache and the clock (tests).
+    metadata: Option<(Arc<MetadataCache>, i64)>,
 }
 
 impl Default for DependencyEngine {
@@ -117,13 +164,21 @@ impl Default for DependencyEngine {
 impl DependencyEngine {
     /// The engine with its rules.
     pub fn new() -> DependencyEngine {
-        DependencyEngine { rules: rules(), store: None }
+        DependencyEngine { rules: rules(), store: None, metadata: None }
     }
 
     /// The engine reading `store` instead of the process-wide one (tests,
     /// benchmarks).
     pub fn with_store(store: Arc<Store>) -> DependencyEngine {
-        DependencyEngine { rules: rules(), store: Some(store) }
+        DependencyEngine { rules: rules(), store: Some(store), metadata: None }
+    }
+
+    /// The engine judging operational risk from `cache` as of `now`
+    /// (seconds since the Unix epoch) instead of the process-wide cache and
+    /// the clock.
+    pub fn with_metadata(mut self, cache: Arc<MetadataCache>, now: i64) -> DependencyEngine {
+        self.metadata = Some((cache, now));
+        self
     }
 }
 
@@ -180,6 +235,15 @@ pub fn rules() -> Vec<Rule> {
             "Package with unsound code",
             "Its advisory database says safe code using the package can cause undefined behaviour (memory corruption, data races).",
             "Upgrade to a version the advisory lists as patched, or stop using the affected functions.",
+        ),
+        rule(
+            RISKY,
+            "risky-package",
+            FindingKind::OperationalRisk,
+            Severity::Medium,
+            "Package with high operational risk",
+            "Its registry says the package (or the version in use) is deprecated, inactive or yanked, or it has had no release for years, few maintainers and few users: problems found in it may never be fixed. High from a score of 70 of 100 or any deprecation or yank, Medium from 40 (docs/dependencies.md, \"Operational risk\").",
+            "Move to a maintained alternative (a deprecation message usually names one), or upgrade off a yanked version; if you keep the package, suppress the issue with the reason.",
         ),
         rule(
             NOTICE,
@@ -245,6 +309,7 @@ impl Engine for DependencyEngine {
             if let Ok(data) = serde_json::to_string(&graph) {
                 output.artifacts.push(Artifact { engine: ENGINE, path: graph.file.clone(), data });
             }
+            output.findings.extend(self.risky(&graph, text));
             if let Ok(store) = &store {
                 let (findings, warnings) = match_lockfile(store, &graph, text);
                 output.findings.extend(findings);
@@ -257,6 +322,64 @@ impl Engine for DependencyEngine {
                 }
             }
         }
+    }
+}
+
+impl DependencyEngine {
+    /// The operational-risk findings of one graph (High and Medium only).
+    fn risky(&self, graph: &Graph, text: &str) -> Vec<Finding> {
+        let (cache, now) = match &self.metadata {
+            Some((cache, now)) => (cache.clone(), *now),
+            None => match current_metadata() {
+                Some(cache) => (cache, now_seconds()),
+                None => return Vec::new(),
+            },
+        };
+        if cache.is_empty() {
+            return Vec::new();
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        let mut findings = Vec::new();
+        for judged in crate::risk::assess_graph(graph, &cache, now, METADATA_TTL_SECONDS) {
+            let Risk::Assessed(assessment) = &judged.risk else { continue };
+            let severity = match assessment.level {
+                RiskLevel::High => Severity::High,
+                RiskLevel::Medium => Severity::Medium,
+                RiskLevel::Low => continue,
+            };
+            let node = &graph.nodes[judged.node];
+            let line = node.line.max(1);
+            let line_text = lines.get(line as usize - 1).map(|text| text.trim());
+            let end_column =
+                line_text.map_or(1, |text| u32::try_from(text.chars().count()).unwrap_or(0) + 1);
+            // Identity: the package, not the version or the score.
+            let mut finding = Finding::new(
+                FindingKind::OperationalRisk,
+                RISKY,
+                crate::risk::message(&node.name, &node.version, assessment),
+                severity,
+                Location::line_span(&graph.file, line, 1, line, end_column),
+                &format!("{RISKY} {}", node.name),
+            );
+            finding.package = Some(Package {
+                ecosystem: graph.ecosystem.osv_name().to_owned(),
+                purl: graph.purl(judged.node),
+                name: node.name.clone(),
+                version: node.version.clone(),
+                dependency: if node.direct { Dependency::Direct } else { Dependency::Transitive },
+                fixed_versions: Vec::new(),
+                dependency_path: Vec::new(),
+            });
+            finding.evidence = Evidence { snippet: line_text.map(str::to_owned), secret: None };
+            finding.remediation = format!(
+                "Risk score {} of 100{}. Move to a maintained alternative, or upgrade off a yanked version; if {} stays, suppress the issue with the reason.",
+                assessment.score,
+                if judged.stale { " (from registry metadata older than a week)" } else { "" },
+                node.name
+            );
+            findings.push(finding);
+        }
+        findings
     }
 }
 

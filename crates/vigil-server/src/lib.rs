@@ -25,6 +25,7 @@ pub mod hooks;
 mod intake;
 pub mod jobs;
 pub mod merge_requests;
+pub mod metadata;
 pub mod metrics;
 pub mod onboarding;
 mod ops;

@@ -49,6 +49,49 @@ pub(crate) enum Command {
     /// fields of its manifests (Cargo.toml, package.json, pyproject.toml,
     /// setup.cfg, *.gemspec, composer.json, pom.xml), as SPDX expressions.
     Licenses(LicensesArgs),
+    /// The package-metadata cache that operational-risk findings (SCA005)
+    /// read: what npm, PyPI and crates.io say of each package.
+    Metadata(MetadataArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MetadataArgs {
+    #[command(subcommand)]
+    pub(crate) command: MetadataCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MetadataCommand {
+    /// Ask the registries about every package of the lockfiles under PATH
+    /// that the cache does not hold from the last week, and cache the
+    /// answers: releases and their dates, yanked and deprecated versions,
+    /// maintainers. Bounded: 20 s a request, 3 tries, a registry's
+    /// Retry-After honoured (at most 60 s), redirects not followed.
+    Fetch(MetadataFetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MetadataFetchArgs {
+    /// Directory to read lockfiles from (.gitignore is honoured).
+    #[arg(default_value = ".")]
+    pub(crate) path: PathBuf,
+    /// npm registry (a mirror inside a closed network, say).
+    #[arg(long, default_value = vigil_server::metadata::NPM_URL, value_name = "URL")]
+    pub(crate) npm_url: String,
+    /// PyPI's JSON API: URL/<name>/json.
+    #[arg(long, default_value = vigil_server::metadata::PYPI_URL, value_name = "URL")]
+    pub(crate) pypi_url: String,
+    /// The crates.io sparse index.
+    #[arg(long, default_value = vigil_server::metadata::CRATES_INDEX_URL, value_name = "URL")]
+    pub(crate) crates_index_url: String,
+    /// Seconds one request may take.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    pub(crate) timeout: u64,
+    /// Most packages asked for in one run.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub(crate) max_packages: usize,
+    #[command(flatten)]
+    pub(crate) dir: VulndbDirArgs,
 }
 
 /// `vigil licenses` output formats.

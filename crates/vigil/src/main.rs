@@ -4,6 +4,7 @@
 mod cli;
 mod licenses;
 mod limits;
+mod metadata;
 mod progress;
 mod rules;
 mod sbom;
@@ -41,6 +42,9 @@ fn main() -> std::process::ExitCode {
         cli::Command::Vulndb(args) => vulndb::run(&args.command),
         cli::Command::Sbom(args) => sbom::run(args),
         cli::Command::Licenses(args) => licenses::run(args),
+        cli::Command::Metadata(args) => match &args.command {
+            cli::MetadataCommand::Fetch(fetch) => metadata::run(fetch),
+        },
     };
     let code = match result {
         Ok(code) => code,

@@ -73,7 +73,7 @@ pub(crate) fn run(args: &SbomArgs) -> Result<ExitCode> {
 
 /// The lockfiles and companion manifests under `root`, with paths relative
 /// to it, sorted; each read to at most the lockfile limit.
-fn read_tree(root: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn read_tree(root: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for entry in ignore::WalkBuilder::new(root).hidden(false).follow_links(false).build() {
         let entry = entry?;

@@ -341,3 +341,52 @@ fn every_package_of_a_graph_from_the_cache() {
         ]
     );
 }
+
+/// The dependency engine reports SCA005 for the packages its metadata
+/// cache scores High or Medium, on the lockfile line, and nothing for the
+/// healthy ones or those the cache does not hold.
+#[test]
+fn the_engine_reports_risky_packages_from_the_cache() {
+    use std::sync::Arc;
+    use vigil_core::{Engine as _, FileOutput, SourceFile};
+    use vigil_sca::engine::DependencyEngine;
+    use vigil_sca::metadata_cache::MetadataCache;
+
+    let read = |name: &str| std::fs::read(dir("registry").join(name)).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let mut cache = MetadataCache::open(temp.path());
+    for name in ["requests", "urllib3", "pycrypto", "pytest-runner"] {
+        cache.insert(pypi::parse(&read(&format!("pypi/{name}.json")), NOW).unwrap());
+    }
+    let engine = DependencyEngine::new().with_metadata(Arc::new(cache), NOW);
+    let requirements = "requests==2.32.0\nurllib3==2.8.0\npycrypto==2.6.1\nnot-in-the-cache==1.0\n";
+    let mut output = FileOutput::default();
+    engine.scan_tree(
+        &[SourceFile { path: "requirements.txt", content: requirements.as_bytes() }],
+        &mut output,
+    );
+    let risky: Vec<String> = output
+        .findings
+        .iter()
+        .filter(|finding| finding.rule_id == "SCA005")
+        .map(|finding| {
+            format!(
+                "{} line {}: {}",
+                finding.severity.as_str(),
+                finding.location.start_line,
+                finding.title
+            )
+        })
+        .collect();
+    insta::assert_yaml_snapshot!(risky);
+
+    // An empty cache: no finding, and no note either.
+    let empty = DependencyEngine::new()
+        .with_metadata(Arc::new(MetadataCache::open(&temp.path().join("none"))), NOW);
+    let mut output = FileOutput::default();
+    empty.scan_tree(
+        &[SourceFile { path: "requirements.txt", content: requirements.as_bytes() }],
+        &mut output,
+    );
+    assert!(output.findings.iter().all(|finding| finding.rule_id != "SCA005"));
+}

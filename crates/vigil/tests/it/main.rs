@@ -13,6 +13,7 @@ mod harness;
 mod history;
 mod iac;
 mod licenses;
+mod metadata;
 mod pipeline_e2e;
 mod scan;
 mod server;
