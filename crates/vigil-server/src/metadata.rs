@@ -129,7 +129,10 @@ fn url_of(options: &FetchOptions, registry: Registry, name: &str) -> Option<Stri
     Some(match registry {
         Registry::CratesIndex => {
             // Crate names are ASCII letters, digits, `-` and `_`.
-            if !name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_') {
+            if !name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+            {
                 return None;
             }
             let lower = name.to_ascii_lowercase();
@@ -294,9 +297,8 @@ async fn one(
                 };
             }
             Err(error @ MetadataError::RateLimited { retry_after_seconds, .. }) => {
-                let seconds = retry_after_seconds
-                    .unwrap_or(1 << attempt)
-                    .min(options.max_retry_after_secs);
+                let seconds =
+                    retry_after_seconds.unwrap_or(1 << attempt).min(options.max_retry_after_secs);
                 let until = now_millis() + i64::try_from(seconds * 1000).unwrap_or(i64::MAX);
                 pause.fetch_max(until, Ordering::Relaxed);
                 last = error;
@@ -313,10 +315,18 @@ async fn one(
 
 /// One request: the body when the answer is 200, bounded by the
 /// registry's limit; otherwise the error its status means.
-async fn ask(client: &reqwest::Client, registry: Registry, url: &str) -> Result<Vec<u8>, MetadataError> {
+async fn ask(
+    client: &reqwest::Client,
+    registry: Registry,
+    url: &str,
+) -> Result<Vec<u8>, MetadataError> {
     let unavailable = |message: String| MetadataError::Unavailable { registry, message };
     let mut response = client.get(url).send().await.map_err(|error| {
-        unavailable(if error.is_timeout() { "no answer in time".to_owned() } else { error.to_string() })
+        unavailable(if error.is_timeout() {
+            "no answer in time".to_owned()
+        } else {
+            error.to_string()
+        })
     })?;
     let status = response.status().as_u16();
     if status != 200 {
@@ -341,7 +351,11 @@ async fn ask(client: &reqwest::Client, registry: Registry, url: &str) -> Result<
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|error| {
-        unavailable(if error.is_timeout() { "the answer did not finish in time".to_owned() } else { error.to_string() })
+        unavailable(if error.is_timeout() {
+            "the answer did not finish in time".to_owned()
+        } else {
+            error.to_string()
+        })
     })? {
         body.extend_from_slice(&chunk);
         if body.len() > limit {
@@ -359,7 +373,10 @@ mod tests {
     fn urls_follow_each_registry_layout() {
         let options = FetchOptions::default();
         let url = |registry, name| url_of(&options, registry, name);
-        assert_eq!(url(Registry::CratesIndex, "serde").unwrap(), "https://index.crates.io/se/rd/serde");
+        assert_eq!(
+            url(Registry::CratesIndex, "serde").unwrap(),
+            "https://index.crates.io/se/rd/serde"
+        );
         assert_eq!(url(Registry::CratesIndex, "syn").unwrap(), "https://index.crates.io/3/s/syn");
         assert_eq!(url(Registry::CratesIndex, "cc").unwrap(), "https://index.crates.io/2/cc");
         assert_eq!(
@@ -367,9 +384,15 @@ mod tests {
             "https://index.crates.io/in/fl/inflector"
         );
         assert_eq!(url(Registry::PyPI, "requests").unwrap(), "https://pypi.org/pypi/requests/json");
-        assert_eq!(url(Registry::Npm, "@types/node").unwrap(), "https://registry.npmjs.org/@types%2Fnode");
+        assert_eq!(
+            url(Registry::Npm, "@types/node").unwrap(),
+            "https://registry.npmjs.org/@types%2Fnode"
+        );
         // Hostile names stay one path segment, or are refused.
-        assert_eq!(url(Registry::Npm, "../../x").unwrap(), "https://registry.npmjs.org/..%2F..%2Fx");
+        assert_eq!(
+            url(Registry::Npm, "../../x").unwrap(),
+            "https://registry.npmjs.org/..%2F..%2Fx"
+        );
         assert_eq!(url(Registry::CratesIndex, "é"), None);
         assert_eq!(url(Registry::PyPI, ".."), None);
         assert_eq!(url(Registry::Npm, ""), None);

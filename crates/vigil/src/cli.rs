@@ -198,8 +198,9 @@ pub(crate) struct VulndbImportArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct VulndbDirArgs {
-    /// Data directory: the store is DIR/vulndb/advisories.jsonl (the same
-    /// directory `vigil serve` uses).
+    /// Data directory: the advisory store is DIR/vulndb/advisories.jsonl,
+    /// the package-metadata cache DIR/metadata/ (the same directory `vigil
+    /// serve` uses).
     #[arg(long, env = "VIGIL_DATA_DIR", hide_env_values = true, default_value = "vigil-data")]
     pub(crate) data_dir: PathBuf,
 }
@@ -604,7 +605,9 @@ pub(crate) struct ScanArgs {
     /// matched against (DIR/vulndb/advisories.jsonl, filled by `vigil vulndb
     /// import`; the same directory `vigil serve` uses). Without a store,
     /// dependencies are not checked and the scan says so; with `--only
-    /// vulnerability` that is an error.
+    /// vulnerability` that is an error. Its package-metadata cache
+    /// (DIR/metadata/, filled by `vigil metadata fetch`) gives the
+    /// operational-risk findings (SCA005).
     #[arg(long, env = "VIGIL_DATA_DIR", hide_env_values = true, default_value = "vigil-data")]
     pub(crate) data_dir: PathBuf,
 

@@ -47,10 +47,17 @@ pub(crate) fn run(args: &MetadataFetchArgs) -> Result<ExitCode> {
     };
     let report = runtime.block_on(fetch(&args.dir.data_dir, &packages, &options, &mut print))?;
     for (ecosystem, count) in &report.unsupported {
-        writeln!(stderr, "note: {count} {ecosystem} packages: no registry metadata is read for {ecosystem} yet")?;
+        writeln!(
+            stderr,
+            "note: {count} {ecosystem} packages: no registry metadata is read for {ecosystem} yet"
+        )?;
     }
     if report.over_limit > 0 {
-        writeln!(stderr, "note: {} packages over --max-packages were not asked for", report.over_limit)?;
+        writeln!(
+            stderr,
+            "note: {} packages over --max-packages were not asked for",
+            report.over_limit
+        )?;
     }
     for failure in &report.failed {
         writeln!(stderr, "warning: {failure}")?;

@@ -60,7 +60,10 @@ async fn pypi(State(seen): State<Seen>, Path(name): Path<String>) -> Response {
     }
 }
 
-async fn index(State(seen): State<Seen>, Path((_, _, name)): Path<(String, String, String)>) -> Response {
+async fn index(
+    State(seen): State<Seen>,
+    Path((_, _, name)): Path<(String, String, String)>,
+) -> Response {
     count(&seen, &format!("index/{name}"));
     match name.as_str() {
         "serde" => recorded("crates-index/serde").into_response(),
@@ -104,9 +107,19 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
         .write("Cargo.lock", CARGO_LOCK);
     let data = project.path("data").display().to_string();
     let args: Vec<String> = [
-        "metadata", "fetch", ".", "--data-dir", &data, "--timeout", "1",
-        "--npm-url", &format!("{base}/npm"), "--pypi-url", &format!("{base}/pypi"),
-        "--crates-index-url", &format!("{base}/index"),
+        "metadata",
+        "fetch",
+        ".",
+        "--data-dir",
+        &data,
+        "--timeout",
+        "1",
+        "--npm-url",
+        &format!("{base}/npm"),
+        "--pypi-url",
+        &format!("{base}/pypi"),
+        "--crates-index-url",
+        &format!("{base}/index"),
     ]
     .iter()
     .map(|arg| (*arg).to_owned())
@@ -115,7 +128,9 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
         let project_root = project.root().to_owned();
         tokio::task::spawn_blocking(move || {
             crate::harness::run(
-                std::process::Command::new(crate::harness::binary()).args(&args).current_dir(project_root),
+                std::process::Command::new(crate::harness::binary())
+                    .args(&args)
+                    .current_dir(project_root),
             )
         })
         .await
@@ -133,16 +148,35 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
 
     // A second run asks only for what is not cached fresh.
     let again = project.vigil(&[
-        "metadata", "fetch", ".", "--data-dir", &data, "--timeout", "1",
-        "--npm-url", &format!("{base}/npm"), "--pypi-url", &format!("{base}/pypi"),
-        "--crates-index-url", &format!("{base}/index"),
+        "metadata",
+        "fetch",
+        ".",
+        "--data-dir",
+        &data,
+        "--timeout",
+        "1",
+        "--npm-url",
+        &format!("{base}/npm"),
+        "--pypi-url",
+        &format!("{base}/pypi"),
+        "--crates-index-url",
+        &format!("{base}/index"),
     ]);
     assert!(again.stderr.contains("4 already fresh"), "{again:?}");
     assert_eq!(seen.lock().unwrap().get("pypi/requests"), Some(&2));
 
     // The scan reads the cache: the yanked requests and the abandoned
     // pycrypto are operational risks, on their lockfile lines.
-    let scan = project.vigil(&["scan", "--only", "operational_risk", "--data-dir", &data, "--format", "json", "."]);
+    let scan = project.vigil(&[
+        "scan",
+        "--only",
+        "operational_risk",
+        "--data-dir",
+        &data,
+        "--format",
+        "json",
+        ".",
+    ]);
     let findings = scan.json()["findings"].as_array().unwrap().clone();
     let risky: Vec<(String, u64)> = findings
         .iter()
@@ -156,6 +190,7 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
         .collect();
     assert!(risky.contains(&("requests".to_owned(), 1)), "{scan:?}");
     assert!(risky.contains(&("pycrypto".to_owned(), 2)), "{scan:?}");
-    let requests = findings.iter().find(|finding| finding["package"]["name"] == "requests").unwrap();
+    let requests =
+        findings.iter().find(|finding| finding["package"]["name"] == "requests").unwrap();
     assert!(requests["title"].as_str().unwrap().contains("this version was yanked"), "{requests}");
 }
