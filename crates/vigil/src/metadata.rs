@@ -7,31 +7,15 @@
 
 use std::io::Write as _;
 
-use anyhow::{Result, bail};
-use vigil_core::SourceFile;
+use anyhow::Result;
 use vigil_server::metadata::{FetchOptions, fetch, packages_of};
 
 use crate::ExitCode;
 use crate::cli::MetadataFetchArgs;
 
 pub(crate) fn run(args: &MetadataFetchArgs) -> Result<ExitCode> {
-    if !args.path.is_dir() {
-        bail!("{} is not a directory", args.path.display());
-    }
-    let files = crate::sbom::read_tree(&args.path)?;
-    let sources: Vec<SourceFile<'_>> =
-        files.iter().map(|(path, bytes)| SourceFile { path, content: bytes }).collect();
-    let (graphs, problems) = vigil_sca::engine::graphs(&sources);
+    let graphs = crate::sbom::lockfile_graphs(&args.path)?;
     let mut stderr = anstream::stderr();
-    for problem in &problems {
-        writeln!(stderr, "warning: {}", problem.describe())?;
-    }
-    if graphs.is_empty() {
-        bail!(
-            "no lockfile Vigil reads under {} (docs/dependencies.md lists them)",
-            args.path.display()
-        );
-    }
     let packages = packages_of(&graphs);
     let options = FetchOptions {
         npm: args.npm_url.clone(),

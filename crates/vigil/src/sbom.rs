@@ -17,23 +17,8 @@ use crate::cli::{SbomArgs, SbomFormat};
 const MAX_FILES: usize = 100_000;
 
 pub(crate) fn run(args: &SbomArgs) -> Result<ExitCode> {
-    if !args.path.is_dir() {
-        bail!("{} is not a directory", args.path.display());
-    }
-    let files = read_tree(&args.path)?;
-    let sources: Vec<SourceFile<'_>> =
-        files.iter().map(|(path, bytes)| SourceFile { path, content: bytes }).collect();
-    let (graphs, problems) = vigil_sca::engine::graphs(&sources);
+    let graphs = lockfile_graphs(&args.path)?;
     let mut stderr = anstream::stderr();
-    for problem in &problems {
-        writeln!(stderr, "warning: {}", problem.describe())?;
-    }
-    if graphs.is_empty() {
-        bail!(
-            "no lockfile Vigil reads under {} (docs/dependencies.md lists them)",
-            args.path.display()
-        );
-    }
     let created = jiff::Timestamp::now();
     let name = std::fs::canonicalize(&args.path)
         .ok()
@@ -71,9 +56,31 @@ pub(crate) fn run(args: &SbomArgs) -> Result<ExitCode> {
     Ok(ExitCode::Clean)
 }
 
+/// The graph of every lockfile under `root` (with its companion manifest);
+/// a file that cannot be read is a warning on standard error, and no
+/// lockfile at all is an error. `vigil sbom` and `vigil metadata fetch`
+/// read their input so.
+pub(crate) fn lockfile_graphs(root: &Path) -> Result<Vec<vigil_sca::graph::Graph>> {
+    if !root.is_dir() {
+        bail!("{} is not a directory", root.display());
+    }
+    let files = read_tree(root)?;
+    let sources: Vec<SourceFile<'_>> =
+        files.iter().map(|(path, bytes)| SourceFile { path, content: bytes }).collect();
+    let (graphs, problems) = vigil_sca::engine::graphs(&sources);
+    let mut stderr = anstream::stderr();
+    for problem in &problems {
+        writeln!(stderr, "warning: {}", problem.describe())?;
+    }
+    if graphs.is_empty() {
+        bail!("no lockfile Vigil reads under {} (docs/dependencies.md lists them)", root.display());
+    }
+    Ok(graphs)
+}
+
 /// The lockfiles and companion manifests under `root`, with paths relative
 /// to it, sorted; each read to at most the lockfile limit.
-pub(crate) fn read_tree(root: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+fn read_tree(root: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for entry in ignore::WalkBuilder::new(root).hidden(false).follow_links(false).build() {
         let entry = entry?;

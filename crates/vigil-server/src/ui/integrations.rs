@@ -81,7 +81,10 @@ struct InstanceRow {
     vendor: &'static str,
     status: String,
     status_label: &'static str,
+    /// Why the status, in a sentence (empty when none is recorded).
     reason: String,
+    /// The technical text behind the sentence, for "Details".
+    reason_details: Option<String>,
     repositories: i64,
     transporter: String,
     connected_by: String,
@@ -133,13 +136,15 @@ fn row(
     selected: &HashMap<i64, i64>,
     now: i64,
 ) -> InstanceRow {
+    let problem = instance.status_reason.clone().map(super::problem::Problem::from_text);
     InstanceRow {
         id: instance.id,
         domain: domain(&instance.base_url).to_owned(),
         // Every instance is GitLab Self Managed so far.
         vendor: "GitLab Self Managed",
         status_label: status_label(&instance.status),
-        reason: instance.status_reason.unwrap_or_default(),
+        reason: problem.as_ref().map(|problem| problem.headline.clone()).unwrap_or_default(),
+        reason_details: problem.and_then(|problem| problem.details),
         status: instance.status,
         repositories: selected.get(&instance.id).copied().unwrap_or(0),
         transporter: instance.transporter_id.map_or_else(

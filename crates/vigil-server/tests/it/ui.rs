@@ -568,3 +568,48 @@ async fn the_done_step_says_what_was_chosen_before_the_sync_lists_it() {
         app.finish().await;
     }
 }
+
+/// An instance in error says why in a sentence a GitLab admin understands,
+/// with the technical text behind "Details"; a reason already in words
+/// stays as it is, without Details.
+#[tokio::test]
+async fn an_instance_in_error_reads_as_a_sentence_with_the_detail_behind_it() {
+    for app in TestApp::all().await {
+        let (session, _) = signed_in(&app).await;
+        let now = vigil_store::Queue::now_ms();
+        let store = app.store();
+        let unreachable = store
+            .create_instance(&crate::new_instance("https://gitlab.example.com", 3600), now)
+            .await
+            .unwrap();
+        let detail = "GitLab is unreachable: GET /api/v4/user: cannot reach GitLab: cannot connect (client error (Connect): tcp connect error: Connection refused (os error 111))";
+        store.set_instance_status(unreachable.id, "error", Some(detail), now).await.unwrap();
+        let worded = store
+            .create_instance(&crate::new_instance("https://gitlab.example.org", 3600), now)
+            .await
+            .unwrap();
+        store
+            .set_instance_status(
+                worded.id,
+                "pending",
+                Some("waiting for GitLab's authorisation"),
+                now,
+            )
+            .await
+            .unwrap();
+        let page = html(&app.get("/integrations", &session).await).to_owned();
+        assert!(
+            page.contains("<span class=\"status-reason muted\">Nothing answers on that host and port: the connection was refused.</span><details class=\"error-details\"><summary>Details</summary><code>GitLab is unreachable: GET /api/v4/user"),
+            "{}: {page}",
+            app.name
+        );
+        assert!(
+            page.contains(
+                "<span class=\"status-reason muted\">waiting for GitLab&#39;s authorisation</span>"
+            ),
+            "{page}"
+        );
+        assert_eq!(page.matches("<summary>Details</summary>").count(), 1, "{page}");
+        app.finish().await;
+    }
+}

@@ -124,8 +124,9 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
     .iter()
     .map(|arg| (*arg).to_owned())
     .collect();
+    let fetch_args: Vec<&str> = args.iter().map(String::as_str).collect();
     let fetch = {
-        let project_root = project.root().to_owned();
+        let (project_root, args) = (project.root().to_owned(), args.clone());
         tokio::task::spawn_blocking(move || {
             crate::harness::run(
                 std::process::Command::new(crate::harness::binary())
@@ -147,21 +148,7 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
     assert_eq!(counts.get("npm/missing"), Some(&1), "a 404 is not asked again: {counts:?}");
 
     // A second run asks only for what is not cached fresh.
-    let again = project.vigil(&[
-        "metadata",
-        "fetch",
-        ".",
-        "--data-dir",
-        &data,
-        "--timeout",
-        "1",
-        "--npm-url",
-        &format!("{base}/npm"),
-        "--pypi-url",
-        &format!("{base}/pypi"),
-        "--crates-index-url",
-        &format!("{base}/index"),
-    ]);
+    let again = project.vigil(&fetch_args);
     assert!(again.stderr.contains("4 already fresh"), "{again:?}");
     assert_eq!(seen.lock().unwrap().get("pypi/requests"), Some(&2));
 
