@@ -1,9 +1,12 @@
 //! The license engine of the scan pipeline (`licenses`): every package a
 //! lockfile pins is judged by the repository's [`LicensePolicy`] from the
 //! license the lockfile records for it (npm's `package-lock.json` and
-//! `composer.lock` record one per package). A package whose lockfile
-//! records licenses but not its own is an unknown license; lockfiles that
-//! record none are named once in a note, not as one finding per package.
+//! `composer.lock` record one per package), else from what its registry
+//! says in the package-metadata cache of the data directory (`vigil
+//! metadata fetch`: npm, PyPI). A package whose lockfile records licenses,
+//! or whose registry answer is cached, but without a license is an unknown
+//! license; packages neither source knows are counted in one note per
+//! lockfile, not reported one by one.
 //!
 //! It reads lockfiles through `vigil_sca`'s parsers (the dependency
 //! engine's graph), so both engines agree on which packages a repository
@@ -11,11 +14,14 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
 use vigil_core::{
     Dependency, Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, FindingKind, LicenseInfo,
     Location, Package, Rule, RuleStatus, Severity, SourceFile, assign_occurrences, sort_findings,
 };
+
 use vigil_sca::graph::Graph;
+use vigil_sca::metadata_cache::MetadataCache;
 
 use crate::category::Category;
 use crate::policy::LicensePolicy;
@@ -31,6 +37,8 @@ pub const UNKNOWN_LICENSE: &str = "LIC002";
 pub struct LicenseEngine {
     policy: LicensePolicy,
     rules: Vec<Rule>,
+    /// A metadata cache instead of the data directory's (tests).
+    metadata: Option<Arc<MetadataCache>>,
 }
 
 impl Default for LicenseEngine {
@@ -42,7 +50,14 @@ impl Default for LicenseEngine {
 impl LicenseEngine {
     /// The engine judging by `policy`.
     pub fn new(policy: LicensePolicy) -> LicenseEngine {
-        LicenseEngine { policy, rules: rules() }
+        LicenseEngine { policy, rules: rules(), metadata: None }
+    }
+
+    /// The engine reading registry licenses from `cache` instead of the
+    /// data directory's.
+    pub fn with_metadata(mut self, cache: Arc<MetadataCache>) -> LicenseEngine {
+        self.metadata = Some(cache);
+        self
     }
 }
 
@@ -112,6 +127,7 @@ impl Engine for LicenseEngine {
         let (graphs, _) = vigil_sca::engine::graphs(files);
         let texts: HashMap<&str, &str> =
             files.iter().filter_map(|file| Some((file.path, file.text().ok()?))).collect();
+        let cache = self.metadata.clone().or_else(vigil_sca::engine::current_metadata);
         let mut findings = Vec::new();
         for graph in &graphs {
             let lines: Vec<&str> = texts
@@ -119,23 +135,37 @@ impl Engine for LicenseEngine {
                 .map(|text| text.lines().collect())
                 .unwrap_or_default();
             let records = graph.nodes.iter().any(|node| node.license.is_some());
-            if !records {
-                if !graph.nodes.is_empty() {
-                    output.diagnostics.push(Diagnostic::for_file(
-                        DiagnosticLevel::Note,
-                        &graph.file,
-                        format!(
-                            "licenses of its {} packages not checked: this lockfile does not record them (package-lock.json and composer.lock do)",
-                            graph.nodes.len()
-                        ),
-                    ));
-                }
-                continue;
-            }
-            for index in 0..graph.nodes.len() {
-                if let Some(finding) = self.judge(graph, index, &lines) {
+            let mut unknown = 0;
+            for (index, node) in graph.nodes.iter().enumerate() {
+                // Any age will do: a package's license rarely changes.
+                let cached = cache.as_deref().and_then(|cache| {
+                    cache.get(graph.ecosystem, &node.name, 0, i64::MAX).metadata()
+                });
+                let source = match (&node.license, cached) {
+                    (Some(license), _) => Source::Lockfile(license),
+                    (None, Some(metadata)) => match &metadata.license {
+                        Some(license) => Source::Registry(license),
+                        None => Source::RegistryNone,
+                    },
+                    (None, None) if records => Source::LockfileNone,
+                    (None, None) => {
+                        unknown += 1;
+                        continue;
+                    }
+                };
+                if let Some(finding) = self.judge(graph, index, source, &lines) {
                     findings.push(finding);
                 }
+            }
+            if unknown > 0 {
+                output.diagnostics.push(Diagnostic::for_file(
+                    DiagnosticLevel::Note,
+                    &graph.file,
+                    format!(
+                        "licenses of {unknown} of its {} packages not checked: neither the lockfile nor the package-metadata cache records them (`vigil metadata fetch` fills the cache from npm and PyPI)",
+                        graph.nodes.len()
+                    ),
+                ));
             }
         }
         sort_findings(&mut findings);
@@ -144,23 +174,51 @@ impl Engine for LicenseEngine {
     }
 }
 
+/// Where a package's license comes from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// The lockfile records it.
+    Lockfile(&'a str),
+    /// The lockfile records licenses, but none for this package.
+    LockfileNone,
+    /// The registry's answer in the metadata cache gives it.
+    Registry(&'a str),
+    /// The registry's answer is cached but gives none.
+    RegistryNone,
+}
+
 impl LicenseEngine {
     /// The finding for package `index` of `graph`, if its license fails.
-    fn judge(&self, graph: &Graph, index: usize, lines: &[&str]) -> Option<Finding> {
+    fn judge(
+        &self,
+        graph: &Graph,
+        index: usize,
+        source: Source<'_>,
+        lines: &[&str],
+    ) -> Option<Finding> {
         let node = &graph.nodes[index];
-        let (rule_id, expression, severity, category, why) = match node.license.as_deref() {
-            Some(raw) => {
+        let (rule_id, expression, severity, category, why) = match source {
+            Source::Lockfile(raw) | Source::Registry(raw) => {
                 let expression = match crate::expression::normalize(raw) {
                     Ok(normalized) => normalized.expression,
-                    Err(_) => raw.trim().to_owned(),
+                    Err(_) => free_text(raw),
                 };
                 let judgement = self.policy.judge(&node.name, &expression);
                 let severity = judgement.severity?;
-                (POLICY_VIOLATION, expression, severity, judgement.category, judgement.reason)
+                let why = match source {
+                    Source::Registry(_) => {
+                        format!("{} (as its registry gives it)", judgement.reason)
+                    }
+                    _ => judgement.reason,
+                };
+                (POLICY_VIOLATION, expression, severity, judgement.category, why)
             }
-            None => {
+            Source::LockfileNone | Source::RegistryNone => {
                 let severity = self.policy.unknown_severity()?;
-                let why = format!("{} records no license for it", graph.file);
+                let why = match source {
+                    Source::RegistryNone => "its registry gives no license for it".to_owned(),
+                    _ => format!("{} records no license for it", graph.file),
+                };
                 (UNKNOWN_LICENSE, "unknown".to_owned(), severity, Category::Unknown, why)
             }
         };
@@ -206,4 +264,30 @@ impl LicenseEngine {
         );
         Some(finding)
     }
+}
+
+/// Licenses registries and lockfiles write as words rather than SPDX ids
+/// (PyPI's free `license` field), with their ids; anything else is kept as
+/// written and judged unknown.
+const FREE_TEXT: &[(&str, &str)] = &[
+    ("public domain", "LicenseRef-public-domain"),
+    ("mit license", "MIT"),
+    ("the mit license", "MIT"),
+    ("apache 2.0", "Apache-2.0"),
+    ("apache license 2.0", "Apache-2.0"),
+    ("apache license, version 2.0", "Apache-2.0"),
+    ("apache software license", "Apache-2.0"),
+    ("bsd 3-clause", "BSD-3-Clause"),
+    ("new bsd license", "BSD-3-Clause"),
+    ("isc license", "ISC"),
+    ("mozilla public license 2.0", "MPL-2.0"),
+];
+
+/// The SPDX id of a license written as words, else the words.
+fn free_text(raw: &str) -> String {
+    let words = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    FREE_TEXT
+        .iter()
+        .find(|(name, _)| *name == words)
+        .map_or_else(|| raw.trim().to_owned(), |(_, id)| (*id).to_owned())
 }

@@ -59,8 +59,9 @@ static METADATA: RwLock<Option<(std::path::PathBuf, Option<Arc<MetadataCache>>)>
     RwLock::new(None);
 
 /// The metadata cache of the data directory [`use_data_dir`] named, opened
-/// at first use; `None` without a data directory.
-fn current_metadata() -> Option<Arc<MetadataCache>> {
+/// at first use; `None` without a data directory. The license engine reads
+/// dependencies' licenses from it too.
+pub fn current_metadata() -> Option<Arc<MetadataCache>> {
     if let Some((_, Some(cache))) = &*METADATA.read().unwrap_or_else(PoisonError::into_inner) {
         return Some(cache.clone());
     }

@@ -43,6 +43,12 @@ pub struct PackageMetadata {
     /// parsers here fills it: the APIs that give it are not reachable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub downloads: Option<Downloads>,
+    /// The license the registry gives, as written (npm: the latest
+    /// version's `license`; PyPI: `license_expression`, else a short
+    /// `license`, else the `License ::` classifiers as SPDX ids joined with
+    /// OR). The crates.io index gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
     /// When the answer was fetched, in seconds since the Unix epoch (UTC).
     pub fetched_at: i64,
 }

@@ -90,7 +90,13 @@ fn lockfiles_without_licenses_are_named_once() {
     let output = scan(&LicenseEngine::default(), &[("Cargo.lock", lock)]);
     assert!(output.findings.is_empty());
     assert_eq!(output.diagnostics.len(), 1, "{:#?}", output.diagnostics);
-    assert!(output.diagnostics[0].message.contains("does not record them"));
+    assert!(
+        output.diagnostics[0].message.contains(
+            "not checked: neither the lockfile nor the package-metadata cache records them"
+        ),
+        "{:#?}",
+        output.diagnostics
+    );
 }
 
 #[test]
@@ -102,4 +108,48 @@ fn the_policy_changes_what_is_reported() {
         &npm(&[("accepts", Some("GPL-3.0-only")), ("array-flatten", None)]),
     );
     assert!(output.findings.is_empty(), "{:#?}", output.findings);
+}
+
+/// Packages whose lockfile records no license are judged from their
+/// registry's answer in the metadata cache (recorded PyPI answers);
+/// packages the cache does not hold are counted in one note.
+#[test]
+fn registry_licenses_from_the_metadata_cache_are_judged_too() {
+    use std::sync::Arc;
+    use vigil_sca::metadata_cache::MetadataCache;
+    use vigil_sca::registry::pypi;
+
+    let mut cache = MetadataCache::open(std::path::Path::new("/nonexistent/vigil-license-test"));
+    for name in ["requests", "pycrypto", "urllib3", "pytest-runner"] {
+        cache.insert(pypi::parse(&fixture(&format!("registry/pypi/{name}.json")), 0).unwrap());
+    }
+    let cache = Arc::new(cache);
+    let requirements =
+        "requests==2.32.0\npycrypto==2.6.1\nurllib3==2.8.0\npytest-runner==6.0.1\nnowhere==1.0\n";
+    let files = [("requirements.txt", requirements.as_bytes().to_vec())];
+
+    // Apache-2.0, public domain and MIT (two of them from classifiers or
+    // PEP 639) all pass the default policy.
+    let output = scan(&LicenseEngine::default().with_metadata(cache.clone()), &files);
+    assert!(output.findings.is_empty(), "{:#?}", output.findings);
+    assert_eq!(output.diagnostics.len(), 1, "{:#?}", output.diagnostics);
+    assert!(
+        output.diagnostics[0].message.starts_with("licenses of 1 of its 5 packages not checked")
+    );
+
+    // A policy that denies Apache-2.0 finds requests by its registry's word.
+    let policy: LicensePolicy = toml::from_str("deny = [\"Apache-2.0\"]").unwrap();
+    let output = scan(&LicenseEngine::new(policy).with_metadata(cache), &files);
+    let found: Vec<(&str, &str)> = output
+        .findings
+        .iter()
+        .map(|finding| (finding.title.as_str(), finding.remediation.as_str()))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, "requests 2.32.0: Apache-2.0 (permissive)");
+    assert!(
+        found[0].1.starts_with("Apache-2.0 is denied by the policy (as its registry gives it)."),
+        "{}",
+        found[0].1
+    );
 }

@@ -77,6 +77,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
         inactive: false,
         maintainers: None,
         downloads: None,
+        license: None,
         fetched_at,
     })
 }

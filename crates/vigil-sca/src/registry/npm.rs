@@ -39,6 +39,7 @@ struct DistTags {
 #[derive(Deserialize)]
 struct VersionDoc {
     deprecated: Option<serde_json::Value>,
+    license: Option<serde_json::Value>,
     maintainers: Option<Vec<IgnoredAny>>,
 }
 
@@ -57,6 +58,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
     let latest = doc.dist_tags.and_then(|tags| tags.latest);
     let mut latest_maintainers = None;
     let mut latest_deprecated = None;
+    let mut latest_license = None;
     let versions: Vec<VersionMetadata> = doc
         .versions
         .into_iter()
@@ -65,6 +67,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
             if latest.as_deref() == Some(version.as_str()) {
                 latest_maintainers = entry.maintainers.as_ref().map(Vec::len);
                 latest_deprecated.clone_from(&deprecated);
+                latest_license = entry.license.as_ref().and_then(license_of);
             }
             VersionMetadata {
                 released: doc
@@ -99,8 +102,28 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
         inactive: false,
         maintainers: maintainers.map(|count| u32::try_from(count).unwrap_or(u32::MAX)),
         downloads: None,
+        license: latest_license,
         fetched_at,
     })
+}
+
+/// npm's `license`: an SPDX expression; the legacy `{"type": ...}` object
+/// and list of them are read too (a list is a choice: OR).
+fn license_of(value: &serde_json::Value) -> Option<String> {
+    let one = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => Some(text.trim().to_owned()),
+        serde_json::Value::Object(object) => object
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            .map(|text| text.trim().to_owned()),
+        _ => None,
+    };
+    let found: Vec<String> = match value {
+        serde_json::Value::Array(items) => items.iter().filter_map(one).collect(),
+        other => one(other).into_iter().collect(),
+    };
+    let found: Vec<String> = found.into_iter().filter(|text| !text.is_empty()).collect();
+    (!found.is_empty()).then(|| found.join(" OR "))
 }
 
 /// npm's `deprecated`: a message; an empty string or `false` means not

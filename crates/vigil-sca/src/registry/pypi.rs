@@ -37,6 +37,8 @@ struct Info {
     name: Option<String>,
     version: Option<String>,
     classifiers: Option<Vec<String>>,
+    license: Option<String>,
+    license_expression: Option<String>,
     #[serde(default)]
     yanked: Option<bool>,
     yanked_reason: Option<String>,
@@ -70,6 +72,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
         serde_json::from_slice(bytes).map_err(|error| json_error(registry, &error))?;
     let shape = |message: &str| MetadataError::Shape { registry, message: message.to_owned() };
     let info = doc.info.ok_or_else(|| shape("no `info`"))?;
+    let license = license_of(&info);
     let name = info.name.filter(|name| !name.is_empty()).ok_or_else(|| shape("no `info.name`"))?;
     let mut releases = doc.releases;
     if releases.is_empty() {
@@ -125,6 +128,73 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
         inactive,
         maintainers,
         downloads: None,
+        license,
         fetched_at,
     })
 }
+
+/// The project's license: PEP 639's `license_expression`, else a short
+/// `license` field (many projects paste the whole text there, which says
+/// nothing here), else the `License ::` classifiers that name one license.
+fn license_of(info: &Info) -> Option<String> {
+    let short = |text: &Option<String>| {
+        text.as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty() && text.len() <= 80 && !text.contains('\n'))
+            .map(str::to_owned)
+    };
+    if let Some(expression) = short(&info.license_expression) {
+        return Some(expression);
+    }
+    if let Some(license) = short(&info.license).filter(|text| !text.eq_ignore_ascii_case("unknown"))
+    {
+        return Some(license);
+    }
+    let ids: Vec<&str> = info
+        .classifiers
+        .iter()
+        .flatten()
+        .filter_map(|classifier| CLASSIFIERS.iter().find(|(name, _)| name == classifier))
+        .map(|(_, id)| *id)
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(" OR "))
+}
+
+/// The `License ::` classifiers that name one license, with its SPDX id.
+const CLASSIFIERS: &[(&str, &str)] = &[
+    ("License :: OSI Approved :: MIT License", "MIT"),
+    ("License :: OSI Approved :: Apache Software License", "Apache-2.0"),
+    ("License :: OSI Approved :: BSD License", "BSD-3-Clause"),
+    ("License :: OSI Approved :: ISC License (ISCL)", "ISC"),
+    ("License :: OSI Approved :: Python Software Foundation License", "PSF-2.0"),
+    ("License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0"),
+    ("License :: OSI Approved :: GNU General Public License v2 (GPLv2)", "GPL-2.0-only"),
+    (
+        "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
+        "GPL-2.0-or-later",
+    ),
+    ("License :: OSI Approved :: GNU General Public License v3 (GPLv3)", "GPL-3.0-only"),
+    (
+        "License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)",
+        "GPL-3.0-or-later",
+    ),
+    ("License :: OSI Approved :: GNU Lesser General Public License v2 (LGPLv2)", "LGPL-2.0-only"),
+    (
+        "License :: OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)",
+        "LGPL-2.0-or-later",
+    ),
+    ("License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only"),
+    (
+        "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)",
+        "LGPL-3.0-or-later",
+    ),
+    ("License :: OSI Approved :: GNU Affero General Public License v3", "AGPL-3.0-only"),
+    (
+        "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
+        "AGPL-3.0-or-later",
+    ),
+    ("License :: OSI Approved :: The Unlicense (Unlicense)", "Unlicense"),
+    ("License :: OSI Approved :: zlib/libpng License", "Zlib"),
+    ("License :: OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"),
+    ("License :: CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0"),
+];

@@ -255,3 +255,20 @@ fn http_failures_become_reasons() {
     };
     assert_eq!(slow.to_string(), "the PyPI JSON API did not answer: no answer within 10 s");
 }
+
+/// The license each registry gives: npm's latest version's `license`,
+/// PyPI's PEP 639 expression, short `license` field or classifier.
+#[test]
+fn licenses_are_read_from_each_registry() {
+    let cases = [
+        (npm::parse(&bytes("npm/left-pad.json"), FETCHED).unwrap(), Some("WTFPL")),
+        (npm::parse(&bytes("npm/lodash.json"), FETCHED).unwrap(), Some("MIT")),
+        (pypi::parse(&bytes("pypi/requests.json"), FETCHED).unwrap(), Some("Apache-2.0")),
+        (pypi::parse(&bytes("pypi/urllib3.json"), FETCHED).unwrap(), Some("MIT")),
+        (pypi::parse(&bytes("pypi/pytest-runner.json"), FETCHED).unwrap(), Some("MIT")),
+        (crates_index::parse(&bytes("crates-index/serde"), FETCHED).unwrap(), None),
+    ];
+    for (metadata, license) in cases {
+        assert_eq!(metadata.license.as_deref(), license, "{}", metadata.name);
+    }
+}

@@ -36,6 +36,7 @@ fn healthy() -> PackageMetadata {
         inactive: false,
         maintainers: Some(4),
         downloads: Some(Downloads { count: 1_000_000, days: 7 }),
+        license: None,
         fetched_at: NOW,
     }
 }
@@ -189,6 +190,7 @@ fn no_signal_at_all_is_unknown_with_the_reason() {
         inactive: false,
         maintainers: None,
         downloads: None,
+        license: None,
         fetched_at: NOW,
     };
     assert_eq!(
