@@ -74,6 +74,14 @@ pub fn current_metadata() -> Option<Arc<MetadataCache>> {
     )
 }
 
+/// Makes the next scan read the metadata cache from disk again (after a
+/// fetch replaced it).
+pub fn reload_metadata() {
+    if let Some((_, cache)) = METADATA.write().unwrap_or_else(PoisonError::into_inner).as_mut() {
+        *cache = None;
+    }
+}
+
 /// Seconds since the Unix epoch now (0 if the clock is before it).
 fn now_seconds() -> i64 {
     std::time::SystemTime::now()
@@ -385,12 +393,22 @@ impl DependencyEngine {
 }
 
 /// Matches a stored graph (an [`Artifact`] this engine wrote, JSON) against
-/// `store`: the findings a scan of the same lockfile would report, with
-/// the same fingerprints, but no code snippet (the file is not at hand).
-pub fn rematch(store: &Store, data: &str) -> Result<Vec<Finding>, String> {
+/// `store` and judges its operational risk from `metadata`, if given: the
+/// findings a scan of the same lockfile would report, with the same
+/// fingerprints, but no code snippet (the file is not at hand).
+pub fn rematch(
+    store: &Store,
+    metadata: Option<Arc<MetadataCache>>,
+    data: &str,
+) -> Result<Vec<Finding>, String> {
     let graph: Graph = serde_json::from_str(data)
         .map_err(|error| format!("the stored dependency graph cannot be read: {error}"))?;
     let (mut findings, _) = match_lockfile(store, &graph, "");
+    // The metadata cache may know more since the scan: risk is judged again.
+    if let Some(cache) = metadata {
+        findings
+            .extend(DependencyEngine::new().with_metadata(cache, now_seconds()).risky(&graph, ""));
+    }
     sort_findings(&mut findings);
     assign_occurrences(&mut findings);
     Ok(findings)

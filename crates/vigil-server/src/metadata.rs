@@ -201,7 +201,7 @@ pub async fn fetch(
     data_dir: &std::path::Path,
     packages: &[(Ecosystem, String)],
     options: &FetchOptions,
-    progress: &mut dyn FnMut(String),
+    progress: &mut (dyn FnMut(String) + Send),
 ) -> Result<FetchReport, FetchError> {
     let mut cache = MetadataCache::open(&MetadataCache::dir(data_dir));
     for problem in cache.problems() {

@@ -287,6 +287,32 @@ pub struct VulndbJob {
     /// Where to download from; `None` only re-matches (after `vigil vulndb
     /// import` into the server's data directory, say).
     pub sync: Option<SyncOptions>,
+    /// Where to ask about the packages of the stored graphs for the
+    /// package-metadata cache (operational risk, registry licenses);
+    /// `None` asks nobody.
+    #[serde(default)]
+    pub metadata: Option<MetadataSources>,
+}
+
+/// The registries the daily job asks (`crate::metadata`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataSources {
+    /// npm registry.
+    pub npm: String,
+    /// PyPI's JSON API.
+    pub pypi: String,
+    /// The crates.io sparse index.
+    pub crates_index: String,
+}
+
+impl Default for MetadataSources {
+    fn default() -> Self {
+        MetadataSources {
+            npm: crate::metadata::NPM_URL.to_owned(),
+            pypi: crate::metadata::PYPI_URL.to_owned(),
+            crates_index: crate::metadata::CRATES_INDEX_URL.to_owned(),
+        }
+    }
 }
 
 impl JobPayload for VulndbJob {
@@ -315,6 +341,9 @@ pub async fn run_job(store: &Store, data_dir: &Path, job: &VulndbJob) -> Result<
             tracing::warn!(failed = report.failed.len(), "some advisory archives were not updated");
         }
     }
+    if let Some(sources) = &job.metadata {
+        fetch_metadata(store, data_dir, sources).await.map_err(JobError::Retry)?;
+    }
     // A store that cannot be opened leaves the one in use in place.
     let advisories = match AdvisoryStore::open(data_dir) {
         Ok(opened) => Arc::new(opened),
@@ -325,7 +354,12 @@ pub async fn run_job(store: &Store, data_dir: &Path, job: &VulndbJob) -> Result<
         Err(error) => return Err(JobError::Retry(format!("advisory store: {error}"))),
     };
     vigil_sca::engine::use_store(advisories.clone());
-    let report = rematch(store, advisories).await.map_err(JobError::Retry)?;
+    // The cache as the fetch left it (or as `vigil metadata fetch` did).
+    let metadata = Arc::new(vigil_sca::metadata_cache::MetadataCache::open(
+        &vigil_sca::metadata_cache::MetadataCache::dir(data_dir),
+    ));
+    let metadata = (!metadata.is_empty()).then_some(metadata);
+    let report = rematch(store, advisories, metadata).await.map_err(JobError::Retry)?;
     tracing::info!(
         graphs = report.graphs,
         new_issues = report.new_issues,
@@ -335,11 +369,58 @@ pub async fn run_job(store: &Store, data_dir: &Path, job: &VulndbJob) -> Result<
     Ok(())
 }
 
-/// Matches every stored dependency graph against `advisories` and records
-/// what is new, a page of graphs at a time.
+/// Asks the registries about every package of the stored graphs that the
+/// metadata cache does not hold fresh, then has scans read the new cache.
+pub async fn fetch_metadata(
+    store: &Store,
+    data_dir: &Path,
+    sources: &MetadataSources,
+) -> Result<(), String> {
+    let mut packages = std::collections::BTreeSet::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .dependency_graphs(after.as_ref(), 100)
+            .await
+            .map_err(|error| error.to_string())?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.key());
+        for stored in page {
+            // A graph that cannot be read is the re-match's to report.
+            if let Ok(graph) = serde_json::from_str::<vigil_sca::graph::Graph>(&stored.graph) {
+                packages.extend(crate::metadata::packages_of(std::slice::from_ref(&graph)));
+            }
+        }
+    }
+    let packages: Vec<_> = packages.into_iter().collect();
+    let options = crate::metadata::FetchOptions {
+        npm: sources.npm.clone(),
+        pypi: sources.pypi.clone(),
+        crates_index: sources.crates_index.clone(),
+        ..crate::metadata::FetchOptions::default()
+    };
+    let mut lines = |line: String| tracing::info!(target: "vigil::metadata", "{line}");
+    let report = crate::metadata::fetch(data_dir, &packages, &options, &mut lines)
+        .await
+        .map_err(|error| format!("package metadata: {error}"))?;
+    if !report.failed.is_empty() {
+        tracing::warn!(
+            failed = report.failed.len(),
+            first = %report.failed[0],
+            "some packages' registry metadata was not fetched"
+        );
+    }
+    vigil_sca::engine::reload_metadata();
+    Ok(())
+}
+
+/// Matches every stored dependency graph against `advisories` (and judges
+/// its operational risk from `metadata`, if given) and records what is new,
+/// a page of graphs at a time.
 pub async fn rematch(
     store: &Store,
     advisories: Arc<AdvisoryStore>,
+    metadata: Option<Arc<vigil_sca::metadata_cache::MetadataCache>>,
 ) -> Result<RematchReport, String> {
     let mut report = RematchReport::default();
     let mut after = None;
@@ -352,14 +433,14 @@ pub async fn rematch(
         after = Some(last.key());
         for graph in page {
             report.graphs += 1;
-            let advisories = advisories.clone();
+            let (advisories, metadata) = (advisories.clone(), metadata.clone());
             let (data, verdict) = (graph.graph, graph.verdict);
             // Judged as the scan that kept the graph judged its findings:
             // its kinds, the rules it switched off, its severities, its baseline.
             let matched = tokio::task::spawn_blocking(move || {
                 let verdict: Verdict = serde_json::from_str(&verdict)
                     .map_err(|error| format!("the stored verdict cannot be read: {error}"))?;
-                let findings = vigil_sca::engine::rematch(&advisories, &data)?;
+                let findings = vigil_sca::engine::rematch(&advisories, metadata, &data)?;
                 Ok::<_, String>(verdict.apply(findings).0)
             })
             .await

@@ -353,6 +353,20 @@ pub(crate) struct ServeArgs {
         value_name = "BASE"
     )]
     pub(crate) vulndb_url: String,
+    /// With the advisory job, ask npm, PyPI and the crates.io index about
+    /// the packages of the kept dependency graphs (DATA_DIR/metadata/), for
+    /// operational-risk findings and dependency licenses. `false` where
+    /// those registries cannot be reached (a closed network): then fill the
+    /// cache with `vigil metadata fetch` from a mirror, or go without.
+    #[arg(
+        long,
+        env = "VIGIL_REGISTRY_METADATA",
+        hide_env_values = true,
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_name = "BOOL"
+    )]
+    pub(crate) registry_metadata: bool,
     /// The URL GitLab reaches this server at; webhooks Vigil installs in
     /// GitLab point to PUBLIC_URL/hooks/gitlab/INSTANCE.
     #[arg(long, env = "VIGIL_PUBLIC_URL", hide_env_values = true)]

@@ -196,7 +196,8 @@ fn worker_name(kind: &str) -> String {
 }
 
 /// The advisory job every `--vulndb-sync-hours` (none when 0): a sync
-/// from `--vulndb-url` (none when `none`), then a re-match of the graphs.
+/// from `--vulndb-url` (none when `none`), the registries' metadata (unless
+/// `--registry-metadata false`), then a re-match of the graphs.
 fn vulndb_schedule(args: &ServeArgs) -> Option<VulndbSchedule> {
     const HOUR_MS: i64 = 3_600_000;
     let hours = i64::try_from(args.vulndb_sync_hours).unwrap_or(i64::MAX / HOUR_MS);
@@ -204,7 +205,10 @@ fn vulndb_schedule(args: &ServeArgs) -> Option<VulndbSchedule> {
         .then(|| SyncOptions { url: args.vulndb_url.clone(), ..SyncOptions::default() });
     (hours > 0).then(|| VulndbSchedule {
         interval_ms: hours.saturating_mul(HOUR_MS),
-        job: VulndbJob { sync },
+        job: VulndbJob {
+            sync,
+            metadata: args.registry_metadata.then(vigil_server::vulndb::MetadataSources::default),
+        },
     })
 }
 

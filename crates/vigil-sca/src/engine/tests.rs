@@ -165,7 +165,7 @@ fn a_kept_graph_matched_later_gives_the_findings_a_scan_gives() {
     let mut expected = scanned.findings.clone();
     sort_findings(&mut expected);
     assign_occurrences(&mut expected);
-    let later = rematch(&store(), &artifact.data).expect("the kept graph reads back");
+    let later = rematch(&store(), None, &artifact.data).expect("the kept graph reads back");
     assert_eq!(later.len(), expected.len());
     for (later, scanned) in later.iter().zip(&expected) {
         // Everything but the code snippet, which needs the file.
@@ -190,8 +190,8 @@ fn a_kept_graph_matched_later_gives_the_findings_a_scan_gives() {
         assert_eq!(later.evidence.snippet, None);
     }
     // A store without those advisories finds nothing in the same graph.
-    assert_eq!(rematch(&Store::from_advisories(Vec::new()), &artifact.data), Ok(Vec::new()));
+    assert_eq!(rematch(&Store::from_advisories(Vec::new()), None, &artifact.data), Ok(Vec::new()));
     // What is not a graph is named, not matched.
-    let error = rematch(&store(), "{\"file\": 3}").expect_err("not a graph");
+    let error = rematch(&store(), None, "{\"file\": 3}").expect_err("not a graph");
     assert!(error.starts_with("the stored dependency graph cannot be read"), "{error}");
 }

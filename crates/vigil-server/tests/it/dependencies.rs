@@ -140,7 +140,7 @@ async fn advisories_published_after_a_scan_become_issues_without_a_rescan() {
         importer.import_path(&advisories().join("rustsec")).unwrap();
         let (imported, _) = importer.finish();
         AdvisoryStore::write(data.path(), &imported, Default::default(), "test").unwrap();
-        run_job(store, data.path(), &VulndbJob { sync: None }).await.unwrap();
+        run_job(store, data.path(), &VulndbJob { sync: None, metadata: None }).await.unwrap();
 
         let found = items(&app, "status=open").await;
         let pairs: BTreeSet<(String, String)> = found
@@ -166,7 +166,8 @@ async fn advisories_published_after_a_scan_become_issues_without_a_rescan() {
 
         // Matching again changes nothing; a rescan of the code finds the same
         // issues (same fingerprints): none new, none fixed.
-        let again = rematch(store, vigil_sca::engine::current_store().unwrap()).await.unwrap();
+        let again =
+            rematch(store, vigil_sca::engine::current_store().unwrap(), None).await.unwrap();
         assert_eq!((again.graphs, again.new_issues, again.updated), (1, 0, 0), "{}", app.name);
         let second = scan(&app, repository.id).await;
         assert_eq!(
@@ -240,6 +241,108 @@ async fn advisories_published_after_a_scan_become_issues_without_a_rescan() {
         let bad = app.get("/issues?fix=maybe", &session).await;
         assert!(html(&bad).contains("fix `maybe` is not one of: yes, no"), "{bad:?}");
 
+        pool.shutdown().await;
+        app.finish().await;
+    }
+}
+
+/// The daily job's metadata step: the packages of every kept graph are
+/// asked about at the registries (a loopback double answering with real
+/// recorded PyPI answers), and the re-match turns what the cache says into
+/// operational-risk issues (SCA005) without a rescan: the yanked requests
+/// 2.32.0 and the abandoned pycrypto; urllib3 is healthy.
+#[tokio::test]
+async fn registry_metadata_fetched_by_the_daily_job_opens_operational_risk_issues() {
+    use axum::extract::Path as UrlPath;
+    use vigil_server::vulndb::{MetadataSources, fetch_metadata};
+
+    let recorded = |name: &str| {
+        std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../vigil-sca/tests/fixtures/registry/pypi")
+                .join(format!("{name}.json")),
+        )
+        .ok()
+    };
+    let registry = axum::Router::new().route(
+        "/pypi/{name}/json",
+        axum::routing::get(move |UrlPath(name): UrlPath<String>| async move {
+            match recorded(&name) {
+                Some(body) => (StatusCode::OK, body),
+                None => (StatusCode::NOT_FOUND, Vec::new()),
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, registry).await });
+
+    for app in TestApp::all().await {
+        let sources = tempfile::tempdir().unwrap();
+        let checkout = sources.path().join("group/py");
+        std::fs::create_dir_all(&checkout).unwrap();
+        std::fs::write(
+            checkout.join("requirements.txt"),
+            "requests==2.32.0\nurllib3==2.8.0\npycrypto==2.6.1\n",
+        )
+        .unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let store = app.store();
+        let instance = store
+            .create_instance(
+                &crate::new_instance("https://gitlab.example.com", 3600),
+                Queue::now_ms(),
+            )
+            .await
+            .unwrap();
+        let repository = store
+            .upsert_repository(instance.id, 8, "group/py", "main", Queue::now_ms())
+            .await
+            .unwrap();
+        let runner = JobRunner::new(
+            store.clone(),
+            Arc::new(DirectorySource { root: sources.path().to_owned() }),
+        )
+        .with_data_dir(data.path().to_owned());
+        let pool = WorkerPool::start(
+            store.clone(),
+            runner,
+            WorkerSettings { workers: 1, poll_ms: 20, ..WorkerSettings::default() },
+            app.state.job_wakeup.clone(),
+            app.state.metrics.clone(),
+        )
+        .await;
+        let first = scan(&app, repository.id).await;
+        assert_eq!(first["status"], "succeeded", "{}: {first}", app.name);
+        assert!(items(&app, "kind=operational_risk").await.is_empty(), "{}", app.name);
+
+        let sources = MetadataSources {
+            npm: format!("{base}/npm"),
+            pypi: format!("{base}/pypi"),
+            crates_index: format!("{base}/index"),
+        };
+        fetch_metadata(store, data.path(), &sources).await.unwrap();
+        let cache = vigil_sca::metadata_cache::MetadataCache::open(
+            &vigil_sca::metadata_cache::MetadataCache::dir(data.path()),
+        );
+        assert_eq!(cache.len(), 3, "{}", app.name);
+        let report = rematch(
+            store,
+            Arc::new(AdvisoryStore::from_advisories(Vec::new())),
+            Some(Arc::new(cache)),
+        )
+        .await
+        .unwrap();
+        assert_eq!((report.graphs, report.new_issues), (1, 2), "{}", app.name);
+        let risky = items(&app, "kind=operational_risk").await;
+        let mut names: Vec<(&str, &str)> = risky
+            .iter()
+            .map(|issue| {
+                (issue["package"]["name"].as_str().unwrap(), issue["severity"].as_str().unwrap())
+            })
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, [("pycrypto", "high"), ("requests", "high")], "{}", app.name);
         pool.shutdown().await;
         app.finish().await;
     }

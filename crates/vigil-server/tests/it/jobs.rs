@@ -332,7 +332,7 @@ async fn the_advisory_job_is_queued_once_per_interval_across_servers() {
     use vigil_server::scheduler::VulndbSchedule;
     use vigil_server::vulndb::{SyncOptions, VulndbJob};
     for app in TestApp::all().await {
-        let job = VulndbJob { sync: Some(SyncOptions::default()) };
+        let job = VulndbJob { sync: Some(SyncOptions::default()), metadata: None };
         let settings = |holder: &str| SchedulerSettings {
             tick: Duration::from_secs(1),
             holder: holder.into(),
