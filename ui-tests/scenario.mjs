@@ -370,6 +370,11 @@ try {
       assert.ok(box && box.x >= 0 && box.x + box.width <= width, `${width} px: the ⋯ button is in view (${JSON.stringify(box)})`);
       const created = page.locator('#instances tbody tr').first().locator('td').nth(6);
       assert.equal(await lines(created), 1, `${width} px: the Created date does not wrap`);
+      if (width >= 1400) {
+        // Every column in view: the table does not scroll under the ⋯ column.
+        const lastSync = await page.locator('#instances tbody tr').first().locator('td').nth(7).boundingBox();
+        assert.ok(lastSync.x + lastSync.width <= box.x, `${width} px: Last sync is not under the ⋯ column`);
+      }
       // Every card's heading row has the same height, so the cards line up.
       const rows = await page.locator('.vendor .row').evaluateAll((all) => all.map((row) => row.getBoundingClientRect().height));
       assert.equal(new Set(rows).size, 1, `${width} px: vendor heading rows ${rows}`);
