@@ -208,6 +208,17 @@ fn rules_lists_every_rule() {
     let ids: Vec<&str> =
         rules.as_array().unwrap().iter().map(|rule| rule["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"SEC001") && ids.contains(&"SEC120"), "{ids:?}");
+    for id in ["LIC001", "LIC002", "SCA005"] {
+        assert!(ids.contains(&id), "{id}: {ids:?}");
+    }
+    // The table also says what decides license and operational-risk severities.
+    let table = Project::new().vigil(&["rules"]);
+    assert!(table.stdout.contains("  strong_copyleft    high\n"), "{table:?}");
+    assert!(table.stdout.contains("  permissive         none\n"), "{table:?}");
+    assert!(
+        table.stdout.contains("  maintainers                                  up to 15\n"),
+        "{table:?}"
+    );
 }
 
 #[test]
