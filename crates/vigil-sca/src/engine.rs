@@ -365,7 +365,11 @@ impl DependencyEngine {
             let mut finding = Finding::new(
                 FindingKind::OperationalRisk,
                 RISKY,
-                crate::risk::message(&node.name, &node.version, assessment),
+                format!(
+                    "{}; risk score {} of 100",
+                    crate::risk::message(&node.name, &node.version, assessment),
+                    assessment.score
+                ),
                 severity,
                 Location::line_span(&graph.file, line, 1, line, end_column),
                 &format!("{RISKY} {}", node.name),
@@ -381,9 +385,8 @@ impl DependencyEngine {
             });
             finding.evidence = Evidence { snippet: line_text.map(str::to_owned), secret: None };
             finding.remediation = format!(
-                "Risk score {} of 100{}. Move to a maintained alternative, or upgrade off a yanked version; if {} stays, suppress the issue with the reason.",
-                assessment.score,
-                if judged.stale { " (from registry metadata older than a week)" } else { "" },
+                "{}Move to a maintained alternative, or upgrade off a yanked version; if {} stays, suppress the issue with the reason.",
+                if judged.stale { "Judged on registry metadata older than a week. " } else { "" },
                 node.name
             );
             findings.push(finding);

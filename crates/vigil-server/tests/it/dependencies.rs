@@ -343,6 +343,19 @@ async fn registry_metadata_fetched_by_the_daily_job_opens_operational_risk_issue
             .collect();
         names.sort_unstable();
         assert_eq!(names, [("pycrypto", "high"), ("requests", "high")], "{}", app.name);
+        // The panel names the signals and the score; no "Fixed in" row, as
+        // no advisory says what fixes a risk.
+        let (session, _) = signed_in(&app).await;
+        let pycrypto = risky.iter().find(|issue| issue["package"]["name"] == "pycrypto").unwrap();
+        let panel =
+            app.get(&format!("/issues/{}/panel?back=%2Fissues", pycrypto["id"]), &session).await;
+        let panel = html(&panel);
+        assert!(
+            panel.contains("High operational risk in pycrypto 2.6.1: last release 12 years ago"),
+            "{panel}"
+        );
+        assert!(panel.contains("2 maintainers; risk score 91 of 100</h2>"), "{panel}");
+        assert!(!panel.contains("issue-fixed-in"), "{panel}");
         pool.shutdown().await;
         app.finish().await;
     }
