@@ -13,11 +13,11 @@
 //! has and where each is pinned. Pure: files in, findings out.
 
 use std::collections::HashMap;
-
 use std::sync::Arc;
+
 use vigil_core::{
-    Dependency, Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, FindingKind, LicenseInfo,
-    Location, Package, Rule, RuleStatus, Severity, SourceFile, assign_occurrences, sort_findings,
+    Diagnostic, DiagnosticLevel, Engine, FileOutput, Finding, FindingKind, LicenseInfo, Rule,
+    RuleStatus, Severity, SourceFile, assign_occurrences, sort_findings,
 };
 
 use vigil_sca::graph::Graph;
@@ -222,10 +222,7 @@ impl LicenseEngine {
                 (UNKNOWN_LICENSE, "unknown".to_owned(), severity, Category::Unknown, why)
             }
         };
-        let line = node.line.max(1);
-        let line_text = lines.get(line as usize - 1).map(|text| text.trim());
-        let end_column =
-            line_text.map_or(1, |text| u32::try_from(text.chars().count()).unwrap_or(0) + 1);
+        let (location, line_text) = graph.pin(index, lines);
         let title = match rule_id {
             UNKNOWN_LICENSE => format!("{} {}: license unknown", node.name, node.version),
             _ => format!("{} {}: {expression} ({})", node.name, node.version, category.words()),
@@ -236,23 +233,10 @@ impl LicenseEngine {
             rule_id,
             title,
             severity,
-            Location::line_span(&graph.file, line, 1, line, end_column),
+            location,
             &format!("{} {expression}", node.name),
         );
-        let path: Vec<String> = node.path.iter().map(|step| graph.label(*step)).collect();
-        finding.package = Some(Package {
-            ecosystem: graph.ecosystem.osv_name().to_owned(),
-            purl: graph.purl(index),
-            name: node.name.clone(),
-            version: node.version.clone(),
-            dependency: if node.direct { Dependency::Direct } else { Dependency::Transitive },
-            fixed_versions: Vec::new(),
-            dependency_path: if path.is_empty() {
-                Vec::new()
-            } else {
-                path.into_iter().chain([graph.label(index)]).collect()
-            },
-        });
+        finding.package = graph.package(index, Vec::new());
         finding.license = Some(LicenseInfo {
             expression: expression.clone(),
             category: category.as_str().to_owned(),

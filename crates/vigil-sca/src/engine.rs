@@ -22,9 +22,8 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use vigil_core::{
-    AdvisoryInfo, Artifact, Dependency, Diagnostic, DiagnosticLevel, Engine, Evidence, FileOutput,
-    Finding, FindingKind, Location, Package, Rule, RuleStatus, Severity, SourceFile,
-    assign_occurrences, sort_findings,
+    AdvisoryInfo, Artifact, Diagnostic, DiagnosticLevel, Engine, Evidence, FileOutput, Finding,
+    FindingKind, Rule, RuleStatus, Severity, SourceFile, assign_occurrences, sort_findings,
 };
 
 use crate::graph::Graph;
@@ -357,10 +356,7 @@ impl DependencyEngine {
                 RiskLevel::Low => continue,
             };
             let node = &graph.nodes[judged.node];
-            let line = node.line.max(1);
-            let line_text = lines.get(line as usize - 1).map(|text| text.trim());
-            let end_column =
-                line_text.map_or(1, |text| u32::try_from(text.chars().count()).unwrap_or(0) + 1);
+            let (location, line_text) = graph.pin(judged.node, &lines);
             // Identity: the package, not the version or the score.
             let mut finding = Finding::new(
                 FindingKind::OperationalRisk,
@@ -371,18 +367,10 @@ impl DependencyEngine {
                     assessment.score
                 ),
                 severity,
-                Location::line_span(&graph.file, line, 1, line, end_column),
+                location,
                 &format!("{RISKY} {}", node.name),
             );
-            finding.package = Some(Package {
-                ecosystem: graph.ecosystem.osv_name().to_owned(),
-                purl: graph.purl(judged.node),
-                name: node.name.clone(),
-                version: node.version.clone(),
-                dependency: if node.direct { Dependency::Direct } else { Dependency::Transitive },
-                fixed_versions: Vec::new(),
-                dependency_path: Vec::new(),
-            });
+            finding.package = graph.package(judged.node, Vec::new());
             finding.evidence = Evidence { snippet: line_text.map(str::to_owned), secret: None };
             finding.remediation = format!(
                 "{}Move to a maintained alternative, or upgrade off a yanked version; if {} stays, suppress the issue with the reason.",
@@ -540,11 +528,7 @@ fn finding(graph: &Graph, found: &Match<'_>, lines: &[&str]) -> Finding {
         Some(_) => (NOTICE, FindingKind::OperationalRisk, Severity::Info),
     };
     let title = format!("{} {}: {}", node.name, node.version, headline(advisory));
-    let line = node.line.max(1);
-    let line_text = lines.get(line as usize - 1).map(|text| text.trim());
-    let end_column =
-        line_text.map_or(1, |text| u32::try_from(text.chars().count()).unwrap_or(0) + 1);
-    let location = Location::line_span(&graph.file, line, 1, line, end_column);
+    let (location, line_text) = graph.pin(found.node, lines);
     // Identity: the advisory and the package, not the version, so an issue
     // stays the same issue across an upgrade that does not fix it.
     let mut finding = Finding::new(
@@ -555,20 +539,7 @@ fn finding(graph: &Graph, found: &Match<'_>, lines: &[&str]) -> Finding {
         location,
         &format!("{} {}", advisory.id, node.name),
     );
-    let path: Vec<String> = node.path.iter().map(|index| graph.label(*index)).collect();
-    finding.package = Some(Package {
-        ecosystem: graph.ecosystem.osv_name().to_owned(),
-        purl: graph.purl(found.node),
-        name: node.name.clone(),
-        version: node.version.clone(),
-        dependency: if node.direct { Dependency::Direct } else { Dependency::Transitive },
-        fixed_versions: found.fixed.clone(),
-        dependency_path: if path.is_empty() {
-            Vec::new()
-        } else {
-            path.into_iter().chain([graph.label(found.node)]).collect()
-        },
-    });
+    finding.package = graph.package(found.node, found.fixed.clone());
     let cvss = advisory.cvss_score();
     finding.advisory = Some(AdvisoryInfo {
         id: advisory.id.clone(),

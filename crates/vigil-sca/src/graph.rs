@@ -170,6 +170,50 @@ impl Graph {
         }
     }
 
+    /// Package `index` as a finding names it: ecosystem, purl, name,
+    /// version, direct or transitive with the path from a direct
+    /// dependency, and `fixed_versions`.
+    pub fn package(
+        &self,
+        index: usize,
+        fixed_versions: Vec<String>,
+    ) -> Option<vigil_core::Package> {
+        let node = self.nodes.get(index)?;
+        let path: Vec<String> = node.path.iter().map(|step| self.label(*step)).collect();
+        Some(vigil_core::Package {
+            ecosystem: self.ecosystem.osv_name().to_owned(),
+            purl: self.purl(index),
+            name: node.name.clone(),
+            version: node.version.clone(),
+            dependency: if node.direct {
+                vigil_core::Dependency::Direct
+            } else {
+                vigil_core::Dependency::Transitive
+            },
+            fixed_versions,
+            dependency_path: if path.is_empty() {
+                Vec::new()
+            } else {
+                path.into_iter().chain([self.label(index)]).collect()
+            },
+        })
+    }
+
+    /// Where package `index` is pinned: its lockfile line as a finding's
+    /// location, and that line's text from `lines` (the lockfile's lines;
+    /// empty when the file is not at hand).
+    pub fn pin<'a>(
+        &self,
+        index: usize,
+        lines: &[&'a str],
+    ) -> (vigil_core::Location, Option<&'a str>) {
+        let line = self.nodes.get(index).map_or(1, |node| node.line.max(1));
+        let text = lines.get(line as usize - 1).map(|text| text.trim());
+        let end_column =
+            text.map_or(1, |text| u32::try_from(text.chars().count()).unwrap_or(0) + 1);
+        (vigil_core::Location::line_span(&self.file, line, 1, line, end_column), text)
+    }
+
     /// `name@version` of node `index`.
     pub fn label(&self, index: usize) -> String {
         self.nodes
