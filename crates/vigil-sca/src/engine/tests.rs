@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use super::*;
 use crate::store::Importer;
 use crate::test_support::advisory_data;
+use vigil_core::Dependency;
 
 fn store() -> Arc<Store> {
     static STORE: OnceLock<Arc<Store>> = OnceLock::new();
