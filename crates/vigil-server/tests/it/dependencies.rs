@@ -71,6 +71,52 @@ async fn items(app: &TestApp, query: &str) -> Vec<Value> {
     reply.json["items"].as_array().unwrap().clone()
 }
 
+/// A repository `group/<name>` of a new instance whose checkout holds
+/// `files`, scanned by a one-worker pool with the data directory `data`.
+struct Checkout {
+    repository: i64,
+    pool: WorkerPool,
+    _sources: tempfile::TempDir,
+}
+
+async fn checkout(
+    app: &TestApp,
+    name: &str,
+    project: i64,
+    files: &[(&str, Vec<u8>)],
+    data: &std::path::Path,
+) -> Checkout {
+    let sources = tempfile::tempdir().unwrap();
+    let root = sources.path().join("group").join(name);
+    std::fs::create_dir_all(&root).unwrap();
+    for (file, content) in files {
+        std::fs::write(root.join(file), content).unwrap();
+    }
+    let store = app.store();
+    let instance = store
+        .create_instance(&crate::new_instance("https://gitlab.example.com", 3600), Queue::now_ms())
+        .await
+        .unwrap();
+    let repository = store
+        .upsert_repository(instance.id, project, &format!("group/{name}"), "main", Queue::now_ms())
+        .await
+        .unwrap();
+    let runner = JobRunner::new(
+        store.clone(),
+        Arc::new(DirectorySource { root: sources.path().to_owned() }),
+    )
+    .with_data_dir(data.to_owned());
+    let pool = WorkerPool::start(
+        store.clone(),
+        runner,
+        WorkerSettings { workers: 1, poll_ms: 20, ..WorkerSettings::default() },
+        app.state.job_wakeup.clone(),
+        app.state.metrics.clone(),
+    )
+    .await;
+    Checkout { repository: repository.id, pool, _sources: sources }
+}
+
 #[tokio::test]
 async fn advisories_published_after_a_scan_become_issues_without_a_rescan() {
     // cargo-audit's answer without its `unsound` warnings (SCA003, off in
@@ -82,48 +128,24 @@ async fn advisories_published_after_a_scan_become_issues_without_a_rescan() {
     for app in TestApp::all().await {
         // No advisories known at the first scan.
         vigil_sca::engine::use_store(Arc::new(AdvisoryStore::from_advisories(Vec::new())));
-        let sources = tempfile::tempdir().unwrap();
-        let checkout = sources.path().join("group/app");
-        std::fs::create_dir_all(&checkout).unwrap();
-        for file in ["Cargo.lock", "Cargo.toml"] {
-            std::fs::copy(advisories().join("samples/old-deps").join(file), checkout.join(file))
-                .unwrap();
-        }
+        let sample =
+            |file: &str| std::fs::read(advisories().join("samples/old-deps").join(file)).unwrap();
         // The repository switches the unsound-crate rule off and lowers
         // smallvec's vulnerability rule: a re-match must respect both.
-        std::fs::write(
-            checkout.join("vigil.toml"),
-            "[rules]\ndisable = [\"SCA003\"]\nseverity = { SCA001 = \"low\" }\n",
-        )
-        .unwrap();
+        let files = [
+            ("Cargo.lock", sample("Cargo.lock")),
+            ("Cargo.toml", sample("Cargo.toml")),
+            (
+                "vigil.toml",
+                b"[rules]\ndisable = [\"SCA003\"]\nseverity = { SCA001 = \"low\" }\n".to_vec(),
+            ),
+        ];
         let data = tempfile::tempdir().unwrap();
         let store = app.store();
-        let instance = store
-            .create_instance(
-                &crate::new_instance("https://gitlab.example.com", 3600),
-                Queue::now_ms(),
-            )
-            .await
-            .unwrap();
-        let repository = store
-            .upsert_repository(instance.id, 7, "group/app", "main", Queue::now_ms())
-            .await
-            .unwrap();
-        let runner = JobRunner::new(
-            store.clone(),
-            Arc::new(DirectorySource { root: sources.path().to_owned() }),
-        )
-        .with_data_dir(data.path().to_owned());
-        let pool = WorkerPool::start(
-            store.clone(),
-            runner,
-            WorkerSettings { workers: 1, poll_ms: 20, ..WorkerSettings::default() },
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
+        let Checkout { repository, pool, _sources: _checkout } =
+            checkout(&app, "app", 7, &files, data.path()).await;
 
-        let first = scan(&app, repository.id).await;
+        let first = scan(&app, repository).await;
         assert_eq!(
             (first["status"].as_str(), first["new_issues"].as_i64()),
             (Some("succeeded"), Some(0)),
@@ -169,7 +191,7 @@ async fn advisories_published_after_a_scan_become_issues_without_a_rescan() {
         let again =
             rematch(store, vigil_sca::engine::current_store().unwrap(), None).await.unwrap();
         assert_eq!((again.graphs, again.new_issues, again.updated), (1, 0, 0), "{}", app.name);
-        let second = scan(&app, repository.id).await;
+        let second = scan(&app, repository).await;
         assert_eq!(
             (second["new_issues"].as_i64(), second["fixed_issues"].as_i64()),
             (Some(0), Some(0)),
@@ -278,41 +300,12 @@ async fn registry_metadata_fetched_by_the_daily_job_opens_operational_risk_issue
     tokio::spawn(async move { axum::serve(listener, registry).await });
 
     for app in TestApp::all().await {
-        let sources = tempfile::tempdir().unwrap();
-        let checkout = sources.path().join("group/py");
-        std::fs::create_dir_all(&checkout).unwrap();
-        std::fs::write(
-            checkout.join("requirements.txt"),
-            "requests==2.32.0\nurllib3==2.8.0\npycrypto==2.6.1\n",
-        )
-        .unwrap();
         let data = tempfile::tempdir().unwrap();
         let store = app.store();
-        let instance = store
-            .create_instance(
-                &crate::new_instance("https://gitlab.example.com", 3600),
-                Queue::now_ms(),
-            )
-            .await
-            .unwrap();
-        let repository = store
-            .upsert_repository(instance.id, 8, "group/py", "main", Queue::now_ms())
-            .await
-            .unwrap();
-        let runner = JobRunner::new(
-            store.clone(),
-            Arc::new(DirectorySource { root: sources.path().to_owned() }),
-        )
-        .with_data_dir(data.path().to_owned());
-        let pool = WorkerPool::start(
-            store.clone(),
-            runner,
-            WorkerSettings { workers: 1, poll_ms: 20, ..WorkerSettings::default() },
-            app.state.job_wakeup.clone(),
-            app.state.metrics.clone(),
-        )
-        .await;
-        let first = scan(&app, repository.id).await;
+        let requirements = b"requests==2.32.0\nurllib3==2.8.0\npycrypto==2.6.1\n".to_vec();
+        let Checkout { repository, pool, _sources: _checkout } =
+            checkout(&app, "py", 8, &[("requirements.txt", requirements)], data.path()).await;
+        let first = scan(&app, repository).await;
         assert_eq!(first["status"], "succeeded", "{}: {first}", app.name);
         assert!(items(&app, "kind=operational_risk").await.is_empty(), "{}", app.name);
 
