@@ -7,15 +7,17 @@
 //!
 //! Every answer is hostile until parsed: bounded in size (the parsers'
 //! limits), in time (a timeout per request) and in count (at most
-//! `max_packages` packages, `max_attempts` tries each). Redirects are not
-//! followed. A 429 or 503 pauses every request to that registry for its
+//! `max_packages` packages, `max_attempts` tries each, `deadline_secs` for
+//! the whole run, and a registry that leaves 10 requests in a row
+//! unanswered is not asked again in the run). Redirects are not followed.
+//! A 429 or 503 pauses every request to that registry for its
 //! `Retry-After` (capped), so a throttled registry gets no retry storm. A
 //! package whose answer is 404, malformed or late is left out with the
 //! reason; nothing already in the cache is lost.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt as _;
@@ -52,6 +54,9 @@ pub struct FetchOptions {
     pub max_retry_after_secs: u64,
     /// Cached metadata younger than this is not asked for again.
     pub ttl_seconds: i64,
+    /// Seconds the whole run may take; packages not asked by then are
+    /// left out with that reason.
+    pub deadline_secs: u64,
 }
 
 impl Default for FetchOptions {
@@ -66,6 +71,7 @@ impl Default for FetchOptions {
             max_attempts: 3,
             max_retry_after_secs: 60,
             ttl_seconds: vigil_sca::engine::METADATA_TTL_SECONDS,
+            deadline_secs: 900,
         }
     }
 }
@@ -177,16 +183,30 @@ fn now_millis() -> i64 {
         .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// Until when (ms since the epoch) each registry asked not to be asked.
+/// Unanswered requests in a row after which a registry is not asked again
+/// in this run: it is down, or unreachable from here.
+const MAX_FAILURES_IN_A_ROW: u32 = 10;
+
+/// What one run knows of one registry's health.
 #[derive(Default)]
-struct Pauses {
-    npm: AtomicI64,
-    pypi: AtomicI64,
-    crates_index: AtomicI64,
+struct Health {
+    /// Until when (ms since the epoch) it asked not to be asked.
+    pause_until: AtomicI64,
+    /// Requests in a row it did not answer (time-outs, broken
+    /// connections, 5xx); an answer resets it.
+    failures_in_a_row: AtomicU32,
 }
 
-impl Pauses {
-    fn of(&self, registry: Registry) -> &AtomicI64 {
+/// Each registry's [`Health`] during a run.
+#[derive(Default)]
+struct Registries {
+    npm: Health,
+    pypi: Health,
+    crates_index: Health,
+}
+
+impl Registries {
+    fn of(&self, registry: Registry) -> &Health {
         match registry {
             Registry::PyPI => &self.pypi,
             Registry::CratesIndex => &self.crates_index,
@@ -232,14 +252,18 @@ pub async fn fetch(
         .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|error| FetchError::Client(error.to_string()))?;
-    let pauses = Arc::new(Pauses::default());
+    let registries = Arc::new(Registries::default());
+    let deadline = std::time::Instant::now() + Duration::from_secs(options.deadline_secs);
     let results: Vec<(String, Result<PackageMetadata, MetadataError>)> =
         futures::stream::iter(wanted.into_iter().map(|(registry, name)| {
-            let (client, pauses) = (client.clone(), pauses.clone());
+            let (client, registries) = (client.clone(), registries.clone());
             let url = url_of(options, registry, &name);
             async move {
                 let result = match url {
-                    Some(url) => one(&client, registry, &url, options, &pauses).await,
+                    Some(url) => {
+                        one(&client, registry, &url, options, registries.of(registry), deadline)
+                            .await
+                    }
                     None => Err(MetadataError::Shape {
                         registry,
                         message: "the lockfile's package name is not one a registry serves".into(),
@@ -273,23 +297,37 @@ pub async fn fetch(
 }
 
 /// One package: asked up to `max_attempts` times, waiting out the
-/// registry's pause first.
+/// registry's pause first; not asked at all once the run's `deadline` has
+/// passed or the registry stopped answering.
 async fn one(
     client: &reqwest::Client,
     registry: Registry,
     url: &str,
     options: &FetchOptions,
-    pauses: &Pauses,
+    health: &Health,
+    deadline: std::time::Instant,
 ) -> Result<PackageMetadata, MetadataError> {
-    let pause = pauses.of(registry);
-    let mut last = MetadataError::Unavailable { registry, message: "not asked".to_owned() };
+    let not_asked =
+        |why: String| MetadataError::Unavailable { registry, message: format!("not asked: {why}") };
+    let mut last = not_asked("no attempt".to_owned());
     for attempt in 1..=options.max_attempts.max(1) {
-        let wait = pause.load(Ordering::Relaxed) - now_millis();
-        if wait > 0 {
-            tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0))).await;
+        if health.failures_in_a_row.load(Ordering::Relaxed) >= MAX_FAILURES_IN_A_ROW {
+            return Err(not_asked(format!(
+                "it did not answer {MAX_FAILURES_IN_A_ROW} requests in a row; it is asked again at the next run"
+            )));
         }
+        let wait = health.pause_until.load(Ordering::Relaxed) - now_millis();
+        let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0));
+        if std::time::Instant::now() + wait >= deadline {
+            return Err(not_asked(format!(
+                "the run's deadline of {} s passed; it is asked again at the next run",
+                options.deadline_secs
+            )));
+        }
+        tokio::time::sleep(wait).await;
         match ask(client, registry, url).await {
             Ok(bytes) => {
+                health.failures_in_a_row.store(0, Ordering::Relaxed);
                 return match registry {
                     Registry::PyPI => pypi::parse(&bytes, now_seconds()),
                     Registry::CratesIndex => crates_index::parse(&bytes, now_seconds()),
@@ -297,17 +335,22 @@ async fn one(
                 };
             }
             Err(error @ MetadataError::RateLimited { retry_after_seconds, .. }) => {
+                health.failures_in_a_row.store(0, Ordering::Relaxed);
                 let seconds =
                     retry_after_seconds.unwrap_or(1 << attempt).min(options.max_retry_after_secs);
                 let until = now_millis() + i64::try_from(seconds * 1000).unwrap_or(i64::MAX);
-                pause.fetch_max(until, Ordering::Relaxed);
+                health.pause_until.fetch_max(until, Ordering::Relaxed);
                 last = error;
             }
             Err(error @ MetadataError::Unavailable { .. }) => {
+                health.failures_in_a_row.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                 last = error;
             }
-            Err(error) => return Err(error),
+            Err(error) => {
+                health.failures_in_a_row.store(0, Ordering::Relaxed);
+                return Err(error);
+            }
         }
     }
     Err(last)

@@ -65,8 +65,10 @@ pub(crate) enum MetadataCommand {
     /// Ask the registries about every package of the lockfiles under PATH
     /// that the cache does not hold from the last week, and cache the
     /// answers: releases and their dates, yanked and deprecated versions,
-    /// maintainers. Bounded: 20 s a request, 3 tries, a registry's
-    /// Retry-After honoured (at most 60 s), redirects not followed.
+    /// maintainers, licenses. Bounded: 20 s a request, 3 tries, a
+    /// registry's Retry-After honoured (at most 60 s), a registry that
+    /// leaves 10 requests in a row unanswered not asked again, redirects
+    /// not followed.
     Fetch(MetadataFetchArgs),
 }
 
@@ -90,6 +92,10 @@ pub(crate) struct MetadataFetchArgs {
     /// Most packages asked for in one run.
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub(crate) max_packages: usize,
+    /// Seconds the whole run may take; packages not asked by then are named
+    /// and asked at the next run.
+    #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+    pub(crate) deadline: u64,
     #[command(flatten)]
     pub(crate) dir: VulndbDirArgs,
 }

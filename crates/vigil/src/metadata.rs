@@ -23,6 +23,7 @@ pub(crate) fn run(args: &MetadataFetchArgs) -> Result<ExitCode> {
         crates_index: args.crates_index_url.clone(),
         timeout_secs: args.timeout,
         max_packages: args.max_packages,
+        deadline_secs: args.deadline,
         ..FetchOptions::default()
     };
     let runtime = crate::server::runtime()?;

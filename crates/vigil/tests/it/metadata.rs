@@ -181,3 +181,51 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
         findings.iter().find(|finding| finding["package"]["name"] == "requests").unwrap();
     assert!(requests["title"].as_str().unwrap().contains("this version was yanked"), "{requests}");
 }
+
+/// A registry that answers 500 to everything is left alone after 10
+/// requests in a row, not asked three times for each of 30 packages; the
+/// packages are named with why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_that_stops_answering_is_not_asked_again_in_the_run() {
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/npm/{name}",
+            get(|State(seen): State<Seen>, Path(name): Path<String>| async move {
+                count(&seen, &name);
+                (StatusCode::INTERNAL_SERVER_ERROR, "down")
+            }),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let packages: Vec<String> = (0..30)
+        .map(|index| format!("\"node_modules/pkg-{index}\": {{ \"version\": \"1.0.0\" }}"))
+        .collect();
+    let lock = format!(
+        "{{\"name\": \"app\", \"lockfileVersion\": 3, \"packages\": {{ \"\": {{ \"name\": \"app\" }}, {} }} }}",
+        packages.join(", ")
+    );
+    let project = Project::new();
+    project.write("package-lock.json", lock);
+    let data = project.path("data").display().to_string();
+    let npm = format!("{base}/npm");
+    let root = project.root().to_owned();
+    let run = tokio::task::spawn_blocking(move || {
+        crate::harness::run(
+            std::process::Command::new(crate::harness::binary())
+                .args(["metadata", "fetch", ".", "--data-dir", &data, "--npm-url", &npm])
+                .current_dir(root),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("0 fetched"), "{run:?}");
+    assert!(run.stderr.contains("did not answer 10 requests in a row"), "{run:?}");
+    let asked: u32 = seen.lock().unwrap().values().sum();
+    // 10 in a row, plus those already in flight (8 at once) and their retries.
+    assert!(asked <= 30, "asked {asked} times for 30 packages");
+}
