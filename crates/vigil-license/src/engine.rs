@@ -143,7 +143,7 @@ impl Engine for LicenseEngine {
                 });
                 let source = match (&node.license, cached) {
                     (Some(license), _) => Source::Lockfile(license),
-                    (None, Some(metadata)) => match &metadata.license {
+                    (None, Some(metadata)) => match metadata.license_of(&node.version) {
                         Some(license) => Source::Registry(license),
                         None => Source::RegistryNone,
                     },

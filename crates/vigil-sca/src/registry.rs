@@ -73,6 +73,9 @@ pub struct VersionMetadata {
     /// Its deprecation message, if deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<String>,
+    /// Its own license, when the registry gives one per version (npm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
 }
 
 /// Downloads counted over `days` days.
@@ -97,6 +100,12 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl PackageMetadata {
+    /// The license of `version`: its own when the registry gives one per
+    /// version, else the package's.
+    pub fn license_of(&self, version: &str) -> Option<&str> {
+        self.version(version).and_then(|found| found.license.as_deref()).or(self.license.as_deref())
+    }
+
     /// The entry of `version`, if the registry lists it.
     pub fn version(&self, version: &str) -> Option<&VersionMetadata> {
         self.versions.iter().find(|entry| entry.version == version)

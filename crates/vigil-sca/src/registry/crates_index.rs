@@ -64,6 +64,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
             yanked: entry.yanked,
             yanked_reason: None,
             deprecated: None,
+            license: None,
             version: entry.vers,
         });
     }

@@ -70,6 +70,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
                 latest_license = entry.license.as_ref().and_then(license_of);
             }
             VersionMetadata {
+                license: entry.license.as_ref().and_then(license_of),
                 released: doc
                     .time
                     .get(&version)

@@ -109,6 +109,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
                 yanked,
                 yanked_reason,
                 deprecated: None,
+                license: None,
                 version,
             }
         })

@@ -271,4 +271,11 @@ fn licenses_are_read_from_each_registry() {
     for (metadata, license) in cases {
         assert_eq!(metadata.license.as_deref(), license, "{}", metadata.name);
     }
+    // npm gives each version its own; an unknown version falls back on the
+    // package's (the latest version's).
+    let left_pad = npm::parse(&bytes("npm/left-pad.json"), FETCHED).unwrap();
+    assert_eq!(left_pad.license_of("1.3.0"), Some("WTFPL"));
+    assert_eq!(left_pad.license_of("9.9.9"), Some("WTFPL"));
+    let first = left_pad.versions.first().unwrap();
+    assert_eq!(left_pad.license_of(&first.version), first.license.as_deref().or(Some("WTFPL")));
 }

@@ -21,6 +21,7 @@ fn version(version: &str, days_ago: i64) -> VersionMetadata {
         yanked: false,
         yanked_reason: None,
         deprecated: None,
+        license: None,
     }
 }
 
