@@ -163,7 +163,9 @@ impl Detector {
         let mut candidates = self.text_candidates(&words);
         self.short_candidates(&words, &mut candidates);
         self.either_candidates(&words, &mut candidates);
-        let chosen = choose(candidates);
+        self.bare_candidates(&words, &mut candidates);
+        let mut chosen = choose(candidates);
+        drop_bare_near_others(&mut chosen);
 
         let line_of = |pos: u32| lines.get(pos as usize).copied().unwrap_or(0);
         let mut detections: Vec<(Detection, EntryKind)> = chosen
@@ -235,8 +237,21 @@ impl Detector {
                     continue;
                 }
                 let bonus = if entry.preferred { 1.01 } else { 1.0 };
+                let region_words =
+                    words.get(region.q_start as usize..region.q_cover_end as usize).unwrap_or(&[]);
+                let expression = match &entry.variant_of {
+                    // A variant matched without most of its own words is the
+                    // common text (`BSD-3-Clause` with "the author" for "HP").
+                    Some((common, distinct))
+                        if distinct.iter().filter(|w| region_words.contains(w)).count() * 2
+                            < distinct.len() =>
+                    {
+                        common.clone()
+                    }
+                    _ => entry.expression.clone(),
+                };
                 candidates.push(Candidate {
-                    expression: entry.expression.clone(),
+                    expression,
                     kind: entry.kind,
                     q_start: region.q_start,
                     q_end: region.q_cover_end,
@@ -253,6 +268,45 @@ impl Detector {
             }
         }
         candidates
+    }
+
+    /// A bare `GPL` or `LGPL` with no version after it ("the GPL",
+    /// "GPL-licensed", "GNU GPL") names any version: `GPL-1.0-or-later`,
+    /// `LGPL-2.0-or-later`, as ScanCode reads it. Ranked below everything,
+    /// so a notice or text around the word keeps it.
+    fn bare_candidates(&self, words: &[u32], candidates: &mut Vec<Candidate>) {
+        const BARE: &[(&str, &str)] = &[("gpl", "GPL-1.0-or-later"), ("lgpl", "LGPL-2.0-or-later")];
+        const VERSIONS: &[&str] = &["1", "2", "3", "version", "v", "ver", "v1", "v2", "v3"];
+        // `gnu.org/licenses/gpl.html`, `common-licenses/GPL`: a link, not a mention.
+        const PATH: &[&str] = &["licenses", "copyleft", "html", "txt"];
+        let versions: Vec<u32> = VERSIONS.iter().map(|w| self.index.word_id(w)).collect();
+        let path: Vec<u32> = PATH.iter().map(|w| self.index.word_id(w)).collect();
+        for (word, expression) in BARE {
+            let id = self.index.word_id(word);
+            if id == UNKNOWN {
+                continue;
+            }
+            for (pos, _) in words.iter().enumerate().filter(|(_, w)| **w == id) {
+                let url = pos
+                    .checked_sub(1)
+                    .and_then(|before| words.get(before))
+                    .is_some_and(|before| path.contains(before))
+                    || words.get(pos + 1).is_some_and(|next| path.contains(next));
+                if url || words.get(pos + 1).is_some_and(|next| versions.contains(next)) {
+                    continue;
+                }
+                let q = u32::try_from(pos).unwrap_or(u32::MAX);
+                candidates.push(Candidate {
+                    expression: (*expression).to_owned(),
+                    kind: EntryKind::Notice,
+                    q_start: q,
+                    q_end: q.saturating_add(1),
+                    coverage: 1.0,
+                    precision: 1.0,
+                    rank: 0.5,
+                });
+            }
+        }
     }
 
     /// Entries shorter than an n-gram, by exact scan.
@@ -343,6 +397,24 @@ impl Detector {
             }
         }
     }
+}
+
+/// Query words around another detection within which a bare `GPL` belongs
+/// to that detection's wording ("the provisions of the GPL apply", "the
+/// full text of the GPL is in /usr/share/common-licenses/GPL-2").
+const BARE_REACH: u32 = 40;
+
+/// Drops the bare mentions (rank below 1) close to any other candidate.
+fn drop_bare_near_others(chosen: &mut Vec<Candidate>) {
+    let bare = |candidate: &Candidate| candidate.rank < 1.0;
+    let others: Vec<(u32, u32)> =
+        chosen.iter().filter(|c| !bare(c)).map(|c| (c.q_start, c.q_end)).collect();
+    chosen.retain(|candidate| {
+        !bare(candidate)
+            || !others.iter().any(|&(start, end)| {
+                candidate.q_start + BARE_REACH >= start && candidate.q_start <= end + BARE_REACH
+            })
+    });
 }
 
 /// The least share of an entry's words a region must cover.
@@ -611,6 +683,13 @@ fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>, field_
         let first = expression.split_whitespace().next().unwrap_or("");
         first.trim_end_matches("-or-later").trim_end_matches("-only").to_owned()
     };
+    // `common-licenses/GPL` (any version) closes a notice of any GPL version.
+    let base = |expression: &str| expression.split(['-', ' ']).next().unwrap_or("").to_owned();
+    let same = |notice: &str, reference: &str| {
+        family(notice) == family(reference)
+            || (matches!(reference, "GPL-1.0-or-later" | "LGPL-2.0-or-later")
+                && base(notice) == base(reference))
+    };
     let keep: Vec<bool> = detections
         .iter()
         .map(|(reference, kind)| {
@@ -620,7 +699,7 @@ fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>, field_
                         && other.kind != DetectionKind::Dep5Field
                         && other.start_line <= reference.start_line
                         && other.end_line + REFERENCE_REACH >= reference.start_line
-                        && family(&other.expression) == family(&reference.expression)
+                        && same(&other.expression, &reference.expression)
                         && !field_lines
                             .iter()
                             .any(|&line| line > other.end_line && line <= reference.start_line)

@@ -124,8 +124,12 @@ pub(crate) const EXTRA_TEXTS: &[NoticeRule] = notices![
 /// name the license as ScanCode reads them (`GPL-2` is `GPL-2.0-only`);
 /// `detect` drops one that follows a notice of the same license (the
 /// "On Debian systems, the full text ..." line under an "or any later
-/// version" notice).
+/// version" notice). The unversioned `GPL` and `LGPL` pointers name any
+/// version (`GPL-1.0-or-later`, `LGPL-2.0-or-later`) and belong to any
+/// notice of their family before them.
 pub(crate) const REFERENCES: &[NoticeRule] = notices![
+    "GPL-1.0-or-later" => ["usr share common licenses gpl"],
+    "LGPL-2.0-or-later" => ["usr share common licenses lgpl"],
     "GPL-2.0-only" => ["usr share common licenses gpl 2"],
     "GPL-3.0-only" => ["usr share common licenses gpl 3"],
     "LGPL-2.0-only" => ["usr share common licenses lgpl 2"],
@@ -244,6 +248,16 @@ pub(crate) const DEBIAN_NAMES: &[(&str, &str)] = &[
     ("isc-like", "ISC"),
 ];
 
+/// Debian exception short names (`GPL-2+ with Autoconf exception`) that are
+/// not SPDX ids: the name, the license the exception's version follows
+/// (first match wins; `""` is any), and the SPDX exception ScanCode
+/// reports for it.
+pub(crate) const DEBIAN_EXCEPTIONS: &[(&str, &str, &str)] = &[
+    ("autoconf", "GPL-3.0", "Autoconf-exception-3.0"),
+    ("autoconf", "", "Autoconf-exception-generic"),
+    ("bison", "", "Bison-exception-2.2"),
+];
+
 /// SPDX ids preferred when two texts match equally well: the common one,
 /// not its rare look-alike.
 pub(crate) const PREFERRED: &[&str] = &[
@@ -272,4 +286,17 @@ pub(crate) const PREFERRED: &[&str] = &[
     "EPL-2.0",
     "EPL-1.0",
     "OFL-1.1",
+];
+
+/// Rare SPDX variants of a common text that differ from it by a few words
+/// (a name, one clause); `index` computes those words, and a match lacking
+/// most of them is reported as the common text, as ScanCode does.
+pub(crate) const LOOK_ALIKES: &[&str] = &[
+    "BSD-3-Clause-HP",
+    "BSD-3-Clause-Tso",
+    "BSD-2-Clause-pos-unchanged",
+    "X11-no-permit-persons",
+    "HPND-sell-variant-critical-systems",
+    "MIT-Khronos-old",
+    "Boehm-GC-without-fee",
 ];

@@ -59,3 +59,24 @@ fn variants_of_common_licenses_map_to_their_family() {
     check("BSDish", "LicenseRef-BSDish", false);
     check("mitre", "LicenseRef-mitre", false);
 }
+
+#[test]
+fn debian_exception_names_map_to_spdx_exceptions() {
+    // The SPDX id as written, or with the `exception` the field adds.
+    check("GPL-2+ with Libtool exception", "GPL-2.0-or-later WITH Libtool-exception", true);
+    check("GPL-2 with Linux-syscall-note exception", "GPL-2.0-only WITH Linux-syscall-note", true);
+    // Debian's short names: the Autoconf exception's version follows the GPL's.
+    check(
+        "GPL-2+ with Autoconf exception",
+        "GPL-2.0-or-later WITH Autoconf-exception-generic",
+        true,
+    );
+    check("GPL-3+ with autoconf exception", "GPL-3.0-or-later WITH Autoconf-exception-3.0", true);
+    check("GPL-3+ with Bison exception", "GPL-3.0-or-later WITH Bison-exception-2.2", true);
+    // Unknown exceptions stay additions of their own.
+    check(
+        "GPL-3+ with Autoconf-data exception",
+        "GPL-3.0-or-later WITH AdditionRef-Autoconf-data-exception",
+        true,
+    );
+}

@@ -250,3 +250,88 @@ authorization from the authors.
     let mit = text.split("\nExcept").next().unwrap_or("");
     assert_eq!(detect(mit).expression.as_deref(), Some("MIT"));
 }
+
+/// `/usr/share/common-licenses/GPL` (no version) names any version of the
+/// GPL; after a notice of some GPL version it only points at that text.
+#[test]
+fn unversioned_common_licenses_pointers() {
+    let alone = "This package is free software.\n\nOn Debian systems, see /usr/share/common-licenses/GPL for the license.\n";
+    assert_eq!(detect(alone).expression.as_deref(), Some("GPL-1.0-or-later"));
+    let lesser =
+        "The library may be copied.\n\nSee /usr/share/common-licenses/LGPL on Debian systems.\n";
+    assert_eq!(detect(lesser).expression.as_deref(), Some("LGPL-2.0-or-later"));
+    let after_notice = "This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation; either version 2 of the License, or
+(at your option) any later version.
+
+On Debian systems, the complete text of the GNU General Public License
+can be found in /usr/share/common-licenses/GPL.
+";
+    let found = detect(after_notice);
+    assert_eq!(found.expression.as_deref(), Some("GPL-2.0-or-later"), "{found:#?}");
+    let versioned = "See /usr/share/common-licenses/GPL-2 for the text.\n";
+    assert_eq!(detect(versioned).expression.as_deref(), Some("GPL-2.0-only"));
+}
+
+/// A bare "GPL" or "LGPL" without a version, away from any notice, names
+/// any version; with a version after it, in a link, or beside a notice it
+/// adds nothing.
+#[test]
+fn bare_gpl_mentions() {
+    let prose = "The sources of the tool were released long ago.\nSome of the helper scripts are under the GPL, as their authors wished.\n";
+    assert_eq!(detect(prose).expression.as_deref(), Some("GPL-1.0-or-later"));
+    let lesser = "The plugin loader was written by many people over the years and is\ndistributed under the LGPL like the rest of the library.\n";
+    assert_eq!(detect(lesser).expression.as_deref(), Some("LGPL-2.0-or-later"));
+    for nothing in [
+        "The helper scripts are under the GPL version 2, as their authors wished.\n",
+        "The helper scripts are under GPL-3, as their authors wished.\n",
+        "Read it at http://www.gnu.org/licenses/gpl.html when you can.\n",
+    ] {
+        assert_eq!(detect(nothing).expression, None, "{nothing}");
+    }
+    let notice = "This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation; either version 2 of the License, or
+(at your option) any later version. The GPL applies to every file.
+";
+    assert_eq!(detect(notice).expression.as_deref(), Some("GPL-2.0-or-later"));
+}
+
+/// A rare variant of a common text matched without most of the words only
+/// the variant has is the common text: the BSD-3-Clause wording with "the
+/// author" matches BSD-3-Clause-HP (which says "the author" too) better,
+/// but lacks HP's patent clause.
+#[test]
+fn look_alike_variant_without_its_own_words_is_the_common_text() {
+    let author = "Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions
+are met:
+
+1. Redistributions of source code must retain the copyright
+   notice, this list of conditions and the following disclaimer.
+2. Redistributions in binary form must reproduce the copyright
+   notice, this list of conditions and the following disclaimer in the
+   documentation and/or other materials provided with the distribution.
+3. The name of the author may not be used to endorse or promote products
+   derived from this software without specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE AUTHOR ``AS IS'' AND ANY EXPRESS OR
+IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED WARRANTIES
+OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE DISCLAIMED.
+IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY DIRECT, INDIRECT,
+INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT
+NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE,
+DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY
+THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT
+(INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF
+THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+";
+    let found = detect(author);
+    assert_eq!(found.expression.as_deref(), Some("BSD-3-Clause"), "{found:#?}");
+    // The variants' own texts keep their names.
+    for id in ["BSD-3-Clause-HP", "BSD-2-Clause-pos-unchanged", "X11-no-permit-persons"] {
+        let found = detect(spdx_text(id));
+        assert_eq!(found.expression.as_deref(), Some(id), "{id}: {found:#?}");
+    }
+}
