@@ -154,9 +154,17 @@ impl Detector {
 
         let mut words = Vec::new();
         let mut lines = Vec::new();
+        // A skipped line (a `License:` field, an SPDX header) leaves one
+        // unknown word, so no n-gram joins the text before it to the text after
+        // it (FSFULLR's "... notice is preserved" and the next field's "This").
+        let mut last_skipped = 0;
         for_each_word(text, |word, line| {
             if skip_lines.binary_search(&line).is_err() {
                 words.push(self.index.word_id(word));
+                lines.push(line);
+            } else if line != last_skipped {
+                last_skipped = line;
+                words.push(UNKNOWN);
                 lines.push(line);
             }
         });

@@ -102,6 +102,13 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "BSD-3-Clause" => [
         "use of this source code is governed by a bsd style license that can be found in the license file",
     ],
+    // FSFULLR with the warranty paragraph, whoever "gives unlimited
+    // permission" (the author, the FSF): too short a text for the shared
+    // wording to reach the 75 % a full text needs when the giver differs.
+    "FSFULLRWD" => [
+        "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this file is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
+        "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this program is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
+    ],
     "LicenseRef-public-domain" => [
         "this software is in the public domain",
         "released into the public domain",

@@ -335,3 +335,40 @@ THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
         assert_eq!(found.expression.as_deref(), Some(id), "{id}: {found:#?}");
     }
 }
+
+/// A `License:` line between two texts leaves a break: the last words of
+/// one field and the first of the next make no n-gram, so the short FSF
+/// permission ("... this notice is preserved.") does not grow into its
+/// look-alike that goes on "... is preserved. This file is offered as-is"
+/// through the next field's "This".
+#[test]
+fn a_field_line_separates_the_texts_around_it() {
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 A\nLicense: FSF-permission\n\nLicense: FSF-permission\n This file is free software; the Free Software Foundation\n gives unlimited permission to copy and/or distribute it,\n with or without modifications, as long as this notice is preserved.\n\nLicense: Example-terms\n This software may be used by anyone who asks for it.\n"
+    );
+    let found = detect(&text);
+    let texts: Vec<&str> = found
+        .detections
+        .iter()
+        .filter(|d| d.start_line >= 6 && d.start_line <= 9)
+        .map(|d| d.expression.as_str())
+        .collect();
+    assert_eq!(texts, ["FSFULLR"], "{found:#?}");
+}
+
+/// The FSF's all-permissive notice with the warranty paragraph is
+/// FSFULLRWD whoever gives the permission.
+#[test]
+fn fsf_unlimited_permission_with_warranty_paragraph() {
+    let text = "This file is free software; as a special exception the author gives
+unlimited permission to copy and/or distribute it, with or without
+modifications, as long as this notice is preserved.
+
+This file is distributed in the hope that it will be useful, but
+WITHOUT ANY WARRANTY, to the extent permitted by law; without even the
+implied warranty of MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("FSFULLRWD"));
+    let without = text.split("\n\n").next().unwrap_or("");
+    assert_eq!(detect(without).expression.as_deref(), Some("FSFULLR"));
+}
