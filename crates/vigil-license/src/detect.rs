@@ -94,6 +94,9 @@ struct Candidate {
     coverage: f64,
     precision: f64,
     rank: f64,
+    /// For a bare mention: how many query words around another candidate
+    /// drop it.
+    bare_reach: Option<u32>,
 }
 
 /// Hits of one entry chained into a run.
@@ -272,46 +275,64 @@ impl Detector {
                         * precision
                         * (0.85 + 0.15 * coverage)
                         * bonus,
+                    bare_reach: None,
                 });
             }
         }
         candidates
     }
 
-    /// A bare `GPL` or `LGPL` with no version after it ("the GPL",
-    /// "GPL-licensed", "GNU GPL") names any version: `GPL-1.0-or-later`,
-    /// `LGPL-2.0-or-later`, as ScanCode reads it. Ranked below everything,
-    /// so a notice or text around the word keeps it.
+    /// A license named without a version, away from the notices that
+    /// would give one, names any version, as ScanCode reads it: a bare `GPL`
+    /// or `LGPL` ("the GPL", "GPL-licensed", "GNU GPL") with no version after
+    /// it and not in a link is `GPL-1.0-or-later` or `LGPL-2.0-or-later`;
+    /// "the GNU Free Documentation License" is `GFDL-1.1-or-later` even with
+    /// a version after it. Ranked below everything, so a notice or text
+    /// around the words keeps them, and dropped near other detections
+    /// ([`drop_bare_near_others`]).
     fn bare_candidates(&self, words: &[u32], candidates: &mut Vec<Candidate>) {
-        const BARE: &[(&str, &str)] = &[("gpl", "GPL-1.0-or-later"), ("lgpl", "LGPL-2.0-or-later")];
+        /// Words, expression, whether a version may follow, reach.
+        const BARE: &[(&str, &str, bool, u32)] = &[
+            ("gpl", "GPL-1.0-or-later", false, BARE_REACH),
+            ("lgpl", "LGPL-2.0-or-later", false, BARE_REACH),
+            ("gnu free documentation license", "GFDL-1.1-or-later", true, 0),
+        ];
         const VERSIONS: &[&str] = &["1", "2", "3", "version", "v", "ver", "v1", "v2", "v3"];
         // `gnu.org/licenses/gpl.html`, `common-licenses/GPL`: a link, not a mention.
         const PATH: &[&str] = &["licenses", "copyleft", "html", "txt"];
+        let ids = |phrase: &str| -> Vec<u32> {
+            phrase.split(' ').map(|w| self.index.word_id(w)).collect()
+        };
         let versions: Vec<u32> = VERSIONS.iter().map(|w| self.index.word_id(w)).collect();
         let path: Vec<u32> = PATH.iter().map(|w| self.index.word_id(w)).collect();
-        for (word, expression) in BARE {
-            let id = self.index.word_id(word);
-            if id == UNKNOWN {
+        for &(phrase, expression, versioned, reach) in BARE {
+            let needle = ids(phrase);
+            if needle.contains(&UNKNOWN) {
                 continue;
             }
-            for (pos, _) in words.iter().enumerate().filter(|(_, w)| **w == id) {
+            for (pos, window) in words.windows(needle.len()).enumerate() {
+                if window != needle.as_slice() {
+                    continue;
+                }
+                let end = pos + needle.len();
+                let next = words.get(end);
                 let url = pos
                     .checked_sub(1)
                     .and_then(|before| words.get(before))
                     .is_some_and(|before| path.contains(before))
-                    || words.get(pos + 1).is_some_and(|next| path.contains(next));
-                if url || words.get(pos + 1).is_some_and(|next| versions.contains(next)) {
+                    || next.is_some_and(|next| path.contains(next));
+                if url || (!versioned && next.is_some_and(|next| versions.contains(next))) {
                     continue;
                 }
-                let q = u32::try_from(pos).unwrap_or(u32::MAX);
                 candidates.push(Candidate {
-                    expression: (*expression).to_owned(),
+                    expression: expression.to_owned(),
                     kind: EntryKind::Notice,
-                    q_start: q,
-                    q_end: q.saturating_add(1),
+                    q_start: u32::try_from(pos).unwrap_or(u32::MAX),
+                    q_end: u32::try_from(end).unwrap_or(u32::MAX),
                     coverage: 1.0,
                     precision: 1.0,
                     rank: 0.5,
+                    bare_reach: Some(reach),
                 });
             }
         }
@@ -336,6 +357,7 @@ impl Detector {
                         coverage: 1.0,
                         precision: 1.0,
                         rank: f64::from(len),
+                        bare_reach: None,
                     });
                 }
             }
@@ -398,6 +420,7 @@ impl Detector {
                     precision: 1.0,
                     // An explicit choice outranks the notices it contains.
                     rank: 1000.0 + (last_end - start) as f64,
+                    bare_reach: None,
                 });
                 start = last_end;
             } else {
@@ -412,16 +435,15 @@ impl Detector {
 /// full text of the GPL is in /usr/share/common-licenses/GPL-2").
 const BARE_REACH: u32 = 40;
 
-/// Drops the bare mentions (rank below 1) close to any other candidate.
+/// Drops the bare mentions close to any other candidate (within their reach).
 fn drop_bare_near_others(chosen: &mut Vec<Candidate>) {
-    let bare = |candidate: &Candidate| candidate.rank < 1.0;
     let others: Vec<(u32, u32)> =
-        chosen.iter().filter(|c| !bare(c)).map(|c| (c.q_start, c.q_end)).collect();
+        chosen.iter().filter(|c| c.bare_reach.is_none()).map(|c| (c.q_start, c.q_end)).collect();
     chosen.retain(|candidate| {
-        !bare(candidate)
-            || !others.iter().any(|&(start, end)| {
-                candidate.q_start + BARE_REACH >= start && candidate.q_start <= end + BARE_REACH
-            })
+        let Some(reach) = candidate.bare_reach else { return true };
+        !others.iter().any(|&(start, end)| {
+            candidate.q_start + reach >= start && candidate.q_start <= end + reach
+        })
     });
 }
 

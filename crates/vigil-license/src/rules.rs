@@ -99,6 +99,15 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "AGPL-3.0-only" => [
         "under the terms of the gnu affero general public license version 3 as published by the free software foundation",
     ],
+    "GFDL-1.3-or-later" => [
+        "under the terms of the gnu free documentation license version 1 3 or any later version published by the free software foundation",
+    ],
+    "GFDL-1.2-or-later" => [
+        "under the terms of the gnu free documentation license version 1 2 or any later version published by the free software foundation",
+    ],
+    "GFDL-1.1-or-later" => [
+        "under the terms of the gnu free documentation license version 1 1 or any later version published by the free software foundation",
+    ],
     "BSD-3-Clause" => [
         "use of this source code is governed by a bsd style license that can be found in the license file",
     ],
@@ -225,6 +234,9 @@ pub(crate) const DEBIAN_NAMES: &[(&str, &str)] = &[
     ("public domain", "LicenseRef-public-domain"),
     ("pd", "LicenseRef-public-domain"),
     ("pd-debian", "LicenseRef-public-domain"),
+    // Debian's name for any all-permissive text (ScanCode's `other-permissive`):
+    // the text under it is reported beside it.
+    ("permissive", "LicenseRef-permissive"),
     ("psf-2", "PSF-2.0"),
     ("psf", "PSF-2.0"),
     ("python", "Python-2.0"),

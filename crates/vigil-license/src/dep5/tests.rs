@@ -17,6 +17,7 @@ fn debian_short_names_map_to_spdx() {
     check("Apache-2.0", "Apache-2.0", true);
     check("GPL", "GPL-1.0-or-later", true);
     check("Perl", "Artistic-1.0-Perl OR GPL-1.0-or-later", true);
+    check("permissive", "LicenseRef-permissive", true);
 }
 
 #[test]

@@ -372,3 +372,32 @@ implied warranty of MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.
     let without = text.split("\n\n").next().unwrap_or("");
     assert_eq!(detect(without).expression.as_deref(), Some("FSFULLR"));
 }
+
+/// The GFDL's "version 1.3 or any later version" notice, and the license
+/// named without a version ("the complete text of the GNU Free
+/// Documentation License"), which names any version.
+#[test]
+fn gfdl_notices_and_bare_name() {
+    let notice = "Permission is granted to copy, distribute and/or modify this manual
+under the terms of the GNU Free Documentation License, Version 1.3 or
+any later version published by the Free Software Foundation.
+";
+    assert_eq!(detect(notice).expression.as_deref(), Some("GFDL-1.3-or-later"));
+    let bare = "The manual was written by many hands over many years.\nIts text is covered by the GNU Free Documentation License; ask the authors.\n";
+    assert_eq!(detect(bare).expression.as_deref(), Some("GFDL-1.1-or-later"));
+}
+
+/// Debian's `License: permissive` is a name of its own; a text under it is
+/// reported beside it.
+#[test]
+fn a_permissive_field_keeps_its_name_beside_its_text() {
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 A\nLicense: permissive\n This file is free software; the Free Software Foundation\n gives unlimited permission to copy and/or distribute it,\n with or without modifications, as long as this notice is preserved.\n"
+    );
+    let found = detect(&text);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-permissive AND FSFULLR"),
+        "{found:#?}"
+    );
+}
