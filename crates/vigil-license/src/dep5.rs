@@ -19,6 +19,10 @@ pub(crate) struct Field {
     pub(crate) name: String,
     /// Whether every short name in it was known.
     pub(crate) known: bool,
+    /// Whether it is one name read as its family (`BSD-2-Clause-alike`,
+    /// `BSD-3-clause-Regents`): the maintainer says the text is like the
+    /// family's, not that it is the family's own.
+    pub(crate) variant: bool,
 }
 
 /// Whether `text` is a machine-readable Debian copyright file: its first
@@ -51,6 +55,7 @@ pub(crate) fn license_fields(text: &str) -> Vec<Field> {
             expression,
             name: value.to_ascii_lowercase(),
             known,
+            variant: is_variant_name(value),
         });
     }
     fields
@@ -178,6 +183,15 @@ fn exception_id(name: &str, license: &str) -> Option<String> {
 
 fn is_operator(word: &str) -> bool {
     matches!(word.to_ascii_lowercase().as_str(), "or" | "and" | "|" | "&" | "with")
+}
+
+/// Whether `value` is one short name that only [`variant_family`] knows.
+fn is_variant_name(value: &str) -> bool {
+    let name = value.to_ascii_lowercase();
+    !name.contains(char::is_whitespace)
+        && gnu_name(&name).is_none()
+        && !DEBIAN_NAMES.iter().any(|(debian, _)| *debian == name)
+        && variant_family(&name).is_some()
 }
 
 /// One Debian short name (lower case) to SPDX.

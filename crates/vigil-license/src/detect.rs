@@ -550,7 +550,8 @@ const LOOK_ALIKE_SCORE: u8 = 90;
 
 /// Adds the DEP-5 `License:` fields to the text detections. A field is
 /// the Debian maintainer's reading of the text under it, so:
-/// - a known single-license field drops a look-alike text of the same family
+/// - a known single-license field (not a variant name such as
+///   `BSD-2-Clause-alike`) drops a look-alike text of the same family
 ///   matched in its body (`License: BSD-1-clause` over a text that also
 ///   nearly matches `BSD-2-Clause`; `BSD-3-clause` over `BSD-3-Clause-HP`)
 ///   when the text scores below [`LOOK_ALIKE_SCORE`];
@@ -566,7 +567,7 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
         let inside = |d: &Detection| {
             d.start_line >= field.start_line && d.end_line <= field.end_line.max(field.start_line)
         };
-        if field.known && !field.expression.contains(' ') {
+        if field.known && !field.variant && !field.expression.contains(' ') {
             let field_family = family(&field.expression);
             detections.retain(|(d, kind)| {
                 !(*kind == EntryKind::Text

@@ -401,3 +401,48 @@ fn a_permissive_field_keeps_its_name_beside_its_text() {
         "{found:#?}"
     );
 }
+
+/// A BSD-2-Clause text with the export sentence of Ian Darwin's `file`,
+/// reworded enough to match BSD-2-Clause-Darwin below 90.
+const EXPORT_BSD: &str = " This software is not subject to any export provision of the United
+ States Department of Commerce.
+ .
+ Redistribution and use in source and binary forms, with or without
+ modification, are permitted provided that the following conditions
+ are met:
+ 1. Redistributions of source code must retain the above copyright
+    notice at the beginning of the file,
+    this list of conditions and the following disclaimer.
+ 2. Redistributions in binary form must reproduce the above copyright
+    notice, this list of conditions and the following disclaimer in the
+    documentation and/or other materials provided with the distribution.
+ .
+ THIS SOFTWARE IS PROVIDED BY THE AUTHOR AND CONTRIBUTORS ``AS IS'' AND
+ ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+ IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE
+ ARE DISCLAIMED.  IN NO EVENT SHALL THE AUTHOR OR CONTRIBUTORS BE LIABLE FOR
+ ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+ DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS
+ OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION)
+ HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT
+ LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY
+ OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF
+ SUCH DAMAGE.
+";
+
+/// A variant name (`BSD-2-Clause-alike`) says the text is like its family's,
+/// so a look-alike text under it stands beside the family; the family's own
+/// name (`BSD-2-clause`) names the text.
+#[test]
+fn a_variant_field_name_keeps_the_look_alike_text() {
+    let alike =
+        format!("{DEP5}Files: *\nCopyright: 2021 A\nLicense: BSD-2-Clause-alike\n{EXPORT_BSD}");
+    assert_eq!(
+        detect(&alike).expression.as_deref(),
+        Some("BSD-2-Clause AND BSD-2-Clause-Darwin"),
+        "{:#?}",
+        detect(&alike)
+    );
+    let named = format!("{DEP5}Files: *\nCopyright: 2021 A\nLicense: BSD-2-clause\n{EXPORT_BSD}");
+    assert_eq!(detect(&named).expression.as_deref(), Some("BSD-2-Clause"));
+}
