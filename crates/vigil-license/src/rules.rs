@@ -123,6 +123,9 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "released into the public domain",
         "placed in the public domain",
         "dedicated to the public domain",
+        "are in the public domain",
+        "is in the public domain",
+        "are in public domain",
     ],
 ];
 

@@ -446,3 +446,15 @@ fn a_variant_field_name_keeps_the_look_alike_text() {
     let named = format!("{DEP5}Files: *\nCopyright: 2021 A\nLicense: BSD-2-clause\n{EXPORT_BSD}");
     assert_eq!(detect(&named).expression.as_deref(), Some("BSD-2-Clause"));
 }
+
+/// "... are in the public domain" and "is in the public domain" say what
+/// "placed in the public domain" says.
+#[test]
+fn public_domain_statements() {
+    for text in [
+        "The changes made by the packagers to this file are in the public domain.\n",
+        "The table of constants below is in the public domain; use it freely.\n",
+    ] {
+        assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-public-domain"), "{text}");
+    }
+}
