@@ -699,7 +699,9 @@ fn field_lines(text: &str) -> Vec<u32> {
     let mut lines = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let name_len = line.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '-').count();
-        if name_len > 0 && line[name_len..].starts_with(':') {
+        // A `Comment:` goes on about the license paragraph above it.
+        let comment = line[..name_len].eq_ignore_ascii_case("comment");
+        if name_len > 0 && !comment && line[name_len..].starts_with(':') {
             lines.push(u32::try_from(index + 1).unwrap_or(u32::MAX));
         }
     }

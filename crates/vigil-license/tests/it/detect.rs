@@ -458,3 +458,15 @@ fn public_domain_statements() {
         assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-public-domain"), "{text}");
     }
 }
+
+/// A `Comment:` field under a license paragraph goes on about it: its
+/// common-licenses pointer closes the paragraph's notice; another field
+/// (`License:`) starts afresh.
+#[test]
+fn a_pointer_in_a_comment_closes_the_notice_above() {
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 A\nLicense: LGPL-2.1+\n This library is free software; you can redistribute it and/or modify it\n under the terms of the GNU Lesser General Public License as published by\n the Free Software Foundation; either version 2.1 of the License, or\n (at your option) any later version.\nComment:\n On Debian systems, the full text of the GNU Lesser General Public License\n can be found in '/usr/share/common-licenses/LGPL-2.1'.\n"
+    );
+    let found = detect(&text);
+    assert_eq!(found.expression.as_deref(), Some("LGPL-2.1-or-later"), "{found:#?}");
+}
