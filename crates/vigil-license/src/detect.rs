@@ -693,8 +693,9 @@ fn spdx_headers(
 /// it (the warranty and "you should have received a copy" paragraphs).
 const REFERENCE_REACH: u32 = 16;
 
-/// Lines that start a DEP-5 field (`Comment:`, `License:`): a pointer after
-/// one belongs to that field, not to the notice before it.
+/// Lines that start a DEP-5 field (`License:`, `Files:`; not `Comment:`,
+/// which goes on about the paragraph above it): a pointer after one belongs
+/// to that field, not to the notice before it.
 fn field_lines(text: &str) -> Vec<u32> {
     let mut lines = Vec::new();
     for (index, line) in text.lines().enumerate() {
