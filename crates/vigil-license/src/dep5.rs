@@ -5,7 +5,7 @@
 //! text by `detect`; this module only reads fields.
 
 use crate::expression::{normalize, slug};
-use crate::rules::DEBIAN_NAMES;
+use crate::rules::{DEBIAN_EXCEPTIONS, DEBIAN_NAMES};
 
 /// One `License:` field of a DEP-5 file.
 pub(crate) struct Field {
@@ -19,6 +19,10 @@ pub(crate) struct Field {
     pub(crate) name: String,
     /// Whether every short name in it was known.
     pub(crate) known: bool,
+    /// Whether it is one name read as its family (`BSD-2-Clause-alike`,
+    /// `BSD-3-clause-Regents`): the maintainer says the text is like the
+    /// family's, not that it is the family's own.
+    pub(crate) variant: bool,
 }
 
 /// Whether `text` is a machine-readable Debian copyright file: its first
@@ -51,6 +55,7 @@ pub(crate) fn license_fields(text: &str) -> Vec<Field> {
             expression,
             name: value.to_ascii_lowercase(),
             known,
+            variant: is_variant_name(value),
         });
     }
     fields
@@ -126,10 +131,9 @@ fn group_expression(value: &str) -> (String, bool) {
                     }
                 }
                 let name = exception.join("-");
-                let id = spdx::identifiers::EXCEPTIONS
-                    .iter()
-                    .find(|candidate| candidate.name.eq_ignore_ascii_case(&name))
-                    .map_or_else(|| format!("AdditionRef-{}", slug(&name)), |e| e.name.to_owned());
+                let license = out.last().map_or("", String::as_str);
+                let id = exception_id(&name, license)
+                    .unwrap_or_else(|| format!("AdditionRef-{}", slug(&name)));
                 out.push("WITH".to_owned());
                 out.push(id);
             }
@@ -153,8 +157,41 @@ fn group_expression(value: &str) -> (String, bool) {
     }
 }
 
+/// The SPDX exception a Debian `with X exception` names (`name` is
+/// `X-exception`, as written): an SPDX id with or without the `-exception`
+/// the field adds (`Libtool-exception`, `Linux-syscall-note`), or a
+/// short name of [`DEBIAN_EXCEPTIONS`] whose version follows the license's
+/// (`GPL-3+ with Autoconf exception` is `Autoconf-exception-3.0`).
+fn exception_id(name: &str, license: &str) -> Option<String> {
+    let bare = name
+        .get(..name.len().saturating_sub("-exception".len()))
+        .filter(|_| name.to_ascii_lowercase().ends_with("-exception"))
+        .unwrap_or(name);
+    let spdx = spdx::identifiers::EXCEPTIONS.iter().find(|candidate| {
+        candidate.name.eq_ignore_ascii_case(name) || candidate.name.eq_ignore_ascii_case(bare)
+    });
+    if let Some(exception) = spdx {
+        return Some(exception.name.to_owned());
+    }
+    DEBIAN_EXCEPTIONS
+        .iter()
+        .find(|(debian, prefix, _)| {
+            debian.eq_ignore_ascii_case(bare) && license.starts_with(prefix)
+        })
+        .map(|(_, _, id)| (*id).to_owned())
+}
+
 fn is_operator(word: &str) -> bool {
     matches!(word.to_ascii_lowercase().as_str(), "or" | "and" | "|" | "&" | "with")
+}
+
+/// Whether `value` is one short name that only [`variant_family`] knows.
+fn is_variant_name(value: &str) -> bool {
+    let name = value.to_ascii_lowercase();
+    !name.contains(char::is_whitespace)
+        && gnu_name(&name).is_none()
+        && !DEBIAN_NAMES.iter().any(|(debian, _)| *debian == name)
+        && variant_family(&name).is_some()
 }
 
 /// One Debian short name (lower case) to SPDX.

@@ -94,6 +94,9 @@ struct Candidate {
     coverage: f64,
     precision: f64,
     rank: f64,
+    /// For a bare mention: how many query words around another candidate
+    /// drop it.
+    bare_reach: Option<u32>,
 }
 
 /// Hits of one entry chained into a run.
@@ -154,16 +157,26 @@ impl Detector {
 
         let mut words = Vec::new();
         let mut lines = Vec::new();
+        // A skipped line (a `License:` field, an SPDX header) leaves one
+        // unknown word, so no n-gram joins the text before it to the text after
+        // it (FSFULLR's "... notice is preserved" and the next field's "This").
+        let mut last_skipped = 0;
         for_each_word(text, |word, line| {
             if skip_lines.binary_search(&line).is_err() {
                 words.push(self.index.word_id(word));
+                lines.push(line);
+            } else if line != last_skipped {
+                last_skipped = line;
+                words.push(UNKNOWN);
                 lines.push(line);
             }
         });
         let mut candidates = self.text_candidates(&words);
         self.short_candidates(&words, &mut candidates);
         self.either_candidates(&words, &mut candidates);
-        let chosen = choose(candidates);
+        self.bare_candidates(&words, &mut candidates);
+        let mut chosen = choose(candidates);
+        drop_bare_near_others(&mut chosen);
 
         let line_of = |pos: u32| lines.get(pos as usize).copied().unwrap_or(0);
         let mut detections: Vec<(Detection, EntryKind)> = chosen
@@ -235,8 +248,21 @@ impl Detector {
                     continue;
                 }
                 let bonus = if entry.preferred { 1.01 } else { 1.0 };
+                let region_words =
+                    words.get(region.q_start as usize..region.q_cover_end as usize).unwrap_or(&[]);
+                let expression = match &entry.variant_of {
+                    // A variant matched without most of its own words is the
+                    // common text (`BSD-3-Clause` with "the author" for "HP").
+                    Some((common, distinct))
+                        if distinct.iter().filter(|w| region_words.contains(w)).count() * 2
+                            < distinct.len() =>
+                    {
+                        common.clone()
+                    }
+                    _ => entry.expression.clone(),
+                };
                 candidates.push(Candidate {
-                    expression: entry.expression.clone(),
+                    expression,
                     kind: entry.kind,
                     q_start: region.q_start,
                     q_end: region.q_cover_end,
@@ -249,10 +275,67 @@ impl Detector {
                         * precision
                         * (0.85 + 0.15 * coverage)
                         * bonus,
+                    bare_reach: None,
                 });
             }
         }
         candidates
+    }
+
+    /// A license named without a version, away from the notices that
+    /// would give one, names any version, as ScanCode reads it: a bare `GPL`
+    /// or `LGPL` ("the GPL", "GPL-licensed", "GNU GPL") with no version after
+    /// it and not in a link is `GPL-1.0-or-later` or `LGPL-2.0-or-later`;
+    /// "the GNU Free Documentation License" is `GFDL-1.1-or-later` even with
+    /// a version after it. Ranked below everything, so a notice or text
+    /// around the words keeps them, and dropped near other detections
+    /// ([`drop_bare_near_others`]).
+    fn bare_candidates(&self, words: &[u32], candidates: &mut Vec<Candidate>) {
+        /// Words, expression, whether a version may follow, reach.
+        const BARE: &[(&str, &str, bool, u32)] = &[
+            ("gpl", "GPL-1.0-or-later", false, BARE_REACH),
+            ("lgpl", "LGPL-2.0-or-later", false, BARE_REACH),
+            ("gnu free documentation license", "GFDL-1.1-or-later", true, 0),
+        ];
+        const VERSIONS: &[&str] = &["1", "2", "3", "version", "v", "ver", "v1", "v2", "v3"];
+        // `gnu.org/licenses/gpl.html`, `common-licenses/GPL`: a link, not a mention.
+        const PATH: &[&str] = &["licenses", "copyleft", "html", "txt"];
+        let ids = |phrase: &str| -> Vec<u32> {
+            phrase.split(' ').map(|w| self.index.word_id(w)).collect()
+        };
+        let versions: Vec<u32> = VERSIONS.iter().map(|w| self.index.word_id(w)).collect();
+        let path: Vec<u32> = PATH.iter().map(|w| self.index.word_id(w)).collect();
+        for &(phrase, expression, versioned, reach) in BARE {
+            let needle = ids(phrase);
+            if needle.contains(&UNKNOWN) {
+                continue;
+            }
+            for (pos, window) in words.windows(needle.len()).enumerate() {
+                if window != needle.as_slice() {
+                    continue;
+                }
+                let end = pos + needle.len();
+                let next = words.get(end);
+                let url = pos
+                    .checked_sub(1)
+                    .and_then(|before| words.get(before))
+                    .is_some_and(|before| path.contains(before))
+                    || next.is_some_and(|next| path.contains(next));
+                if url || (!versioned && next.is_some_and(|next| versions.contains(next))) {
+                    continue;
+                }
+                candidates.push(Candidate {
+                    expression: expression.to_owned(),
+                    kind: EntryKind::Notice,
+                    q_start: u32::try_from(pos).unwrap_or(u32::MAX),
+                    q_end: u32::try_from(end).unwrap_or(u32::MAX),
+                    coverage: 1.0,
+                    precision: 1.0,
+                    rank: 0.5,
+                    bare_reach: Some(reach),
+                });
+            }
+        }
     }
 
     /// Entries shorter than an n-gram, by exact scan.
@@ -274,6 +357,7 @@ impl Detector {
                         coverage: 1.0,
                         precision: 1.0,
                         rank: f64::from(len),
+                        bare_reach: None,
                     });
                 }
             }
@@ -336,6 +420,7 @@ impl Detector {
                     precision: 1.0,
                     // An explicit choice outranks the notices it contains.
                     rank: 1000.0 + (last_end - start) as f64,
+                    bare_reach: None,
                 });
                 start = last_end;
             } else {
@@ -343,6 +428,23 @@ impl Detector {
             }
         }
     }
+}
+
+/// Query words around another detection within which a bare `GPL` belongs
+/// to that detection's wording ("the provisions of the GPL apply", "the
+/// full text of the GPL is in /usr/share/common-licenses/GPL-2").
+const BARE_REACH: u32 = 40;
+
+/// Drops the bare mentions close to any other candidate (within their reach).
+fn drop_bare_near_others(chosen: &mut Vec<Candidate>) {
+    let others: Vec<(u32, u32)> =
+        chosen.iter().filter(|c| c.bare_reach.is_none()).map(|c| (c.q_start, c.q_end)).collect();
+    chosen.retain(|candidate| {
+        let Some(reach) = candidate.bare_reach else { return true };
+        !others.iter().any(|&(start, end)| {
+            candidate.q_start + reach >= start && candidate.q_start <= end + reach
+        })
+    });
 }
 
 /// The least share of an entry's words a region must cover.
@@ -448,7 +550,8 @@ const LOOK_ALIKE_SCORE: u8 = 90;
 
 /// Adds the DEP-5 `License:` fields to the text detections. A field is
 /// the Debian maintainer's reading of the text under it, so:
-/// - a known single-license field drops a look-alike text of the same family
+/// - a known single-license field (not a variant name such as
+///   `BSD-2-Clause-alike`) drops a look-alike text of the same family
 ///   matched in its body (`License: BSD-1-clause` over a text that also
 ///   nearly matches `BSD-2-Clause`; `BSD-3-clause` over `BSD-3-Clause-HP`)
 ///   when the text scores below [`LOOK_ALIKE_SCORE`];
@@ -464,7 +567,7 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
         let inside = |d: &Detection| {
             d.start_line >= field.start_line && d.end_line <= field.end_line.max(field.start_line)
         };
-        if field.known && !field.expression.contains(' ') {
+        if field.known && !field.variant && !field.expression.contains(' ') {
             let field_family = family(&field.expression);
             detections.retain(|(d, kind)| {
                 !(*kind == EntryKind::Text
@@ -590,13 +693,16 @@ fn spdx_headers(
 /// it (the warranty and "you should have received a copy" paragraphs).
 const REFERENCE_REACH: u32 = 16;
 
-/// Lines that start a DEP-5 field (`Comment:`, `License:`): a pointer after
-/// one belongs to that field, not to the notice before it.
+/// Lines that start a DEP-5 field (`License:`, `Files:`; not `Comment:`,
+/// which goes on about the paragraph above it): a pointer after one belongs
+/// to that field, not to the notice before it.
 fn field_lines(text: &str) -> Vec<u32> {
     let mut lines = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let name_len = line.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '-').count();
-        if name_len > 0 && line[name_len..].starts_with(':') {
+        // A `Comment:` goes on about the license paragraph above it.
+        let comment = line[..name_len].eq_ignore_ascii_case("comment");
+        if name_len > 0 && !comment && line[name_len..].starts_with(':') {
             lines.push(u32::try_from(index + 1).unwrap_or(u32::MAX));
         }
     }
@@ -611,6 +717,13 @@ fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>, field_
         let first = expression.split_whitespace().next().unwrap_or("");
         first.trim_end_matches("-or-later").trim_end_matches("-only").to_owned()
     };
+    // `common-licenses/GPL` (any version) closes a notice of any GPL version.
+    let base = |expression: &str| expression.split(['-', ' ']).next().unwrap_or("").to_owned();
+    let same = |notice: &str, reference: &str| {
+        family(notice) == family(reference)
+            || (matches!(reference, "GPL-1.0-or-later" | "LGPL-2.0-or-later")
+                && base(notice) == base(reference))
+    };
     let keep: Vec<bool> = detections
         .iter()
         .map(|(reference, kind)| {
@@ -620,7 +733,7 @@ fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>, field_
                         && other.kind != DetectionKind::Dep5Field
                         && other.start_line <= reference.start_line
                         && other.end_line + REFERENCE_REACH >= reference.start_line
-                        && family(&other.expression) == family(&reference.expression)
+                        && same(&other.expression, &reference.expression)
                         && !field_lines
                             .iter()
                             .any(|&line| line > other.end_line && line <= reference.start_line)

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::rules::{EXTRA_TEXTS, NAMES, NOTICES, PREFERRED, REFERENCES};
+use crate::rules::{EXTRA_TEXTS, LOOK_ALIKES, NAMES, NOTICES, PREFERRED, REFERENCES};
 use crate::text::for_each_word;
 
 /// Words per n-gram: long enough that a hit means shared phrasing, short
@@ -39,6 +39,10 @@ pub(crate) struct Entry {
     pub(crate) len: u32,
     /// Whether [`PREFERRED`] lists it (wins ties against look-alikes).
     pub(crate) preferred: bool,
+    /// For a variant named after a common text (`BSD-3-Clause-HP` after
+    /// `BSD-3-Clause`, `X11-no-permit-persons` after `X11`): the common
+    /// text's expression and the words only the variant has.
+    pub(crate) variant_of: Option<(String, Vec<u32>)>,
 }
 
 /// Where an n-gram occurs.
@@ -119,6 +123,7 @@ impl Index {
             seen.insert(words.clone(), builder.entries.len());
             builder.add(id.to_owned(), EntryKind::Text, &words);
         }
+        link_variants(&mut builder.entries, &seen);
         for &(id, text) in spdx::text::EXCEPTION_TEXTS {
             let deprecated =
                 spdx::exception_id(id).is_none_or(|exception| exception.is_deprecated());
@@ -160,6 +165,47 @@ impl Index {
     }
 }
 
+/// Links each SPDX text named `<common>-<variant>` to the longest other
+/// text whose id is such a prefix, with the words only the variant has
+/// (`hp`, `patent` for `BSD-3-Clause-HP`; `position`, `unchanged` for
+/// `BSD-2-Clause-pos-unchanged`): a match lacking most of them is the
+/// common text in other words, as ScanCode reads it.
+fn link_variants(entries: &mut [Entry], texts: &HashMap<Vec<u32>, usize>) {
+    let by_entry: HashMap<usize, &Vec<u32>> = texts.iter().map(|(w, &e)| (e, w)).collect();
+    for index in 0..entries.len() {
+        let Some(entry) = entries.get(index) else { continue };
+        if entry.kind != EntryKind::Text || !LOOK_ALIKES.contains(&entry.expression.as_str()) {
+            continue;
+        }
+        let parent = entries
+            .iter()
+            .enumerate()
+            .filter(|(other, parent)| {
+                *other != index
+                    && parent.kind == EntryKind::Text
+                    && entry
+                        .expression
+                        .strip_prefix(parent.expression.as_str())
+                        .is_some_and(|rest| rest.starts_with('-'))
+            })
+            .max_by_key(|(_, parent)| parent.expression.len());
+        let Some((parent_index, parent)) = parent else { continue };
+        let (Some(own), Some(common)) = (by_entry.get(&index), by_entry.get(&parent_index)) else {
+            continue;
+        };
+        let common: std::collections::HashSet<u32> = common.iter().copied().collect();
+        let mut distinct: Vec<u32> = own.iter().copied().filter(|w| !common.contains(w)).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if !distinct.is_empty() {
+            let link = (parent.expression.clone(), distinct);
+            if let Some(entry) = entries.get_mut(index) {
+                entry.variant_of = Some(link);
+            }
+        }
+    }
+}
+
 /// The part of an SPDX text that is the license itself: the list's
 /// LGPL-3.0 text has the whole GPL-3.0 appended, which COPYING.LESSER files
 /// do not carry (and which is indexed as GPL-3.0 anyway).
@@ -195,7 +241,7 @@ impl Builder {
         let Ok(entry) = u16::try_from(self.entries.len()) else { return };
         let preferred = PREFERRED.contains(&expression.as_str());
         let len = u32::try_from(words.len()).unwrap_or(u32::MAX);
-        self.entries.push(Entry { expression, kind, len, preferred });
+        self.entries.push(Entry { expression, kind, len, preferred, variant_of: None });
         if words.len() < N {
             self.short.push((entry, words.to_vec()));
         }

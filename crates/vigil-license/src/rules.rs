@@ -99,14 +99,33 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "AGPL-3.0-only" => [
         "under the terms of the gnu affero general public license version 3 as published by the free software foundation",
     ],
+    "GFDL-1.3-or-later" => [
+        "under the terms of the gnu free documentation license version 1 3 or any later version published by the free software foundation",
+    ],
+    "GFDL-1.2-or-later" => [
+        "under the terms of the gnu free documentation license version 1 2 or any later version published by the free software foundation",
+    ],
+    "GFDL-1.1-or-later" => [
+        "under the terms of the gnu free documentation license version 1 1 or any later version published by the free software foundation",
+    ],
     "BSD-3-Clause" => [
         "use of this source code is governed by a bsd style license that can be found in the license file",
+    ],
+    // FSFULLR with the warranty paragraph, whoever "gives unlimited
+    // permission" (the author, the FSF): too short a text for the shared
+    // wording to reach the 75 % a full text needs when the giver differs.
+    "FSFULLRWD" => [
+        "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this file is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
+        "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this program is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
     ],
     "LicenseRef-public-domain" => [
         "this software is in the public domain",
         "released into the public domain",
         "placed in the public domain",
         "dedicated to the public domain",
+        "are in the public domain",
+        "is in the public domain",
+        "are in public domain",
     ],
 ];
 
@@ -124,8 +143,12 @@ pub(crate) const EXTRA_TEXTS: &[NoticeRule] = notices![
 /// name the license as ScanCode reads them (`GPL-2` is `GPL-2.0-only`);
 /// `detect` drops one that follows a notice of the same license (the
 /// "On Debian systems, the full text ..." line under an "or any later
-/// version" notice).
+/// version" notice). The unversioned `GPL` and `LGPL` pointers name any
+/// version (`GPL-1.0-or-later`, `LGPL-2.0-or-later`) and belong to any
+/// notice of their family before them.
 pub(crate) const REFERENCES: &[NoticeRule] = notices![
+    "GPL-1.0-or-later" => ["usr share common licenses gpl"],
+    "LGPL-2.0-or-later" => ["usr share common licenses lgpl"],
     "GPL-2.0-only" => ["usr share common licenses gpl 2"],
     "GPL-3.0-only" => ["usr share common licenses gpl 3"],
     "LGPL-2.0-only" => ["usr share common licenses lgpl 2"],
@@ -214,6 +237,9 @@ pub(crate) const DEBIAN_NAMES: &[(&str, &str)] = &[
     ("public domain", "LicenseRef-public-domain"),
     ("pd", "LicenseRef-public-domain"),
     ("pd-debian", "LicenseRef-public-domain"),
+    // Debian's name for any all-permissive text (ScanCode's `other-permissive`):
+    // the text under it is reported beside it.
+    ("permissive", "LicenseRef-permissive"),
     ("psf-2", "PSF-2.0"),
     ("psf", "PSF-2.0"),
     ("python", "Python-2.0"),
@@ -244,6 +270,16 @@ pub(crate) const DEBIAN_NAMES: &[(&str, &str)] = &[
     ("isc-like", "ISC"),
 ];
 
+/// Debian exception short names (`GPL-2+ with Autoconf exception`) that are
+/// not SPDX ids: the name, the license the exception's version follows
+/// (first match wins; `""` is any), and the SPDX exception ScanCode
+/// reports for it.
+pub(crate) const DEBIAN_EXCEPTIONS: &[(&str, &str, &str)] = &[
+    ("autoconf", "GPL-3.0", "Autoconf-exception-3.0"),
+    ("autoconf", "", "Autoconf-exception-generic"),
+    ("bison", "", "Bison-exception-2.2"),
+];
+
 /// SPDX ids preferred when two texts match equally well: the common one,
 /// not its rare look-alike.
 pub(crate) const PREFERRED: &[&str] = &[
@@ -272,4 +308,17 @@ pub(crate) const PREFERRED: &[&str] = &[
     "EPL-2.0",
     "EPL-1.0",
     "OFL-1.1",
+];
+
+/// Rare SPDX variants of a common text that differ from it by a few words
+/// (a name, one clause); `index` computes those words, and a match lacking
+/// most of them is reported as the common text, as ScanCode does.
+pub(crate) const LOOK_ALIKES: &[&str] = &[
+    "BSD-3-Clause-HP",
+    "BSD-3-Clause-Tso",
+    "BSD-2-Clause-pos-unchanged",
+    "X11-no-permit-persons",
+    "HPND-sell-variant-critical-systems",
+    "MIT-Khronos-old",
+    "Boehm-GC-without-fee",
 ];

@@ -17,6 +17,7 @@ fn debian_short_names_map_to_spdx() {
     check("Apache-2.0", "Apache-2.0", true);
     check("GPL", "GPL-1.0-or-later", true);
     check("Perl", "Artistic-1.0-Perl OR GPL-1.0-or-later", true);
+    check("permissive", "LicenseRef-permissive", true);
 }
 
 #[test]
@@ -58,4 +59,25 @@ fn variants_of_common_licenses_map_to_their_family() {
     check("GFDL-NIV-1.3+", "GFDL-1.3-no-invariants-or-later", true);
     check("BSDish", "LicenseRef-BSDish", false);
     check("mitre", "LicenseRef-mitre", false);
+}
+
+#[test]
+fn debian_exception_names_map_to_spdx_exceptions() {
+    // The SPDX id as written, or with the `exception` the field adds.
+    check("GPL-2+ with Libtool exception", "GPL-2.0-or-later WITH Libtool-exception", true);
+    check("GPL-2 with Linux-syscall-note exception", "GPL-2.0-only WITH Linux-syscall-note", true);
+    // Debian's short names: the Autoconf exception's version follows the GPL's.
+    check(
+        "GPL-2+ with Autoconf exception",
+        "GPL-2.0-or-later WITH Autoconf-exception-generic",
+        true,
+    );
+    check("GPL-3+ with autoconf exception", "GPL-3.0-or-later WITH Autoconf-exception-3.0", true);
+    check("GPL-3+ with Bison exception", "GPL-3.0-or-later WITH Bison-exception-2.2", true);
+    // Unknown exceptions stay additions of their own.
+    check(
+        "GPL-3+ with Autoconf-data exception",
+        "GPL-3.0-or-later WITH AdditionRef-Autoconf-data-exception",
+        true,
+    );
 }

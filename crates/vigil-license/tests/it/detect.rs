@@ -250,3 +250,223 @@ authorization from the authors.
     let mit = text.split("\nExcept").next().unwrap_or("");
     assert_eq!(detect(mit).expression.as_deref(), Some("MIT"));
 }
+
+/// `/usr/share/common-licenses/GPL` (no version) names any version of the
+/// GPL; after a notice of some GPL version it only points at that text.
+#[test]
+fn unversioned_common_licenses_pointers() {
+    let alone = "This package is free software.\n\nOn Debian systems, see /usr/share/common-licenses/GPL for the license.\n";
+    assert_eq!(detect(alone).expression.as_deref(), Some("GPL-1.0-or-later"));
+    let lesser =
+        "The library may be copied.\n\nSee /usr/share/common-licenses/LGPL on Debian systems.\n";
+    assert_eq!(detect(lesser).expression.as_deref(), Some("LGPL-2.0-or-later"));
+    let after_notice = "This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation; either version 2 of the License, or
+(at your option) any later version.
+
+On Debian systems, the complete text of the GNU General Public License
+can be found in /usr/share/common-licenses/GPL.
+";
+    let found = detect(after_notice);
+    assert_eq!(found.expression.as_deref(), Some("GPL-2.0-or-later"), "{found:#?}");
+    let versioned = "See /usr/share/common-licenses/GPL-2 for the text.\n";
+    assert_eq!(detect(versioned).expression.as_deref(), Some("GPL-2.0-only"));
+}
+
+/// A bare "GPL" or "LGPL" without a version, away from any notice, names
+/// any version; with a version after it, in a link, or beside a notice it
+/// adds nothing.
+#[test]
+fn bare_gpl_mentions() {
+    let prose = "The sources of the tool were released long ago.\nSome of the helper scripts are under the GPL, as their authors wished.\n";
+    assert_eq!(detect(prose).expression.as_deref(), Some("GPL-1.0-or-later"));
+    let lesser = "The plugin loader was written by many people over the years and is\ndistributed under the LGPL like the rest of the library.\n";
+    assert_eq!(detect(lesser).expression.as_deref(), Some("LGPL-2.0-or-later"));
+    for nothing in [
+        "The helper scripts are under the GPL version 2, as their authors wished.\n",
+        "The helper scripts are under GPL-3, as their authors wished.\n",
+        "Read it at http://www.gnu.org/licenses/gpl.html when you can.\n",
+    ] {
+        assert_eq!(detect(nothing).expression, None, "{nothing}");
+    }
+    let notice = "This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation; either version 2 of the License, or
+(at your option) any later version. The GPL applies to every file.
+";
+    assert_eq!(detect(notice).expression.as_deref(), Some("GPL-2.0-or-later"));
+}
+
+/// A rare variant of a common text matched without most of the words only
+/// the variant has is the common text: the BSD-3-Clause wording with "the
+/// author" matches BSD-3-Clause-HP (which says "the author" too) better,
+/// but lacks HP's patent clause.
+#[test]
+fn look_alike_variant_without_its_own_words_is_the_common_text() {
+    let author = "Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions
+are met:
+
+1. Redistributions of source code must retain the copyright
+   notice, this list of conditions and the following disclaimer.
+2. Redistributions in binary form must reproduce the copyright
+   notice, this list of conditions and the following disclaimer in the
+   documentation and/or other materials provided with the distribution.
+3. The name of the author may not be used to endorse or promote products
+   derived from this software without specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE AUTHOR ``AS IS'' AND ANY EXPRESS OR
+IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED WARRANTIES
+OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE DISCLAIMED.
+IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY DIRECT, INDIRECT,
+INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT
+NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE,
+DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY
+THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT
+(INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF
+THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+";
+    let found = detect(author);
+    assert_eq!(found.expression.as_deref(), Some("BSD-3-Clause"), "{found:#?}");
+    // The variants' own texts keep their names.
+    for id in ["BSD-3-Clause-HP", "BSD-2-Clause-pos-unchanged", "X11-no-permit-persons"] {
+        let found = detect(spdx_text(id));
+        assert_eq!(found.expression.as_deref(), Some(id), "{id}: {found:#?}");
+    }
+}
+
+/// A `License:` line between two texts leaves a break: the last words of
+/// one field and the first of the next make no n-gram, so the short FSF
+/// permission ("... this notice is preserved.") does not grow into its
+/// look-alike that goes on "... is preserved. This file is offered as-is"
+/// through the next field's "This".
+#[test]
+fn a_field_line_separates_the_texts_around_it() {
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 A\nLicense: FSF-permission\n\nLicense: FSF-permission\n This file is free software; the Free Software Foundation\n gives unlimited permission to copy and/or distribute it,\n with or without modifications, as long as this notice is preserved.\n\nLicense: Example-terms\n This software may be used by anyone who asks for it.\n"
+    );
+    let found = detect(&text);
+    let texts: Vec<&str> = found
+        .detections
+        .iter()
+        .filter(|d| d.start_line >= 6 && d.start_line <= 9)
+        .map(|d| d.expression.as_str())
+        .collect();
+    assert_eq!(texts, ["FSFULLR"], "{found:#?}");
+}
+
+/// The FSF's all-permissive notice with the warranty paragraph is
+/// FSFULLRWD whoever gives the permission.
+#[test]
+fn fsf_unlimited_permission_with_warranty_paragraph() {
+    let text = "This file is free software; as a special exception the author gives
+unlimited permission to copy and/or distribute it, with or without
+modifications, as long as this notice is preserved.
+
+This file is distributed in the hope that it will be useful, but
+WITHOUT ANY WARRANTY, to the extent permitted by law; without even the
+implied warranty of MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("FSFULLRWD"));
+    let without = text.split("\n\n").next().unwrap_or("");
+    assert_eq!(detect(without).expression.as_deref(), Some("FSFULLR"));
+}
+
+/// The GFDL's "version 1.3 or any later version" notice, and the license
+/// named without a version ("the complete text of the GNU Free
+/// Documentation License"), which names any version.
+#[test]
+fn gfdl_notices_and_bare_name() {
+    let notice = "Permission is granted to copy, distribute and/or modify this manual
+under the terms of the GNU Free Documentation License, Version 1.3 or
+any later version published by the Free Software Foundation.
+";
+    assert_eq!(detect(notice).expression.as_deref(), Some("GFDL-1.3-or-later"));
+    let bare = "The manual was written by many hands over many years.\nIts text is covered by the GNU Free Documentation License; ask the authors.\n";
+    assert_eq!(detect(bare).expression.as_deref(), Some("GFDL-1.1-or-later"));
+}
+
+/// Debian's `License: permissive` is a name of its own; a text under it is
+/// reported beside it.
+#[test]
+fn a_permissive_field_keeps_its_name_beside_its_text() {
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 A\nLicense: permissive\n This file is free software; the Free Software Foundation\n gives unlimited permission to copy and/or distribute it,\n with or without modifications, as long as this notice is preserved.\n"
+    );
+    let found = detect(&text);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-permissive AND FSFULLR"),
+        "{found:#?}"
+    );
+}
+
+/// A BSD-2-Clause text with the export sentence of Ian Darwin's `file`,
+/// reworded enough to match BSD-2-Clause-Darwin below 90.
+const EXPORT_BSD: &str = " This software is not subject to any export provision of the United
+ States Department of Commerce.
+ .
+ Redistribution and use in source and binary forms, with or without
+ modification, are permitted provided that the following conditions
+ are met:
+ 1. Redistributions of source code must retain the above copyright
+    notice at the beginning of the file,
+    this list of conditions and the following disclaimer.
+ 2. Redistributions in binary form must reproduce the above copyright
+    notice, this list of conditions and the following disclaimer in the
+    documentation and/or other materials provided with the distribution.
+ .
+ THIS SOFTWARE IS PROVIDED BY THE AUTHOR AND CONTRIBUTORS ``AS IS'' AND
+ ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE
+ IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE
+ ARE DISCLAIMED.  IN NO EVENT SHALL THE AUTHOR OR CONTRIBUTORS BE LIABLE FOR
+ ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL
+ DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS
+ OR SERVICES; LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION)
+ HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT
+ LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY
+ OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF
+ SUCH DAMAGE.
+";
+
+/// A variant name (`BSD-2-Clause-alike`) says the text is like its family's,
+/// so a look-alike text under it stands beside the family; the family's own
+/// name (`BSD-2-clause`) names the text.
+#[test]
+fn a_variant_field_name_keeps_the_look_alike_text() {
+    let alike =
+        format!("{DEP5}Files: *\nCopyright: 2021 A\nLicense: BSD-2-Clause-alike\n{EXPORT_BSD}");
+    assert_eq!(
+        detect(&alike).expression.as_deref(),
+        Some("BSD-2-Clause AND BSD-2-Clause-Darwin"),
+        "{:#?}",
+        detect(&alike)
+    );
+    let named = format!("{DEP5}Files: *\nCopyright: 2021 A\nLicense: BSD-2-clause\n{EXPORT_BSD}");
+    assert_eq!(detect(&named).expression.as_deref(), Some("BSD-2-Clause"));
+}
+
+/// "... are in the public domain" and "is in the public domain" say what
+/// "placed in the public domain" says.
+#[test]
+fn public_domain_statements() {
+    for text in [
+        "The changes made by the packagers to this file are in the public domain.\n",
+        "The table of constants below is in the public domain; use it freely.\n",
+    ] {
+        assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-public-domain"), "{text}");
+    }
+}
+
+/// A `Comment:` field under a license paragraph goes on about it: its
+/// common-licenses pointer closes the paragraph's notice; another field
+/// (`License:`) starts afresh.
+#[test]
+fn a_pointer_in_a_comment_closes_the_notice_above() {
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 A\nLicense: LGPL-2.1+\n This library is free software; you can redistribute it and/or modify it\n under the terms of the GNU Lesser General Public License as published by\n the Free Software Foundation; either version 2.1 of the License, or\n (at your option) any later version.\nComment:\n On Debian systems, the full text of the GNU Lesser General Public License\n can be found in '/usr/share/common-licenses/LGPL-2.1'.\n"
+    );
+    let found = detect(&text);
+    assert_eq!(found.expression.as_deref(), Some("LGPL-2.1-or-later"), "{found:#?}");
+}
