@@ -81,13 +81,6 @@ pub fn reload_metadata() {
     }
 }
 
-/// Seconds since the Unix epoch now (0 if the clock is before it).
-fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-}
-
 enum State {
     Unset,
     /// Opened at the first scan that meets a lockfile.
@@ -339,7 +332,7 @@ impl DependencyEngine {
         let (cache, now) = match &self.metadata {
             Some((cache, now)) => (cache.clone(), *now),
             None => match current_metadata() {
-                Some(cache) => (cache, now_seconds()),
+                Some(cache) => (cache, jiff::Timestamp::now().as_second()),
                 None => return Vec::new(),
             },
         };
@@ -397,8 +390,11 @@ pub fn rematch(
     let (mut findings, _) = match_lockfile(store, &graph, "");
     // The metadata cache may know more since the scan: risk is judged again.
     if let Some(cache) = metadata {
-        findings
-            .extend(DependencyEngine::new().with_metadata(cache, now_seconds()).risky(&graph, ""));
+        findings.extend(
+            DependencyEngine::new()
+                .with_metadata(cache, jiff::Timestamp::now().as_second())
+                .risky(&graph, ""),
+        );
     }
     sort_findings(&mut findings);
     assign_occurrences(&mut findings);

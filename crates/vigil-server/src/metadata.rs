@@ -25,6 +25,7 @@ use vigil_sca::Ecosystem;
 use vigil_sca::graph::Graph;
 use vigil_sca::metadata_cache::{Lookup, MetadataCache};
 use vigil_sca::registry::{MetadataError, PackageMetadata, Registry, crates_index, npm, pypi};
+use vigil_store::Queue;
 
 /// npm's public registry.
 pub const NPM_URL: &str = "https://registry.npmjs.org";
@@ -169,20 +170,6 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// Seconds since the Unix epoch.
-fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Milliseconds since the Unix epoch.
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Unanswered requests in a row after which a registry is not asked again
 /// in this run: it is down, or unreachable from here.
 const MAX_FAILURES_IN_A_ROW: u32 = 10;
@@ -227,7 +214,7 @@ pub async fn fetch(
     for problem in cache.problems() {
         progress(format!("warning: {problem}; it is fetched again"));
     }
-    let now = now_seconds();
+    let now = Queue::now_ms() / 1000;
     let mut report = FetchReport::default();
     let mut wanted: Vec<(Registry, String)> = Vec::new();
     for (ecosystem, name) in packages {
@@ -316,7 +303,7 @@ async fn one(
                 "it did not answer {MAX_FAILURES_IN_A_ROW} requests in a row; it is asked again at the next run"
             )));
         }
-        let wait = health.pause_until.load(Ordering::Relaxed) - now_millis();
+        let wait = health.pause_until.load(Ordering::Relaxed) - Queue::now_ms();
         let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0));
         if std::time::Instant::now() + wait >= deadline {
             return Err(not_asked(format!(
@@ -329,16 +316,16 @@ async fn one(
             Ok(bytes) => {
                 health.failures_in_a_row.store(0, Ordering::Relaxed);
                 return match registry {
-                    Registry::PyPI => pypi::parse(&bytes, now_seconds()),
-                    Registry::CratesIndex => crates_index::parse(&bytes, now_seconds()),
-                    _ => npm::parse(&bytes, now_seconds()),
+                    Registry::PyPI => pypi::parse(&bytes, Queue::now_ms() / 1000),
+                    Registry::CratesIndex => crates_index::parse(&bytes, Queue::now_ms() / 1000),
+                    _ => npm::parse(&bytes, Queue::now_ms() / 1000),
                 };
             }
             Err(error @ MetadataError::RateLimited { retry_after_seconds, .. }) => {
                 health.failures_in_a_row.store(0, Ordering::Relaxed);
                 let seconds =
                     retry_after_seconds.unwrap_or(1 << attempt).min(options.max_retry_after_secs);
-                let until = now_millis() + i64::try_from(seconds * 1000).unwrap_or(i64::MAX);
+                let until = Queue::now_ms() + i64::try_from(seconds * 1000).unwrap_or(i64::MAX);
                 health.pause_until.fetch_max(until, Ordering::Relaxed);
                 last = error;
             }
