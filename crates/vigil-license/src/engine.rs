@@ -93,7 +93,7 @@ pub fn rules() -> Vec<Rule> {
             "unknown-dependency-license",
             Severity::Medium,
             "Dependency with an unknown license",
-            "The lockfile records the licenses of its packages but not this one's: nobody can say under which terms it may be used, shipped or changed.",
+            "The lockfile records the licenses of its packages but not this one's, or the package's registry answer (in the metadata cache) gives none: nobody can say under which terms it may be used, shipped or changed.",
             "Find the package's license (its repository, its registry page) and ask its maintainers to declare it; until then, allow the package under `[licenses]` in vigil.toml once reviewed, or set `unknown = \"none\"`.",
         ),
     ]

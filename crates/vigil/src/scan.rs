@@ -99,11 +99,11 @@ pub(crate) fn run(args: &ScanArgs) -> Result<ExitCode> {
     if !plan.problems.is_empty() {
         return Err(refuse(&plan.problems));
     }
-    // The advisory store and the package-metadata cache live there.
-    if plan.kinds.contains(&FindingKind::Vulnerability)
-        || plan.kinds.contains(&FindingKind::OperationalRisk)
-    {
-        vigil_pipeline::registry::use_data_dir(&args.data_dir);
+    // The advisory store and the package-metadata cache live there (read by
+    // the dependency and license engines, each opened only when a scan
+    // first needs it).
+    vigil_pipeline::registry::use_data_dir(&args.data_dir);
+    if plan.kinds.contains(&FindingKind::Vulnerability) {
         let asked = args.only.iter().any(|kind| kind == FindingKind::Vulnerability.as_str());
         if let Some(reason) = asked.then(vigil_pipeline::registry::advisory_store_problem).flatten()
         {

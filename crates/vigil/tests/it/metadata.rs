@@ -180,6 +180,21 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
     let requests =
         findings.iter().find(|finding| finding["package"]["name"] == "requests").unwrap();
     assert!(requests["title"].as_str().unwrap().contains("this version was yanked"), "{requests}");
+
+    // A license scan alone reads the registry licenses from the same cache:
+    // requests is Apache-2.0 by PyPI's word, which this policy denies.
+    project.write("vigil.toml", "[licenses]\ndeny = [\"Apache-2.0\"]\n");
+    let licenses =
+        project.vigil(&["scan", "--only", "license", "--data-dir", &data, "--format", "json", "."]);
+    let report = licenses.json();
+    let titles: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule_id"] == "LIC001")
+        .map(|finding| finding["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.contains(&"requests 2.32.0: Apache-2.0 (permissive)"), "{licenses:?}");
 }
 
 /// A registry that answers 500 to everything is left alone after 10
