@@ -155,6 +155,8 @@ pub static KNOWN: &[Entry] = &[
     exact("HPND", Permissive),
     exact("Artistic-2.0", Permissive),
     exact("LicenseRef-public-domain", Permissive),
+    // Linux Foundation's data licenses (webpki-roots' Mozilla CA list).
+    prefix("CDLA-Permissive-", Permissive),
 ];
 
 /// The category of one license id (`GPL-3.0-only`, `LicenseRef-foo`).
@@ -190,7 +192,15 @@ mod tests {
         let cases: &[(Category, &[&str], &[&str])] = &[
             (
                 Permissive,
-                &["MIT", "Apache-2.0", "BSD-3-Clause", "ISC", "0BSD", "Zlib"],
+                &[
+                    "MIT",
+                    "Apache-2.0",
+                    "BSD-3-Clause",
+                    "ISC",
+                    "0BSD",
+                    "Zlib",
+                    "CDLA-Permissive-2.0",
+                ],
                 &["GPL-3.0-only", "LGPL-2.1-only"],
             ),
             (

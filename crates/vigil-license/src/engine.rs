@@ -20,6 +20,7 @@ use vigil_core::{
     RuleStatus, Severity, SourceFile, assign_occurrences, sort_findings,
 };
 
+use vigil_sca::Ecosystem;
 use vigil_sca::graph::Graph;
 use vigil_sca::metadata_cache::MetadataCache;
 
@@ -145,7 +146,18 @@ impl Engine for LicenseEngine {
                     (Some(license), _) => Source::Lockfile(license),
                     (None, Some(metadata)) => match metadata.license_of(&node.version) {
                         Some(license) => Source::Registry(license),
-                        None => Source::RegistryNone,
+                        None => match metadata.version(&node.version) {
+                            Some(entry) if entry.license_file.is_some() => {
+                                Source::LicenseFile(entry.license_file.as_deref().unwrap_or(""))
+                            }
+                            // The crates.io index gives no license; the
+                            // version's download has not been read yet.
+                            _ if graph.ecosystem == Ecosystem::CratesIo => {
+                                unknown += 1;
+                                continue;
+                            }
+                            _ => Source::RegistryNone,
+                        },
                     },
                     (None, None) if records => Source::LockfileNone,
                     (None, None) => {
@@ -162,7 +174,7 @@ impl Engine for LicenseEngine {
                     DiagnosticLevel::Note,
                     &graph.file,
                     format!(
-                        "licenses of {unknown} of its {} packages not checked: neither the lockfile nor the package-metadata cache records them (`vigil metadata fetch` fills the cache from npm and PyPI)",
+                        "licenses of {unknown} of its {} packages not checked: neither the lockfile nor the package-metadata cache records them (`vigil metadata fetch` fills the cache from npm, PyPI and crates.io)",
                         graph.nodes.len()
                     ),
                 ));
@@ -185,6 +197,9 @@ enum Source<'a> {
     Registry(&'a str),
     /// The registry's answer is cached but gives none.
     RegistryNone,
+    /// The package's manifest names a license file instead of an
+    /// expression (Cargo's `license-file`).
+    LicenseFile(&'a str),
 }
 
 impl LicenseEngine {
@@ -213,10 +228,13 @@ impl LicenseEngine {
                 };
                 (POLICY_VIOLATION, expression, severity, judgement.category, why)
             }
-            Source::LockfileNone | Source::RegistryNone => {
+            Source::LockfileNone | Source::RegistryNone | Source::LicenseFile(_) => {
                 let severity = self.policy.unknown_severity()?;
                 let why = match source {
                     Source::RegistryNone => "its registry gives no license for it".to_owned(),
+                    Source::LicenseFile(file) => format!(
+                        "its Cargo.toml gives a license file (`{file}`) instead of an SPDX expression; read that file"
+                    ),
                     _ => format!("{} records no license for it", graph.file),
                 };
                 (UNKNOWN_LICENSE, "unknown".to_owned(), severity, Category::Unknown, why)

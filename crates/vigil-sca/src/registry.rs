@@ -1,6 +1,8 @@
 //! Package metadata from the registries' public APIs, for operational
 //! risk: one pure parser per registry ([`npm`], [`pypi`], [`crates_index`])
-//! turns a recorded answer into one common [`PackageMetadata`].
+//! turns a recorded answer into one common [`PackageMetadata`];
+//! [`crate_archive`] reads a crate version's license from its download,
+//! which the crates.io index does not give.
 //!
 //! This module owns the common type, its errors and the size limits. It
 //! must not fetch anything: the HTTP client (retries, `Retry-After`,
@@ -8,6 +10,7 @@
 //! turn an HTTP failure into a [`MetadataError`] with
 //! [`MetadataError::from_status`] or [`MetadataError::Unavailable`].
 
+pub mod crate_archive;
 pub mod crates_index;
 pub mod npm;
 pub mod pypi;
@@ -73,9 +76,14 @@ pub struct VersionMetadata {
     /// Its deprecation message, if deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<String>,
-    /// Its own license, when the registry gives one per version (npm).
+    /// Its own license, when the registry gives one per version (npm;
+    /// crates.io, from the version's archive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
+    /// The file its manifest names instead of a license expression
+    /// (Cargo's `license-file`), when that is all it gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license_file: Option<String>,
 }
 
 /// Downloads counted over `days` days.
@@ -122,6 +130,9 @@ pub enum Registry {
     PyPI,
     /// The crates.io sparse index, `https://index.crates.io/<prefix>/<name>`.
     CratesIndex,
+    /// A crate version's download,
+    /// `https://static.crates.io/crates/<name>/<name>-<version>.crate`.
+    CratesArchive,
 }
 
 impl Registry {
@@ -130,7 +141,7 @@ impl Registry {
         match self {
             Registry::Npm => Ecosystem::Npm,
             Registry::PyPI => Ecosystem::PyPI,
-            Registry::CratesIndex => Ecosystem::CratesIo,
+            Registry::CratesIndex | Registry::CratesArchive => Ecosystem::CratesIo,
         }
     }
 
@@ -140,6 +151,7 @@ impl Registry {
             Registry::Npm => npm::MAX_BYTES,
             Registry::PyPI => pypi::MAX_BYTES,
             Registry::CratesIndex => crates_index::MAX_BYTES,
+            Registry::CratesArchive => crate_archive::MAX_BYTES,
         }
     }
 }
@@ -150,6 +162,7 @@ impl std::fmt::Display for Registry {
             Registry::Npm => "npm registry",
             Registry::PyPI => "PyPI JSON API",
             Registry::CratesIndex => "crates.io index",
+            Registry::CratesArchive => "crates.io download",
         })
     }
 }

@@ -303,6 +303,14 @@ pub struct MetadataSources {
     pub pypi: String,
     /// The crates.io sparse index.
     pub crates_index: String,
+    /// crates.io downloads (crate licenses); jobs queued by an older build
+    /// have none and take the default.
+    #[serde(default = "crates_download_url")]
+    pub crates_download: String,
+}
+
+fn crates_download_url() -> String {
+    crate::metadata::CRATES_DOWNLOAD_URL.to_owned()
 }
 
 impl Default for MetadataSources {
@@ -311,6 +319,7 @@ impl Default for MetadataSources {
             npm: crate::metadata::NPM_URL.to_owned(),
             pypi: crate::metadata::PYPI_URL.to_owned(),
             crates_index: crate::metadata::CRATES_INDEX_URL.to_owned(),
+            crates_download: crates_download_url(),
         }
     }
 }
@@ -376,7 +385,7 @@ pub async fn fetch_metadata(
     data_dir: &Path,
     sources: &MetadataSources,
 ) -> Result<(), String> {
-    let mut packages = std::collections::BTreeSet::new();
+    let mut packages = crate::metadata::Packages::default();
     let mut after = None;
     loop {
         let page = store
@@ -388,15 +397,15 @@ pub async fn fetch_metadata(
         for stored in page {
             // A graph that cannot be read is the re-match's to report.
             if let Ok(graph) = serde_json::from_str::<vigil_sca::graph::Graph>(&stored.graph) {
-                packages.extend(crate::metadata::packages_of(std::slice::from_ref(&graph)));
+                packages.add(&graph);
             }
         }
     }
-    let packages: Vec<_> = packages.into_iter().collect();
     let options = crate::metadata::FetchOptions {
         npm: sources.npm.clone(),
         pypi: sources.pypi.clone(),
         crates_index: sources.crates_index.clone(),
+        crates_download: sources.crates_download.clone(),
         ..crate::metadata::FetchOptions::default()
     };
     let mut lines = |line: String| tracing::info!(target: "vigil::metadata", "{line}");

@@ -65,7 +65,8 @@ pub(crate) enum MetadataCommand {
     /// Ask the registries about every package of the lockfiles under PATH
     /// that the cache does not hold from the last week, and cache the
     /// answers: releases and their dates, yanked and deprecated versions,
-    /// maintainers, licenses. Bounded: 20 s a request, 3 tries, a
+    /// maintainers, licenses (a crate version's from its download).
+    /// Bounded: 20 s a request, 3 tries, a
     /// registry's Retry-After honoured (at most 60 s), a registry that
     /// leaves 10 requests in a row unanswered not asked again, redirects
     /// not followed.
@@ -86,6 +87,11 @@ pub(crate) struct MetadataFetchArgs {
     /// The crates.io sparse index.
     #[arg(long, default_value = vigil_server::metadata::CRATES_INDEX_URL, value_name = "URL")]
     pub(crate) crates_index_url: String,
+    /// crates.io downloads: URL/<name>/<name>-<version>.crate. Only the
+    /// first kilobytes of each pinned version are read, for the license
+    /// in its Cargo.toml (the index gives none); each version is read once.
+    #[arg(long, default_value = vigil_server::metadata::CRATES_DOWNLOAD_URL, value_name = "URL")]
+    pub(crate) crates_download_url: String,
     /// Seconds one request may take.
     #[arg(long, default_value_t = 20, value_name = "SECONDS")]
     pub(crate) timeout: u64,

@@ -8,7 +8,7 @@
 use std::io::Write as _;
 
 use anyhow::Result;
-use vigil_server::metadata::{FetchOptions, fetch, packages_of};
+use vigil_server::metadata::{FetchOptions, Packages, fetch};
 
 use crate::ExitCode;
 use crate::cli::MetadataFetchArgs;
@@ -16,11 +16,12 @@ use crate::cli::MetadataFetchArgs;
 pub(crate) fn run(args: &MetadataFetchArgs) -> Result<ExitCode> {
     let graphs = crate::sbom::lockfile_graphs(&args.path)?;
     let mut stderr = anstream::stderr();
-    let packages = packages_of(&graphs);
+    let packages = Packages::of(&graphs);
     let options = FetchOptions {
         npm: args.npm_url.clone(),
         pypi: args.pypi_url.clone(),
         crates_index: args.crates_index_url.clone(),
+        crates_download: args.crates_download_url.clone(),
         timeout_secs: args.timeout,
         max_packages: args.max_packages,
         deadline_secs: args.deadline,

@@ -153,3 +153,90 @@ fn registry_licenses_from_the_metadata_cache_are_judged_too() {
         found[0].1
     );
 }
+
+/// Cargo.lock packages are judged by the license their download's
+/// Cargo.toml gives (recorded crates.io archives read into the cache as
+/// `vigil metadata fetch` does); a crate the index lists but whose
+/// download was not read yet is counted in the note, not called unknown.
+#[test]
+fn crate_licenses_come_from_their_downloads() {
+    use std::sync::Arc;
+    use vigil_sca::metadata_cache::MetadataCache;
+    use vigil_sca::registry::crate_archive::{self, Progress};
+    use vigil_sca::registry::{PackageMetadata, VersionMetadata, crates_index};
+
+    let mut cache = MetadataCache::open(std::path::Path::new("/nonexistent/vigil-license-test"));
+    cache.insert(crates_index::parse(&fixture("registry/crates-index/serde"), 0).unwrap());
+    for (name, version, file) in [
+        ("itoa", "1.0.11", "itoa-1.0.11.crate"),
+        ("untrusted", "0.7.1", "untrusted-0.7.1.crate"),
+        ("ring", "0.16.20", "ring-0.16.20.crate.first-64KiB"),
+    ] {
+        let bytes = fixture(&format!("registry/crates-archive/{file}"));
+        let Progress::Found(license) = crate_archive::read(&bytes, false, name, version).unwrap()
+        else {
+            panic!("{file}: no Cargo.toml");
+        };
+        cache.insert(PackageMetadata {
+            ecosystem: vigil_sca::Ecosystem::CratesIo,
+            name: name.to_owned(),
+            latest: None,
+            versions: vec![VersionMetadata {
+                version: version.to_owned(),
+                released: None,
+                prerelease: false,
+                yanked: false,
+                yanked_reason: None,
+                deprecated: None,
+                license: license.license,
+                license_file: license.license_file,
+            }],
+            deprecated: None,
+            inactive: false,
+            maintainers: None,
+            downloads: None,
+            license: None,
+            fetched_at: 0,
+        });
+    }
+    let cache = Arc::new(cache);
+    let mut lock = String::from("version = 4\n");
+    for (name, version) in
+        [("itoa", "1.0.11"), ("ring", "0.16.20"), ("serde", "1.0.200"), ("untrusted", "0.7.1")]
+    {
+        lock.push_str(&format!(
+            "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+        ));
+    }
+    let files = [("Cargo.lock", lock.into_bytes())];
+
+    let output = scan(&LicenseEngine::default().with_metadata(cache.clone()), &files);
+    let found: Vec<(&str, &str, &str)> = output
+        .findings
+        .iter()
+        .map(|f| (f.rule_id.as_str(), f.title.as_str(), f.remediation.as_str()))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, "LIC002");
+    assert_eq!(found[0].1, "ring 0.16.20: license unknown");
+    assert!(
+        found[0].2.starts_with(
+            "its Cargo.toml gives a license file (`LICENSE`) instead of an SPDX expression"
+        ),
+        "{}",
+        found[0].2
+    );
+    assert_eq!(output.diagnostics.len(), 1, "{:#?}", output.diagnostics);
+    assert!(
+        output.diagnostics[0].message.starts_with("licenses of 1 of its 4 packages not checked"),
+        "{}",
+        output.diagnostics[0].message
+    );
+
+    // ISC and "MIT OR Apache-2.0" are judged: denying ISC finds untrusted.
+    let policy: LicensePolicy = toml::from_str("deny = [\"ISC\"]").unwrap();
+    let output = scan(&LicenseEngine::new(policy).with_metadata(cache), &files);
+    let titles: Vec<&str> = output.findings.iter().map(|f| f.title.as_str()).collect();
+    assert!(titles.contains(&"untrusted 0.7.1: ISC (permissive)"), "{titles:#?}");
+    assert!(!titles.iter().any(|title| title.starts_with("itoa")), "{titles:#?}");
+}

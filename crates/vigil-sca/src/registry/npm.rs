@@ -71,6 +71,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
             }
             VersionMetadata {
                 license: entry.license.as_ref().and_then(license_of),
+                license_file: None,
                 released: doc
                     .time
                     .get(&version)

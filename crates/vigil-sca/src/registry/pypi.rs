@@ -110,6 +110,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
                 yanked_reason,
                 deprecated: None,
                 license: None,
+                license_file: None,
                 version,
             }
         })

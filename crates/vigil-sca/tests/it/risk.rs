@@ -22,6 +22,7 @@ fn version(version: &str, days_ago: i64) -> VersionMetadata {
         yanked_reason: None,
         deprecated: None,
         license: None,
+        license_file: None,
     }
 }
 

@@ -313,6 +313,7 @@ async fn registry_metadata_fetched_by_the_daily_job_opens_operational_risk_issue
             npm: format!("{base}/npm"),
             pypi: format!("{base}/pypi"),
             crates_index: format!("{base}/index"),
+            crates_download: format!("{base}/crates"),
         };
         fetch_metadata(store, data.path(), &sources).await.unwrap();
         let cache = vigil_sca::metadata_cache::MetadataCache::open(

@@ -67,6 +67,29 @@ async fn index(
     count(&seen, &format!("index/{name}"));
     match name.as_str() {
         "serde" => recorded("crates-index/serde").into_response(),
+        "itoa" => recorded("crates-index/itoa").into_response(),
+        "ring" => recorded("crates-index/ring").into_response(),
+        _ => (StatusCode::NOT_FOUND, "").into_response(),
+    }
+}
+
+/// Crate downloads: two recorded archives, ring's first 64 KiB followed
+/// by 4 MiB that are never needed, and for serde another crate's archive.
+async fn download(
+    State(seen): State<Seen>,
+    Path((name, file)): Path<(String, String)>,
+) -> Response {
+    count(&seen, &format!("download/{file}"));
+    match (name.as_str(), file.as_str()) {
+        ("itoa", "itoa-1.0.11.crate") => {
+            recorded("crates-archive/itoa-1.0.11.crate").into_response()
+        }
+        ("ring", "ring-0.16.20.crate") => {
+            let mut body = recorded("crates-archive/ring-0.16.20.crate.first-64KiB");
+            body.resize(body.len() + 4 * 1024 * 1024, 0);
+            body.into_response()
+        }
+        ("serde", _) => recorded("crates-archive/untrusted-0.7.1.crate").into_response(),
         _ => (StatusCode::NOT_FOUND, "").into_response(),
     }
 }
@@ -86,7 +109,7 @@ const PACKAGE_LOCK: &str = r#"{
 }
 "#;
 
-const CARGO_LOCK: &str = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"serde\"]\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.95\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+const CARGO_LOCK: &str = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"itoa\", \"ring\", \"serde\"]\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.11\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"ring\"\nversion = \"0.16.20\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.95\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk() {
@@ -95,6 +118,7 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
         .route("/npm/{name}", get(npm))
         .route("/pypi/{name}/json", get(pypi))
         .route("/index/{a}/{b}/{name}", get(index))
+        .route("/crates/{name}/{file}", get(download))
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -120,6 +144,8 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
         &format!("{base}/pypi"),
         "--crates-index-url",
         &format!("{base}/index"),
+        "--crates-download-url",
+        &format!("{base}/crates"),
     ]
     .iter()
     .map(|arg| (*arg).to_owned())
@@ -139,7 +165,15 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
     };
     // garbage and slow failed, named with why; the rest went in.
     assert_eq!(fetch.code, 1, "{fetch:?}");
-    assert!(fetch.stderr.contains("4 fetched"), "{fetch:?}");
+    assert!(fetch.stderr.contains("6 fetched"), "{fetch:?}");
+    // Two crate licenses read; serde's download is another crate's.
+    assert!(fetch.stderr.contains("2 crate licenses read"), "{fetch:?}");
+    assert!(
+        fetch.stderr.contains(
+            "serde 1.0.95: crates.io download answer has an unexpected shape: it holds no serde-1.0.95/Cargo.toml"
+        ),
+        "{fetch:?}"
+    );
     assert!(fetch.stderr.contains("garbage: npm registry answer is not valid JSON"), "{fetch:?}");
     assert!(fetch.stderr.contains("slow: the npm registry did not answer"), "{fetch:?}");
     let counts = seen.lock().unwrap().clone();
@@ -149,8 +183,13 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
 
     // A second run asks only for what is not cached fresh.
     let again = project.vigil(&fetch_args);
-    assert!(again.stderr.contains("4 already fresh"), "{again:?}");
+    assert!(again.stderr.contains("6 already fresh"), "{again:?}");
     assert_eq!(seen.lock().unwrap().get("pypi/requests"), Some(&2));
+    // A download read once is not read again; the one that failed is.
+    let counts = seen.lock().unwrap().clone();
+    assert_eq!(counts.get("download/itoa-1.0.11.crate"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("download/ring-0.16.20.crate"), Some(&1), "{counts:?}");
+    assert_eq!(counts.get("download/serde-1.0.95.crate"), Some(&2), "{counts:?}");
 
     // The scan reads the cache: the yanked requests and the abandoned
     // pycrypto are operational risks, on their lockfile lines.
@@ -195,6 +234,17 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
         .map(|finding| finding["title"].as_str().unwrap())
         .collect();
     assert!(titles.contains(&"requests 2.32.0: Apache-2.0 (permissive)"), "{licenses:?}");
+    // ... and the crate licenses read from the downloads: itoa's "MIT OR
+    // Apache-2.0" passes by MIT; ring names a license file.
+    assert!(!titles.iter().any(|title| title.starts_with("itoa")), "{licenses:?}");
+    let ring = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["package"]["name"] == "ring")
+        .unwrap_or_else(|| panic!("{licenses:?}"));
+    assert_eq!(ring["rule_id"], "LIC002", "{ring}");
+    assert!(ring["remediation"].as_str().unwrap().contains("license file (`LICENSE`)"), "{ring}");
 }
 
 /// A registry that answers 500 to everything is left alone after 10
