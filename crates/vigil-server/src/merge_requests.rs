@@ -245,14 +245,7 @@ async fn scan_and_report(
     let failing = issues.iter().filter(|issue| fails(&scanned.policy, issue)).count();
     // Dependencies the MR brings in: their lockfile entry is a line it adds.
     let added = added_lines(&mr_diffs);
-    let new_dependencies: Vec<&Issue> = issues
-        .iter()
-        .filter(|issue| issue.kind == FindingKind::Vulnerability && issue.package.is_some())
-        .filter(|issue| {
-            let line = u32::try_from(issue.start_line).unwrap_or(0);
-            added.get(issue.path.as_str()).is_some_and(|(_, lines)| lines.contains(&line))
-        })
-        .collect();
+    let new_dependencies = NewDependencies::of(&issues, &added);
 
     discuss(&client, project, iid, &diff_refs, &added, &issues).await.map_err(gitlab)?;
     let link = public_url.map(|url| {
@@ -346,10 +339,38 @@ async fn open_issues(
     }
 }
 
+/// The dependency issues whose lockfile entry is a line the MR adds, by
+/// kind: the MR brings those packages in.
+#[derive(Default)]
+struct NewDependencies<'a> {
+    vulnerable: Vec<&'a Issue>,
+    licenses: Vec<&'a Issue>,
+    risky: Vec<&'a Issue>,
+}
+
+impl<'a> NewDependencies<'a> {
+    fn of(issues: &'a [Issue], added: &BTreeMap<&str, (&FileDiff, BTreeSet<u32>)>) -> Self {
+        let mut new = NewDependencies::default();
+        for issue in issues.iter().filter(|issue| issue.package.is_some()) {
+            let line = u32::try_from(issue.start_line).unwrap_or(0);
+            if !added.get(issue.path.as_str()).is_some_and(|(_, lines)| lines.contains(&line)) {
+                continue;
+            }
+            match issue.kind {
+                FindingKind::Vulnerability => new.vulnerable.push(issue),
+                FindingKind::License => new.licenses.push(issue),
+                FindingKind::OperationalRisk => new.risky.push(issue),
+                _ => {}
+            }
+        }
+        new
+    }
+}
+
 /// The summary note's text.
 fn summary(
     issues: &[Issue],
-    new_dependencies: &[&Issue],
+    new_dependencies: &NewDependencies<'_>,
     failing: usize,
     files: i64,
     problems: &[Diagnostic],
@@ -378,6 +399,8 @@ fn summary(
             // A dependency finding says what to upgrade to.
             let resource = match (&issue.resource, &issue.package) {
                 (Some(resource), _) => format!(" on `{}`", escape(&resource.address)),
+                // A license or risk title says all; only advisories have fixes.
+                (None, Some(_)) if issue.kind != FindingKind::Vulnerability => String::new(),
                 (None, Some(package)) => match package.fixed_versions.first() {
                     Some(fixed) => format!(", fixed in {}", escape(fixed)),
                     None => ", no fixed version yet".to_owned(),
@@ -399,10 +422,11 @@ fn summary(
         }
         body.push('\n');
     }
-    if !new_dependencies.is_empty() {
+    let new_vulnerable = &new_dependencies.vulnerable;
+    if !new_vulnerable.is_empty() {
         // One package can have several advisories: count packages, and
         // say how many advisories when that differs.
-        let packages: BTreeSet<(&str, &str)> = new_dependencies
+        let packages: BTreeSet<(&str, &str)> = new_vulnerable
             .iter()
             .filter_map(|issue| issue.package.as_ref())
             .map(|package| (package.name.as_str(), package.version.as_str()))
@@ -411,12 +435,44 @@ fn summary(
             1 => "a vulnerable dependency".to_owned(),
             count => format!("{count} vulnerable dependencies"),
         };
-        if new_dependencies.len() > packages.len() {
-            count.push_str(&format!(" ({} advisories)", new_dependencies.len()));
+        if new_vulnerable.len() > packages.len() {
+            count.push_str(&format!(" ({} advisories)", new_vulnerable.len()));
         }
         body.push_str(&format!("**This merge request adds {count}:**\n\n"));
-        for issue in new_dependencies.iter().take(SUMMARY_ROWS) {
+        for issue in new_vulnerable.iter().take(SUMMARY_ROWS) {
             body.push_str(&format!("- {}\n", escape(&dependency_facts(issue))));
+        }
+        body.push('\n');
+    }
+    let sections = [
+        (
+            &new_dependencies.licenses,
+            "a dependency whose license the policy does not accept",
+            "dependencies whose licenses the policy does not accept",
+        ),
+        (
+            &new_dependencies.risky,
+            "a dependency with an operational risk",
+            "dependencies with an operational risk",
+        ),
+    ];
+    for (added, one, many) in sections {
+        if added.is_empty() {
+            continue;
+        }
+        let count = match added.len() {
+            1 => one.to_owned(),
+            count => format!("{count} {many}"),
+        };
+        body.push_str(&format!("**This merge request adds {count}:**\n\n"));
+        for issue in added.iter().take(SUMMARY_ROWS) {
+            body.push_str(&format!(
+                "- {} ({}, `{}` line {})\n",
+                escape(&issue.title),
+                issue.severity,
+                escape(&issue.path),
+                issue.start_line
+            ));
         }
         body.push('\n');
     }
@@ -637,7 +693,15 @@ mod tests {
             "invalid vigil.toml: unknown field `polcy`",
         )
         .at(4, Some(1));
-        let body = summary(&[issue], &[], 1, 3, &[problem], "0123456789abcdef", None);
+        let body = summary(
+            &[issue],
+            &NewDependencies::default(),
+            1,
+            3,
+            &[problem],
+            "0123456789abcdef",
+            None,
+        );
         assert!(
             body.contains("- `vigil.toml:4:1: invalid vigil.toml: unknown field 'polcy'`\n"),
             "{body}"
@@ -666,7 +730,15 @@ mod tests {
             }),
             ..issue_with_id(2)
         };
-        let body = summary(std::slice::from_ref(&iac), &[], 1, 1, &[], "0123456789abcdef", None);
+        let body = summary(
+            std::slice::from_ref(&iac),
+            &NewDependencies::default(),
+            1,
+            1,
+            &[],
+            "0123456789abcdef",
+            None,
+        );
         assert!(
             body.contains(
                 "RDS instance is publicly accessible (`IAC1017`) on `aws_db_instance.orders`"
@@ -707,8 +779,9 @@ mod tests {
             }),
             ..issue_with_id(3)
         };
+        let added = NewDependencies { vulnerable: vec![&issue], ..NewDependencies::default() };
         let body =
-            summary(std::slice::from_ref(&issue), &[&issue], 1, 1, &[], "0123456789abcdef", None);
+            summary(std::slice::from_ref(&issue), &added, 1, 1, &[], "0123456789abcdef", None);
         assert!(
             body.contains("Prototype Pollution in minimist (`SCA001`), fixed in 1.2.6 | `web/package-lock.json` | 40 |"),
             "{body}"
@@ -734,9 +807,74 @@ mod tests {
                 .map(|package| vigil_core::Package { fixed_versions: Vec::new(), ..package }),
             ..issue.clone()
         };
-        let body = summary(&[unfixed], &[], 1, 1, &[], "0123456789abcdef", None);
+        let body =
+            summary(&[unfixed], &NewDependencies::default(), 1, 1, &[], "0123456789abcdef", None);
         assert!(body.contains("no fixed version yet"), "{body}");
         assert!(!body.contains("This merge request adds"), "{body}");
+    }
+
+    /// License and operational-risk issues the MR brings in get their own
+    /// sections, and their table rows say nothing of fixed versions.
+    #[test]
+    fn added_license_and_risk_issues_get_their_sections() {
+        let package = |name: &str, version: &str| vigil_core::Package {
+            ecosystem: "PyPI".into(),
+            purl: format!("pkg:pypi/{name}@{version}"),
+            name: name.into(),
+            version: version.into(),
+            dependency: vigil_core::Dependency::Direct,
+            fixed_versions: Vec::new(),
+            dependency_path: vec![format!("{name}@{version}")],
+        };
+        let license = Issue {
+            kind: FindingKind::License,
+            rule_id: "LIC001".into(),
+            title: "mysql-connector 2.2.9: GPL-2.0-only (strong copyleft)".into(),
+            path: "requirements.txt".into(),
+            start_line: 2,
+            package: Some(package("mysql-connector", "2.2.9")),
+            license: Some(vigil_core::LicenseInfo {
+                expression: "GPL-2.0-only".into(),
+                category: "strong_copyleft".into(),
+            }),
+            ..issue_with_id(4)
+        };
+        let risky = Issue {
+            kind: FindingKind::OperationalRisk,
+            rule_id: "SCA005".into(),
+            title: "High operational risk in pycrypto 2.6.1: last release 12 years ago; risk score 91 of 100".into(),
+            path: "requirements.txt".into(),
+            start_line: 3,
+            package: Some(package("pycrypto", "2.6.1")),
+            ..issue_with_id(5)
+        };
+        let issues = [license.clone(), risky.clone()];
+        let added = NewDependencies {
+            licenses: vec![&issues[0]],
+            risky: vec![&issues[1]],
+            ..NewDependencies::default()
+        };
+        let body = summary(&issues, &added, 2, 1, &[], "0123456789abcdef", None);
+        assert!(
+            body.contains(
+                "**This merge request adds a dependency whose license the policy does not accept:**\n\n\
+                 - mysql-connector 2.2.9: GPL-2.0-only (strong copyleft) (high, `requirements.txt` line 2)\n"
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "**This merge request adds a dependency with an operational risk:**\n\n\
+                 - High operational risk in pycrypto 2.6.1: last release 12 years ago; risk score 91 of 100 (high, `requirements.txt` line 3)\n"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("fixed"), "{body}");
+        // Issues on lines the MR does not add stay in the table only.
+        let body =
+            summary(&issues, &NewDependencies::default(), 2, 1, &[], "0123456789abcdef", None);
+        assert!(!body.contains("This merge request adds"), "{body}");
+        assert!(body.contains("| high | license | mysql-connector 2.2.9"), "{body}");
     }
 
     fn issue_with_id(id: i64) -> Issue {
