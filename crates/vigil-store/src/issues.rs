@@ -110,6 +110,8 @@ pub struct IssueFilter {
     pub framework: Option<String>,
     /// Ecosystem of the package, as OSV names it (`npm`, `PyPI`, `crates.io`).
     pub ecosystem: Option<String>,
+    /// License category of a license finding (`strong_copyleft`, …).
+    pub license_category: Option<String>,
     /// Package name, exactly as its ecosystem spells it.
     pub package: Option<String>,
     /// Only issues whose package has (true) or lacks (false) a fixed version.
@@ -245,6 +247,7 @@ impl Store {
             ("framework", &filter.framework),
             ("ecosystem", &filter.ecosystem),
             ("package_name", &filter.package),
+            ("license_category", &filter.license_category),
         ];
         for (column, value) in text_columns {
             if let Some(value) = value {

@@ -311,7 +311,8 @@ impl Store {
                          start_line = $6, evidence = $7, last_seen_at = $8, last_scan_id = $9, \
                          fixed_at = CASE WHEN $1 = 'fixed' THEN fixed_at ELSE NULL END, \
                          package = $11, resource = $12, license = $13, purl = $14, framework = $15, \
-                         advisory = $16, ecosystem = $17, package_name = $18, fix_available = $19 WHERE id = $10",
+                         advisory = $16, ecosystem = $17, package_name = $18, fix_available = $19, \
+                         license_category = $20 WHERE id = $10",
                     )
                     .bind(status.as_str())
                     .bind(&finding.title)
@@ -470,9 +471,10 @@ pub(crate) async fn insert_issue(
     let insert = sqlx::query(
         "INSERT INTO issues (repository_id, branch, fingerprint, kind, rule_id, title, severity, severity_rank, \
          status, path, start_line, evidence, first_seen_at, last_seen_at, first_scan_id, last_scan_id, \
-         package, resource, license, purl, framework, advisory, ecosystem, package_name, fix_available) \
+         package, resource, license, purl, framework, advisory, ecosystem, package_name, fix_available, \
+         license_category) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $14, $15, $16, $17, $18, $19, \
-         $20, $21, $22, $23) RETURNING id",
+         $20, $21, $22, $23, $24) RETURNING id",
     )
     .bind(repository_id)
     .bind(branch)
@@ -503,14 +505,16 @@ pub(crate) struct FindingDetails {
     pub(crate) ecosystem: Option<String>,
     pub(crate) package_name: Option<String>,
     pub(crate) fix_available: Option<i32>,
+    pub(crate) license_category: Option<String>,
 }
 
 /// A statement being built.
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 impl FindingDetails {
-    /// Binds the next nine parameters: `package, resource, license, purl,
-    /// framework, advisory, ecosystem, package_name, fix_available`.
+    /// Binds the next ten parameters: `package, resource, license, purl,
+    /// framework, advisory, ecosystem, package_name, fix_available,
+    /// license_category`.
     fn bind(self, query: AnyQuery<'_>) -> AnyQuery<'_> {
         query
             .bind(self.package)
@@ -522,6 +526,7 @@ impl FindingDetails {
             .bind(self.ecosystem)
             .bind(self.package_name)
             .bind(self.fix_available)
+            .bind(self.license_category)
     }
 
     pub(crate) fn of(finding: &Finding) -> Result<FindingDetails, StoreError> {
@@ -546,6 +551,7 @@ impl FindingDetails {
                 .package
                 .as_ref()
                 .map(|package| i32::from(!package.fixed_versions.is_empty())),
+            license_category: finding.license.as_ref().map(|license| license.category.clone()),
         })
     }
 }

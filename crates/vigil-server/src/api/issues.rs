@@ -39,6 +39,10 @@ pub(crate) struct IssueQuery {
     pub(crate) ecosystem: Option<String>,
     /// Package name of a dependency finding, exactly as its ecosystem spells it.
     pub(crate) package: Option<String>,
+    /// License category of a license finding: `permissive`,
+    /// `weak_copyleft`, `strong_copyleft`, `network_copyleft`,
+    /// `non_permissive` or `unknown`.
+    pub(crate) license_category: Option<String>,
     /// `true`: only dependency findings with a fixed version to upgrade to;
     /// `false`: only those without one.
     pub(crate) fix_available: Option<bool>,
@@ -100,6 +104,21 @@ fn parse_ecosystem(ecosystem: &str) -> Result<String, AppError> {
     )
 }
 
+fn parse_license_category(category: &str) -> Result<String, AppError> {
+    use vigil_license::category::Category;
+    Category::ALL
+        .iter()
+        .find(|known| known.as_str() == category)
+        .map(|known| known.as_str().to_owned())
+        .ok_or_else(|| {
+            let names: Vec<&str> = Category::ALL.iter().map(|known| known.as_str()).collect();
+            AppError::bad_request(format!(
+                "unknown license category `{category}` (expected one of: {})",
+                names.join(", ")
+            ))
+        })
+}
+
 fn parse_framework(framework: &str) -> Result<String, AppError> {
     FRAMEWORKS
         .iter()
@@ -150,6 +169,11 @@ impl IssueQuery {
             framework: self.framework.as_deref().map(parse_framework).transpose()?,
             ecosystem: self.ecosystem.as_deref().map(parse_ecosystem).transpose()?,
             package: self.package.filter(|name| !name.is_empty()),
+            license_category: self
+                .license_category
+                .as_deref()
+                .map(parse_license_category)
+                .transpose()?,
             fix_available: self.fix_available,
             text: self.q.filter(|text| !text.is_empty()),
             sort,

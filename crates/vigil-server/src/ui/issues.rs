@@ -1,4 +1,5 @@
 //! Issues: filters (kind, IaC framework, ecosystem, package, fix available,
+//! license category,
 //! severity, status, repository, branch, rule,
 //! text), sorting and pagination, all in the URL so a view can be shared;
 //! a detail panel (masked evidence, remediation, first/last seen, history);
@@ -22,6 +23,18 @@ use crate::AppState;
 use crate::api::issues as api;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError};
 
+/// The license categories as the filter offers them: id and short label
+/// ("Non-permissive", without the words in brackets).
+fn license_categories() -> Vec<(&'static str, String)> {
+    vigil_license::category::Category::ALL
+        .iter()
+        .map(|category| {
+            let words = category.words();
+            (category.as_str(), capitalized(words.split(" (").next().unwrap_or(words)))
+        })
+        .collect()
+}
+
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/issues", get(page))
@@ -44,6 +57,8 @@ struct Filters {
     ecosystem: String,
     #[serde(default)]
     package: String,
+    #[serde(default)]
+    license: String,
     /// `yes`, `no` or empty.
     #[serde(default)]
     fix: String,
@@ -87,6 +102,7 @@ impl Filters {
                 ("framework", &self.framework),
                 ("ecosystem", &self.ecosystem),
                 ("package", &self.package),
+                ("license", &self.license),
                 ("fix", &self.fix),
                 ("severity", &self.severity),
                 ("status", &status),
@@ -124,6 +140,7 @@ impl Filters {
             framework: blank(&self.framework),
             ecosystem: blank(&self.ecosystem),
             package: blank(&self.package),
+            license_category: blank(&self.license),
             fix_available: match self.fix.as_str() {
                 "yes" => Some(true),
                 "no" => Some(false),
@@ -169,6 +186,7 @@ struct IssuesPage {
     here: String,
     kinds: &'static [(&'static str, &'static str)],
     frameworks: &'static [(&'static str, &'static str)],
+    license_categories: Vec<(&'static str, String)>,
     ecosystems: Vec<&'static str>,
     severities: &'static [&'static str],
     repositories: Vec<(i64, String)>,
@@ -230,6 +248,34 @@ impl Panel {
             .as_ref()
             .map_or_else(String::new, |license| license.category.replace('_', " "))
     }
+
+    /// Why a license finding has its severity: the category's default, or
+    /// the repository's own `[licenses]` policy when that differs.
+    fn policy_words(&self) -> String {
+        use vigil_license::category::Category;
+        use vigil_license::policy::LicensePolicy;
+        let Some(license) = &self.issue.license else { return String::new() };
+        let category = Category::ALL.iter().find(|known| known.as_str() == license.category);
+        let default = category.and_then(|category| LicensePolicy::default_severity(*category));
+        let severity = self.issue.severity;
+        match category {
+            Some(category) if default == Some(severity) => {
+                format!("{} licenses are {severity} by default", capitalized(category.words()))
+            }
+            _ => format!(
+                "{} under this repository's [licenses] policy in vigil.toml (an allow or deny list, or a category's severity)",
+                capitalized(severity.as_str())
+            ),
+        }
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut out = text.to_owned();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    out
 }
 
 /// What the panel shows of a dependency finding.
@@ -432,6 +478,7 @@ async fn page(
         first_url: (page_number > 1).then(|| filters.url("", 1, None)),
         kinds: &KINDS,
         frameworks: &api::FRAMEWORKS,
+        license_categories: license_categories(),
         ecosystems: vigil_sca::Ecosystem::ALL
             .iter()
             .map(|ecosystem| ecosystem.osv_name())

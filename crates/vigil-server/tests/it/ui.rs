@@ -613,3 +613,126 @@ async fn an_instance_in_error_reads_as_a_sentence_with_the_detail_behind_it() {
         app.finish().await;
     }
 }
+
+/// License issues from the real license engine on an npm lockfile whose
+/// packages record GPL-3.0-only and MPL-2.0, stored by a scan.
+async fn seed_licenses(app: &TestApp) -> i64 {
+    use vigil_core::{Engine, FileOutput, SourceFile};
+    let store = app.store();
+    let instance = store
+        .create_instance(
+            &crate::new_instance("https://licenses.gitlab.example.com", 3600),
+            vigil_store::Queue::now_ms(),
+        )
+        .await
+        .unwrap();
+    let repo = store
+        .upsert_repository(instance.id, 11, "group/web", "main", vigil_store::Queue::now_ms())
+        .await
+        .unwrap()
+        .id;
+    let engine = vigil_pipeline::registry::builtin("licenses").unwrap();
+    let lock = r#"{
+  "name": "web",
+  "lockfileVersion": 3,
+  "packages": {
+    "": { "name": "web", "dependencies": { "readline-gpl": "1.0.0", "mozilla-thing": "2.0.0" } },
+    "node_modules/readline-gpl": { "version": "1.0.0", "license": "GPL-3.0-only" },
+    "node_modules/mozilla-thing": { "version": "2.0.0", "license": "MPL-2.0" }
+  }
+}
+"#;
+    let mut output = FileOutput::default();
+    engine.scan_tree(
+        &[SourceFile { path: "package-lock.json", content: lock.as_bytes() }],
+        &mut output,
+    );
+    assert_eq!(output.findings.len(), 2, "{:#?}", output.findings);
+    let scan = store
+        .create_scan(
+            &vigil_store::NewScan {
+                repository_id: repo,
+                branch: "main".into(),
+                commit_sha: None,
+                trigger: "manual".into(),
+                scope: vigil_store::ScanScope::Full,
+            },
+            vigil_store::Queue::now_ms(),
+        )
+        .await
+        .unwrap();
+    store
+        .finish_scan(
+            scan.id,
+            &vigil_store::ScanScope::Full,
+            &output.findings,
+            1,
+            &[],
+            vigil_store::Queue::now_ms(),
+        )
+        .await
+        .unwrap();
+    repo
+}
+
+#[tokio::test]
+async fn license_issues_filter_by_category_and_their_panel_shows_it() {
+    for app in TestApp::all().await {
+        seed_licenses(&app).await;
+        let (session, _) = signed_in(&app).await;
+
+        let api = app.get("/api/v1/issues?license_category=strong_copyleft", &app.admin).await;
+        assert_eq!(api.status, StatusCode::OK, "{api:?}");
+        let items = api.json["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{api:?}");
+        assert_eq!(items[0]["title"], "readline-gpl 1.0.0: GPL-3.0-only (strong copyleft)");
+        assert_eq!(items[0]["license"]["category"], "strong_copyleft");
+        let weak =
+            app.get("/api/v1/issues?kind=license&license_category=weak_copyleft", &app.admin).await;
+        let weak = weak.json["items"].as_array().unwrap();
+        assert_eq!(weak.len(), 1, "{weak:?}");
+        assert_eq!(weak[0]["license"]["expression"], "MPL-2.0");
+        let none = app.get("/api/v1/issues?license_category=permissive", &app.admin).await;
+        assert_eq!(none.json["items"].as_array().unwrap().len(), 0, "{none:?}");
+        let bad = app.get("/api/v1/issues?license_category=gpl", &app.admin).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(
+            bad.json.to_string().contains(
+                "unknown license category `gpl` (expected one of: permissive, weak_copyleft, strong_copyleft, network_copyleft, non_permissive, unknown)"
+            ),
+            "{bad:?}"
+        );
+
+        let page = app.get("/issues?license=strong_copyleft", &session).await;
+        let page = html(&page);
+        assert!(
+            page.contains(r#"<option value="strong_copyleft" selected>Strong copyleft</option>"#),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"<option value="non_permissive">Non-permissive</option>"#),
+            "{page}"
+        );
+        assert!(page.contains("readline-gpl 1.0.0"), "{page}");
+        assert!(!page.contains("mozilla-thing 2.0.0"), "{page}");
+
+        let id = items[0]["id"].as_i64().unwrap();
+        let panel = app.get(&format!("/issues/{id}/panel?back=%2Fissues"), &session).await;
+        let panel = html(&panel);
+        assert!(
+            panel.contains(r#"<dd class="mono" id="issue-license">GPL-3.0-only</dd>"#),
+            "{panel}"
+        );
+        assert!(
+            panel.contains(r#"<dd id="issue-license-category">strong copyleft</dd>"#),
+            "{panel}"
+        );
+        assert!(
+            panel.contains(
+                r#"<dd id="issue-license-policy">Strong copyleft licenses are high by default</dd>"#
+            ),
+            "{panel}"
+        );
+        app.finish().await;
+    }
+}
