@@ -7,8 +7,17 @@
 //! [`PackageMetadata`] per line (each with its `fetched_at`), and an end
 //! marker with the count again. A file is only ever replaced by writing a
 //! new one beside it and renaming it over the old, as the advisory store
-//! is; a file cut short or garbled is named in [`MetadataCache::problems`]
-//! and ignored as a whole, never partly used.
+//! is; a file cut short (no end marker, a count that differs) or whose
+//! header or package names cannot be read is named in
+//! [`MetadataCache::problems`] and ignored as a whole, never partly used.
+//!
+//! Opening reads only each line's package name (the line starts with
+//! `{"ecosystem":…,"name":…`, as [`PackageMetadata`] serialises); a
+//! package's line is parsed the first time it is looked up, so opening
+//! costs what reading the file costs, not what parsing every version of
+//! every package would (a server's cache holds far more packages than one
+//! lockfile). A line that cannot be parsed then counts as missing, and is
+//! fetched again.
 //!
 //! This module must not fetch: the server or CLI fetches what
 //! [`MetadataCache::get`] calls stale or missing, parses it with
@@ -16,7 +25,9 @@
 
 use std::collections::HashMap;
 use std::io::{BufWriter, Write as _};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -85,11 +96,37 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// The cache, read whole into memory.
+/// One package of the cache: its line in the file it was read from,
+/// parsed when first looked up, or what was inserted.
+#[derive(Debug)]
+struct Entry {
+    /// The file's text and the line's place in it (`None` when inserted).
+    line: Option<(Arc<str>, Range<usize>)>,
+    /// The parsed line; `None` inside when it does not parse.
+    parsed: OnceLock<Option<PackageMetadata>>,
+}
+
+impl Entry {
+    fn inserted(metadata: PackageMetadata) -> Entry {
+        Entry { line: None, parsed: OnceLock::from(Some(metadata)) }
+    }
+
+    fn metadata(&self) -> Option<&PackageMetadata> {
+        self.parsed
+            .get_or_init(|| {
+                let (text, range) = self.line.as_ref()?;
+                serde_json::from_str(text.get(range.clone())?).ok()
+            })
+            .as_ref()
+    }
+}
+
+/// The cache: every file read into memory, each package parsed when first
+/// looked up.
 #[derive(Debug, Default)]
 pub struct MetadataCache {
     dir: PathBuf,
-    entries: HashMap<Ecosystem, HashMap<String, PackageMetadata>>,
+    entries: HashMap<Ecosystem, HashMap<String, Entry>>,
     problems: Vec<CacheError>,
 }
 
@@ -143,7 +180,8 @@ impl MetadataCache {
     /// epoch), else stale.
     pub fn get(&self, ecosystem: Ecosystem, name: &str, now: i64, ttl_seconds: i64) -> Lookup<'_> {
         let key = ecosystem.normalise_name(name);
-        match self.entries.get(&ecosystem).and_then(|entries| entries.get(&key)) {
+        let entry = self.entries.get(&ecosystem).and_then(|entries| entries.get(&key));
+        match entry.and_then(Entry::metadata) {
             Some(metadata) if now.saturating_sub(metadata.fetched_at) < ttl_seconds => {
                 Lookup::Fresh(metadata)
             }
@@ -155,7 +193,7 @@ impl MetadataCache {
     /// Adds `metadata`, replacing what the cache held for the package.
     pub fn insert(&mut self, metadata: PackageMetadata) {
         let key = metadata.ecosystem.normalise_name(&metadata.name);
-        self.entries.entry(metadata.ecosystem).or_default().insert(key, metadata);
+        self.entries.entry(metadata.ecosystem).or_default().insert(key, Entry::inserted(metadata));
     }
 
     /// Writes the file of every ecosystem the cache holds, each replacing
@@ -178,7 +216,7 @@ impl MetadataCache {
 fn read_file(
     path: &Path,
     ecosystem: Ecosystem,
-) -> Result<Option<HashMap<String, PackageMetadata>>, CacheError> {
+) -> Result<Option<HashMap<String, Entry>>, CacheError> {
     let corrupt = |message: String| CacheError::Corrupt { path: path.to_owned(), message };
     match std::fs::metadata(path) {
         Ok(stat) if stat.len() > MAX_FILE_BYTES => {
@@ -195,10 +233,11 @@ fn read_file(
         std::io::ErrorKind::InvalidData => corrupt("it is not UTF-8 text".to_owned()),
         _ => CacheError::Io { path: path.to_owned(), source: error },
     })?;
-    let mut lines = text.lines();
+    let text: Arc<str> = Arc::from(text);
+    let mut lines = LineRanges { text: &text, at: 0 };
     let header: Header =
-        lines.next().ok_or_else(|| corrupt("the file is empty".to_owned())).and_then(|line| {
-            serde_json::from_str(line)
+        lines.next().ok_or_else(|| corrupt("the file is empty".to_owned())).and_then(|range| {
+            serde_json::from_str(&text[range])
                 .map_err(|e| corrupt(format!("the first line is not a cache header: {e}")))
         })?;
     if header.vigil_metadata != FORMAT_VERSION {
@@ -212,7 +251,8 @@ fn read_file(
     }
     let mut entries = HashMap::with_capacity(header.count.min(1_000_000));
     let mut read = 0;
-    for (index, line) in lines.enumerate() {
+    for (index, range) in lines.enumerate() {
+        let line = &text[range.clone()];
         if read == header.count {
             let trailer: Trailer = serde_json::from_str(line).map_err(|e| {
                 corrupt(format!("line {}: expected the end marker: {e}", index + 2))
@@ -225,12 +265,13 @@ fn read_file(
             }
             return Ok(Some(entries));
         }
-        let metadata: PackageMetadata =
-            serde_json::from_str(line).map_err(|e| corrupt(format!("line {}: {e}", index + 2)))?;
-        if metadata.ecosystem != ecosystem {
-            return Err(corrupt(format!("line {}: a {} package", index + 2, metadata.ecosystem)));
+        let (line_ecosystem, name) =
+            name_of(line).map_err(|e| corrupt(format!("line {}: {e}", index + 2)))?;
+        if line_ecosystem != ecosystem {
+            return Err(corrupt(format!("line {}: a {line_ecosystem} package", index + 2)));
         }
-        entries.insert(ecosystem.normalise_name(&metadata.name), metadata);
+        let entry = Entry { line: Some((text.clone(), range)), parsed: OnceLock::new() };
+        entries.insert(ecosystem.normalise_name(&name), entry);
         read += 1;
     }
     Err(corrupt(format!(
@@ -239,28 +280,92 @@ fn read_file(
     )))
 }
 
-/// Writes `entries` to `path` through a file beside it, renamed over it.
+/// The byte ranges of a text's lines, without their line ends.
+struct LineRanges<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Iterator for LineRanges<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        if self.at >= self.text.len() {
+            return None;
+        }
+        let start = self.at;
+        let end = self.text[start..].find('\n').map_or(self.text.len(), |offset| start + offset);
+        self.at = end + 1;
+        let end = if self.text[start..end].ends_with('\r') { end - 1 } else { end };
+        Some(start..end)
+    }
+}
+
+/// The ecosystem and name a package line starts with, read without
+/// parsing the rest (a line written otherwise is parsed whole).
+fn name_of(line: &str) -> Result<(Ecosystem, String), serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Key {
+        ecosystem: Ecosystem,
+        name: String,
+    }
+    let quick = (|| {
+        let rest = line.strip_prefix("{\"ecosystem\":")?;
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Ecosystem>();
+        let ecosystem = stream.next()?.ok()?;
+        let rest = rest[stream.byte_offset()..].strip_prefix(",\"name\":")?;
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<String>();
+        let name = stream.next()?.ok()?;
+        Some((ecosystem, name))
+    })();
+    match quick {
+        Some(key) => Ok(key),
+        None => serde_json::from_str::<Key>(line).map(|key| (key.ecosystem, key.name)),
+    }
+}
+
+/// What [`write_file`] writes of one package.
+enum Kept<'a> {
+    Parsed(&'a PackageMetadata),
+    Line(&'a str),
+}
+
+/// Writes `entries` to `path` through a file beside it, renamed over it;
+/// lines never looked up are copied as they were read.
 fn write_file(
     path: &Path,
     ecosystem: Ecosystem,
-    entries: &HashMap<String, PackageMetadata>,
+    entries: &HashMap<String, Entry>,
 ) -> Result<(), CacheError> {
     let partial = path.with_extension(format!("jsonl.partial-{}", std::process::id()));
     let io = |source: std::io::Error| CacheError::Io { path: partial.clone(), source };
     let result = (|| {
         let file = std::fs::File::create(&partial).map_err(io)?;
         let mut out = BufWriter::new(file);
-        let mut names: Vec<&String> = entries.keys().collect();
-        names.sort();
-        let header = Header { vigil_metadata: FORMAT_VERSION, ecosystem, count: names.len() };
+        // A line that was looked up and did not parse is dropped (it is
+        // fetched again); one never looked up is copied as it was read.
+        let mut kept: Vec<(&String, Kept<'_>)> = entries
+            .iter()
+            .filter_map(|(name, entry)| match (entry.parsed.get(), &entry.line) {
+                (Some(Some(metadata)), _) => Some((name, Kept::Parsed(metadata))),
+                (None, Some((text, range))) => Some((name, Kept::Line(&text[range.clone()]))),
+                _ => None,
+            })
+            .collect();
+        kept.sort_by(|a, b| a.0.cmp(b.0));
+        let header = Header { vigil_metadata: FORMAT_VERSION, ecosystem, count: kept.len() };
         serde_json::to_writer(&mut out, &header).map_err(|e| io(e.into()))?;
         out.write_all(b"\n").map_err(io)?;
-        for metadata in names.into_iter().filter_map(|name| entries.get(name)) {
-            serde_json::to_writer(&mut out, metadata).map_err(|e| io(e.into()))?;
+        for (_, line) in &kept {
+            match line {
+                Kept::Parsed(metadata) => {
+                    serde_json::to_writer(&mut out, metadata).map_err(|e| io(e.into()))?;
+                }
+                Kept::Line(line) => out.write_all(line.as_bytes()).map_err(io)?,
+            }
             out.write_all(b"\n").map_err(io)?;
         }
-        serde_json::to_writer(&mut out, &Trailer { end: entries.len() })
-            .map_err(|e| io(e.into()))?;
+        serde_json::to_writer(&mut out, &Trailer { end: kept.len() }).map_err(|e| io(e.into()))?;
         out.write_all(b"\n").map_err(io)?;
         let file = out.into_inner().map_err(|e| io(e.into_error()))?;
         file.sync_all().map_err(io)?;

@@ -127,7 +127,11 @@ fn a_cut_short_or_garbled_file_is_ignored_with_the_reason() {
             "it ends after 1 of 2 packages, without its end marker (a write was cut short)"
                 .to_owned(),
         ),
-        (cut_mid_line, "line 3: EOF while parsing".to_owned()),
+        (
+            cut_mid_line,
+            "it ends after 2 of 2 packages, without its end marker (a write was cut short)"
+                .to_owned(),
+        ),
         (
             "garbage\n",
             "the first line is not a cache header: expected value at line 1 column 1".to_owned(),
@@ -152,4 +156,48 @@ fn a_cut_short_or_garbled_file_is_ignored_with_the_reason() {
         assert_eq!(problems, [expected]);
         assert_eq!(left, 2, "the other ecosystems' files are still used");
     }
+}
+
+/// Opening reads only the names; a package's line is parsed when looked
+/// up. A line whose name reads but whose rest does not loses only that
+/// package (it is fetched again), and a rewrite drops it; lines never
+/// looked up are copied as they were.
+#[test]
+fn a_garbled_package_line_loses_only_that_package() {
+    let temp = tempfile::tempdir().unwrap();
+    filled(temp.path()).write().unwrap();
+    let path = MetadataCache::file(temp.path(), Ecosystem::Npm);
+    let whole = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = whole.lines().collect();
+    let (left_pad, react) = if lines[1].contains("\"left-pad\"") { (1, 2) } else { (2, 1) };
+    // left-pad's line keeps its name and loses its end; react's keys are
+    // written in another order (the name is then read by a full parse).
+    let garbled = format!("{}, \"versions\": [tru", &lines[left_pad][..60]);
+    let mut react_value: serde_json::Value = serde_json::from_str(lines[react]).unwrap();
+    let name = react_value.as_object_mut().unwrap().remove("name").unwrap();
+    let mut reordered = serde_json::Map::new();
+    reordered.insert("name".into(), name);
+    reordered.extend(react_value.as_object().unwrap().clone());
+    let reordered = serde_json::to_string(&reordered).unwrap();
+    let mut text = vec![lines[0].to_owned(), String::new(), String::new(), lines[3].to_owned()];
+    text[left_pad] = garbled;
+    text[react] = reordered;
+    std::fs::write(&path, text.join("\n") + "\n").unwrap();
+
+    let cache = MetadataCache::open(temp.path());
+    assert!(cache.problems().is_empty(), "{:?}", cache.problems());
+    assert_eq!(cache.len(), 4);
+    assert_eq!(cache.get(Ecosystem::Npm, "left-pad", FETCHED, DAY), Lookup::Missing);
+    let react = cache.get(Ecosystem::Npm, "react", FETCHED, 100 * DAY).metadata().unwrap();
+    assert_eq!(react.versions.len(), 2963);
+    cache.write().unwrap();
+
+    let again = MetadataCache::open(temp.path());
+    assert!(again.problems().is_empty(), "{:?}", again.problems());
+    assert_eq!(again.len(), 3, "left-pad dropped, to be fetched again");
+    assert!(again.get(Ecosystem::PyPI, "requests", FETCHED, DAY).metadata().is_some());
+    assert_eq!(
+        again.get(Ecosystem::Npm, "react", FETCHED, 100 * DAY).metadata().unwrap().versions.len(),
+        2963
+    );
 }
