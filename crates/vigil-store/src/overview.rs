@@ -119,6 +119,22 @@ impl Store {
         Ok(OpenCounts { cells })
     }
 
+    /// Open license issues by license category and severity: `(category,
+    /// severity, count)`, every combination that has issues.
+    pub async fn open_license_categories(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT license_category, severity, COUNT(*) AS n FROM issues \
+             WHERE status = 'open' AND license_category IS NOT NULL GROUP BY license_category, severity",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((row.try_get("license_category")?, row.try_get("severity")?, row.try_get("n")?))
+            })
+            .collect()
+    }
+
     /// New and fixed issues per UTC day for the `days` days up to `now`
     /// (oldest first, every day present).
     pub async fn issue_trend(&self, days: i64, now: i64) -> Result<Vec<TrendDay>, StoreError> {

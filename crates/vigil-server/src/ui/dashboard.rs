@@ -1,4 +1,5 @@
-//! The dashboard: open issues by kind and severity, the 30-day trend of
+//! The dashboard: open issues by kind and severity, open license issues by
+//! license category (when there are any), the 30-day trend of
 //! new and fixed issues, the repositories with the most open issues, and
 //! the mean time to resolve; charts drawn by `svg` on the server. Slow
 //! aggregates (large databases) are reused for 30 s, and the page says so.
@@ -36,6 +37,8 @@ pub(crate) struct Figures {
     fixed_30d: String,
     mttr: String,
     by_kind_chart: String,
+    /// Empty when no license issue is open.
+    license_chart: String,
     trend_chart: String,
     top: Vec<(i64, String, i64, i64)>,
     has_instances: bool,
@@ -100,6 +103,30 @@ async fn compute(state: &AppState, now: i64) -> PageResult<Figures> {
                 .collect(),
         })
         .collect();
+    let licenses = state.store.open_license_categories().await?;
+    let license_chart = if licenses.is_empty() {
+        String::new()
+    } else {
+        let bars: Vec<Bar> = super::issues::license_categories()
+            .into_iter()
+            .filter(|(category, _)| licenses.iter().any(|cell| cell.0 == *category))
+            .map(|(category, label)| Bar {
+                label,
+                segments: SEVERITIES
+                    .iter()
+                    .map(|severity| {
+                        let count = licenses
+                            .iter()
+                            .filter(|cell| cell.0 == category && cell.1 == *severity)
+                            .map(|cell| cell.2)
+                            .sum();
+                        (*severity, count)
+                    })
+                    .collect(),
+            })
+            .collect();
+        stacked_bars("Open license issues by license category and severity", &bars)
+    };
     let trend = state.store.issue_trend(30, now).await?;
     let points: Vec<(String, i64, i64)> = trend
         .iter()
@@ -115,6 +142,7 @@ async fn compute(state: &AppState, now: i64) -> PageResult<Figures> {
         fixed_30d: format::count(resolution.fixed),
         mttr: resolution.mean_ms.map_or_else(|| "—".to_owned(), mean_time),
         by_kind_chart: stacked_bars("Open issues by kind and severity", &bars),
+        license_chart,
         trend_chart: paired_columns(
             "New and fixed issues per day, last 30 days",
             &points,

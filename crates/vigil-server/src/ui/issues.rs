@@ -25,7 +25,7 @@ use crate::error::{ApiJson, ApiPath, ApiQuery, AppError};
 
 /// The license categories as the filter offers them: id and short label
 /// ("Non-permissive", without the words in brackets).
-fn license_categories() -> Vec<(&'static str, String)> {
+pub(super) fn license_categories() -> Vec<(&'static str, String)> {
     vigil_license::category::Category::ALL
         .iter()
         .map(|category| {

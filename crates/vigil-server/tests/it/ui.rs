@@ -703,6 +703,17 @@ async fn license_issues_filter_by_category_and_their_panel_shows_it() {
             "{bad:?}"
         );
 
+        // The dashboard breaks license issues down by category.
+        let dashboard = app.get("/", &session).await;
+        let dashboard = html(&dashboard);
+        assert!(
+            dashboard.contains(r#"<h2 id="chart-licenses">Open license issues by category</h2>"#),
+            "{dashboard}"
+        );
+        let chart = dashboard.split("chart-licenses").nth(2).unwrap_or_default();
+        assert!(chart.contains("Weak copyleft") && chart.contains("Strong copyleft"), "{chart}");
+        assert!(!chart.contains("Permissive"), "{chart}");
+
         let page = app.get("/issues?license=strong_copyleft", &session).await;
         let page = html(&page);
         assert!(
