@@ -247,6 +247,15 @@ authorization from the authors.
 ";
     assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-xfree86-1.0"));
     assert_eq!(detect(spdx_text("X11")).expression.as_deref(), Some("X11"));
+    // The same terms naming the XFree86 Project (libx11, libxss).
+    let project = text
+        .replace("AUTHORS BE LIABLE", "XFREE86 PROJECT BE LIABLE")
+        .replace(
+            "the names of the authors or their\ninstitutions shall",
+            "the name of the XFree86 Project\nshall",
+        )
+        .replace("authorization from the authors", "authorization from the XFree86 Project");
+    assert_eq!(detect(&project).expression.as_deref(), Some("LicenseRef-xfree86-1.0"));
     let mit = text.split("\nExcept").next().unwrap_or("");
     assert_eq!(detect(mit).expression.as_deref(), Some("MIT"));
 }
@@ -469,4 +478,33 @@ fn a_pointer_in_a_comment_closes_the_notice_above() {
     );
     let found = detect(&text);
     assert_eq!(found.expression.as_deref(), Some("LGPL-2.1-or-later"), "{found:#?}");
+}
+
+/// The Internet Society's permission on RFCs, quoted by packages that
+/// implement one, is not on the SPDX list: `LicenseRef-IETF`; a text that
+/// only shares its first words is not it.
+#[test]
+fn the_rfc_copyright_permission_is_ietf() {
+    let text = "This document and translations of it may be copied and furnished to
+others, and derivative works that comment on or otherwise explain it
+or assist in its implementation may be prepared, copied, published
+and distributed, in whole or in part, without restriction of any
+kind, provided that the above copyright notice and this paragraph
+are included on all such copies and derivative works.  However, this
+document itself may not be modified in any way, such as by removing
+the copyright notice or references to the Internet Society or other
+Internet organizations, except as needed for the purpose of
+developing Internet standards in which case the procedures for
+copyrights defined in the Internet Standards process must be
+followed, or as required to translate it into languages other than
+English.
+
+The limited permissions granted above are perpetual and will not be
+revoked by the Internet Society or its successors or assigns.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-IETF"));
+    let other = "This document and translations of it may be copied by members of the
+working group only, and may not be published or distributed in any form.
+";
+    assert_eq!(detect(other).expression, None);
 }
