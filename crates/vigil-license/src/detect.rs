@@ -558,7 +558,9 @@ const LOOK_ALIKE_SCORE: u8 = 90;
 /// - an unknown short name whose body text matched is that text (the field
 ///   adds nothing), and a bodiless field of the same unknown name elsewhere
 ///   (`Files: x` / `License: BSLA`, the text given once below) takes the
-///   text's expression instead of `LicenseRef-BSLA`.
+///   text's expression instead of `LicenseRef-BSLA`; so does a known license
+///   with an unknown exception name (`GPL-3+ with Autoconf-data exception`)
+///   whose body holds a recognised exception text (`Autoconf-exception-macro`).
 fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::Field>) {
     let family = |expression: &str| expression.split('-').next().unwrap_or("").to_owned();
     let mut named: Vec<(String, Vec<String>, u8)> = Vec::new();
@@ -576,6 +578,28 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
                     && d.expression != field.expression
                     && family(&d.expression) == field_family)
             });
+        }
+        // `GPL-3+ with Autoconf-data exception`: a known license with an
+        // exception name that is no SPDX id; the exception text under it says
+        // which exception it is.
+        if field.known && field.expression.contains("AdditionRef-") {
+            let exception = detections
+                .iter()
+                .find(|(d, kind)| *kind == EntryKind::Exception && inside(d))
+                .map(|(d, _)| d.expression.clone());
+            if let Some(exception) = exception {
+                let expression = field
+                    .expression
+                    .split(' ')
+                    .map(|token| if token.starts_with("AdditionRef-") { &exception } else { token })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                named.push((field.name.clone(), vec![expression.clone()], 100));
+                detections.push((field_detection(expression, 100, &field), EntryKind::Notice));
+            } else {
+                deferred.push(field);
+            }
+            continue;
         }
         if !field.known {
             let texts: Vec<&Detection> =
@@ -601,21 +625,23 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
                         parts.push(expression);
                     }
                 }
-                let joined =
-                    parts
-                        .iter()
-                        .map(|part| {
-                            if part.contains(' ') {
-                                format!("({part})")
-                            } else {
-                                (*part).to_owned()
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" AND ");
+                let joined = parts
+                    .iter()
+                    .map(|part| {
+                        if part.contains(' ') && parts.len() > 1 {
+                            format!("({part})")
+                        } else {
+                            (*part).to_owned()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
                 field_detection(joined, *score, &field)
             }
-            None => field_detection(field.expression.clone(), 50, &field),
+            None => {
+                let score = if field.known { 100 } else { 50 };
+                field_detection(field.expression.clone(), score, &field)
+            }
         };
         detections.push((detection, EntryKind::Notice));
     }

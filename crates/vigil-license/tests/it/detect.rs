@@ -508,3 +508,48 @@ working group only, and may not be published or distributed in any form.
 ";
     assert_eq!(detect(other).expression, None);
 }
+
+/// A known license with an exception name that is no SPDX id (Debian's
+/// `Autoconf-data`) takes the SPDX exception whose text is under it, and a
+/// bodiless field of the same name elsewhere follows; without a recognised
+/// exception text the name stays an `AdditionRef`.
+#[test]
+fn an_unknown_exception_name_takes_the_exception_text_under_it() {
+    let notice = " This program is free software: you can redistribute it and/or modify it
+ under the terms of the GNU General Public License as published by the
+ Free Software Foundation, either version 3 of the License, or (at your
+ option) any later version.
+";
+    let exception = " .
+ As a special exception, the respective Autoconf Macro's copyright owner
+ gives unlimited permission to copy, distribute and modify the configure
+ scripts that are the output of Autoconf when processing the Macro. You
+ need not follow the terms of the GNU General Public License when using
+ or distributing such scripts, even though portions of the text of the
+ Macro appear in them. The GNU General Public License (GPL) does govern
+ all other use of the material that constitutes the Autoconf Macro.
+ .
+ This special exception to the GPL applies to versions of the Autoconf
+ Macro released by the Autoconf Archive. When you make and distribute a
+ modified version of the Autoconf Macro, you may extend this special
+ exception to the GPL to apply to your modified version as well.
+";
+    let field = "License: GPL-3+ with Autoconf-data exception\n";
+    let head = format!(
+        "{DEP5}Files: m4/*\nCopyright: 2020 A\n{field}\nFiles: *\nCopyright: 2020 B\nLicense: MIT\n\n"
+    );
+    let found = detect(&format!("{head}{field}{notice}{exception}"));
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("GPL-3.0-or-later WITH Autoconf-exception-macro AND MIT"),
+        "{found:#?}"
+    );
+    let found = detect(&format!("{head}{field}{notice}"));
+    assert_eq!(
+        found.expression.as_deref(),
+        Some(
+            "GPL-3.0-or-later WITH AdditionRef-Autoconf-data-exception AND MIT AND GPL-3.0-or-later"
+        ),
+        "{found:#?}"
+    );
+}
