@@ -553,3 +553,30 @@ fn an_unknown_exception_name_takes_the_exception_text_under_it() {
         "{found:#?}"
     );
 }
+
+/// Digital Equipment's permission notice (an ISC-style grant, the name kept
+/// out of advertising, the HPND disclaimer) is HPND, not the 0BSD its
+/// disclaimer alone resembles; 0BSD's and ISC's own texts keep their names.
+#[test]
+fn the_dec_permission_notice_is_hpnd() {
+    let text = "Permission to use, copy, modify, and distribute this software for any
+purpose with or without fee is hereby granted, provided that the above
+copyright notice and this permission notice appear in all copies, and
+that the name of Digital Equipment Corporation not be used in
+advertising or publicity pertaining to distribution of the document or
+software without specific, written prior permission.
+
+THE SOFTWARE IS PROVIDED ``AS IS'' AND DIGITAL EQUIPMENT CORP.
+DISCLAIMS ALL WARRANTIES WITH REGARD TO THIS SOFTWARE, INCLUDING ALL
+IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS.  IN NO EVENT SHALL
+DIGITAL EQUIPMENT CORPORATION BE LIABLE FOR ANY SPECIAL, DIRECT,
+INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING
+FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF CONTRACT,
+NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION
+WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("HPND"));
+    for id in ["0BSD", "ISC"] {
+        assert_eq!(detect(spdx_text(id)).expression.as_deref(), Some(id), "{id}");
+    }
+}
