@@ -159,19 +159,23 @@ impl Detector {
         let mut lines = Vec::new();
         // A skipped line (a `License:` field, an SPDX header) leaves one
         // unknown word, so no n-gram joins the text before it to the text after
-        // it (FSFULLR's "... notice is preserved" and the next field's "This").
+        // it (FSFULLR's "... notice is preserved" and the next field's "This"),
+        // and no region runs across it (a DEP-5 `Copyright:` field's last
+        // lines are not the start of the text under the `License:` line).
         let mut last_skipped = 0;
+        let mut barriers = Vec::new();
         for_each_word(text, |word, line| {
             if skip_lines.binary_search(&line).is_err() {
                 words.push(self.index.word_id(word));
                 lines.push(line);
             } else if line != last_skipped {
                 last_skipped = line;
+                barriers.push(u32::try_from(words.len()).unwrap_or(u32::MAX));
                 words.push(UNKNOWN);
                 lines.push(line);
             }
         });
-        let mut candidates = self.text_candidates(&words);
+        let mut candidates = self.text_candidates(&words, &barriers);
         self.short_candidates(&words, &mut candidates);
         self.either_candidates(&words, &mut candidates);
         self.bare_candidates(&words, &mut candidates);
@@ -217,7 +221,7 @@ impl Detector {
     }
 
     /// Regions of indexed entries found through n-gram hits.
-    fn text_candidates(&self, words: &[u32]) -> Vec<Candidate> {
+    fn text_candidates(&self, words: &[u32], barriers: &[u32]) -> Vec<Candidate> {
         let entries = &self.index.entries;
         let mut hits: Vec<Vec<(u32, u32)>> = vec![Vec::new(); entries.len()];
         for (q, window) in words.windows(N).enumerate() {
@@ -240,7 +244,7 @@ impl Detector {
                 continue;
             }
             let skip = GAP.max(entry.len / 4);
-            for region in chain(list, skip) {
+            for region in chain(list, skip, barriers) {
                 let coverage = f64::from(region.l_matched) / f64::from(entry.len.max(1));
                 let span = region.q_cover_end - region.q_start;
                 let precision = f64::from(region.q_matched) / f64::from(span.max(1));
@@ -460,8 +464,9 @@ fn min_coverage(kind: EntryKind) -> f64 {
 /// Chains one entry's hits (in query order) into regions. Hits at one
 /// query position are taken together: each open region takes the one
 /// closest to its diagonal, so a phrase the license repeats does not pull a
-/// region off course; hits no region takes start new regions.
-fn chain(hits: &[(u32, u32)], skip: u32) -> Vec<Region> {
+/// region off course; hits no region takes start new regions. A region
+/// ends at a skipped line (`barriers`: the unknown word it left).
+fn chain(hits: &[(u32, u32)], skip: u32, barriers: &[u32]) -> Vec<Region> {
     let n = N as u32;
     let mut open: Vec<Region> = Vec::new();
     let mut closed = Vec::new();
@@ -470,7 +475,9 @@ fn chain(hits: &[(u32, u32)], skip: u32) -> Vec<Region> {
         let Some(&(q, _)) = group.first() else { continue };
         let mut index = 0;
         while index < open.len() {
-            if q - open[index].q_last > GAP {
+            let last = open[index].q_last;
+            let barrier = barriers.get(barriers.partition_point(|&b| b <= last));
+            if q - last > GAP || barrier.is_some_and(|&b| b < q) {
                 closed.push(open.swap_remove(index));
             } else {
                 index += 1;

@@ -580,3 +580,29 @@ WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
         assert_eq!(detect(spdx_text(id)).expression.as_deref(), Some(id), "{id}");
     }
 }
+
+/// A text match does not run across a skipped `License:` line: the last
+/// lines of a DEP-5 `Copyright:` field (fonts-dejavu's trademark line and
+/// "DejaVu changes are in public domain") are not the start of the text
+/// under the field, so the statement among them stands on its own.
+#[test]
+fn a_text_does_not_run_across_a_license_field_line() {
+    let body: String = spdx_text("Bitstream-Vera")
+        .split_once("\n\n")
+        .map_or("", |(_, rest)| rest)
+        .lines()
+        .map(|line| if line.is_empty() { " .\n".to_owned() } else { format!(" {line}\n") })
+        .collect();
+    let head = "Files: *\nCopyright: Copyright (c) 2003 by Bitstream, Inc. All Rights Reserved.\n Bitstream Vera is a trademark of Bitstream, Inc.\n";
+    let with_statement = format!(
+        "{DEP5}{head} DejaVu changes are in public domain.\nLicense: bitstream-vera\n{body}"
+    );
+    let found = detect(&with_statement);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-public-domain AND Bitstream-Vera"),
+        "{found:#?}"
+    );
+    let without = format!("{DEP5}{head}License: bitstream-vera\n{body}");
+    assert_eq!(detect(&without).expression.as_deref(), Some("Bitstream-Vera"));
+}
