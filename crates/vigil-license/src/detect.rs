@@ -235,6 +235,16 @@ impl Detector {
                 }
             }
         }
+        // For each query position, the first barrier after it.
+        let mut next_barrier = vec![u32::MAX; words.len()];
+        let mut upcoming = u32::MAX;
+        let mut pending = barriers.iter().rev().peekable();
+        for (pos, slot) in next_barrier.iter_mut().enumerate().rev() {
+            while let Some(&barrier) = pending.next_if(|&&b| b as usize > pos) {
+                upcoming = barrier;
+            }
+            *slot = upcoming;
+        }
         let mut candidates = Vec::new();
         for (entry_index, list) in hits.iter().enumerate() {
             let Some(entry) = entries.get(entry_index) else { continue };
@@ -244,7 +254,7 @@ impl Detector {
                 continue;
             }
             let skip = GAP.max(entry.len / 4);
-            for region in chain(list, skip, barriers) {
+            for region in chain(list, skip, &next_barrier) {
                 let coverage = f64::from(region.l_matched) / f64::from(entry.len.max(1));
                 let span = region.q_cover_end - region.q_start;
                 let precision = f64::from(region.q_matched) / f64::from(span.max(1));
@@ -465,8 +475,9 @@ fn min_coverage(kind: EntryKind) -> f64 {
 /// query position are taken together: each open region takes the one
 /// closest to its diagonal, so a phrase the license repeats does not pull a
 /// region off course; hits no region takes start new regions. A region
-/// ends at a skipped line (`barriers`: the unknown word it left).
-fn chain(hits: &[(u32, u32)], skip: u32, barriers: &[u32]) -> Vec<Region> {
+/// ends at a skipped line (`next_barrier`: for each query position, the
+/// position of the unknown word the next skipped line left).
+fn chain(hits: &[(u32, u32)], skip: u32, next_barrier: &[u32]) -> Vec<Region> {
     let n = N as u32;
     let mut open: Vec<Region> = Vec::new();
     let mut closed = Vec::new();
@@ -476,8 +487,8 @@ fn chain(hits: &[(u32, u32)], skip: u32, barriers: &[u32]) -> Vec<Region> {
         let mut index = 0;
         while index < open.len() {
             let last = open[index].q_last;
-            let barrier = barriers.get(barriers.partition_point(|&b| b <= last));
-            if q - last > GAP || barrier.is_some_and(|&b| b < q) {
+            let barrier = next_barrier.get(last as usize).copied().unwrap_or(u32::MAX);
+            if q - last > GAP || barrier < q {
                 closed.push(open.swap_remove(index));
             } else {
                 index += 1;
