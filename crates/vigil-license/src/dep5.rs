@@ -185,13 +185,25 @@ fn is_operator(word: &str) -> bool {
     matches!(word.to_ascii_lowercase().as_str(), "or" | "and" | "|" | "&" | "with")
 }
 
-/// Whether `value` is one short name that only [`variant_family`] knows.
+/// Whether `value` is one short name that only [`variant_family`] knows,
+/// other than the family's own name in another spelling (`BSD-3`, `BSD3`
+/// are `BSD-3-Clause` itself, not a text like it).
 fn is_variant_name(value: &str) -> bool {
     let name = value.to_ascii_lowercase();
     !name.contains(char::is_whitespace)
         && gnu_name(&name).is_none()
         && !DEBIAN_NAMES.iter().any(|(debian, _)| *debian == name)
         && variant_family(&name).is_some()
+        && !is_bsd_spelling(&name)
+}
+
+/// `bsd3`, `bsd-3`, `bsd-3-clause`: a BSD family's name with nothing after
+/// the clause count.
+fn is_bsd_spelling(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("bsd") else { return false };
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let rest = rest.strip_prefix(['2', '3', '4']).unwrap_or(rest);
+    rest.is_empty() || rest == "-clause"
 }
 
 /// One Debian short name (lower case) to SPDX.

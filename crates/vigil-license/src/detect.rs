@@ -159,19 +159,23 @@ impl Detector {
         let mut lines = Vec::new();
         // A skipped line (a `License:` field, an SPDX header) leaves one
         // unknown word, so no n-gram joins the text before it to the text after
-        // it (FSFULLR's "... notice is preserved" and the next field's "This").
+        // it (FSFULLR's "... notice is preserved" and the next field's "This"),
+        // and no region runs across it (a DEP-5 `Copyright:` field's last
+        // lines are not the start of the text under the `License:` line).
         let mut last_skipped = 0;
+        let mut barriers = Vec::new();
         for_each_word(text, |word, line| {
             if skip_lines.binary_search(&line).is_err() {
                 words.push(self.index.word_id(word));
                 lines.push(line);
             } else if line != last_skipped {
                 last_skipped = line;
+                barriers.push(u32::try_from(words.len()).unwrap_or(u32::MAX));
                 words.push(UNKNOWN);
                 lines.push(line);
             }
         });
-        let mut candidates = self.text_candidates(&words);
+        let mut candidates = self.text_candidates(&words, &barriers);
         self.short_candidates(&words, &mut candidates);
         self.either_candidates(&words, &mut candidates);
         self.bare_candidates(&words, &mut candidates);
@@ -217,7 +221,7 @@ impl Detector {
     }
 
     /// Regions of indexed entries found through n-gram hits.
-    fn text_candidates(&self, words: &[u32]) -> Vec<Candidate> {
+    fn text_candidates(&self, words: &[u32], barriers: &[u32]) -> Vec<Candidate> {
         let entries = &self.index.entries;
         let mut hits: Vec<Vec<(u32, u32)>> = vec![Vec::new(); entries.len()];
         for (q, window) in words.windows(N).enumerate() {
@@ -231,6 +235,16 @@ impl Detector {
                 }
             }
         }
+        // For each query position, the first barrier after it.
+        let mut next_barrier = vec![u32::MAX; words.len()];
+        let mut upcoming = u32::MAX;
+        let mut pending = barriers.iter().rev().peekable();
+        for (pos, slot) in next_barrier.iter_mut().enumerate().rev() {
+            while let Some(&barrier) = pending.next_if(|&&b| b as usize > pos) {
+                upcoming = barrier;
+            }
+            *slot = upcoming;
+        }
         let mut candidates = Vec::new();
         for (entry_index, list) in hits.iter().enumerate() {
             let Some(entry) = entries.get(entry_index) else { continue };
@@ -240,7 +254,7 @@ impl Detector {
                 continue;
             }
             let skip = GAP.max(entry.len / 4);
-            for region in chain(list, skip) {
+            for region in chain(list, skip, &next_barrier) {
                 let coverage = f64::from(region.l_matched) / f64::from(entry.len.max(1));
                 let span = region.q_cover_end - region.q_start;
                 let precision = f64::from(region.q_matched) / f64::from(span.max(1));
@@ -460,8 +474,10 @@ fn min_coverage(kind: EntryKind) -> f64 {
 /// Chains one entry's hits (in query order) into regions. Hits at one
 /// query position are taken together: each open region takes the one
 /// closest to its diagonal, so a phrase the license repeats does not pull a
-/// region off course; hits no region takes start new regions.
-fn chain(hits: &[(u32, u32)], skip: u32) -> Vec<Region> {
+/// region off course; hits no region takes start new regions. A region
+/// ends at a skipped line (`next_barrier`: for each query position, the
+/// position of the unknown word the next skipped line left).
+fn chain(hits: &[(u32, u32)], skip: u32, next_barrier: &[u32]) -> Vec<Region> {
     let n = N as u32;
     let mut open: Vec<Region> = Vec::new();
     let mut closed = Vec::new();
@@ -470,7 +486,9 @@ fn chain(hits: &[(u32, u32)], skip: u32) -> Vec<Region> {
         let Some(&(q, _)) = group.first() else { continue };
         let mut index = 0;
         while index < open.len() {
-            if q - open[index].q_last > GAP {
+            let last = open[index].q_last;
+            let barrier = next_barrier.get(last as usize).copied().unwrap_or(u32::MAX);
+            if q - last > GAP || barrier < q {
                 closed.push(open.swap_remove(index));
             } else {
                 index += 1;
@@ -558,7 +576,9 @@ const LOOK_ALIKE_SCORE: u8 = 90;
 /// - an unknown short name whose body text matched is that text (the field
 ///   adds nothing), and a bodiless field of the same unknown name elsewhere
 ///   (`Files: x` / `License: BSLA`, the text given once below) takes the
-///   text's expression instead of `LicenseRef-BSLA`.
+///   text's expression instead of `LicenseRef-BSLA`; so does a known license
+///   with an unknown exception name (`GPL-3+ with Autoconf-data exception`)
+///   whose body holds a recognised exception text (`Autoconf-exception-macro`).
 fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::Field>) {
     let family = |expression: &str| expression.split('-').next().unwrap_or("").to_owned();
     let mut named: Vec<(String, Vec<String>, u8)> = Vec::new();
@@ -576,6 +596,28 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
                     && d.expression != field.expression
                     && family(&d.expression) == field_family)
             });
+        }
+        // `GPL-3+ with Autoconf-data exception`: a known license with an
+        // exception name that is no SPDX id; the exception text under it says
+        // which exception it is.
+        if field.known && field.expression.contains("AdditionRef-") {
+            let exception = detections
+                .iter()
+                .find(|(d, kind)| *kind == EntryKind::Exception && inside(d))
+                .map(|(d, _)| d.expression.clone());
+            if let Some(exception) = exception {
+                let expression = field
+                    .expression
+                    .split(' ')
+                    .map(|token| if token.starts_with("AdditionRef-") { &exception } else { token })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                named.push((field.name.clone(), vec![expression.clone()], 100));
+                detections.push((field_detection(expression, 100, &field), EntryKind::Notice));
+            } else {
+                deferred.push(field);
+            }
+            continue;
         }
         if !field.known {
             let texts: Vec<&Detection> =
@@ -601,21 +643,23 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
                         parts.push(expression);
                     }
                 }
-                let joined =
-                    parts
-                        .iter()
-                        .map(|part| {
-                            if part.contains(' ') {
-                                format!("({part})")
-                            } else {
-                                (*part).to_owned()
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" AND ");
+                let joined = parts
+                    .iter()
+                    .map(|part| {
+                        if part.contains(' ') && parts.len() > 1 {
+                            format!("({part})")
+                        } else {
+                            (*part).to_owned()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
                 field_detection(joined, *score, &field)
             }
-            None => field_detection(field.expression.clone(), 50, &field),
+            None => {
+                let score = if field.known { 100 } else { 50 };
+                field_detection(field.expression.clone(), score, &field)
+            }
         };
         detections.push((detection, EntryKind::Notice));
     }

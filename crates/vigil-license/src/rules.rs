@@ -131,11 +131,25 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
 
 /// Full texts the SPDX list lacks, matched like its texts. ScanCode knows
 /// them under its own keys; `LicenseRef-xfree86-1.0` is the X11 text with
-/// "the authors" where X11 names the X Consortium (libxcb and many X
-/// libraries), which is not X11 by SPDX's matching guidelines.
+/// "the authors" (libxcb and many X libraries) or "the XFree86 Project"
+/// (libx11, libxss) where X11 names the X Consortium, which is not X11 by
+/// SPDX's matching guidelines. `LicenseRef-IETF` is the Internet Society's
+/// permission on RFCs and Internet-Drafts ("This document and translations
+/// of it may be copied and furnished to others ..."), quoted where a
+/// package implements one. `HPND` in Digital Equipment's wording (glibc,
+/// bash, unbound: an ISC-style grant "with or without fee", the name kept
+/// out of advertising, the HPND disclaimer) shares too few words with the
+/// list's HPND text to match it, and its disclaimer alone is no 0BSD.
 pub(crate) const EXTRA_TEXTS: &[NoticeRule] = notices![
+    "HPND" => [
+        "permission to use copy modify and distribute this software for any purpose with or without fee is hereby granted provided that the above copyright notice and this permission notice appear in all copies and that the name of digital equipment corporation not be used in advertising or publicity pertaining to distribution of the document or software without specific written prior permission the software is provided as is and digital equipment corp disclaims all warranties with regard to this software including all implied warranties of merchantability and fitness in no event shall digital equipment corporation be liable for any special direct indirect or consequential damages or any damages whatsoever resulting from loss of use data or profits whether in an action of contract negligence or other tortious action arising out of or in connection with the use or performance of this software",
+    ],
+    "LicenseRef-IETF" => [
+        "this document and translations of it may be copied and furnished to others and derivative works that comment on or otherwise explain it or assist in its implementation may be prepared copied published and distributed in whole or in part without restriction of any kind provided that the above copyright notice and this paragraph are included on all such copies and derivative works however this document itself may not be modified in any way such as by removing the copyright notice or references to the internet society or other internet organizations except as needed for the purpose of developing internet standards in which case the procedures for copyrights defined in the internet standards process must be followed or as required to translate it into languages other than english the limited permissions granted above are perpetual and will not be revoked by the internet society or its successors or assigns",
+    ],
     "LicenseRef-xfree86-1.0" => [
         "permission is hereby granted free of charge to any person obtaining a copy of this software and associated documentation files the software to deal in the software without restriction including without limitation the rights to use copy modify merge publish distribute sublicense and or sell copies of the software and to permit persons to whom the software is furnished to do so subject to the following conditions the above copyright notice and this permission notice shall be included in all copies or substantial portions of the software the software is provided as is without warranty of any kind express or implied including but not limited to the warranties of merchantability fitness for a particular purpose and noninfringement in no event shall the authors be liable for any claim damages or other liability whether in an action of contract tort or otherwise arising from out of or in connection with the software or the use or other dealings in the software except as contained in this notice the names of the authors or their institutions shall not be used in advertising or otherwise to promote the sale use or other dealings in this software without prior written authorization from the authors",
+        "permission is hereby granted free of charge to any person obtaining a copy of this software and associated documentation files the software to deal in the software without restriction including without limitation the rights to use copy modify merge publish distribute sublicense and or sell copies of the software and to permit persons to whom the software is furnished to do so subject to the following conditions the above copyright notice and this permission notice shall be included in all copies or substantial portions of the software the software is provided as is without warranty of any kind express or implied including but not limited to the warranties of merchantability fitness for a particular purpose and noninfringement in no event shall the xfree86 project be liable for any claim damages or other liability whether in an action of contract tort or otherwise arising from out of or in connection with the software or the use or other dealings in the software except as contained in this notice the name of the xfree86 project shall not be used in advertising or otherwise to promote the sale use or other dealings in this software without prior written authorization from the xfree86 project",
     ],
 ];
 

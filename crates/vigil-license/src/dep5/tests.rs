@@ -81,3 +81,16 @@ fn debian_exception_names_map_to_spdx_exceptions() {
         true,
     );
 }
+
+#[test]
+fn a_bsd_family_name_in_another_spelling_is_not_a_variant() {
+    // `BSD-3` and `BSD3` are `BSD-3-Clause` itself: a look-alike text under
+    // them is read as the field says.
+    for name in ["BSD-3", "BSD3", "bsd-2", "BSD-3-clause"] {
+        assert!(!is_variant_name(name), "{name}");
+    }
+    // A holder or a nickname after the family: a text like the family's.
+    for name in ["BSD-3-clause-Regents", "BSD-2-Clause-netbsd", "BSD-2-Clause-alike", "MIT/X11"] {
+        assert!(is_variant_name(name), "{name}");
+    }
+}

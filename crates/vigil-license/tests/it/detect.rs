@@ -247,6 +247,15 @@ authorization from the authors.
 ";
     assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-xfree86-1.0"));
     assert_eq!(detect(spdx_text("X11")).expression.as_deref(), Some("X11"));
+    // The same terms naming the XFree86 Project (libx11, libxss).
+    let project = text
+        .replace("AUTHORS BE LIABLE", "XFREE86 PROJECT BE LIABLE")
+        .replace(
+            "the names of the authors or their\ninstitutions shall",
+            "the name of the XFree86 Project\nshall",
+        )
+        .replace("authorization from the authors", "authorization from the XFree86 Project");
+    assert_eq!(detect(&project).expression.as_deref(), Some("LicenseRef-xfree86-1.0"));
     let mit = text.split("\nExcept").next().unwrap_or("");
     assert_eq!(detect(mit).expression.as_deref(), Some("MIT"));
 }
@@ -469,4 +478,131 @@ fn a_pointer_in_a_comment_closes_the_notice_above() {
     );
     let found = detect(&text);
     assert_eq!(found.expression.as_deref(), Some("LGPL-2.1-or-later"), "{found:#?}");
+}
+
+/// The Internet Society's permission on RFCs, quoted by packages that
+/// implement one, is not on the SPDX list: `LicenseRef-IETF`; a text that
+/// only shares its first words is not it.
+#[test]
+fn the_rfc_copyright_permission_is_ietf() {
+    let text = "This document and translations of it may be copied and furnished to
+others, and derivative works that comment on or otherwise explain it
+or assist in its implementation may be prepared, copied, published
+and distributed, in whole or in part, without restriction of any
+kind, provided that the above copyright notice and this paragraph
+are included on all such copies and derivative works.  However, this
+document itself may not be modified in any way, such as by removing
+the copyright notice or references to the Internet Society or other
+Internet organizations, except as needed for the purpose of
+developing Internet standards in which case the procedures for
+copyrights defined in the Internet Standards process must be
+followed, or as required to translate it into languages other than
+English.
+
+The limited permissions granted above are perpetual and will not be
+revoked by the Internet Society or its successors or assigns.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("LicenseRef-IETF"));
+    let other = "This document and translations of it may be copied by members of the
+working group only, and may not be published or distributed in any form.
+";
+    assert_eq!(detect(other).expression, None);
+}
+
+/// A known license with an exception name that is no SPDX id (Debian's
+/// `Autoconf-data`) takes the SPDX exception whose text is under it, and a
+/// bodiless field of the same name elsewhere follows; without a recognised
+/// exception text the name stays an `AdditionRef`.
+#[test]
+fn an_unknown_exception_name_takes_the_exception_text_under_it() {
+    let notice = " This program is free software: you can redistribute it and/or modify it
+ under the terms of the GNU General Public License as published by the
+ Free Software Foundation, either version 3 of the License, or (at your
+ option) any later version.
+";
+    let exception = " .
+ As a special exception, the respective Autoconf Macro's copyright owner
+ gives unlimited permission to copy, distribute and modify the configure
+ scripts that are the output of Autoconf when processing the Macro. You
+ need not follow the terms of the GNU General Public License when using
+ or distributing such scripts, even though portions of the text of the
+ Macro appear in them. The GNU General Public License (GPL) does govern
+ all other use of the material that constitutes the Autoconf Macro.
+ .
+ This special exception to the GPL applies to versions of the Autoconf
+ Macro released by the Autoconf Archive. When you make and distribute a
+ modified version of the Autoconf Macro, you may extend this special
+ exception to the GPL to apply to your modified version as well.
+";
+    let field = "License: GPL-3+ with Autoconf-data exception\n";
+    let head = format!(
+        "{DEP5}Files: m4/*\nCopyright: 2020 A\n{field}\nFiles: *\nCopyright: 2020 B\nLicense: MIT\n\n"
+    );
+    let found = detect(&format!("{head}{field}{notice}{exception}"));
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("GPL-3.0-or-later WITH Autoconf-exception-macro AND MIT"),
+        "{found:#?}"
+    );
+    let found = detect(&format!("{head}{field}{notice}"));
+    assert_eq!(
+        found.expression.as_deref(),
+        Some(
+            "GPL-3.0-or-later WITH AdditionRef-Autoconf-data-exception AND MIT AND GPL-3.0-or-later"
+        ),
+        "{found:#?}"
+    );
+}
+
+/// Digital Equipment's permission notice (an ISC-style grant, the name kept
+/// out of advertising, the HPND disclaimer) is HPND, not the 0BSD its
+/// disclaimer alone resembles; 0BSD's and ISC's own texts keep their names.
+#[test]
+fn the_dec_permission_notice_is_hpnd() {
+    let text = "Permission to use, copy, modify, and distribute this software for any
+purpose with or without fee is hereby granted, provided that the above
+copyright notice and this permission notice appear in all copies, and
+that the name of Digital Equipment Corporation not be used in
+advertising or publicity pertaining to distribution of the document or
+software without specific, written prior permission.
+
+THE SOFTWARE IS PROVIDED ``AS IS'' AND DIGITAL EQUIPMENT CORP.
+DISCLAIMS ALL WARRANTIES WITH REGARD TO THIS SOFTWARE, INCLUDING ALL
+IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS.  IN NO EVENT SHALL
+DIGITAL EQUIPMENT CORPORATION BE LIABLE FOR ANY SPECIAL, DIRECT,
+INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING
+FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF CONTRACT,
+NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION
+WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+";
+    assert_eq!(detect(text).expression.as_deref(), Some("HPND"));
+    for id in ["0BSD", "ISC"] {
+        assert_eq!(detect(spdx_text(id)).expression.as_deref(), Some(id), "{id}");
+    }
+}
+
+/// A text match does not run across a skipped `License:` line: the last
+/// lines of a DEP-5 `Copyright:` field (fonts-dejavu's trademark line and
+/// "DejaVu changes are in public domain") are not the start of the text
+/// under the field, so the statement among them stands on its own.
+#[test]
+fn a_text_does_not_run_across_a_license_field_line() {
+    let body: String = spdx_text("Bitstream-Vera")
+        .split_once("\n\n")
+        .map_or("", |(_, rest)| rest)
+        .lines()
+        .map(|line| if line.is_empty() { " .\n".to_owned() } else { format!(" {line}\n") })
+        .collect();
+    let head = "Files: *\nCopyright: Copyright (c) 2003 by Bitstream, Inc. All Rights Reserved.\n Bitstream Vera is a trademark of Bitstream, Inc.\n";
+    let with_statement = format!(
+        "{DEP5}{head} DejaVu changes are in public domain.\nLicense: bitstream-vera\n{body}"
+    );
+    let found = detect(&with_statement);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-public-domain AND Bitstream-Vera"),
+        "{found:#?}"
+    );
+    let without = format!("{DEP5}{head}License: bitstream-vera\n{body}");
+    assert_eq!(detect(&without).expression.as_deref(), Some("Bitstream-Vera"));
 }
