@@ -7,9 +7,12 @@
 //! `tests/fixtures/registry/npm/` under 2,000 distinct names: left-pad,
 //! lodash, request and node-uuid in turn, and every `EVERY`-th package
 //! react (2,963 versions; `EVERY=100` by default, `EVERY=5` for the worst
-//! case where a fifth of the lockfile has react's history).
+//! case where a fifth of the lockfile has react's history). With `CACHE`
+//! larger than `PACKAGES` the cache holds that many packages of the same
+//! mix and the lockfile an evenly spread `PACKAGES` of them, as a server's
+//! cache that has seen many repositories does.
 //!
-//! `cargo run --release -p vigil-sca --example risk_bench -- DIR [PACKAGES] [EVERY] [ROUNDS]`
+//! `cargo run --release -p vigil-sca --example risk_bench -- DIR [PACKAGES] [EVERY] [ROUNDS] [CACHE]`
 
 #![allow(clippy::print_stdout)]
 
@@ -27,10 +30,13 @@ const TTL: i64 = 7 * 86_400;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let dir = Path::new(args.get(1).ok_or("usage: risk_bench DIR [PACKAGES] [EVERY] [ROUNDS]")?);
+    let dir =
+        Path::new(args.get(1).ok_or("usage: risk_bench DIR [PACKAGES] [EVERY] [ROUNDS] [CACHE]")?);
     let packages: usize = args.get(2).map_or(Ok(2000), |n| n.parse())?;
     let every: usize = args.get(3).map_or(Ok(100), |n| n.parse())?;
     let rounds: usize = args.get(4).map_or(Ok(20), |n| n.parse())?;
+    let cached: usize = args.get(5).map_or(Ok(packages), |n| n.parse())?.max(packages);
+    let spread = cached / packages.max(1);
 
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/registry/npm");
     let read = |file: &str| -> Result<_, Box<dyn std::error::Error>> {
@@ -46,16 +52,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut cache = MetadataCache::open(dir);
     let mut lockfile: Vec<(String, String)> = Vec::with_capacity(packages);
     let mut versions = 0;
-    for index in 0..packages {
-        let mut metadata = if every > 0 && index % every == 0 {
+    // Each group (the lockfile's packages, the others) has the same mix.
+    let mut positions = [0usize; 2];
+    for index in 0..cached {
+        let in_lockfile = index % spread == 0 && lockfile.len() < packages;
+        let position = &mut positions[usize::from(in_lockfile)];
+        let mut metadata = if every > 0 && *position % every == 0 {
             react.clone()
         } else {
-            small[index % small.len()].clone()
+            small[*position % small.len()].clone()
         };
+        *position += 1;
         metadata.name = format!("{}-{index}", metadata.name);
         versions += metadata.versions.len();
-        let in_use = metadata.latest.clone().unwrap_or_default();
-        lockfile.push((metadata.name.clone(), in_use));
+        if in_lockfile {
+            let in_use = metadata.latest.clone().unwrap_or_default();
+            lockfile.push((metadata.name.clone(), in_use));
+        }
         cache.insert(metadata);
     }
     cache.write()?;
@@ -91,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         list[list.len() / 2].as_secs_f64() * 1000.0
     };
     println!(
-        "packages={packages} versions={versions} cache_bytes={file_bytes} high={high} open_ms={:.1} lookup_score_ms={:.1} total_ms={:.1} rounds={rounds}",
+        "packages={packages} cached={cached} versions={versions} cache_bytes={file_bytes} high={high} open_ms={:.1} lookup_score_ms={:.1} total_ms={:.1} rounds={rounds}",
         median(&mut open),
         median(&mut score),
         median(&mut total),

@@ -101,7 +101,7 @@ impl<'a> Lookup<'a> {
 #[derive(Debug)]
 struct Entry {
     /// The file's text and the line's place in it (`None` when inserted).
-    line: Option<(Arc<str>, Range<usize>)>,
+    line: Option<(Arc<String>, Range<usize>)>,
     /// The parsed line; `None` inside when it does not parse.
     parsed: OnceLock<Option<PackageMetadata>>,
 }
@@ -233,7 +233,7 @@ fn read_file(
         std::io::ErrorKind::InvalidData => corrupt("it is not UTF-8 text".to_owned()),
         _ => CacheError::Io { path: path.to_owned(), source: error },
     })?;
-    let text: Arc<str> = Arc::from(text);
+    let text = Arc::new(text);
     let mut lines = LineRanges { text: &text, at: 0 };
     let header: Header =
         lines.next().ok_or_else(|| corrupt("the file is empty".to_owned())).and_then(|range| {

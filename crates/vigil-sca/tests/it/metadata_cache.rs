@@ -179,7 +179,7 @@ fn a_garbled_package_line_loses_only_that_package() {
     reordered.insert("name".into(), name);
     reordered.extend(react_value.as_object().unwrap().clone());
     let reordered = serde_json::to_string(&reordered).unwrap();
-    let mut text = vec![lines[0].to_owned(), String::new(), String::new(), lines[3].to_owned()];
+    let mut text = [lines[0].to_owned(), String::new(), String::new(), lines[3].to_owned()];
     text[left_pad] = garbled;
     text[react] = reordered;
     std::fs::write(&path, text.join("\n") + "\n").unwrap();
