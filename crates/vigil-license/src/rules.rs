@@ -118,6 +118,15 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this file is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
         "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this program is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
     ],
+    // Short permissive grants no SPDX text matches: Jens-Uwe Mager's terms
+    // in Tcl ("Permission is granted to freely use, copy, modify, and
+    // redistribute this software, provided that the author is not construed
+    // to be liable ..."), and "May be used and distributed freely for any
+    // purpose" (dpkg's start-stop-daemon, beside its public-domain line).
+    "LicenseRef-permissive" => [
+        "permission is granted to freely use copy modify and redistribute this software provided that the author is not construed to be liable for any results of using the software alterations are clearly marked as such and this notice is not modified",
+        "may be used and distributed freely for any purpose",
+    ],
     "LicenseRef-public-domain" => [
         "this software is in the public domain",
         "released into the public domain",

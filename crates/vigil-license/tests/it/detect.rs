@@ -606,3 +606,39 @@ fn a_text_does_not_run_across_a_license_field_line() {
     let without = format!("{DEP5}{head}License: bitstream-vera\n{body}");
     assert_eq!(detect(&without).expression.as_deref(), Some("Bitstream-Vera"));
 }
+
+/// Short permissive grants no SPDX text matches are `LicenseRef-permissive`:
+/// Jens-Uwe Mager's terms in Tcl and "May be used and distributed freely for
+/// any purpose" (dpkg's start-stop-daemon, beside its public-domain line).
+/// A grant limited to some uses is no such grant.
+#[test]
+fn short_permissive_grants_are_licenseref_permissive() {
+    let mager = " *  Copyright (c) 1992,1993,1995,1996, Jens-Uwe Mager, Helios Software GmbH
+ *  Not derived from licensed software.
+ *
+ *  Permission is granted to freely use, copy, modify, and redistribute
+ *  this software, provided that the author is not construed to be liable
+ *  for any results of using the software, alterations are clearly marked
+ *  as such, and this notice is not modified.
+";
+    let found = detect(mager);
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-permissive"), "{found:#?}");
+    let ssd = "Written by Marek Michalkiewicz, public domain.  Based conceptually on
+start-stop-daemon.pl, by Ian Jackson.  May be used and distributed
+freely for any purpose.  Changes by Christian Schwarz, also placed in
+the public domain.
+";
+    let found = detect(ssd);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-permissive AND LicenseRef-public-domain"),
+        "{found:#?}"
+    );
+    for limited in [
+        "This program may be used and distributed only for non-commercial purposes.\n",
+        "Permission is granted to use and copy this software for evaluation only;\nit may not be redistributed.\n",
+    ] {
+        let found = detect(limited);
+        assert_eq!(found.expression, None, "{limited}: {found:#?}");
+    }
+}
