@@ -203,6 +203,18 @@ impl Detector {
             })
             .collect();
         apply_fields(&mut detections, fields);
+        // A prose id that a detection over its line already names adds nothing.
+        let named: Vec<Detection> = prose_ids(text, &skip_lines)
+            .into_iter()
+            .filter(|n| {
+                !detections.iter().any(|(d, _)| {
+                    d.start_line <= n.start_line
+                        && n.start_line <= d.end_line
+                        && d.expression.split([' ', '(', ')']).any(|id| id == n.expression)
+                })
+            })
+            .collect();
+        detections.extend(named.into_iter().map(|d| (d, EntryKind::Notice)));
         detections.extend(fixed.into_iter().map(|d| (d, EntryKind::Notice)));
         detections.sort_by_key(|(d, _)| (d.start_line, d.end_line));
         drop_followed_references(&mut detections, &field_lines(text));
@@ -696,6 +708,55 @@ fn whole_file_expression(text: &str, detections: &mut Vec<Detection>, skip_lines
         end_line: line_number,
         kind: DetectionKind::SpdxHeader,
     });
+}
+
+/// An SPDX id written as such in prose after "licensed under" or "released
+/// under" ("Note: atudel is licensed under BSD-4-Clause", "is licensed under
+/// Apache-2.0"): the id, spelled exactly as on the list (case and hyphens),
+/// names that license. Only versioned ids count (a digit in the id): "the
+/// Unlicense", "MIT" are also words, read by the notice rules. Deprecated ids (`GPL-2.0`, which may or may not mean
+/// "or later") and words that only look like one (`GPLv2`, Debian's
+/// `LGPL-2.1+`) name nothing here; skipped lines (fields, headers) are read
+/// elsewhere.
+fn prose_ids(text: &str, skip_lines: &[u32]) -> Vec<Detection> {
+    const TRIGGERS: &[&str] = &["licensed under ", "released under "];
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        if skip_lines.binary_search(&line_number).is_ok() {
+            continue;
+        }
+        let lower = line.to_ascii_lowercase();
+        for trigger in TRIGGERS {
+            let mut from = 0;
+            while let Some(at) = lower.get(from..).and_then(|rest| rest.find(trigger)) {
+                let start = from + at + trigger.len();
+                from = start;
+                let rest = line.get(start..).unwrap_or("");
+                let rest = rest.strip_prefix("the ").unwrap_or(rest);
+                let token = rest
+                    .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | ')' | '('))
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('.');
+                let Some(license) = spdx::license_id(token) else { continue };
+                if license.name != token
+                    || license.is_deprecated()
+                    || !token.contains(|c: char| c.is_ascii_digit())
+                {
+                    continue;
+                }
+                found.push(Detection {
+                    expression: token.to_owned(),
+                    score: 100,
+                    start_line: line_number,
+                    end_line: line_number,
+                    kind: DetectionKind::Notice,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// `SPDX-License-Identifier:` lines; the lines are left out of text matching.

@@ -642,3 +642,27 @@ the public domain.
         assert_eq!(found.expression, None, "{limited}: {found:#?}");
     }
 }
+
+/// A versioned SPDX id written as such after "licensed under" names that
+/// license ("Note: atudel is licensed under BSD-4-Clause", in shadow's
+/// copyright file). Words that only look like an id (Debian's `LGPL-2.1+`,
+/// deprecated `GPL-2.0`) and unversioned ids that are also words ("the
+/// Unlicense") are not read so.
+#[test]
+fn a_versioned_spdx_id_in_prose_names_the_license() {
+    let found =
+        detect("Note: atudel is licensed under BSD-4-Clause which is not DFSG compatible\n");
+    assert_eq!(found.expression.as_deref(), Some("BSD-4-Clause"), "{found:#?}");
+    let found = detect("The code by Jane Doe is released under the MPL-2.0.\n");
+    assert_eq!(found.expression.as_deref(), Some("MPL-2.0"), "{found:#?}");
+    for not_an_id in [
+        "The code copyrighted by Damian Ivereigh is licensed under LGPL-2.1+.\n",
+        "These files are licensed under GPL-2.0, see below.\n",
+        "This file is licensed under BSD-4-clause-ish terms.\n",
+    ] {
+        let found = detect(not_an_id);
+        assert_eq!(found.expression, None, "{not_an_id}: {found:#?}");
+    }
+    let found = detect("This project is dual-licensed under the Unlicense and MIT licenses.\n");
+    assert_eq!(found.expression.as_deref(), Some("Unlicense OR MIT"), "{found:#?}");
+}
