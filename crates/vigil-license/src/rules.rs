@@ -118,6 +118,11 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this file is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
         "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this program is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
     ],
+    // A patent license not on the SPDX list, named by its title (the
+    // heading of its text, as libaom and rav1e ship it).
+    "LicenseRef-alliance-open-media-patent-1.0" => [
+        "alliance for open media patent license 1 0",
+    ],
     // Short permissive grants no SPDX text matches: Jens-Uwe Mager's terms
     // in Tcl ("Permission is granted to freely use, copy, modify, and
     // redistribute this software, provided that the author is not construed

@@ -666,3 +666,34 @@ fn a_versioned_spdx_id_in_prose_names_the_license() {
     let found = detect("This project is dual-licensed under the Unlicense and MIT licenses.\n");
     assert_eq!(found.expression.as_deref(), Some("Unlicense OR MIT"), "{found:#?}");
 }
+
+/// The Alliance for Open Media Patent License, not on the SPDX list, is
+/// named by its title (the heading of its text in libaom and rav1e); the
+/// Alliance's name alone, or another version, is not that license.
+#[test]
+fn the_aom_patent_license_is_named_by_its_title() {
+    let text = "Alliance for Open Media Patent License 1.0
+
+1. License Terms.
+
+1.1. Patent License. Subject to the terms and conditions of this License, each
+     Licensor, on behalf of itself and successors in interest and assigns,
+     grants Licensee a non-sublicensable, perpetual, worldwide, non-exclusive,
+     no-charge, royalty-free, irrevocable (except as expressly stated in this
+     License) patent license to its Necessary Claims to make, use, sell, offer
+     for sale, import or distribute any Implementation.
+";
+    let found = detect(text);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-alliance-open-media-patent-1.0"),
+        "{found:#?}"
+    );
+    for other in [
+        "Copyright 2016, Alliance for Open Media. All rights reserved.\n",
+        "Alliance for Open Media Patent License 2.0\n",
+    ] {
+        let found = detect(other);
+        assert_eq!(found.expression, None, "{other}: {found:#?}");
+    }
+}
