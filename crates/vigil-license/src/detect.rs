@@ -13,7 +13,7 @@
 use std::sync::OnceLock;
 
 use crate::dep5;
-use crate::expression::normalize;
+use crate::expression::{normalize, slug};
 use crate::index::{EntryKind, Index, N, UNKNOWN, gram_key};
 use crate::text::{decode, for_each_word};
 
@@ -670,10 +670,79 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
             }
             None => {
                 let score = if field.known { 100 } else { 50 };
-                field_detection(field.expression.clone(), score, &field)
+                let (expression, score) = substitute_named(&field.expression, &named, score);
+                field_detection(expression, score, &field)
             }
         };
         detections.push((detection, EntryKind::Notice));
+    }
+}
+
+/// A field that names an unknown short name among others (`EPL-2.0 or
+/// EDL-1.0`, `PostgreSQL and Custom-regex and Tcl`) where the name's own
+/// paragraph holds a recognised text (`License: EDL-1.0` over the BSD-3-Clause
+/// text): the name's `LicenseRef-` stands for that text, as a bodiless field
+/// of that one name does. The score is the texts' lowest when every unknown
+/// name was replaced, else also at most the field's.
+fn substitute_named(
+    expression: &str,
+    named: &[(String, Vec<String>, u8)],
+    score: u8,
+) -> (String, u8) {
+    let mut score_out = score;
+    let mut texts_score = 100;
+    let mut replaced = false;
+    let tokens: Vec<String> = expression
+        .split(' ')
+        .map(|token| {
+            let rest = token.trim_start_matches('(');
+            let open = &token[..token.len() - rest.len()];
+            let core = rest.trim_end_matches(')');
+            let close = &rest[core.len()..];
+            let Some(slugged) = core.strip_prefix("LicenseRef-") else {
+                return token.to_owned();
+            };
+            let found = named.iter().find(|(name, _, _)| slug(name).eq_ignore_ascii_case(slugged));
+            let Some((_, expressions, text_score)) = found else { return token.to_owned() };
+            let mut parts: Vec<&str> = Vec::new();
+            for part in expressions {
+                if !parts.contains(&part.as_str()) {
+                    parts.push(part);
+                }
+            }
+            if parts.is_empty() {
+                return token.to_owned();
+            }
+            replaced = true;
+            score_out = score_out.min(*text_score);
+            texts_score = texts_score.min(*text_score);
+            let joined = parts
+                .iter()
+                .map(
+                    |part| {
+                        if part.contains(' ') { format!("({part})") } else { (*part).to_owned() }
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            if joined.contains(' ') {
+                format!("{open}({joined}){close}")
+            } else {
+                format!("{open}{joined}{close}")
+            }
+        })
+        .collect();
+    if !replaced {
+        return (expression.to_owned(), score);
+    }
+    let substituted = tokens.join(" ");
+    // With every unknown name replaced, the field is as sure as its texts.
+    if !substituted.contains("LicenseRef-") {
+        score_out = texts_score;
+    }
+    match normalize(&substituted) {
+        Ok(normalized) => (normalized.expression, score_out),
+        Err(_) => (expression.to_owned(), score),
     }
 }
 

@@ -697,3 +697,32 @@ fn the_aom_patent_license_is_named_by_its_title() {
         assert_eq!(found.expression, None, "{other}: {found:#?}");
     }
 }
+
+/// An unknown short name inside a compound DEP-5 field (`EPL-2.0 or
+/// EDL-1.0`) stands for the text of its own `License:` paragraph when that
+/// text is recognised, as a bodiless field of the name alone does; with an
+/// unrecognised text the `LicenseRef-` stays.
+#[test]
+fn an_unknown_name_in_a_compound_field_takes_its_paragraphs_text() {
+    let body: String = spdx_text("BSD-3-Clause")
+        .lines()
+        .map(|line| if line.trim().is_empty() { " .\n".to_owned() } else { format!(" {line}\n") })
+        .collect();
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 Eclipse contributors\nLicense: EPL-2.0 or EDL-1.0\n\nLicense: EDL-1.0\n{body}"
+    );
+    let found = detect(&text);
+    let fields: Vec<&str> = found
+        .detections
+        .iter()
+        .filter(|d| d.kind == vigil_license::DetectionKind::Dep5Field)
+        .map(|d| d.expression.as_str())
+        .collect();
+    assert!(fields.contains(&"EPL-2.0 OR BSD-3-Clause"), "{found:#?}");
+    assert!(!found.expression.as_deref().unwrap_or("").contains("LicenseRef"), "{found:#?}");
+    let unknown = format!(
+        "{DEP5}Files: *\nCopyright: 2020 Someone\nLicense: EPL-2.0 or Foo-1\n\nLicense: Foo-1\n You may look at this file on Tuesdays.\n"
+    );
+    let found = detect(&unknown);
+    assert!(found.expression.as_deref().unwrap_or("").contains("LicenseRef-Foo-1"), "{found:#?}");
+}
