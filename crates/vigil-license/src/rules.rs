@@ -140,6 +140,8 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "are in the public domain",
         "is in the public domain",
         "are in public domain",
+        // Steve Reid's SHA-1 code and its many copies.
+        "100 public domain",
     ],
 ];
 

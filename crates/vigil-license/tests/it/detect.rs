@@ -726,3 +726,19 @@ fn an_unknown_name_in_a_compound_field_takes_its_paragraphs_text() {
     let found = detect(&unknown);
     assert!(found.expression.as_deref().unwrap_or("").contains("LicenseRef-Foo-1"), "{found:#?}");
 }
+
+/// "100% Public Domain" (Steve Reid's SHA-1 code and its copies) is a
+/// public-domain statement, also under a DEP-5 name that is no SPDX id;
+/// "public domain" in passing is not.
+#[test]
+fn one_hundred_percent_public_domain() {
+    let found = detect("SHA-1 in C\nBy Steve Reid <steve@edmweb.com>\n100% Public Domain\n");
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-public-domain"), "{found:#?}");
+    let field = format!(
+        "{DEP5}Files: src/sha1.c\nCopyright:\n Steve Reid <steve@edmweb.com>\nLicense: public-domain-sha1\n 100% Public Domain\n"
+    );
+    let found = detect(&field);
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-public-domain"), "{found:#?}");
+    let found = detect("The test vectors come from a public domain collection of 100 samples.\n");
+    assert_eq!(found.expression, None, "{found:#?}");
+}
