@@ -132,6 +132,12 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "permission is granted to freely use copy modify and redistribute this software provided that the author is not construed to be liable for any results of using the software alterations are clearly marked as such and this notice is not modified",
         "may be used and distributed freely for any purpose",
     ],
+    // FSFUL's two lines: the list's FSFUL text starts with the FSF's
+    // copyright line, a third of its words, so a file quoting the two lines
+    // under another copyright covers too little of it.
+    "FSFUL" => [
+        "this configure script is free software the free software foundation gives unlimited permission to copy distribute and modify it",
+    ],
     "LicenseRef-public-domain" => [
         "this software is in the public domain",
         "released into the public domain",

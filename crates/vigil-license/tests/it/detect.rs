@@ -742,3 +742,26 @@ fn one_hundred_percent_public_domain() {
     let found = detect("The test vectors come from a public domain collection of 100 samples.\n");
     assert_eq!(found.expression, None, "{found:#?}");
 }
+
+/// FSFUL's two lines (the list's text adds the FSF's copyright line, a
+/// third of its words) are `FSFUL`, also under a DEP-5 name that is no SPDX id; FSFULLR's
+/// "copy and/or distribute it ... as long as this notice is preserved" is not.
+#[test]
+fn the_fsful_text_is_fsful() {
+    let fsful = "This configure script is free software; the Free Software Foundation
+gives unlimited permission to copy, distribute and modify it.
+";
+    assert_eq!(detect(fsful).expression.as_deref(), Some("FSFUL"));
+    let field = format!(
+        "{DEP5}Files: configure\nCopyright: 1992-2012 Free Software Foundation, Inc.\nLicense: configure\n{}",
+        fsful.lines().map(|line| format!(" {line}\n")).collect::<String>()
+    );
+    let found = detect(&field);
+    assert_eq!(found.expression.as_deref(), Some("FSFUL"), "{found:#?}");
+    let fsfullr = "This file is free software; the Free Software Foundation
+gives unlimited permission to copy and/or distribute it,
+with or without modifications, as long as this notice is preserved.
+";
+    let found = detect(fsfullr);
+    assert_eq!(found.expression.as_deref(), Some("FSFULLR"), "{found:#?}");
+}
