@@ -792,7 +792,10 @@ fn prose_ids(text: &str, skip_lines: &[u32]) -> Vec<Detection> {
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        if skip_lines.binary_search(&line_number).is_ok() {
+        // Most lines have no "under": skip them before lower-casing.
+        if skip_lines.binary_search(&line_number).is_ok()
+            || !(line.contains("nder ") || line.contains("NDER "))
+        {
             continue;
         }
         let lower = line.to_ascii_lowercase();
