@@ -13,7 +13,7 @@
 use std::sync::OnceLock;
 
 use crate::dep5;
-use crate::expression::normalize;
+use crate::expression::{normalize, slug};
 use crate::index::{EntryKind, Index, N, UNKNOWN, gram_key};
 use crate::text::{decode, for_each_word};
 
@@ -203,6 +203,18 @@ impl Detector {
             })
             .collect();
         apply_fields(&mut detections, fields);
+        // A prose id that a detection over its line already names adds nothing.
+        let named: Vec<Detection> = prose_ids(text, &skip_lines)
+            .into_iter()
+            .filter(|n| {
+                !detections.iter().any(|(d, _)| {
+                    d.start_line <= n.start_line
+                        && n.start_line <= d.end_line
+                        && d.expression.split([' ', '(', ')']).any(|id| id == n.expression)
+                })
+            })
+            .collect();
+        detections.extend(named.into_iter().map(|d| (d, EntryKind::Notice)));
         detections.extend(fixed.into_iter().map(|d| (d, EntryKind::Notice)));
         detections.sort_by_key(|(d, _)| (d.start_line, d.end_line));
         drop_followed_references(&mut detections, &field_lines(text));
@@ -658,10 +670,79 @@ fn apply_fields(detections: &mut Vec<(Detection, EntryKind)>, fields: Vec<dep5::
             }
             None => {
                 let score = if field.known { 100 } else { 50 };
-                field_detection(field.expression.clone(), score, &field)
+                let (expression, score) = substitute_named(&field.expression, &named, score);
+                field_detection(expression, score, &field)
             }
         };
         detections.push((detection, EntryKind::Notice));
+    }
+}
+
+/// A field that names an unknown short name among others (`EPL-2.0 or
+/// EDL-1.0`, `PostgreSQL and Custom-regex and Tcl`) where the name's own
+/// paragraph holds a recognised text (`License: EDL-1.0` over the BSD-3-Clause
+/// text): the name's `LicenseRef-` stands for that text, as a bodiless field
+/// of that one name does. The score is the texts' lowest when every unknown
+/// name was replaced, else also at most the field's.
+fn substitute_named(
+    expression: &str,
+    named: &[(String, Vec<String>, u8)],
+    score: u8,
+) -> (String, u8) {
+    let mut score_out = score;
+    let mut texts_score = 100;
+    let mut replaced = false;
+    let tokens: Vec<String> = expression
+        .split(' ')
+        .map(|token| {
+            let rest = token.trim_start_matches('(');
+            let open = &token[..token.len() - rest.len()];
+            let core = rest.trim_end_matches(')');
+            let close = &rest[core.len()..];
+            let Some(slugged) = core.strip_prefix("LicenseRef-") else {
+                return token.to_owned();
+            };
+            let found = named.iter().find(|(name, _, _)| slug(name).eq_ignore_ascii_case(slugged));
+            let Some((_, expressions, text_score)) = found else { return token.to_owned() };
+            let mut parts: Vec<&str> = Vec::new();
+            for part in expressions {
+                if !parts.contains(&part.as_str()) {
+                    parts.push(part);
+                }
+            }
+            if parts.is_empty() {
+                return token.to_owned();
+            }
+            replaced = true;
+            score_out = score_out.min(*text_score);
+            texts_score = texts_score.min(*text_score);
+            let joined = parts
+                .iter()
+                .map(
+                    |part| {
+                        if part.contains(' ') { format!("({part})") } else { (*part).to_owned() }
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            if joined.contains(' ') {
+                format!("{open}({joined}){close}")
+            } else {
+                format!("{open}{joined}{close}")
+            }
+        })
+        .collect();
+    if !replaced {
+        return (expression.to_owned(), score);
+    }
+    let substituted = tokens.join(" ");
+    // With every unknown name replaced, the field is as sure as its texts.
+    if !substituted.contains("LicenseRef-") {
+        score_out = texts_score;
+    }
+    match normalize(&substituted) {
+        Ok(normalized) => (normalized.expression, score_out),
+        Err(_) => (expression.to_owned(), score),
     }
 }
 
@@ -696,6 +777,58 @@ fn whole_file_expression(text: &str, detections: &mut Vec<Detection>, skip_lines
         end_line: line_number,
         kind: DetectionKind::SpdxHeader,
     });
+}
+
+/// An SPDX id written as such in prose after "licensed under" or "released
+/// under" ("Note: atudel is licensed under BSD-4-Clause", "is licensed under
+/// Apache-2.0"): the id, spelled exactly as on the list (case and hyphens),
+/// names that license. Only versioned ids count (a digit in the id): "the
+/// Unlicense", "MIT" are also words, read by the notice rules. Deprecated ids (`GPL-2.0`, which may or may not mean
+/// "or later") and words that only look like one (`GPLv2`, Debian's
+/// `LGPL-2.1+`) name nothing here; skipped lines (fields, headers) are read
+/// elsewhere.
+fn prose_ids(text: &str, skip_lines: &[u32]) -> Vec<Detection> {
+    const TRIGGERS: &[&str] = &["licensed under ", "released under "];
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        // Most lines have no "under": skip them before lower-casing.
+        if skip_lines.binary_search(&line_number).is_ok()
+            || !(line.contains("nder ") || line.contains("NDER "))
+        {
+            continue;
+        }
+        let lower = line.to_ascii_lowercase();
+        for trigger in TRIGGERS {
+            let mut from = 0;
+            while let Some(at) = lower.get(from..).and_then(|rest| rest.find(trigger)) {
+                let start = from + at + trigger.len();
+                from = start;
+                let rest = line.get(start..).unwrap_or("");
+                let rest = rest.strip_prefix("the ").unwrap_or(rest);
+                let token = rest
+                    .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | ')' | '('))
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('.');
+                let Some(license) = spdx::license_id(token) else { continue };
+                if license.name != token
+                    || license.is_deprecated()
+                    || !token.contains(|c: char| c.is_ascii_digit())
+                {
+                    continue;
+                }
+                found.push(Detection {
+                    expression: token.to_owned(),
+                    score: 100,
+                    start_line: line_number,
+                    end_line: line_number,
+                    kind: DetectionKind::Notice,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// `SPDX-License-Identifier:` lines; the lines are left out of text matching.

@@ -118,6 +118,26 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this file is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
         "gives unlimited permission to copy and or distribute it with or without modifications as long as this notice is preserved this program is distributed in the hope that it will be useful but without any warranty to the extent permitted by law without even the implied warranty of merchantability or fitness for a particular purpose",
     ],
+    // A patent license not on the SPDX list, named by its title (the
+    // heading of its text, as libaom and rav1e ship it).
+    "LicenseRef-alliance-open-media-patent-1.0" => [
+        "alliance for open media patent license 1 0",
+    ],
+    // Short permissive grants no SPDX text matches: Jens-Uwe Mager's terms
+    // in Tcl ("Permission is granted to freely use, copy, modify, and
+    // redistribute this software, provided that the author is not construed
+    // to be liable ..."), and "May be used and distributed freely for any
+    // purpose" (dpkg's start-stop-daemon, beside its public-domain line).
+    "LicenseRef-permissive" => [
+        "permission is granted to freely use copy modify and redistribute this software provided that the author is not construed to be liable for any results of using the software alterations are clearly marked as such and this notice is not modified",
+        "may be used and distributed freely for any purpose",
+    ],
+    // FSFUL's two lines: the list's FSFUL text starts with the FSF's
+    // copyright line, a third of its words, so a file quoting the two lines
+    // under another copyright covers too little of it.
+    "FSFUL" => [
+        "this configure script is free software the free software foundation gives unlimited permission to copy distribute and modify it",
+    ],
     "LicenseRef-public-domain" => [
         "this software is in the public domain",
         "released into the public domain",
@@ -126,6 +146,8 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "are in the public domain",
         "is in the public domain",
         "are in public domain",
+        // Steve Reid's SHA-1 code and its many copies.
+        "100 public domain",
     ],
 ];
 

@@ -606,3 +606,162 @@ fn a_text_does_not_run_across_a_license_field_line() {
     let without = format!("{DEP5}{head}License: bitstream-vera\n{body}");
     assert_eq!(detect(&without).expression.as_deref(), Some("Bitstream-Vera"));
 }
+
+/// Short permissive grants no SPDX text matches are `LicenseRef-permissive`:
+/// Jens-Uwe Mager's terms in Tcl and "May be used and distributed freely for
+/// any purpose" (dpkg's start-stop-daemon, beside its public-domain line).
+/// A grant limited to some uses is no such grant.
+#[test]
+fn short_permissive_grants_are_licenseref_permissive() {
+    let mager = " *  Copyright (c) 1992,1993,1995,1996, Jens-Uwe Mager, Helios Software GmbH
+ *  Not derived from licensed software.
+ *
+ *  Permission is granted to freely use, copy, modify, and redistribute
+ *  this software, provided that the author is not construed to be liable
+ *  for any results of using the software, alterations are clearly marked
+ *  as such, and this notice is not modified.
+";
+    let found = detect(mager);
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-permissive"), "{found:#?}");
+    let ssd = "Written by Marek Michalkiewicz, public domain.  Based conceptually on
+start-stop-daemon.pl, by Ian Jackson.  May be used and distributed
+freely for any purpose.  Changes by Christian Schwarz, also placed in
+the public domain.
+";
+    let found = detect(ssd);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-permissive AND LicenseRef-public-domain"),
+        "{found:#?}"
+    );
+    for limited in [
+        "This program may be used and distributed only for non-commercial purposes.\n",
+        "Permission is granted to use and copy this software for evaluation only;\nit may not be redistributed.\n",
+    ] {
+        let found = detect(limited);
+        assert_eq!(found.expression, None, "{limited}: {found:#?}");
+    }
+}
+
+/// A versioned SPDX id written as such after "licensed under" names that
+/// license ("Note: atudel is licensed under BSD-4-Clause", in shadow's
+/// copyright file). Words that only look like an id (Debian's `LGPL-2.1+`,
+/// deprecated `GPL-2.0`) and unversioned ids that are also words ("the
+/// Unlicense") are not read so.
+#[test]
+fn a_versioned_spdx_id_in_prose_names_the_license() {
+    let found =
+        detect("Note: atudel is licensed under BSD-4-Clause which is not DFSG compatible\n");
+    assert_eq!(found.expression.as_deref(), Some("BSD-4-Clause"), "{found:#?}");
+    let found = detect("The code by Jane Doe is released under the MPL-2.0.\n");
+    assert_eq!(found.expression.as_deref(), Some("MPL-2.0"), "{found:#?}");
+    for not_an_id in [
+        "The code copyrighted by Damian Ivereigh is licensed under LGPL-2.1+.\n",
+        "These files are licensed under GPL-2.0, see below.\n",
+        "This file is licensed under BSD-4-clause-ish terms.\n",
+    ] {
+        let found = detect(not_an_id);
+        assert_eq!(found.expression, None, "{not_an_id}: {found:#?}");
+    }
+    let found = detect("This project is dual-licensed under the Unlicense and MIT licenses.\n");
+    assert_eq!(found.expression.as_deref(), Some("Unlicense OR MIT"), "{found:#?}");
+}
+
+/// The Alliance for Open Media Patent License, not on the SPDX list, is
+/// named by its title (the heading of its text in libaom and rav1e); the
+/// Alliance's name alone, or another version, is not that license.
+#[test]
+fn the_aom_patent_license_is_named_by_its_title() {
+    let text = "Alliance for Open Media Patent License 1.0
+
+1. License Terms.
+
+1.1. Patent License. Subject to the terms and conditions of this License, each
+     Licensor, on behalf of itself and successors in interest and assigns,
+     grants Licensee a non-sublicensable, perpetual, worldwide, non-exclusive,
+     no-charge, royalty-free, irrevocable (except as expressly stated in this
+     License) patent license to its Necessary Claims to make, use, sell, offer
+     for sale, import or distribute any Implementation.
+";
+    let found = detect(text);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LicenseRef-alliance-open-media-patent-1.0"),
+        "{found:#?}"
+    );
+    for other in [
+        "Copyright 2016, Alliance for Open Media. All rights reserved.\n",
+        "Alliance for Open Media Patent License 2.0\n",
+    ] {
+        let found = detect(other);
+        assert_eq!(found.expression, None, "{other}: {found:#?}");
+    }
+}
+
+/// An unknown short name inside a compound DEP-5 field (`EPL-2.0 or
+/// EDL-1.0`) stands for the text of its own `License:` paragraph when that
+/// text is recognised, as a bodiless field of the name alone does; with an
+/// unrecognised text the `LicenseRef-` stays.
+#[test]
+fn an_unknown_name_in_a_compound_field_takes_its_paragraphs_text() {
+    let body: String = spdx_text("BSD-3-Clause")
+        .lines()
+        .map(|line| if line.trim().is_empty() { " .\n".to_owned() } else { format!(" {line}\n") })
+        .collect();
+    let text = format!(
+        "{DEP5}Files: *\nCopyright: 2020 Eclipse contributors\nLicense: EPL-2.0 or EDL-1.0\n\nLicense: EDL-1.0\n{body}"
+    );
+    let found = detect(&text);
+    let fields: Vec<&str> = found
+        .detections
+        .iter()
+        .filter(|d| d.kind == vigil_license::DetectionKind::Dep5Field)
+        .map(|d| d.expression.as_str())
+        .collect();
+    assert!(fields.contains(&"EPL-2.0 OR BSD-3-Clause"), "{found:#?}");
+    assert!(!found.expression.as_deref().unwrap_or("").contains("LicenseRef"), "{found:#?}");
+    let unknown = format!(
+        "{DEP5}Files: *\nCopyright: 2020 Someone\nLicense: EPL-2.0 or Foo-1\n\nLicense: Foo-1\n You may look at this file on Tuesdays.\n"
+    );
+    let found = detect(&unknown);
+    assert!(found.expression.as_deref().unwrap_or("").contains("LicenseRef-Foo-1"), "{found:#?}");
+}
+
+/// "100% Public Domain" (Steve Reid's SHA-1 code and its copies) is a
+/// public-domain statement, also under a DEP-5 name that is no SPDX id;
+/// "public domain" in passing is not.
+#[test]
+fn one_hundred_percent_public_domain() {
+    let found = detect("SHA-1 in C\nBy Steve Reid <steve@edmweb.com>\n100% Public Domain\n");
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-public-domain"), "{found:#?}");
+    let field = format!(
+        "{DEP5}Files: src/sha1.c\nCopyright:\n Steve Reid <steve@edmweb.com>\nLicense: public-domain-sha1\n 100% Public Domain\n"
+    );
+    let found = detect(&field);
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-public-domain"), "{found:#?}");
+    let found = detect("The test vectors come from a public domain collection of 100 samples.\n");
+    assert_eq!(found.expression, None, "{found:#?}");
+}
+
+/// FSFUL's two lines (the list's text adds the FSF's copyright line, a
+/// third of its words) are `FSFUL`, also under a DEP-5 name that is no SPDX id; FSFULLR's
+/// "copy and/or distribute it ... as long as this notice is preserved" is not.
+#[test]
+fn the_fsful_text_is_fsful() {
+    let fsful = "This configure script is free software; the Free Software Foundation
+gives unlimited permission to copy, distribute and modify it.
+";
+    assert_eq!(detect(fsful).expression.as_deref(), Some("FSFUL"));
+    let field = format!(
+        "{DEP5}Files: configure\nCopyright: 1992-2012 Free Software Foundation, Inc.\nLicense: configure\n{}",
+        fsful.lines().map(|line| format!(" {line}\n")).collect::<String>()
+    );
+    let found = detect(&field);
+    assert_eq!(found.expression.as_deref(), Some("FSFUL"), "{found:#?}");
+    let fsfullr = "This file is free software; the Free Software Foundation
+gives unlimited permission to copy and/or distribute it,
+with or without modifications, as long as this notice is preserved.
+";
+    let found = detect(fsfullr);
+    assert_eq!(found.expression.as_deref(), Some("FSFULLR"), "{found:#?}");
+}
