@@ -396,24 +396,33 @@ async fn admins_set_the_default_policy_on_its_page_and_viewers_only_read_it() {
 
 /// Issues from the real IaC engine on a Terraform file, stored by a scan.
 async fn seed_iac(app: &TestApp) -> i64 {
+    let text = "resource \"aws_db_instance\" \"orders\" {\n  engine = \"postgres\"\n  publicly_accessible = true\n  storage_encrypted = true\n}\n";
+    seed(app, ("https://infra.gitlab.example.com", 9, "group/infra"), "iac", ("infra/db.tf", text))
+        .await
+}
+
+/// The findings of the built-in engine `engine` on one file, stored by a
+/// full scan of a new repository (`instance`, its GitLab id and path).
+async fn seed(
+    app: &TestApp,
+    (instance, gitlab_id, path): (&str, i64, &str),
+    engine: &str,
+    (file, text): (&str, &str),
+) -> i64 {
     use vigil_core::{Engine, FileOutput, SourceFile};
     let store = app.store();
     let instance = store
-        .create_instance(
-            &crate::new_instance("https://infra.gitlab.example.com", 3600),
-            vigil_store::Queue::now_ms(),
-        )
+        .create_instance(&crate::new_instance(instance, 3600), vigil_store::Queue::now_ms())
         .await
         .unwrap();
     let repo = store
-        .upsert_repository(instance.id, 9, "group/infra", "main", vigil_store::Queue::now_ms())
+        .upsert_repository(instance.id, gitlab_id, path, "main", vigil_store::Queue::now_ms())
         .await
         .unwrap()
         .id;
-    let engine = vigil_pipeline::registry::builtin("iac").unwrap();
-    let text = "resource \"aws_db_instance\" \"orders\" {\n  engine = \"postgres\"\n  publicly_accessible = true\n  storage_encrypted = true\n}\n";
+    let engine = vigil_pipeline::registry::builtin(engine).unwrap();
     let mut output = FileOutput::default();
-    engine.scan_tree(&[SourceFile { path: "infra/db.tf", content: text.as_bytes() }], &mut output);
+    engine.scan_tree(&[SourceFile { path: file, content: text.as_bytes() }], &mut output);
     assert!(!output.findings.is_empty());
     let scan = store
         .create_scan(
@@ -617,21 +626,6 @@ async fn an_instance_in_error_reads_as_a_sentence_with_the_detail_behind_it() {
 /// License issues from the real license engine on an npm lockfile whose
 /// packages record GPL-3.0-only and MPL-2.0, stored by a scan.
 async fn seed_licenses(app: &TestApp) -> i64 {
-    use vigil_core::{Engine, FileOutput, SourceFile};
-    let store = app.store();
-    let instance = store
-        .create_instance(
-            &crate::new_instance("https://licenses.gitlab.example.com", 3600),
-            vigil_store::Queue::now_ms(),
-        )
-        .await
-        .unwrap();
-    let repo = store
-        .upsert_repository(instance.id, 11, "group/web", "main", vigil_store::Queue::now_ms())
-        .await
-        .unwrap()
-        .id;
-    let engine = vigil_pipeline::registry::builtin("licenses").unwrap();
     let lock = r#"{
   "name": "web",
   "lockfileVersion": 3,
@@ -642,37 +636,8 @@ async fn seed_licenses(app: &TestApp) -> i64 {
   }
 }
 "#;
-    let mut output = FileOutput::default();
-    engine.scan_tree(
-        &[SourceFile { path: "package-lock.json", content: lock.as_bytes() }],
-        &mut output,
-    );
-    assert_eq!(output.findings.len(), 2, "{:#?}", output.findings);
-    let scan = store
-        .create_scan(
-            &vigil_store::NewScan {
-                repository_id: repo,
-                branch: "main".into(),
-                commit_sha: None,
-                trigger: "manual".into(),
-                scope: vigil_store::ScanScope::Full,
-            },
-            vigil_store::Queue::now_ms(),
-        )
-        .await
-        .unwrap();
-    store
-        .finish_scan(
-            scan.id,
-            &vigil_store::ScanScope::Full,
-            &output.findings,
-            1,
-            &[],
-            vigil_store::Queue::now_ms(),
-        )
-        .await
-        .unwrap();
-    repo
+    let target = ("https://licenses.gitlab.example.com", 11, "group/web");
+    seed(app, target, "licenses", ("package-lock.json", lock)).await
 }
 
 #[tokio::test]
