@@ -144,6 +144,11 @@ impl Engine for LicenseEngine {
                 });
                 let source = match (&node.license, cached) {
                     (Some(license), _) => Source::Lockfile(license),
+                    // A package its registry does not know (a private one).
+                    (None, Some(metadata)) if metadata.not_found => {
+                        unknown += 1;
+                        continue;
+                    }
                     (None, Some(metadata)) => match metadata.license_of(&node.version) {
                         Some(license) => Source::Registry(license),
                         None => match metadata.version(&node.version) {

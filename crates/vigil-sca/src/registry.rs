@@ -54,6 +54,12 @@ pub struct PackageMetadata {
     pub license: Option<String>,
     /// When the answer was fetched, in seconds since the Unix epoch (UTC).
     pub fetched_at: i64,
+    /// The registry answered that it does not know the package (HTTP 404
+    /// or 410: a private package, or a name it never had). Kept so the
+    /// package is not asked about again within the cache's time to live;
+    /// everything else is empty.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_found: bool,
 }
 
 /// One version of a package.
@@ -108,6 +114,23 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl PackageMetadata {
+    /// What the cache keeps of a package its registry does not know.
+    pub fn unknown_to_registry(ecosystem: Ecosystem, name: &str, fetched_at: i64) -> Self {
+        PackageMetadata {
+            ecosystem,
+            name: name.to_owned(),
+            latest: None,
+            versions: Vec::new(),
+            deprecated: None,
+            inactive: false,
+            maintainers: None,
+            downloads: None,
+            license: None,
+            fetched_at,
+            not_found: true,
+        }
+    }
+
     /// The license of `version`: its own when the registry gives one per
     /// version, else the package's.
     pub fn license_of(&self, version: &str) -> Option<&str> {

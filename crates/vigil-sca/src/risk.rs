@@ -205,6 +205,14 @@ pub fn points(signals: &Signals) -> Points {
 
 /// The risk of `version` of the package `metadata` describes, at `now`.
 pub fn assess(metadata: &PackageMetadata, version: &str, now: i64) -> Risk {
+    if metadata.not_found {
+        return Risk::Unknown {
+            reason: format!(
+                "the {} registry does not know {} (a private package?)",
+                metadata.ecosystem, metadata.name
+            ),
+        };
+    }
     let signals = signals(metadata, version, now);
     let points = points(&signals);
     let parts = [

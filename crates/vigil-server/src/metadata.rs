@@ -305,10 +305,10 @@ pub async fn fetch(
         let results = run
             .all::<_, PackageMetadata>(wanted, |(registry, name)| {
                 let url = url_of(options, registry, &name);
-                (name, registry, url)
+                ((registry.ecosystem(), name), registry, url)
             })
             .await;
-        for (name, result) in results {
+        for ((ecosystem, name), result) in results {
             match result {
                 Ok(mut metadata) => {
                     // What a crate's downloads said still holds.
@@ -320,7 +320,16 @@ pub async fn fetch(
                     cache.insert(metadata);
                     report.fetched += 1;
                 }
-                Err(MetadataError::NotFound { .. }) => report.not_found += 1,
+                // Remembered, so a private package is not asked again
+                // until the cache's time to live has passed.
+                Err(MetadataError::NotFound { .. }) => {
+                    cache.insert(PackageMetadata::unknown_to_registry(
+                        ecosystem,
+                        &name,
+                        Queue::now_ms() / 1000,
+                    ));
+                    report.not_found += 1;
+                }
                 Err(error) => report.failed.push(format!("{name}: {error}")),
             }
         }
@@ -348,7 +357,7 @@ pub async fn fetch(
             }
         }
     }
-    if report.fetched + report.licenses_read > 0 {
+    if report.fetched + report.licenses_read + report.not_found > 0 {
         cache.write()?;
     }
     progress(format!(
@@ -451,12 +460,12 @@ trait Answer: Sized {
 }
 
 impl Answer for PackageMetadata {
-    type Key = String;
+    type Key = (Ecosystem, String);
     async fn ask(
         client: &reqwest::Client,
         registry: Registry,
         url: &str,
-        _name: &String,
+        _name: &(Ecosystem, String),
     ) -> Result<PackageMetadata, MetadataError> {
         let bytes = ask(client, registry, url).await?;
         let now = Queue::now_ms() / 1000;

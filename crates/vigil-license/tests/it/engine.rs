@@ -197,6 +197,7 @@ fn crate_licenses_come_from_their_downloads() {
             downloads: None,
             license: None,
             fetched_at: 0,
+            not_found: false,
         });
     }
     let cache = Arc::new(cache);

@@ -81,5 +81,6 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
         downloads: None,
         license: None,
         fetched_at,
+        not_found: false,
     })
 }

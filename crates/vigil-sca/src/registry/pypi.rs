@@ -132,6 +132,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
         downloads: None,
         license,
         fetched_at,
+        not_found: false,
     })
 }
 

@@ -40,6 +40,7 @@ fn healthy() -> PackageMetadata {
         downloads: Some(Downloads { count: 1_000_000, days: 7 }),
         license: None,
         fetched_at: NOW,
+        not_found: false,
     }
 }
 
@@ -194,6 +195,7 @@ fn no_signal_at_all_is_unknown_with_the_reason() {
         downloads: None,
         license: None,
         fetched_at: NOW,
+        not_found: false,
     };
     assert_eq!(
         assess(&metadata, "0.1.0", NOW),
@@ -393,4 +395,22 @@ fn the_engine_reports_risky_packages_from_the_cache() {
         &mut output,
     );
     assert!(output.findings.iter().all(|finding| finding.rule_id != "SCA005"));
+}
+
+/// A package its registry answered 404 for is kept as such: unknown risk,
+/// with that reason, never a score.
+#[test]
+fn a_package_unknown_to_its_registry_is_unknown_with_the_reason() {
+    let metadata = PackageMetadata::unknown_to_registry(Ecosystem::Npm, "@acme/internal", NOW);
+    assert_eq!(
+        assess(&metadata, "1.0.0", NOW),
+        Risk::Unknown {
+            reason: "the npm registry does not know @acme/internal (a private package?)".into()
+        }
+    );
+    // It survives the cache's JSON.
+    let json = serde_json::to_string(&metadata).unwrap();
+    assert!(json.contains("\"not_found\":true"), "{json}");
+    assert_eq!(serde_json::from_str::<PackageMetadata>(&json).unwrap(), metadata);
+    assert!(!serde_json::to_string(&healthy()).unwrap().contains("not_found"));
 }

@@ -183,13 +183,16 @@ async fn fetched_metadata_survives_a_hostile_registry_and_feeds_operational_risk
 
     // A second run asks only for what is not cached fresh.
     let again = project.vigil(&fetch_args);
-    assert!(again.stderr.contains("6 already fresh"), "{again:?}");
+    // The two packages their registries do not know are remembered too.
+    assert!(again.stderr.contains("8 already fresh"), "{again:?}");
     assert_eq!(seen.lock().unwrap().get("pypi/requests"), Some(&2));
     // A download read once is not read again; the one that failed is.
     let counts = seen.lock().unwrap().clone();
     assert_eq!(counts.get("download/itoa-1.0.11.crate"), Some(&1), "{counts:?}");
     assert_eq!(counts.get("download/ring-0.16.20.crate"), Some(&1), "{counts:?}");
     assert_eq!(counts.get("download/serde-1.0.95.crate"), Some(&2), "{counts:?}");
+    assert_eq!(counts.get("npm/missing"), Some(&1), "a 404 is remembered: {counts:?}");
+    assert_eq!(counts.get("pypi/nowhere"), Some(&1), "{counts:?}");
 
     // The scan reads the cache: the yanked requests and the abandoned
     // pycrypto are operational risks, on their lockfile lines.
