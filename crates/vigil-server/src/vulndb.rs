@@ -378,6 +378,29 @@ pub async fn run_job(store: &Store, data_dir: &Path, job: &VulndbJob) -> Result<
     Ok(())
 }
 
+/// The stored dependency graphs, a page of 100 at a time, in the store's
+/// order.
+#[derive(Default)]
+struct GraphPages {
+    after: Option<(i64, String, String)>,
+}
+
+impl GraphPages {
+    /// The next page; `None` after the last.
+    async fn next(
+        &mut self,
+        store: &Store,
+    ) -> Result<Option<Vec<vigil_store::StoredGraph>>, String> {
+        let page = store
+            .dependency_graphs(self.after.as_ref(), 100)
+            .await
+            .map_err(|error| error.to_string())?;
+        let Some(last) = page.last() else { return Ok(None) };
+        self.after = Some(last.key());
+        Ok(Some(page))
+    }
+}
+
 /// Asks the registries about every package of the stored graphs that the
 /// metadata cache does not hold fresh, then has scans read the new cache.
 pub async fn fetch_metadata(
@@ -386,14 +409,8 @@ pub async fn fetch_metadata(
     sources: &MetadataSources,
 ) -> Result<(), String> {
     let mut packages = crate::metadata::Packages::default();
-    let mut after = None;
-    loop {
-        let page = store
-            .dependency_graphs(after.as_ref(), 100)
-            .await
-            .map_err(|error| error.to_string())?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.key());
+    let mut pages = GraphPages::default();
+    while let Some(page) = pages.next(store).await? {
         for stored in page {
             // A graph that cannot be read is the re-match's to report.
             if let Ok(graph) = serde_json::from_str::<vigil_sca::graph::Graph>(&stored.graph) {
@@ -432,14 +449,8 @@ pub async fn rematch(
     metadata: Option<Arc<vigil_sca::metadata_cache::MetadataCache>>,
 ) -> Result<RematchReport, String> {
     let mut report = RematchReport::default();
-    let mut after = None;
-    loop {
-        let page = store
-            .dependency_graphs(after.as_ref(), 100)
-            .await
-            .map_err(|error| error.to_string())?;
-        let Some(last) = page.last() else { return Ok(report) };
-        after = Some(last.key());
+    let mut pages = GraphPages::default();
+    while let Some(page) = pages.next(store).await? {
         for graph in page {
             report.graphs += 1;
             let (advisories, metadata) = (advisories.clone(), metadata.clone());
@@ -479,4 +490,5 @@ pub async fn rematch(
             report.updated += counts.updated;
         }
     }
+    Ok(report)
 }
