@@ -66,6 +66,17 @@ pub(crate) struct IssueQuery {
     pub(crate) cursor: Option<String>,
 }
 
+/// `value` when it is one of `names`, else a 400 naming them.
+fn one_of(what: &str, value: &str, names: &[&str]) -> Result<String, AppError> {
+    if names.contains(&value) {
+        return Ok(value.to_owned());
+    }
+    Err(AppError::bad_request(format!(
+        "unknown {what} `{value}` (expected one of: {})",
+        names.join(", ")
+    )))
+}
+
 fn parse_kind(kind: &str) -> Result<String, AppError> {
     let known = [
         FindingKind::Secret,
@@ -74,11 +85,7 @@ fn parse_kind(kind: &str) -> Result<String, AppError> {
         FindingKind::License,
         FindingKind::OperationalRisk,
     ];
-    known.iter().find(|known| known.as_str() == kind).map(|known| known.as_str().to_owned()).ok_or_else(|| {
-        AppError::bad_request(format!(
-            "unknown kind `{kind}` (expected one of: secret, iac, vulnerability, license, operational_risk)"
-        ))
-    })
+    one_of("kind", kind, &known.map(FindingKind::as_str))
 }
 
 /// The IaC frameworks an issue can be filtered by.
@@ -105,32 +112,12 @@ fn parse_ecosystem(ecosystem: &str) -> Result<String, AppError> {
 }
 
 fn parse_license_category(category: &str) -> Result<String, AppError> {
-    use vigil_license::category::Category;
-    Category::ALL
-        .iter()
-        .find(|known| known.as_str() == category)
-        .map(|known| known.as_str().to_owned())
-        .ok_or_else(|| {
-            let names: Vec<&str> = Category::ALL.iter().map(|known| known.as_str()).collect();
-            AppError::bad_request(format!(
-                "unknown license category `{category}` (expected one of: {})",
-                names.join(", ")
-            ))
-        })
+    let names = vigil_license::category::Category::ALL.map(|known| known.as_str());
+    one_of("license category", category, &names)
 }
 
 fn parse_framework(framework: &str) -> Result<String, AppError> {
-    FRAMEWORKS
-        .iter()
-        .find(|(name, _)| *name == framework)
-        .map(|(name, _)| (*name).to_owned())
-        .ok_or_else(|| {
-            let names: Vec<&str> = FRAMEWORKS.iter().map(|(name, _)| *name).collect();
-            AppError::bad_request(format!(
-                "unknown framework `{framework}` (expected one of: {})",
-                names.join(", ")
-            ))
-        })
+    one_of("framework", framework, &FRAMEWORKS.map(|(name, _)| name))
 }
 
 impl IssueQuery {
