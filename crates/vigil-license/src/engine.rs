@@ -151,17 +151,18 @@ impl Engine for LicenseEngine {
                     }
                     (None, Some(metadata)) => match metadata.license_of(&node.version) {
                         Some(license) => Source::Registry(license),
-                        None => match metadata.version(&node.version) {
-                            Some(entry) if entry.license_file.is_some() => {
-                                Source::LicenseFile(entry.license_file.as_deref().unwrap_or(""))
-                            }
+                        None => match metadata
+                            .version(&node.version)
+                            .and_then(|entry| entry.license_file.as_deref())
+                        {
+                            Some(file) => Source::LicenseFile(file),
                             // The crates.io index gives no license; the
                             // version's download has not been read yet.
-                            _ if graph.ecosystem == Ecosystem::CratesIo => {
+                            None if graph.ecosystem == Ecosystem::CratesIo => {
                                 unknown += 1;
                                 continue;
                             }
-                            _ => Source::RegistryNone,
+                            None => Source::RegistryNone,
                         },
                     },
                     (None, None) if records => Source::LockfileNone,
