@@ -1,12 +1,13 @@
-//! The license engine of the scan pipeline (`licenses`): every package a
+//! The license engine of the scan pipeline (`licenses`). Every package a
 //! lockfile pins is judged by the repository's [`LicensePolicy`] from the
 //! license the lockfile records for it (npm's `package-lock.json` and
 //! `composer.lock` record one per package), else from what its registry
 //! says in the package-metadata cache of the data directory (`vigil
-//! metadata fetch`: npm, PyPI). A package whose lockfile records licenses,
-//! or whose registry answer is cached, but without a license is an unknown
-//! license; packages neither source knows are counted in one note per
-//! lockfile, not reported one by one.
+//! metadata fetch`: npm, PyPI, crates.io). A package whose lockfile records
+//! licenses, or whose registry answer is cached, but without a license is
+//! an unknown license; packages neither source knows are counted in one
+//! note per lockfile, not reported one by one. License files of vendored
+//! code are judged by the same policy ([`crate::vendored`]).
 //!
 //! It reads lockfiles through `vigil_sca`'s parsers (the dependency
 //! engine's graph), so both engines agree on which packages a repository
@@ -33,6 +34,9 @@ pub const ENGINE: &str = "licenses";
 pub const POLICY_VIOLATION: &str = "LIC001";
 /// A dependency's license is not recorded where its lockfile records them.
 pub const UNKNOWN_LICENSE: &str = "LIC002";
+/// A license file below the root gives vendored code terms the policy
+/// does not accept ([`crate::vendored`]).
+pub const VENDORED_LICENSE: &str = "LIC003";
 
 /// The license engine with one policy.
 pub struct LicenseEngine {
@@ -97,6 +101,14 @@ pub fn rules() -> Vec<Rule> {
             "The lockfile records the licenses of its packages but not this one's, or the package's registry answer (in the metadata cache) gives none: nobody can say under which terms it may be used, shipped or changed.",
             "Find the package's license (its repository, its registry page) and ask its maintainers to declare it; until then, allow the package under `[licenses]` in vigil.toml once reviewed, or set `unknown = \"none\"`.",
         ),
+        rule(
+            VENDORED_LICENSE,
+            "vendored-code-license",
+            Severity::High,
+            "Vendored code under a license the policy does not accept",
+            "A license file below the repository's root (`third_party/lib/COPYING`, `vendor/github.com/acme/lib/LICENSE`) gives the code beside it terms the license policy does not accept, and they are not the repository's own: the root's license files do not name them. Tests, fixtures, documentation and `node_modules` are not judged (node_modules' packages are, through the lockfile).",
+            "Remove or replace the vendored code, or, when your legal review accepts its terms, allow the license (`allow = [\"ID\"]`) or the directory (`allow_packages = [\"third_party/lib\"]`) under `[licenses]` in vigil.toml.",
+        ),
     ]
 }
 
@@ -120,7 +132,9 @@ impl Engine for LicenseEngine {
     fn scan_file(&self, _file: SourceFile<'_>, _output: &mut FileOutput) {}
 
     fn keeps(&self, path: &str) -> bool {
-        vigil_sca::lockfile::format_for(path).is_some() || vigil_sca::lockfile::is_companion(path)
+        vigil_sca::lockfile::format_for(path).is_some()
+            || vigil_sca::lockfile::is_companion(path)
+            || crate::is_license_file(std::path::Path::new(path))
     }
 
     fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
@@ -186,6 +200,7 @@ impl Engine for LicenseEngine {
                 ));
             }
         }
+        findings.extend(crate::vendored::judge(files, &self.policy, output));
         sort_findings(&mut findings);
         assign_occurrences(&mut findings);
         output.findings.extend(findings);

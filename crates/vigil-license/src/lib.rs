@@ -17,7 +17,7 @@
 //!   network copyleft, non-permissive, unknown); [`policy`]: the severity
 //!   a repository gives each category, and allow- and deny-lists;
 //!   [`engine`]: the scan pipeline's `licenses` engine judging every
-//!   package a lockfile pins.
+//!   package a lockfile pins and the license files of vendored code.
 //!
 //! Texts not on the SPDX list get `LicenseRef-<slug>` ids: the slug is the
 //! name as written (`LicenseRef-public-domain`, a Debian short name such as
@@ -51,6 +51,7 @@ pub mod manifest;
 pub mod policy;
 mod rules;
 mod text;
+mod vendored;
 
 use std::path::Path;
 

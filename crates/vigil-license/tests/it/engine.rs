@@ -241,3 +241,77 @@ fn crate_licenses_come_from_their_downloads() {
     assert!(titles.contains(&"untrusted 0.7.1: ISC (permissive)"), "{titles:#?}");
     assert!(!titles.iter().any(|title| title.starts_with("itoa")), "{titles:#?}");
 }
+
+/// The SPDX list's text of `id`.
+fn spdx_text(id: &str) -> Vec<u8> {
+    let (_, text) = spdx::text::LICENSE_TEXTS.iter().find(|(name, _)| *name == id).unwrap();
+    text.as_bytes().to_vec()
+}
+
+fn vendored_tree() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("LICENSE", spdx_text("MIT")),
+        ("node_modules/gpl-thing/LICENSE", spdx_text("GPL-3.0-only")),
+        ("packages/app/LICENSE", spdx_text("MIT")),
+        ("tests/fixtures/agpl/LICENSE", spdx_text("AGPL-3.0-only")),
+        ("third_party/mystery/LICENSE", b"Ask Bob before you use any of this.\n".to_vec()),
+        ("third_party/readline/COPYING", spdx_text("GPL-3.0-only")),
+        ("third_party/zlib/LICENSE", spdx_text("Zlib")),
+        ("vendor/github.com/hashicorp/hcl/LICENSE", spdx_text("MPL-2.0")),
+    ]
+}
+
+/// LIC003: license files below the root that are not the repository's own
+/// terms are judged; the root's, tests' and node_modules' are not.
+#[test]
+fn vendored_license_files_are_judged_by_the_policy() {
+    let output = scan(&LicenseEngine::default(), &vendored_tree());
+    let summary: Vec<String> = output
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{} {} {} {}:{}-{} [{}] {}",
+                finding.rule_id,
+                finding.severity.as_str(),
+                finding.title,
+                finding.location.path,
+                finding.location.start_line,
+                finding.location.end_line,
+                finding.license.as_ref().map_or("", |license| license.category.as_str()),
+                finding.evidence.snippet.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    insta::assert_yaml_snapshot!(summary);
+    assert!(output.findings.iter().all(|finding| finding.package.is_none()));
+    let notes: Vec<(&str, &str)> = output
+        .diagnostics
+        .iter()
+        .map(|note| (note.path.as_deref().unwrap_or(""), note.message.as_str()))
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0].0, "third_party/mystery/LICENSE");
+    assert!(notes[0].1.contains("matches no license Vigil knows"), "{notes:#?}");
+}
+
+/// A nested license naming the root's own licenses is the project's own; a
+/// directory or license the policy allows is not reported.
+#[test]
+fn vendored_code_under_the_repositorys_own_or_allowed_terms_is_not_reported() {
+    let own = [
+        ("COPYING", spdx_text("GPL-3.0-only")),
+        ("LICENSE-MIT", spdx_text("MIT")),
+        ("libs/core/COPYING", spdx_text("GPL-3.0-only")),
+        ("libs/util/LICENSE", spdx_text("MIT")),
+    ];
+    let output = scan(&LicenseEngine::default(), &own);
+    assert!(output.findings.is_empty(), "{:#?}", output.findings);
+    assert!(output.diagnostics.is_empty(), "{:#?}", output.diagnostics);
+
+    let policy: LicensePolicy =
+        toml::from_str("allow = [\"MPL-2.0\"]\nallow_packages = [\"third_party/readline\"]")
+            .unwrap();
+    let output = scan(&LicenseEngine::new(policy), &vendored_tree());
+    assert!(output.findings.is_empty(), "{:#?}", output.findings);
+}

@@ -174,3 +174,31 @@ fn spdx_text(id: &str) -> String {
         .map(|(_, text)| (*text).to_owned())
         .unwrap_or_else(|| panic!("{id} is on the SPDX list"))
 }
+
+/// LIC003 through the CLI: a vendored GPL directory under an MIT project is
+/// a finding naming the directory, and `allow_packages` takes its path.
+#[test]
+fn vendored_code_under_a_rejected_license_is_a_finding() {
+    let project = Project::new();
+    project
+        .write("LICENSE", spdx_text("MIT"))
+        .write("third_party/readline/COPYING", spdx_text("GPL-3.0-only"))
+        .write("third_party/readline/readline.c", "int main(void) { return 0; }\n")
+        .write("packages/app/LICENSE", spdx_text("MIT"));
+    let run = project.vigil(&["scan", "--only", "license", "--format", "json", "."]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let json = run.json();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{run:?}");
+    assert_eq!(findings[0]["rule_id"], "LIC003");
+    assert_eq!(
+        findings[0]["title"],
+        "Vendored code in third_party/readline/: GPL-3.0-only (strong copyleft)"
+    );
+    assert_eq!(findings[0]["location"]["path"], "third_party/readline/COPYING");
+    assert_eq!(findings[0]["license"]["category"], "strong_copyleft");
+
+    project.write("vigil.toml", "[licenses]\nallow_packages = [\"third_party/readline\"]\n");
+    let run = project.vigil(&["scan", "--only", "license", "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{run:?}");
+}

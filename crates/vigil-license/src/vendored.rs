@@ -1,0 +1,152 @@
+//! Licenses of code a repository carries from elsewhere (LIC003): a license
+//! file below the repository's root (`third_party/zlib/LICENSE`,
+//! `vendor/github.com/acme/lib/COPYING`) says under which terms the code
+//! beside it came in, and the policy judges it as it judges a dependency.
+//!
+//! The repository's own terms are not findings: the license files at its
+//! root (and a root `debian/copyright`) are its own license, and a nested
+//! license file naming only licenses the root ones name is the project's
+//! own (a monorepo's packages). Directories whose code is not shipped or is
+//! judged elsewhere are skipped: tests and fixtures (`test`, `tests`,
+//! `testdata`, `fixtures`, `__tests__`, `__fixtures__`), documentation
+//! (`doc`, `docs`, `documentation`: a `docs/licenses.md` is about licenses)
+//! and `node_modules` (its packages are in the lockfile). A vendored license file whose text
+//! matches no known license is a note, not a finding.
+//!
+//! Pure: kept files in, findings and notes out.
+
+use std::collections::BTreeSet;
+
+use vigil_core::{
+    Diagnostic, DiagnosticLevel, FileOutput, Finding, FindingKind, LicenseInfo, Location,
+    SourceFile,
+};
+
+use crate::detect::{Detector, FileLicense};
+use crate::policy::LicensePolicy;
+
+/// Directory names whose license files are not judged.
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    "test",
+    "tests",
+    "testdata",
+    "fixtures",
+    "__tests__",
+    "__fixtures__",
+    "doc",
+    "docs",
+    "documentation",
+];
+
+/// Whether `path` (relative, `/`-separated) is a license file of the
+/// repository's own: at the root, or the root's `debian/copyright`.
+fn at_root(path: &str) -> bool {
+    !path.contains('/') || path == "debian/copyright"
+}
+
+/// Whether `path` is a license file whose directory is judged.
+fn vendored(path: &str) -> bool {
+    !at_root(path)
+        && crate::is_license_file(std::path::Path::new(path))
+        && !path.split('/').any(|part| SKIPPED_DIRS.contains(&part))
+}
+
+/// The license ids of an expression (without operators or exceptions).
+fn ids(expression: &str) -> BTreeSet<String> {
+    match spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX) {
+        Ok(parsed) => parsed
+            .requirements()
+            .map(|req| match &req.req.license {
+                spdx::LicenseItem::Spdx { id, .. } => id.name.to_owned(),
+                spdx::LicenseItem::Other(reference) => format!("LicenseRef-{}", reference.lic_ref),
+            })
+            .collect(),
+        Err(_) => BTreeSet::from([expression.to_owned()]),
+    }
+}
+
+/// The findings for the vendored license files among `files` (every kept
+/// file, sorted by path), judged by `policy`.
+pub(crate) fn judge(
+    files: &[SourceFile<'_>],
+    policy: &LicensePolicy,
+    output: &mut FileOutput,
+) -> Vec<Finding> {
+    let nested: Vec<&SourceFile<'_>> = files.iter().filter(|file| vendored(file.path)).collect();
+    if nested.is_empty() {
+        // The index is built only when there is something to judge.
+        return Vec::new();
+    }
+    let detector = Detector::shared();
+    let own: BTreeSet<String> = files
+        .iter()
+        .filter(|file| {
+            at_root(file.path) && crate::is_license_file(std::path::Path::new(file.path))
+        })
+        .filter_map(|file| detector.detect(file.content).expression)
+        .flat_map(|expression| ids(&expression))
+        .collect();
+    let mut findings = Vec::new();
+    for file in nested {
+        let found = detector.detect(file.content);
+        let Some(expression) = found.expression.as_deref() else {
+            output.diagnostics.push(Diagnostic::for_file(
+                DiagnosticLevel::Note,
+                file.path,
+                "license file of vendored code: its text matches no license Vigil knows, so the code's terms were not checked".to_owned(),
+            ));
+            continue;
+        };
+        if ids(expression).is_subset(&own) {
+            continue;
+        }
+        if let Some(finding) = finding(file, &found, expression, policy) {
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// The finding for one vendored license file, if the policy rejects it.
+fn finding(
+    file: &SourceFile<'_>,
+    found: &FileLicense,
+    expression: &str,
+    policy: &LicensePolicy,
+) -> Option<Finding> {
+    let directory = file.path.rsplit_once('/').map_or(file.path, |(directory, _)| directory);
+    let judgement = policy.judge(directory, expression);
+    let severity = judgement.severity?;
+    let first = found.detections.first();
+    let start_line = first.map_or(1, |detection| detection.start_line.max(1));
+    let end_line =
+        found.detections.last().map_or(start_line, |detection| detection.end_line.max(start_line));
+    let title =
+        format!("Vendored code in {directory}/: {expression} ({})", judgement.category.words());
+    let text = file.text().ok();
+    let last_line = text.and_then(|text| text.lines().nth(end_line as usize - 1));
+    let end_column = last_line.map_or(1, |line| line.chars().count() as u32 + 1);
+    let location =
+        Location::line_span(file.path, start_line, 1, end_line.max(start_line), end_column);
+    let mut finding = Finding::new(
+        FindingKind::License,
+        crate::engine::VENDORED_LICENSE,
+        title,
+        severity,
+        location,
+        &format!("{directory} {expression}"),
+    );
+    finding.license = Some(LicenseInfo {
+        expression: expression.to_owned(),
+        category: judgement.category.as_str().to_owned(),
+    });
+    finding.evidence.snippet = text
+        .and_then(|text| text.lines().nth(start_line as usize - 1))
+        .map(|line| line.chars().take(200).collect());
+    finding.remediation = format!(
+        "{} ({} gives the terms of the code in {directory}/, which is not the repository's own license). Remove or replace that code, or, once your legal review accepts {expression} for it, allow the license (`allow = [\"ID\"]`) or the directory (`allow_packages = [\"{directory}\"]`) under [licenses] in vigil.toml.",
+        judgement.reason, file.path
+    );
+    Some(finding)
+}
