@@ -11,7 +11,8 @@
 #   Output: files, wall seconds of each tool, speed ratios, agreement with ScanCode's
 #   file-level `detected_license_expression_spdx` (same ids and same operators after the
 #   normalisation documented in docs/BENCHMARKS.md and license_compare.py), overall and
-#   for Debian copyright files; the disagreements go to $OUT/disagreements.tsv.
+#   for Debian copyright files; the disagreements go to $OUT/disagreements.tsv, and
+#   license_reasons.py counts the acceptance Debian ones by reason (--markdown: per file).
 # Run:  bench/license.sh   Env: SCANCODE (default: a venv in bench/.work/scancode),
 #       ASKALONO (default: cargo install askalono-cli into bench/.work/askalono), KEEP=1.
 set -euo pipefail
@@ -68,6 +69,9 @@ if [[ -f "$OUT/scancode.json" ]]; then
   python3 "$BENCH/license_compare.py" compare "$DATA" "$OUT/scancode.json" "$OUT/vigil.jsonl" "$OUT/askalono.jsonl"
   cp "$OUT/disagreements.tsv" "$WORK/license-disagreements.tsv"
   echo "  (copied to bench/.work/license-disagreements.tsv)"
+  echo
+  echo "== why: the acceptance set's Debian disagreements by reason (bench/license_reasons.py)"
+  python3 "$BENCH/license_reasons.py" "$OUT/disagreements.tsv" accept/debian
 else
   echo "== ScanCode is not installed; no agreement figures"
 fi
