@@ -6,14 +6,16 @@
 //! metadata fetch`: npm, PyPI, crates.io). A package whose lockfile records
 //! licenses, or whose registry answer is cached, but without a license is
 //! an unknown license; packages neither source knows are counted in one
-//! note per lockfile, not reported one by one. License files of vendored
-//! code are judged by the same policy ([`crate::vendored`]).
+//! note per lockfile, not reported one by one. A Go module or crate whose
+//! copy sits under `vendor/` takes its license from the copy's license
+//! files when the lockfile records none; other license files below the
+//! root are judged as vendored code ([`crate::vendored`]).
 //!
 //! It reads lockfiles through `vigil_sca`'s parsers (the dependency
 //! engine's graph), so both engines agree on which packages a repository
 //! has and where each is pinned. Pure: files in, findings out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use vigil_core::{
@@ -143,6 +145,8 @@ impl Engine for LicenseEngine {
         let texts: HashMap<&str, &str> =
             files.iter().filter_map(|file| Some((file.path, file.text().ok()?))).collect();
         let cache = self.metadata.clone().or_else(vigil_sca::engine::current_metadata);
+        let vendored = crate::vendored::Vendored::of(files);
+        let mut claimed = HashSet::new();
         let mut findings = Vec::new();
         for graph in &graphs {
             let lines: Vec<&str> = texts
@@ -156,14 +160,22 @@ impl Engine for LicenseEngine {
                 let cached = cache.as_deref().and_then(|cache| {
                     cache.get(graph.ecosystem, &node.name, 0, i64::MAX).metadata()
                 });
-                let source = match (&node.license, cached) {
-                    (Some(license), _) => Source::Lockfile(license),
+                let in_vendor = match node.license {
+                    Some(_) => None,
+                    None => vendored.package_license(graph, node),
+                };
+                if let Some((dir, _, _)) = in_vendor {
+                    claimed.insert(dir);
+                }
+                let source = match (&node.license, in_vendor, cached) {
+                    (Some(license), _, _) => Source::Lockfile(license),
+                    (None, Some((_, expression, file)), _) => Source::Vendored(expression, file),
                     // A package its registry does not know (a private one).
-                    (None, Some(metadata)) if metadata.not_found => {
+                    (None, None, Some(metadata)) if metadata.not_found => {
                         unknown += 1;
                         continue;
                     }
-                    (None, Some(metadata)) => match metadata.license_of(&node.version) {
+                    (None, None, Some(metadata)) => match metadata.license_of(&node.version) {
                         Some(license) => Source::Registry(license),
                         None => match metadata
                             .version(&node.version)
@@ -179,8 +191,8 @@ impl Engine for LicenseEngine {
                             None => Source::RegistryNone,
                         },
                     },
-                    (None, None) if records => Source::LockfileNone,
-                    (None, None) => {
+                    (None, None, None) if records => Source::LockfileNone,
+                    (None, None, None) => {
                         unknown += 1;
                         continue;
                     }
@@ -194,13 +206,13 @@ impl Engine for LicenseEngine {
                     DiagnosticLevel::Note,
                     &graph.file,
                     format!(
-                        "licenses of {unknown} of its {} packages not checked: neither the lockfile nor the package-metadata cache records them (`vigil metadata fetch` fills the cache from npm, PyPI and crates.io)",
+                        "licenses of {unknown} of its {} packages not checked: neither the lockfile nor the package-metadata cache records them (`vigil metadata fetch` fills the cache from npm, PyPI and crates.io), and no `vendor/` directory holds their license files",
                         graph.nodes.len()
                     ),
                 ));
             }
         }
-        findings.extend(crate::vendored::judge(files, &self.policy, output));
+        findings.extend(vendored.judge(&self.policy, &claimed, output));
         sort_findings(&mut findings);
         assign_occurrences(&mut findings);
         output.findings.extend(findings);
@@ -221,6 +233,9 @@ enum Source<'a> {
     /// The package's manifest names a license file instead of an
     /// expression (Cargo's `license-file`).
     LicenseFile(&'a str),
+    /// The license files of its copy under `vendor/` (the expression, the
+    /// first file).
+    Vendored(&'a str, &'a str),
 }
 
 impl LicenseEngine {
@@ -234,7 +249,7 @@ impl LicenseEngine {
     ) -> Option<Finding> {
         let node = &graph.nodes[index];
         let (rule_id, expression, severity, category, why) = match source {
-            Source::Lockfile(raw) | Source::Registry(raw) => {
+            Source::Lockfile(raw) | Source::Registry(raw) | Source::Vendored(raw, _) => {
                 let expression = match crate::expression::normalize(raw) {
                     Ok(normalized) => normalized.expression,
                     Err(_) => free_text(raw),
@@ -244,6 +259,9 @@ impl LicenseEngine {
                 let why = match source {
                     Source::Registry(_) => {
                         format!("{} (as its registry gives it)", judgement.reason)
+                    }
+                    Source::Vendored(_, file) => {
+                        format!("{} (as its vendored copy's {file} gives it)", judgement.reason)
                     }
                     _ => judgement.reason,
                 };

@@ -1,7 +1,13 @@
-//! Licenses of code a repository carries from elsewhere (LIC003): a license
-//! file below the repository's root (`third_party/zlib/LICENSE`,
+//! Licenses of code a repository carries from elsewhere. A license file
+//! below the repository's root (`third_party/zlib/LICENSE`,
 //! `vendor/github.com/acme/lib/COPYING`) says under which terms the code
-//! beside it came in, and the policy judges it as it judges a dependency.
+//! beside it came in:
+//!
+//! - a package of a lockfile whose copy sits under `vendor/` (Go modules'
+//!   `vendor/<module>/`, `cargo vendor`'s `vendor/<crate>/`) takes its
+//!   license from there when the lockfile records none
+//!   ([`Vendored::package_license`]; the engine judges it as LIC001/LIC002);
+//! - every other such file is judged as vendored code (LIC003).
 //!
 //! The repository's own terms are not findings: the license files at its
 //! root (and a root `debian/copyright`) are its own license, and a nested
@@ -10,17 +16,21 @@
 //! judged elsewhere are skipped: tests and fixtures (`test`, `tests`,
 //! `testdata`, `fixtures`, `__tests__`, `__fixtures__`), documentation
 //! (`doc`, `docs`, `documentation`: a `docs/licenses.md` is about licenses)
-//! and `node_modules` (its packages are in the lockfile). A vendored license file whose text
-//! matches no known license is a note, not a finding.
+//! and `node_modules` (its packages are in the lockfile). A vendored
+//! LICENSE, LICENCE, COPYING or UNLICENSE file whose text matches no known
+//! license is a note, not a finding (a NOTICE without terms is nothing).
 //!
 //! Pure: kept files in, findings and notes out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use vigil_core::{
     Diagnostic, DiagnosticLevel, FileOutput, Finding, FindingKind, LicenseInfo, Location,
     SourceFile,
 };
+
+use vigil_sca::Ecosystem;
+use vigil_sca::graph::{Graph, Node};
 
 use crate::detect::{Detector, FileLicense};
 use crate::policy::LicensePolicy;
@@ -52,6 +62,13 @@ fn vendored(path: &str) -> bool {
         && !path.split('/').any(|part| SKIPPED_DIRS.contains(&part))
 }
 
+/// Whether a license file's name says it holds terms (LICENSE, LICENCE,
+/// COPYING, UNLICENSE), unlike NOTICE, COPYRIGHT or PATENTS.
+fn names_terms(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    ["licen", "copying", "unlicense"].iter().any(|stem| name.starts_with(stem))
+}
+
 /// The license ids of an expression (without operators or exceptions).
 fn ids(expression: &str) -> BTreeSet<String> {
     match spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX) {
@@ -66,46 +83,119 @@ fn ids(expression: &str) -> BTreeSet<String> {
     }
 }
 
-/// The findings for the vendored license files among `files` (every kept
-/// file, sorted by path), judged by `policy`.
-pub(crate) fn judge(
-    files: &[SourceFile<'_>],
-    policy: &LicensePolicy,
-    output: &mut FileOutput,
-) -> Vec<Finding> {
-    let nested: Vec<&SourceFile<'_>> = files.iter().filter(|file| vendored(file.path)).collect();
-    if nested.is_empty() {
-        // The index is built only when there is something to judge.
-        return Vec::new();
+/// The license files below the root, each detected once: what the engine
+/// reads vendored packages' licenses from (`vendor/<module>/LICENSE`) and
+/// judges as vendored code.
+pub(crate) struct Vendored<'a> {
+    /// Each judged license file below the root with what it holds.
+    nested: Vec<(&'a SourceFile<'a>, FileLicense)>,
+    /// The license ids of the root's license files.
+    own: BTreeSet<String>,
+    /// Per directory: its license files' expressions joined with AND, and
+    /// the first of those files.
+    dirs: HashMap<&'a str, (String, &'a str)>,
+}
+
+impl<'a> Vendored<'a> {
+    /// Detects the license files among `files` (every kept file); builds
+    /// the index only when one is below the root.
+    pub(crate) fn of(files: &'a [SourceFile<'a>]) -> Vendored<'a> {
+        let nested: Vec<&SourceFile<'_>> =
+            files.iter().filter(|file| vendored(file.path)).collect();
+        if nested.is_empty() {
+            return Vendored { nested: Vec::new(), own: BTreeSet::new(), dirs: HashMap::new() };
+        }
+        let detector = Detector::shared();
+        let own = files
+            .iter()
+            .filter(|file| {
+                at_root(file.path) && crate::is_license_file(std::path::Path::new(file.path))
+            })
+            .filter_map(|file| detector.detect(file.content).expression)
+            .flat_map(|expression| ids(&expression))
+            .collect();
+        let nested: Vec<_> =
+            nested.into_iter().map(|file| (file, detector.detect(file.content))).collect();
+        let mut dirs: HashMap<&str, (String, &str)> = HashMap::new();
+        for (file, found) in &nested {
+            let (Some(expression), Some((dir, _))) =
+                (found.expression.as_deref(), file.path.rsplit_once('/'))
+            else {
+                continue;
+            };
+            match dirs.get_mut(dir) {
+                Some((joined, _)) => {
+                    if !joined.split(" AND ").any(|part| part == expression) {
+                        joined.push_str(" AND ");
+                        joined.push_str(expression);
+                    }
+                }
+                None => {
+                    dirs.insert(dir, (expression.to_owned(), file.path));
+                }
+            }
+        }
+        Vendored { nested, own, dirs }
     }
-    let detector = Detector::shared();
-    let own: BTreeSet<String> = files
-        .iter()
-        .filter(|file| {
-            at_root(file.path) && crate::is_license_file(std::path::Path::new(file.path))
+
+    /// The license of `node`'s copy under `vendor/` beside `graph`'s
+    /// lockfile (`vendor/<module>` for Go and `cargo vendor`, also
+    /// `vendor/<name>-<version>` for the latter), with the directory and
+    /// the first license file.
+    pub(crate) fn package_license(
+        &self,
+        graph: &Graph,
+        node: &Node,
+    ) -> Option<(&'a str, &str, &'a str)> {
+        if self.dirs.is_empty() || !matches!(graph.ecosystem, Ecosystem::Go | Ecosystem::CratesIo) {
+            return None;
+        }
+        let base = graph.file.rsplit_once('/').map_or(String::new(), |(dir, _)| format!("{dir}/"));
+        let mut candidates = vec![format!("{base}vendor/{}", node.name)];
+        if graph.ecosystem == Ecosystem::CratesIo {
+            candidates.push(format!("{base}vendor/{}-{}", node.name, node.version));
+        }
+        candidates.iter().find_map(|dir| {
+            let (key, (expression, file)) = self.dirs.get_key_value(dir.as_str())?;
+            Some((*key, expression.as_str(), *file))
         })
-        .filter_map(|file| detector.detect(file.content).expression)
-        .flat_map(|expression| ids(&expression))
-        .collect();
-    let mut findings = Vec::new();
-    for file in nested {
-        let found = detector.detect(file.content);
-        let Some(expression) = found.expression.as_deref() else {
-            output.diagnostics.push(Diagnostic::for_file(
-                DiagnosticLevel::Note,
-                file.path,
-                "license file of vendored code: its text matches no license Vigil knows, so the code's terms were not checked".to_owned(),
-            ));
-            continue;
-        };
-        if ids(expression).is_subset(&own) {
-            continue;
-        }
-        if let Some(finding) = finding(file, &found, expression, policy) {
-            findings.push(finding);
-        }
     }
-    findings
+
+    /// The findings for the vendored license files not in `claimed` (the
+    /// directories whose licenses a lockfile's package took), judged by
+    /// `policy`.
+    pub(crate) fn judge(
+        &self,
+        policy: &LicensePolicy,
+        claimed: &HashSet<&str>,
+        output: &mut FileOutput,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for (file, found) in &self.nested {
+            if file.path.rsplit_once('/').is_some_and(|(dir, _)| claimed.contains(dir)) {
+                continue;
+            }
+            let Some(expression) = found.expression.as_deref() else {
+                // NOTICE, COPYRIGHT and PATENTS files often hold no terms.
+                if !names_terms(file.path) {
+                    continue;
+                }
+                output.diagnostics.push(Diagnostic::for_file(
+                    DiagnosticLevel::Note,
+                    file.path,
+                    "license file of vendored code: its text matches no license Vigil knows, so the code's terms were not checked".to_owned(),
+                ));
+                continue;
+            };
+            if ids(expression).is_subset(&self.own) {
+                continue;
+            }
+            if let Some(finding) = finding(file, found, expression, policy) {
+                findings.push(finding);
+            }
+        }
+        findings
+    }
 }
 
 /// The finding for one vendored license file, if the policy rejects it.

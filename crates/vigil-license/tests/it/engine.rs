@@ -315,3 +315,48 @@ fn vendored_code_under_the_repositorys_own_or_allowed_terms_is_not_reported() {
     let output = scan(&LicenseEngine::new(policy), &vendored_tree());
     assert!(output.findings.is_empty(), "{:#?}", output.findings);
 }
+
+/// Go modules vendored beside a real go.mod take their licenses from
+/// `vendor/<module>/LICENSE` (the go.mod records none, and the Go proxy is
+/// not read); the vendored directory is then not reported again as LIC003.
+#[test]
+fn vendored_go_modules_take_their_license_from_vendor() {
+    let files = vec![
+        ("LICENSE", spdx_text("MIT")),
+        ("go.mod", fixture("go/gin-app/go.mod")),
+        ("go.sum", fixture("go/gin-app/go.sum")),
+        ("vendor/github.com/acme/gpl/COPYING", spdx_text("GPL-2.0-only")),
+        ("vendor/github.com/gin-gonic/gin/LICENSE", spdx_text("MIT")),
+        ("vendor/github.com/go-sql-driver/mysql/LICENSE", spdx_text("MPL-2.0")),
+        ("vendor/gopkg.in/yaml.v2/LICENSE", spdx_text("Apache-2.0")),
+        ("vendor/gopkg.in/yaml.v2/NOTICE", b"Copyright 2011-2016 Canonical Ltd.\n".to_vec()),
+    ];
+    let output = scan(&LicenseEngine::default(), &files);
+    let summary: Vec<String> = output
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{} {} {} {}:{} {} | {}",
+                finding.rule_id,
+                finding.severity.as_str(),
+                finding.title,
+                finding.location.path,
+                finding.location.start_line,
+                finding.package.as_ref().map_or("", |package| package.purl.as_str()),
+                finding.remediation.split(". ").next().unwrap_or(""),
+            )
+        })
+        .collect();
+    insta::assert_yaml_snapshot!(summary);
+    // 17 modules in go.mod, 3 of them vendored with a license.
+    let note = output
+        .diagnostics
+        .iter()
+        .find(|note| note.path.as_deref() == Some("go.mod"))
+        .map(|note| note.message.as_str())
+        .unwrap_or_default();
+    assert!(note.starts_with("licenses of 14 of its 17 packages not checked"), "{note}");
+    // A NOTICE with no terms in it is no note.
+    assert_eq!(output.diagnostics.len(), 1, "{:#?}", output.diagnostics);
+}
