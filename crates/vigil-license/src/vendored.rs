@@ -62,6 +62,43 @@ fn vendored(path: &str) -> bool {
         && !path.split('/').any(|part| SKIPPED_DIRS.contains(&part))
 }
 
+/// Files detected at once on one thread before more are started.
+const PER_THREAD: usize = 16;
+
+/// Detects every file, on as many threads as there are cores when there are
+/// many (a vendor directory can hold hundreds), in the files' order.
+fn detect_all<'a>(
+    detector: &Detector,
+    files: Vec<&'a SourceFile<'a>>,
+) -> Vec<(&'a SourceFile<'a>, FileLicense)> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(8);
+    let chunk = files.len().div_ceil(threads).max(PER_THREAD);
+    if files.len() <= chunk {
+        return files.into_iter().map(|file| (file, detector.detect(file.content))).collect();
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|file| (*file, detector.detect(file.content)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(found) => found,
+                // Detection does not panic (the detector's contract); were it
+                // to, re-raise it rather than lose files silently.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// Whether a license file's name says it holds terms (LICENSE, LICENCE,
 /// COPYING, UNLICENSE), unlike NOTICE, COPYRIGHT or PATENTS.
 fn names_terms(path: &str) -> bool {
@@ -114,8 +151,7 @@ impl<'a> Vendored<'a> {
             .filter_map(|file| detector.detect(file.content).expression)
             .flat_map(|expression| ids(&expression))
             .collect();
-        let nested: Vec<_> =
-            nested.into_iter().map(|file| (file, detector.detect(file.content))).collect();
+        let nested = detect_all(detector, nested);
         let mut dirs: HashMap<&str, (String, &str)> = HashMap::new();
         for (file, found) in &nested {
             let (Some(expression), Some((dir, _))) =

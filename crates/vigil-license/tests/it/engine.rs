@@ -21,6 +21,26 @@ fn scan(engine: &LicenseEngine, files: &[(&str, Vec<u8>)]) -> FileOutput {
     output
 }
 
+/// One line per finding: rule, severity, title, place, package, category.
+fn summary(output: &FileOutput) -> Vec<String> {
+    output
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{} {} {} {}:{} {} [{}]",
+                finding.rule_id,
+                finding.severity.as_str(),
+                finding.title,
+                finding.location.path,
+                finding.location.start_line,
+                finding.package.as_ref().map_or("", |package| package.purl.as_str()),
+                finding.license.as_ref().map_or("", |license| license.category.as_str()),
+            )
+        })
+        .collect()
+}
+
 /// package-lock.json v3 with some packages' licenses changed.
 fn npm(changes: &[(&str, Option<&str>)]) -> Vec<(&'static str, Vec<u8>)> {
     let mut lock: serde_json::Value =
@@ -63,23 +83,7 @@ fn failing_licenses_are_findings_with_package_category_and_line() {
             ("bytes", Some("SSPL-1.0")),
         ]),
     );
-    let summary: Vec<String> = output
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{} {} {} {}:{} {} [{}]",
-                finding.rule_id,
-                finding.severity.as_str(),
-                finding.title,
-                finding.location.path,
-                finding.location.start_line,
-                finding.package.as_ref().map_or("", |package| package.purl.as_str()),
-                finding.license.as_ref().map_or("", |license| license.category.as_str()),
-            )
-        })
-        .collect();
-    insta::assert_yaml_snapshot!(summary);
+    insta::assert_yaml_snapshot!(summary(&output));
 }
 
 #[test]
@@ -266,24 +270,13 @@ fn vendored_tree() -> Vec<(&'static str, Vec<u8>)> {
 #[test]
 fn vendored_license_files_are_judged_by_the_policy() {
     let output = scan(&LicenseEngine::default(), &vendored_tree());
-    let summary: Vec<String> = output
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{} {} {} {}:{}-{} [{}] {}",
-                finding.rule_id,
-                finding.severity.as_str(),
-                finding.title,
-                finding.location.path,
-                finding.location.start_line,
-                finding.location.end_line,
-                finding.license.as_ref().map_or("", |license| license.category.as_str()),
-                finding.evidence.snippet.as_deref().unwrap_or(""),
-            )
-        })
-        .collect();
-    insta::assert_yaml_snapshot!(summary);
+    insta::assert_yaml_snapshot!(summary(&output));
+    let readline = &output.findings[0];
+    assert_eq!(
+        (readline.location.end_line, readline.evidence.snippet.as_deref()),
+        (232, Some("GNU GENERAL PUBLIC LICENSE")),
+        "the finding spans the license text"
+    );
     assert!(output.findings.iter().all(|finding| finding.package.is_none()));
     let notes: Vec<(&str, &str)> = output
         .diagnostics
@@ -332,23 +325,14 @@ fn vendored_go_modules_take_their_license_from_vendor() {
         ("vendor/gopkg.in/yaml.v2/NOTICE", b"Copyright 2011-2016 Canonical Ltd.\n".to_vec()),
     ];
     let output = scan(&LicenseEngine::default(), &files);
-    let summary: Vec<String> = output
-        .findings
-        .iter()
-        .map(|finding| {
-            format!(
-                "{} {} {} {}:{} {} | {}",
-                finding.rule_id,
-                finding.severity.as_str(),
-                finding.title,
-                finding.location.path,
-                finding.location.start_line,
-                finding.package.as_ref().map_or("", |package| package.purl.as_str()),
-                finding.remediation.split(". ").next().unwrap_or(""),
-            )
-        })
-        .collect();
-    insta::assert_yaml_snapshot!(summary);
+    insta::assert_yaml_snapshot!(summary(&output));
+    assert!(
+        output.findings[0].remediation.starts_with(
+            "MPL-2.0 is weak copyleft (as its vendored copy's vendor/github.com/go-sql-driver/mysql/LICENSE gives it)"
+        ),
+        "{:#?}",
+        output.findings[0]
+    );
     // 17 modules in go.mod, 3 of them vendored with a license.
     let note = output
         .diagnostics
@@ -359,4 +343,25 @@ fn vendored_go_modules_take_their_license_from_vendor() {
     assert!(note.starts_with("licenses of 14 of its 17 packages not checked"), "{note}");
     // A NOTICE with no terms in it is no note.
     assert_eq!(output.diagnostics.len(), 1, "{:#?}", output.diagnostics);
+}
+
+/// Many vendored directories are detected on several threads; every file is
+/// judged once and the findings keep the paths' order.
+#[test]
+fn many_vendored_directories_are_all_judged() {
+    let mut files = vec![("LICENSE".to_owned(), spdx_text("MIT"))];
+    for index in 0..60 {
+        let id = if index % 3 == 0 { "LGPL-2.1-only" } else { "BSD-3-Clause" };
+        files.push((format!("third_party/lib{index:02}/LICENSE"), spdx_text(id)));
+    }
+    let sources: Vec<SourceFile<'_>> =
+        files.iter().map(|(path, content)| SourceFile { path, content }).collect();
+    let mut output = FileOutput::default();
+    LicenseEngine::default().scan_tree(&sources, &mut output);
+    let paths: Vec<&str> =
+        output.findings.iter().map(|finding| finding.location.path.as_str()).collect();
+    let expected: Vec<String> =
+        (0..60).step_by(3).map(|index| format!("third_party/lib{index:02}/LICENSE")).collect();
+    assert_eq!(paths, expected);
+    assert!(output.diagnostics.is_empty(), "{:#?}", output.diagnostics);
 }
