@@ -358,3 +358,11 @@ pub(crate) const LOOK_ALIKES: &[&str] = &[
     "MIT-Khronos-old",
     "Boehm-GC-without-fee",
 ];
+
+/// Rare SPDX texts that are a common text with another holder's name but
+/// not named after it: `(variant, common)`, linked like [`LOOK_ALIKES`].
+/// Cornell-Lossless-JPEG is the PostgreSQL grant ("without written
+/// agreement", "the following two paragraphs") with Cornell's name; a
+/// match without Cornell's words is the PostgreSQL text (rsync and
+/// postgresql quote it under `License: PostgreSQL` or a name of their own).
+pub(crate) const LOOK_ALIKES_OF: &[(&str, &str)] = &[("Cornell-Lossless-JPEG", "PostgreSQL")];

@@ -765,3 +765,22 @@ with or without modifications, as long as this notice is preserved.
     let found = detect(fsfullr);
     assert_eq!(found.expression.as_deref(), Some("FSFULLR"), "{found:#?}");
 }
+
+/// Cornell-Lossless-JPEG is the PostgreSQL grant with Cornell's name: the
+/// PostgreSQL wording under another holder ("without a written agreement",
+/// "INCLUDING LOST PROFITS", "NO OBLIGATIONS"; rsync's and postgresql's
+/// copies) is `PostgreSQL`, an "All rights reserved" line before it
+/// notwithstanding; Cornell's own text keeps its name.
+#[test]
+fn the_postgresql_grant_under_another_name_is_postgresql() {
+    let grant = spdx_text("PostgreSQL");
+    let grant = grant.get(grant.find("Permission").unwrap_or(0)..).unwrap_or("");
+    let author = format!(
+        "Copyright (c) 2001 Jane Doe. All rights reserved.\n\n{}",
+        grant.replace("THE UNIVERSITY OF CALIFORNIA", "THE AUTHOR")
+    );
+    let found = detect(&author);
+    assert_eq!(found.expression.as_deref(), Some("PostgreSQL"), "{found:#?}");
+    let found = detect(spdx_text("Cornell-Lossless-JPEG"));
+    assert_eq!(found.expression.as_deref(), Some("Cornell-Lossless-JPEG"), "{found:#?}");
+}
