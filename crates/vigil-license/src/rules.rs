@@ -126,11 +126,20 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     // Short permissive grants no SPDX text matches: Jens-Uwe Mager's terms
     // in Tcl ("Permission is granted to freely use, copy, modify, and
     // redistribute this software, provided that the author is not construed
-    // to be liable ..."), and "May be used and distributed freely for any
-    // purpose" (dpkg's start-stop-daemon, beside its public-domain line).
+    // to be liable ..."), "May be used and distributed freely for any
+    // purpose" (dpkg's start-stop-daemon, beside its public-domain line),
+    // Philip Warner's pg_dump terms and the X0213 tables' line in
+    // postgresql, the old GLib and GTK tests' "redistribution and
+    // modification ... is permitted without restriction", and C E Chew's
+    // "Feel free to copy, use and distribute this software provided: you do
+    // not pretend that you wrote it ..." in glibc.
     "LicenseRef-permissive" => [
         "permission is granted to freely use copy modify and redistribute this software provided that the author is not construed to be liable for any results of using the software alterations are clearly marked as such and this notice is not modified",
         "may be used and distributed freely for any purpose",
+        "rights are granted to use this software in any way so long as this notice is not removed",
+        "you can use modify distribute this table freely",
+        "redistribution and modification in whole or in part in any medium physical or electronic is permitted without restriction",
+        "feel free to copy use and distribute this software provided you do not pretend that you wrote it",
     ],
     // FSFUL's two lines: the list's FSFUL text starts with the FSF's
     // copyright line, a third of its words, so a file quoting the two lines

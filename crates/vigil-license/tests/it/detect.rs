@@ -784,3 +784,41 @@ fn the_postgresql_grant_under_another_name_is_postgresql() {
     let found = detect(spdx_text("Cornell-Lossless-JPEG"));
     assert_eq!(found.expression.as_deref(), Some("Cornell-Lossless-JPEG"), "{found:#?}");
 }
+
+/// More short permissive grants no SPDX text matches are
+/// `LicenseRef-permissive`: Philip Warner's pg_dump terms and the X0213
+/// tables' line (postgresql), the old GLib and GTK tests' "redistribution
+/// and modification ... is permitted without restriction", and C E Chew's
+/// "Feel free to copy, use and distribute" (glibc). Under a DEP-5 name that
+/// is no SPDX id the name takes the text's id. Grants for some uses only,
+/// or asking for permission, are not such grants.
+#[test]
+fn more_short_permissive_grants_are_licenseref_permissive() {
+    for grant in [
+        "Rights are granted to use this software in any way so long as this notice is\nnot removed.  The author is not responsible for loss or damages that may\nresult from its use.\n",
+        "You can use, modify, distribute this table freely.\n",
+        "This work is provided \"as is\"; redistribution and modification\nin whole or in part, in any medium, physical or electronic is\npermitted without restriction.\n",
+        "Feel free to copy, use and distribute this software provided:\n\n     1. you do not pretend that you wrote it\n     2. you leave this copyright notice intact.\n",
+    ] {
+        let found = detect(grant);
+        assert_eq!(
+            found.expression.as_deref(),
+            Some("LicenseRef-permissive"),
+            "{grant}: {found:#?}"
+        );
+    }
+    let field = format!(
+        "{DEP5}Files: src/bin/pg_dump/*\nCopyright: 2000 Jane Doe\nLicense: Custom-pg_dump\n Rights are granted to use this software in any way so long as this notice is\n not removed.\n"
+    );
+    let found = detect(&field);
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-permissive"), "{found:#?}");
+    for limited in [
+        "Rights are granted to use this software for research only.\n",
+        "You can use this table for non-commercial purposes; do not distribute it.\n",
+        "Redistribution and modification of this work require written permission.\n",
+        "Feel free to ask before you copy, use or distribute this software.\n",
+    ] {
+        let found = detect(limited);
+        assert_eq!(found.expression, None, "{limited}: {found:#?}");
+    }
+}
