@@ -45,6 +45,12 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "under the terms of the gnu general public license as published by the free software foundation either version 1 or at your option any later version",
         "under the terms of the gnu general public license as published by the free software foundation either version 1 of the license or at your option any later version",
     ],
+    // Perl's own notice, quoted for modules "under the same terms as Perl
+    // itself": one paragraph offering either license (the list markers
+    // "a)" and "b)" are dropped by normalisation).
+    "Artistic-1.0-Perl OR GPL-1.0-or-later" => [
+        "under the terms of either the gnu general public license as published by the free software foundation either version 1 or at your option any later version or the artistic license which comes with perl",
+    ],
     "GPL-2.0-or-later" => [
         "under the terms of the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version",
         "under the terms of the gnu general public license as published by the free software foundation either version 2 or at your option any later version",

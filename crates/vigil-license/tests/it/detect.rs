@@ -822,3 +822,37 @@ fn more_short_permissive_grants_are_licenseref_permissive() {
         assert_eq!(found.expression, None, "{limited}: {found:#?}");
     }
 }
+
+/// Perl's notice offering "either a) the GNU General Public License ...
+/// version 1, or (at your option) any later version, or b) the Artistic
+/// License which comes with Perl" in one paragraph is one choice:
+/// `Artistic-1.0-Perl OR GPL-1.0-or-later`. Either license alone is not.
+#[test]
+fn perls_either_notice_is_an_or() {
+    let either = "This program is free software; you can redistribute it and/or modify
+it under the terms of either:
+
+   a) the GNU General Public License as published by the Free Software
+      Foundation; either version 1, or (at your option) any later
+      version, or
+
+   b) the \"Artistic License\" which comes with Perl.
+";
+    let found = detect(either);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("Artistic-1.0-Perl OR GPL-1.0-or-later"),
+        "{found:#?}"
+    );
+    let gpl = "This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by the Free
+Software Foundation; either version 1, or (at your option) any later version.
+";
+    let found = detect(gpl);
+    assert_eq!(found.expression.as_deref(), Some("GPL-1.0-or-later"), "{found:#?}");
+    let artistic = "This program is free software; you can redistribute it and/or modify
+it under the terms of the Artistic License, which comes with Perl.
+";
+    let found = detect(artistic);
+    assert!(!found.expression.as_deref().unwrap_or("").contains(" OR "), "{found:#?}");
+}
