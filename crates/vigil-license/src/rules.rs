@@ -99,6 +99,11 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "LGPL-3.0-only" => [
         "under the terms of the gnu lesser general public license version 3 as published by the free software foundation",
     ],
+    // GMP's, nettle's, GnuTLS's and elfutils' choice of either license "or
+    // both in parallel": one notice offering two licenses.
+    "LGPL-3.0-or-later OR GPL-2.0-or-later" => [
+        "under the terms of either the gnu lesser general public license as published by the free software foundation either version 3 of the license or at your option any later version or the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version or both in parallel as here",
+    ],
     "AGPL-3.0-or-later" => [
         "under the terms of the gnu affero general public license as published by the free software foundation either version 3 of the license or at your option any later version",
     ],

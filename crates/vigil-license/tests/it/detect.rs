@@ -856,3 +856,39 @@ it under the terms of the Artistic License, which comes with Perl.
     let found = detect(artistic);
     assert!(!found.expression.as_deref().unwrap_or("").contains(" OR "), "{found:#?}");
 }
+
+/// The GNU "either the Lesser GPL version 3 or later, or the GPL version 2
+/// or later, or both in parallel" notice (GMP, nettle, GnuTLS, elfutils)
+/// offers a choice: `LGPL-3.0-or-later OR GPL-2.0-or-later`. The Lesser GPL
+/// paragraph alone is that license alone.
+#[test]
+fn the_gnu_either_lgpl3_or_gpl2_notice_is_an_or() {
+    let either = "The GNU MP Library is free software; you can redistribute it and/or modify
+it under the terms of either:
+
+  * the GNU Lesser General Public License as published by the Free
+    Software Foundation; either version 3 of the License, or (at your
+    option) any later version.
+
+or
+
+  * the GNU General Public License as published by the Free Software
+    Foundation; either version 2 of the License, or (at your option) any
+    later version.
+
+or both in parallel, as here.
+";
+    let found = detect(either);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LGPL-3.0-or-later OR GPL-2.0-or-later"),
+        "{found:#?}"
+    );
+    let lgpl = "This library is free software; you can redistribute it and/or modify
+it under the terms of the GNU Lesser General Public License as published by the
+Free Software Foundation; either version 3 of the License, or (at your option)
+any later version.
+";
+    let found = detect(lgpl);
+    assert_eq!(found.expression.as_deref(), Some("LGPL-3.0-or-later"), "{found:#?}");
+}
