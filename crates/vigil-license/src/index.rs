@@ -125,9 +125,6 @@ impl Index {
             seen.insert(words.clone(), builder.entries.len());
             builder.add(id.to_owned(), EntryKind::Text, &words);
         }
-        let boilerplate: Vec<u32> =
-            ["rights", "reserved"].iter().filter_map(|w| builder.dict.get(*w).copied()).collect();
-        link_variants(&mut builder.entries, &seen, &boilerplate);
         for &(id, text) in spdx::text::EXCEPTION_TEXTS {
             let deprecated =
                 spdx::exception_id(id).is_none_or(|exception| exception.is_deprecated());
@@ -139,8 +136,12 @@ impl Index {
         }
         for rule in EXTRA_TEXTS {
             let words = builder.words(rule.text);
+            seen.entry(words.clone()).or_insert(builder.entries.len());
             builder.add(rule.expression.to_owned(), EntryKind::Text, &words);
         }
+        let boilerplate: Vec<u32> =
+            ["rights", "reserved"].iter().filter_map(|w| builder.dict.get(*w).copied()).collect();
+        link_variants(&mut builder.entries, &seen, &boilerplate);
         for rule in NOTICES {
             let words = builder.words(rule.text);
             builder.add(rule.expression.to_owned(), EntryKind::Notice, &words);

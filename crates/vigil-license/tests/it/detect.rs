@@ -892,3 +892,54 @@ any later version.
     let found = detect(lgpl);
     assert_eq!(found.expression.as_deref(), Some("LGPL-3.0-or-later"), "{found:#?}");
 }
+
+/// Andy Polyakov's CRYPTOGAMS terms, BSD-3-Clause "ALTERNATIVELY ... under
+/// the terms of the GNU General Public License (GPL)", are a choice of
+/// `BSD-3-Clause OR GPL-1.0-or-later` (whoever the name clause names), not
+/// the two-clause `BSD-Source-alt-GPL`; without the GPL paragraph the text
+/// is BSD-3-Clause, and the SPDX `BSD-Source-alt-GPL` text keeps its name.
+#[test]
+fn the_cryptogams_terms_are_bsd3_or_gpl() {
+    let head = "Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions
+are met:
+
+   * Redistributions of source code must retain copyright notices,
+     this list of conditions and the following disclaimer.
+
+   * Redistributions in binary form must reproduce the above
+     copyright notice, this list of conditions and the following
+     disclaimer in the documentation and/or other materials
+     provided with the distribution.
+
+   * Neither the name of the Andy Polyakov nor the names of its
+     copyright holder and contributors may be used to endorse or
+     promote products derived from this software without specific
+     prior written permission.
+";
+    let alternatively = "
+ALTERNATIVELY, provided that this notice is retained in full, this
+product may be distributed under the terms of the GNU General Public
+License (GPL), in which case the provisions of the GPL apply INSTEAD OF
+those given above.
+";
+    let tail = "
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDER AND CONTRIBUTORS
+\"AS IS\" AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT
+LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR
+A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT
+OWNER OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL,
+SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT
+LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE,
+DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY
+THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT
+(INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
+OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+";
+    let found = detect(&format!("{head}{alternatively}{tail}"));
+    assert_eq!(found.expression.as_deref(), Some("BSD-3-Clause OR GPL-1.0-or-later"), "{found:#?}");
+    let found = detect(&format!("{head}{tail}"));
+    assert_eq!(found.expression.as_deref(), Some("BSD-3-Clause"), "{found:#?}");
+    let found = detect(spdx_text("BSD-Source-alt-GPL"));
+    assert_eq!(found.expression.as_deref(), Some("BSD-Source-alt-GPL"), "{found:#?}");
+}
