@@ -943,3 +943,44 @@ OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
     let found = detect(spdx_text("BSD-Source-alt-GPL"));
     assert_eq!(found.expression.as_deref(), Some("BSD-Source-alt-GPL"), "{found:#?}");
 }
+
+/// A notice offering a choice is closed by the `/usr/share/common-licenses/`
+/// pointers to each of its licenses (elfutils: the LGPL-3+ or GPL-2+ notice,
+/// then GPL-2 and LGPL-3); a pointer to a license the notice does not name
+/// stays.
+#[test]
+fn pointers_close_a_notice_offering_a_choice() {
+    let notice = "This file is free software; you can redistribute it and/or modify
+it under the terms of either
+
+  * the GNU Lesser General Public License as published by the Free
+    Software Foundation; either version 3 of the License, or (at
+    your option) any later version
+
+or
+
+  * the GNU General Public License as published by the Free
+    Software Foundation; either version 2 of the License, or (at
+    your option) any later version
+
+or both in parallel, as here.
+";
+    let both = format!(
+        "{notice}\nOn Debian systems, the complete text of the GNU General Public License version 2\ncan be found in `/usr/share/common-licenses/GPL-2' and the complete text of the\nGNU Lesser General Public License version 3 in `/usr/share/common-licenses/LGPL-3'.\n"
+    );
+    let found = detect(&both);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LGPL-3.0-or-later OR GPL-2.0-or-later"),
+        "{found:#?}"
+    );
+    let other = format!(
+        "{notice}\nOn Debian systems, the complete text of the Apache License 2.0\ncan be found in `/usr/share/common-licenses/Apache-2.0'.\n"
+    );
+    let found = detect(&other);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("(LGPL-3.0-or-later OR GPL-2.0-or-later) AND Apache-2.0"),
+        "{found:#?}"
+    );
+}
