@@ -34,21 +34,31 @@ pub(crate) fn is_dep5(text: &str) -> bool {
     })
 }
 
-/// The `License:` fields of a DEP-5 file, in order.
+/// The `License:` fields of a DEP-5 file, in order. A field with an empty
+/// first line whose only continuation line is a known short name
+/// (`License:` then ` Public domain.`, in GnuTLS's older copyright file)
+/// names that license; any other empty field is skipped.
 pub(crate) fn license_fields(text: &str) -> Vec<Field> {
     let lines: Vec<&str> = text.lines().collect();
     let mut fields = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let Some(value) = strip_prefix_ignore_case(line, "license:") else { continue };
-        let value = value.trim();
-        if value.is_empty() {
-            continue;
-        }
         let continuation = lines[index + 1..]
             .iter()
             .take_while(|next| next.starts_with([' ', '\t']) && !next.trim().is_empty())
             .count();
-        let (expression, known) = debian_expression(value);
+        let mut value = value.trim();
+        let mut named_below = None;
+        if value.is_empty() {
+            let Some(next) = lines.get(index + 1).filter(|_| continuation == 1) else { continue };
+            value = next.trim().trim_end_matches('.');
+            let Some(id) = debian_name(&value.to_ascii_lowercase()) else { continue };
+            named_below = Some(id);
+        }
+        let (expression, known) = match named_below {
+            Some(id) => (id, true),
+            None => debian_expression(value),
+        };
         fields.push(Field {
             start_line: line_number(index),
             end_line: line_number(index + continuation),

@@ -888,7 +888,8 @@ fn field_lines(text: &str) -> Vec<u32> {
 
 /// Drops a `/usr/share/common-licenses/X` pointer that closes a notice or
 /// text of the same license (not a bare DEP-5 field, as ScanCode does) (`GPL-2.0-or-later` then `GPL-2`): it points
-/// at the text of that license, it does not add one.
+/// at the text of that license, it does not add one. A notice offering a
+/// choice is closed by pointers to each of its licenses.
 fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>, field_lines: &[u32]) {
     let family = |expression: &str| {
         let first = expression.split_whitespace().next().unwrap_or("");
@@ -896,10 +897,14 @@ fn drop_followed_references(detections: &mut Vec<(Detection, EntryKind)>, field_
     };
     // `common-licenses/GPL` (any version) closes a notice of any GPL version.
     let base = |expression: &str| expression.split(['-', ' ']).next().unwrap_or("").to_owned();
+    // A notice offering a choice (`LGPL-3.0-or-later OR GPL-2.0-or-later`)
+    // is closed by a pointer to any of its licenses.
     let same = |notice: &str, reference: &str| {
-        family(notice) == family(reference)
-            || (matches!(reference, "GPL-1.0-or-later" | "LGPL-2.0-or-later")
-                && base(notice) == base(reference))
+        notice.split(" OR ").any(|notice| {
+            family(notice) == family(reference)
+                || (matches!(reference, "GPL-1.0-or-later" | "LGPL-2.0-or-later")
+                    && base(notice) == base(reference))
+        })
     };
     let keep: Vec<bool> = detections
         .iter()

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::rules::{EXTRA_TEXTS, LOOK_ALIKES, NAMES, NOTICES, PREFERRED, REFERENCES};
+use crate::rules::{
+    EXTRA_TEXTS, LOOK_ALIKES, LOOK_ALIKES_OF, NAMES, NOTICES, PREFERRED, REFERENCES,
+};
 use crate::text::for_each_word;
 
 /// Words per n-gram: long enough that a hit means shared phrasing, short
@@ -123,7 +125,6 @@ impl Index {
             seen.insert(words.clone(), builder.entries.len());
             builder.add(id.to_owned(), EntryKind::Text, &words);
         }
-        link_variants(&mut builder.entries, &seen);
         for &(id, text) in spdx::text::EXCEPTION_TEXTS {
             let deprecated =
                 spdx::exception_id(id).is_none_or(|exception| exception.is_deprecated());
@@ -135,8 +136,12 @@ impl Index {
         }
         for rule in EXTRA_TEXTS {
             let words = builder.words(rule.text);
+            seen.entry(words.clone()).or_insert(builder.entries.len());
             builder.add(rule.expression.to_owned(), EntryKind::Text, &words);
         }
+        let boilerplate: Vec<u32> =
+            ["rights", "reserved"].iter().filter_map(|w| builder.dict.get(*w).copied()).collect();
+        link_variants(&mut builder.entries, &seen, &boilerplate);
         for rule in NOTICES {
             let words = builder.words(rule.text);
             builder.add(rule.expression.to_owned(), EntryKind::Notice, &words);
@@ -165,16 +170,27 @@ impl Index {
     }
 }
 
-/// Links each SPDX text named `<common>-<variant>` to the longest other
-/// text whose id is such a prefix, with the words only the variant has
-/// (`hp`, `patent` for `BSD-3-Clause-HP`; `position`, `unchanged` for
-/// `BSD-2-Clause-pos-unchanged`): a match lacking most of them is the
-/// common text in other words, as ScanCode reads it.
-fn link_variants(entries: &mut [Entry], texts: &HashMap<Vec<u32>, usize>) {
+/// Links each SPDX text of [`LOOK_ALIKES`] (named `<common>-<variant>`) to
+/// the longest other text whose id is such a prefix, and each of
+/// [`LOOK_ALIKES_OF`] to its named common text, with the words only the
+/// variant has (`hp`, `patent` for `BSD-3-Clause-HP`; `position`,
+/// `unchanged` for `BSD-2-Clause-pos-unchanged`; `cornell` for
+/// `Cornell-Lossless-JPEG`): a match lacking most of them is the common
+/// text in other words, as ScanCode reads it. `boilerplate` words ("All
+/// rights reserved", a copyright line's tail that many files carry) are no
+/// variant's own.
+fn link_variants(entries: &mut [Entry], texts: &HashMap<Vec<u32>, usize>, boilerplate: &[u32]) {
     let by_entry: HashMap<usize, &Vec<u32>> = texts.iter().map(|(w, &e)| (e, w)).collect();
     for index in 0..entries.len() {
         let Some(entry) = entries.get(index) else { continue };
-        if entry.kind != EntryKind::Text || !LOOK_ALIKES.contains(&entry.expression.as_str()) {
+        if entry.kind != EntryKind::Text {
+            continue;
+        }
+        let named = LOOK_ALIKES_OF
+            .iter()
+            .find(|(variant, _)| *variant == entry.expression)
+            .map(|&(_, common)| common);
+        if named.is_none() && !LOOK_ALIKES.contains(&entry.expression.as_str()) {
             continue;
         }
         let parent = entries
@@ -183,10 +199,13 @@ fn link_variants(entries: &mut [Entry], texts: &HashMap<Vec<u32>, usize>) {
             .filter(|(other, parent)| {
                 *other != index
                     && parent.kind == EntryKind::Text
-                    && entry
-                        .expression
-                        .strip_prefix(parent.expression.as_str())
-                        .is_some_and(|rest| rest.starts_with('-'))
+                    && match named {
+                        Some(common) => parent.expression == common,
+                        None => entry
+                            .expression
+                            .strip_prefix(parent.expression.as_str())
+                            .is_some_and(|rest| rest.starts_with('-')),
+                    }
             })
             .max_by_key(|(_, parent)| parent.expression.len());
         let Some((parent_index, parent)) = parent else { continue };
@@ -194,7 +213,11 @@ fn link_variants(entries: &mut [Entry], texts: &HashMap<Vec<u32>, usize>) {
             continue;
         };
         let common: std::collections::HashSet<u32> = common.iter().copied().collect();
-        let mut distinct: Vec<u32> = own.iter().copied().filter(|w| !common.contains(w)).collect();
+        let mut distinct: Vec<u32> = own
+            .iter()
+            .copied()
+            .filter(|w| !common.contains(w) && !boilerplate.contains(w))
+            .collect();
         distinct.sort_unstable();
         distinct.dedup();
         if !distinct.is_empty() {

@@ -45,6 +45,12 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "under the terms of the gnu general public license as published by the free software foundation either version 1 or at your option any later version",
         "under the terms of the gnu general public license as published by the free software foundation either version 1 of the license or at your option any later version",
     ],
+    // Perl's own notice, quoted for modules "under the same terms as Perl
+    // itself": one paragraph offering either license (the list markers
+    // "a)" and "b)" are dropped by normalisation).
+    "Artistic-1.0-Perl OR GPL-1.0-or-later" => [
+        "under the terms of either the gnu general public license as published by the free software foundation either version 1 or at your option any later version or the artistic license which comes with perl",
+    ],
     "GPL-2.0-or-later" => [
         "under the terms of the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version",
         "under the terms of the gnu general public license as published by the free software foundation either version 2 or at your option any later version",
@@ -93,6 +99,11 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "LGPL-3.0-only" => [
         "under the terms of the gnu lesser general public license version 3 as published by the free software foundation",
     ],
+    // GMP's, nettle's, GnuTLS's and elfutils' choice of either license "or
+    // both in parallel": one notice offering two licenses.
+    "LGPL-3.0-or-later OR GPL-2.0-or-later" => [
+        "under the terms of either the gnu lesser general public license as published by the free software foundation either version 3 of the license or at your option any later version or the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version or both in parallel as here",
+    ],
     "AGPL-3.0-or-later" => [
         "under the terms of the gnu affero general public license as published by the free software foundation either version 3 of the license or at your option any later version",
     ],
@@ -126,11 +137,20 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     // Short permissive grants no SPDX text matches: Jens-Uwe Mager's terms
     // in Tcl ("Permission is granted to freely use, copy, modify, and
     // redistribute this software, provided that the author is not construed
-    // to be liable ..."), and "May be used and distributed freely for any
-    // purpose" (dpkg's start-stop-daemon, beside its public-domain line).
+    // to be liable ..."), "May be used and distributed freely for any
+    // purpose" (dpkg's start-stop-daemon, beside its public-domain line),
+    // Philip Warner's pg_dump terms and the X0213 tables' line in
+    // postgresql, the old GLib and GTK tests' "redistribution and
+    // modification ... is permitted without restriction", and C E Chew's
+    // "Feel free to copy, use and distribute this software provided: you do
+    // not pretend that you wrote it ..." in glibc.
     "LicenseRef-permissive" => [
         "permission is granted to freely use copy modify and redistribute this software provided that the author is not construed to be liable for any results of using the software alterations are clearly marked as such and this notice is not modified",
         "may be used and distributed freely for any purpose",
+        "rights are granted to use this software in any way so long as this notice is not removed",
+        "you can use modify distribute this table freely",
+        "redistribution and modification in whole or in part in any medium physical or electronic is permitted without restriction",
+        "feel free to copy use and distribute this software provided you do not pretend that you wrote it",
     ],
     // FSFUL's two lines: the list's FSFUL text starts with the FSF's
     // copyright line, a third of its words, so a file quoting the two lines
@@ -162,7 +182,15 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
 /// bash, unbound: an ISC-style grant "with or without fee", the name kept
 /// out of advertising, the HPND disclaimer) shares too few words with the
 /// list's HPND text to match it, and its disclaimer alone is no 0BSD.
+/// Andy Polyakov's CRYPTOGAMS terms (OpenSSL's assembler modules, copied
+/// into the kernel, GnuTLS and libgcrypt) are BSD-3-Clause "ALTERNATIVELY
+/// ... the GNU General Public License (GPL)" without a version: a choice of
+/// `BSD-3-Clause OR GPL-1.0-or-later`; the nearest SPDX text,
+/// `BSD-Source-alt-GPL`, lacks the binary-redistribution clause.
 pub(crate) const EXTRA_TEXTS: &[NoticeRule] = notices![
+    "BSD-3-Clause OR GPL-1.0-or-later" => [
+        "redistribution and use in source and binary forms with or without modification are permitted provided that the following conditions are met redistributions of source code must retain copyright notices this list of conditions and the following disclaimer redistributions in binary form must reproduce the above copyright notice this list of conditions and the following disclaimer in the documentation and or other materials provided with the distribution neither the name of the cryptogams nor the names of its copyright holder and contributors may be used to endorse or promote products derived from this software without specific prior written permission alternatively provided that this notice is retained in full this product may be distributed under the terms of the gnu general public license gpl in which case the provisions of the gpl apply instead of those given above this software is provided by the copyright holder and contributors as is and any express or implied warranties including but not limited to the implied warranties of merchantability and fitness for a particular purpose are disclaimed in no event shall the copyright owner or contributors be liable for any direct indirect incidental special exemplary or consequential damages including but not limited to procurement of substitute goods or services loss of use data or profits or business interruption however caused and on any theory of liability whether in contract strict liability or tort including negligence or otherwise arising in any way out of the use of this software even if advised of the possibility of such damage",
+    ],
     "HPND" => [
         "permission to use copy modify and distribute this software for any purpose with or without fee is hereby granted provided that the above copyright notice and this permission notice appear in all copies and that the name of digital equipment corporation not be used in advertising or publicity pertaining to distribution of the document or software without specific written prior permission the software is provided as is and digital equipment corp disclaims all warranties with regard to this software including all implied warranties of merchantability and fitness in no event shall digital equipment corporation be liable for any special direct indirect or consequential damages or any damages whatsoever resulting from loss of use data or profits whether in an action of contract negligence or other tortious action arising out of or in connection with the use or performance of this software",
     ],
@@ -357,4 +385,17 @@ pub(crate) const LOOK_ALIKES: &[&str] = &[
     "HPND-sell-variant-critical-systems",
     "MIT-Khronos-old",
     "Boehm-GC-without-fee",
+];
+
+/// Texts (SPDX or [`EXTRA_TEXTS`]) that are a common text with a few words
+/// changed or added but not named after it: `(variant, common)`, linked
+/// like [`LOOK_ALIKES`]. Cornell-Lossless-JPEG is the PostgreSQL grant
+/// ("without written agreement", "the following two paragraphs") with
+/// Cornell's name; a match without Cornell's words is the PostgreSQL text
+/// (rsync and postgresql quote it under `License: PostgreSQL` or a name of
+/// their own). The CRYPTOGAMS terms without their GPL paragraph are
+/// BSD-3-Clause.
+pub(crate) const LOOK_ALIKES_OF: &[(&str, &str)] = &[
+    ("Cornell-Lossless-JPEG", "PostgreSQL"),
+    ("BSD-3-Clause OR GPL-1.0-or-later", "BSD-3-Clause"),
 ];

@@ -94,3 +94,23 @@ fn a_bsd_family_name_in_another_spelling_is_not_a_variant() {
         assert!(is_variant_name(name), "{name}");
     }
 }
+
+/// An empty `License:` line whose only continuation line is a known short
+/// name (GnuTLS's older copyright file: `License:` then ` Public domain.`)
+/// names that license; an empty field over a text, or over an unknown
+/// name, is no field.
+#[test]
+fn an_empty_license_field_over_a_known_name() {
+    let fields =
+        license_fields("Copyright:\n * Jane Doe, 2009.\nLicense:\n Public domain.\n\n====\n");
+    let found: Vec<(&str, bool, u32, u32)> =
+        fields.iter().map(|f| (f.expression.as_str(), f.known, f.start_line, f.end_line)).collect();
+    assert_eq!(found, vec![("LicenseRef-public-domain", true, 3, 4)]);
+    for other in [
+        "License:\n Redistribution and use in source and binary forms, with or without\n modification, are permitted.\n",
+        "License:\n Ask the author.\n",
+        "License:\n\n Public domain.\n",
+    ] {
+        assert!(license_fields(other).is_empty(), "{other}");
+    }
+}

@@ -765,3 +765,222 @@ with or without modifications, as long as this notice is preserved.
     let found = detect(fsfullr);
     assert_eq!(found.expression.as_deref(), Some("FSFULLR"), "{found:#?}");
 }
+
+/// Cornell-Lossless-JPEG is the PostgreSQL grant with Cornell's name: the
+/// PostgreSQL wording under another holder ("without a written agreement",
+/// "INCLUDING LOST PROFITS", "NO OBLIGATIONS"; rsync's and postgresql's
+/// copies) is `PostgreSQL`, an "All rights reserved" line before it
+/// notwithstanding; Cornell's own text keeps its name.
+#[test]
+fn the_postgresql_grant_under_another_name_is_postgresql() {
+    let grant = spdx_text("PostgreSQL");
+    let grant = grant.get(grant.find("Permission").unwrap_or(0)..).unwrap_or("");
+    let author = format!(
+        "Copyright (c) 2001 Jane Doe. All rights reserved.\n\n{}",
+        grant.replace("THE UNIVERSITY OF CALIFORNIA", "THE AUTHOR")
+    );
+    let found = detect(&author);
+    assert_eq!(found.expression.as_deref(), Some("PostgreSQL"), "{found:#?}");
+    let found = detect(spdx_text("Cornell-Lossless-JPEG"));
+    assert_eq!(found.expression.as_deref(), Some("Cornell-Lossless-JPEG"), "{found:#?}");
+}
+
+/// More short permissive grants no SPDX text matches are
+/// `LicenseRef-permissive`: Philip Warner's pg_dump terms and the X0213
+/// tables' line (postgresql), the old GLib and GTK tests' "redistribution
+/// and modification ... is permitted without restriction", and C E Chew's
+/// "Feel free to copy, use and distribute" (glibc). Under a DEP-5 name that
+/// is no SPDX id the name takes the text's id. Grants for some uses only,
+/// or asking for permission, are not such grants.
+#[test]
+fn more_short_permissive_grants_are_licenseref_permissive() {
+    for grant in [
+        "Rights are granted to use this software in any way so long as this notice is\nnot removed.  The author is not responsible for loss or damages that may\nresult from its use.\n",
+        "You can use, modify, distribute this table freely.\n",
+        "This work is provided \"as is\"; redistribution and modification\nin whole or in part, in any medium, physical or electronic is\npermitted without restriction.\n",
+        "Feel free to copy, use and distribute this software provided:\n\n     1. you do not pretend that you wrote it\n     2. you leave this copyright notice intact.\n",
+    ] {
+        let found = detect(grant);
+        assert_eq!(
+            found.expression.as_deref(),
+            Some("LicenseRef-permissive"),
+            "{grant}: {found:#?}"
+        );
+    }
+    let field = format!(
+        "{DEP5}Files: src/bin/pg_dump/*\nCopyright: 2000 Jane Doe\nLicense: Custom-pg_dump\n Rights are granted to use this software in any way so long as this notice is\n not removed.\n"
+    );
+    let found = detect(&field);
+    assert_eq!(found.expression.as_deref(), Some("LicenseRef-permissive"), "{found:#?}");
+    for limited in [
+        "Rights are granted to use this software for research only.\n",
+        "You can use this table for non-commercial purposes; do not distribute it.\n",
+        "Redistribution and modification of this work require written permission.\n",
+        "Feel free to ask before you copy, use or distribute this software.\n",
+    ] {
+        let found = detect(limited);
+        assert_eq!(found.expression, None, "{limited}: {found:#?}");
+    }
+}
+
+/// Perl's notice offering "either a) the GNU General Public License ...
+/// version 1, or (at your option) any later version, or b) the Artistic
+/// License which comes with Perl" in one paragraph is one choice:
+/// `Artistic-1.0-Perl OR GPL-1.0-or-later`. Either license alone is not.
+#[test]
+fn perls_either_notice_is_an_or() {
+    let either = "This program is free software; you can redistribute it and/or modify
+it under the terms of either:
+
+   a) the GNU General Public License as published by the Free Software
+      Foundation; either version 1, or (at your option) any later
+      version, or
+
+   b) the \"Artistic License\" which comes with Perl.
+";
+    let found = detect(either);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("Artistic-1.0-Perl OR GPL-1.0-or-later"),
+        "{found:#?}"
+    );
+    let gpl = "This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by the Free
+Software Foundation; either version 1, or (at your option) any later version.
+";
+    let found = detect(gpl);
+    assert_eq!(found.expression.as_deref(), Some("GPL-1.0-or-later"), "{found:#?}");
+    let artistic = "This program is free software; you can redistribute it and/or modify
+it under the terms of the Artistic License, which comes with Perl.
+";
+    let found = detect(artistic);
+    assert!(!found.expression.as_deref().unwrap_or("").contains(" OR "), "{found:#?}");
+}
+
+/// The GNU "either the Lesser GPL version 3 or later, or the GPL version 2
+/// or later, or both in parallel" notice (GMP, nettle, GnuTLS, elfutils)
+/// offers a choice: `LGPL-3.0-or-later OR GPL-2.0-or-later`. The Lesser GPL
+/// paragraph alone is that license alone.
+#[test]
+fn the_gnu_either_lgpl3_or_gpl2_notice_is_an_or() {
+    let either = "The GNU MP Library is free software; you can redistribute it and/or modify
+it under the terms of either:
+
+  * the GNU Lesser General Public License as published by the Free
+    Software Foundation; either version 3 of the License, or (at your
+    option) any later version.
+
+or
+
+  * the GNU General Public License as published by the Free Software
+    Foundation; either version 2 of the License, or (at your option) any
+    later version.
+
+or both in parallel, as here.
+";
+    let found = detect(either);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LGPL-3.0-or-later OR GPL-2.0-or-later"),
+        "{found:#?}"
+    );
+    let lgpl = "This library is free software; you can redistribute it and/or modify
+it under the terms of the GNU Lesser General Public License as published by the
+Free Software Foundation; either version 3 of the License, or (at your option)
+any later version.
+";
+    let found = detect(lgpl);
+    assert_eq!(found.expression.as_deref(), Some("LGPL-3.0-or-later"), "{found:#?}");
+}
+
+/// Andy Polyakov's CRYPTOGAMS terms, BSD-3-Clause "ALTERNATIVELY ... under
+/// the terms of the GNU General Public License (GPL)", are a choice of
+/// `BSD-3-Clause OR GPL-1.0-or-later` (whoever the name clause names), not
+/// the two-clause `BSD-Source-alt-GPL`; without the GPL paragraph the text
+/// is BSD-3-Clause, and the SPDX `BSD-Source-alt-GPL` text keeps its name.
+#[test]
+fn the_cryptogams_terms_are_bsd3_or_gpl() {
+    let head = "Redistribution and use in source and binary forms, with or without
+modification, are permitted provided that the following conditions
+are met:
+
+   * Redistributions of source code must retain copyright notices,
+     this list of conditions and the following disclaimer.
+
+   * Redistributions in binary form must reproduce the above
+     copyright notice, this list of conditions and the following
+     disclaimer in the documentation and/or other materials
+     provided with the distribution.
+
+   * Neither the name of the Andy Polyakov nor the names of its
+     copyright holder and contributors may be used to endorse or
+     promote products derived from this software without specific
+     prior written permission.
+";
+    let alternatively = "
+ALTERNATIVELY, provided that this notice is retained in full, this
+product may be distributed under the terms of the GNU General Public
+License (GPL), in which case the provisions of the GPL apply INSTEAD OF
+those given above.
+";
+    let tail = "
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDER AND CONTRIBUTORS
+\"AS IS\" AND ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT
+LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS FOR
+A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT
+OWNER OR CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL,
+SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES (INCLUDING, BUT NOT
+LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE,
+DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY
+THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT
+(INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE
+OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+";
+    let found = detect(&format!("{head}{alternatively}{tail}"));
+    assert_eq!(found.expression.as_deref(), Some("BSD-3-Clause OR GPL-1.0-or-later"), "{found:#?}");
+    let found = detect(&format!("{head}{tail}"));
+    assert_eq!(found.expression.as_deref(), Some("BSD-3-Clause"), "{found:#?}");
+    let found = detect(spdx_text("BSD-Source-alt-GPL"));
+    assert_eq!(found.expression.as_deref(), Some("BSD-Source-alt-GPL"), "{found:#?}");
+}
+
+/// A notice offering a choice is closed by the `/usr/share/common-licenses/`
+/// pointers to each of its licenses (elfutils: the LGPL-3+ or GPL-2+ notice,
+/// then GPL-2 and LGPL-3); a pointer to a license the notice does not name
+/// stays.
+#[test]
+fn pointers_close_a_notice_offering_a_choice() {
+    let notice = "This file is free software; you can redistribute it and/or modify
+it under the terms of either
+
+  * the GNU Lesser General Public License as published by the Free
+    Software Foundation; either version 3 of the License, or (at
+    your option) any later version
+
+or
+
+  * the GNU General Public License as published by the Free
+    Software Foundation; either version 2 of the License, or (at
+    your option) any later version
+
+or both in parallel, as here.
+";
+    let both = format!(
+        "{notice}\nOn Debian systems, the complete text of the GNU General Public License version 2\ncan be found in `/usr/share/common-licenses/GPL-2' and the complete text of the\nGNU Lesser General Public License version 3 in `/usr/share/common-licenses/LGPL-3'.\n"
+    );
+    let found = detect(&both);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("LGPL-3.0-or-later OR GPL-2.0-or-later"),
+        "{found:#?}"
+    );
+    let other = format!(
+        "{notice}\nOn Debian systems, the complete text of the Apache License 2.0\ncan be found in `/usr/share/common-licenses/Apache-2.0'.\n"
+    );
+    let found = detect(&other);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("(LGPL-3.0-or-later OR GPL-2.0-or-later) AND Apache-2.0"),
+        "{found:#?}"
+    );
+}
