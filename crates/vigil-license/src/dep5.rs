@@ -224,6 +224,15 @@ fn debian_name(name: &str) -> Option<String> {
     if let Some((_, id)) = DEBIAN_NAMES.iter().find(|(debian, _)| *debian == name) {
         return Some((*id).to_owned());
     }
+    // An SPDX id as written (`BSD-4-Clause-UC`) names itself, not its family.
+    if let Some(license) = spdx::identifiers::LICENSES
+        .iter()
+        .find(|l| l.name.eq_ignore_ascii_case(name))
+        .and_then(|l| spdx::license_id(l.name))
+        .filter(|l| !l.is_deprecated())
+    {
+        return Some(license.name.to_owned());
+    }
     if let Some(family) = variant_family(name) {
         return Some(family.to_owned());
     }

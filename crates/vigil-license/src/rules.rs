@@ -28,6 +28,7 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "unless required by applicable law or agreed to in writing software distributed under the license is distributed on an as is basis without warranties or conditions of any kind either express or implied see the license for the specific language governing permissions and limitations under the license",
         "license apache 2 0",
         "under the apache 2 0 license",
+        "licensed under apache license v 2 0",
     ],
     "Apache-2.0 OR BSD-3-Clause" => [
         "made available under the terms of either of the licenses found in license apache or license bsd",
@@ -98,6 +99,7 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     ],
     "LGPL-3.0-only" => [
         "under the terms of the gnu lesser general public license version 3 as published by the free software foundation",
+        "under the terms of the gnu lesser general public license as published by the free software foundation version 3 of the license",
     ],
     // GMP's, nettle's, GnuTLS's and elfutils' choice of either license "or
     // both in parallel": one notice offering two licenses.

@@ -114,3 +114,14 @@ fn an_empty_license_field_over_a_known_name() {
         assert!(license_fields(other).is_empty(), "{other}");
     }
 }
+
+/// A short name that is an SPDX id as written (`BSD-4-Clause-UC`,
+/// `MIT-CMU`) names that license, not the family a Debian variant name of
+/// the same shape is read as (`BSD-3-clause-Regents` stays `BSD-3-Clause`).
+#[test]
+fn an_spdx_id_as_a_short_name_names_itself() {
+    check("BSD-4-Clause-UC", "BSD-4-Clause-UC", true);
+    check("MIT-CMU", "MIT-CMU", true);
+    check("bsd-4-clause-uc", "BSD-4-Clause-UC", true);
+    check("BSD-3-clause-Regents", "BSD-3-Clause", true);
+}

@@ -984,3 +984,34 @@ or both in parallel, as here.
         "{found:#?}"
     );
 }
+
+/// "the GNU Lesser General Public License as published by the Free Software
+/// Foundation, version 3 of the License" is `LGPL-3.0-only`, not the GPL
+/// notice of the same words without "Lesser"; the GPL wording stays GPL.
+#[test]
+fn lesser_gpl_version_3_as_published_is_lgpl3_only() {
+    let lgpl = "lazr.uri is free software: you can redistribute it and/or modify it
+under the terms of the GNU Lesser General Public License as published by
+the Free Software Foundation, version 3 of the License.
+";
+    let found = detect(lgpl);
+    assert_eq!(found.expression.as_deref(), Some("LGPL-3.0-only"), "{found:#?}");
+    let gpl = "This program is free software: you can redistribute it and/or modify it
+under the terms of the GNU General Public License as published by
+the Free Software Foundation, version 3 of the License.
+";
+    let found = detect(gpl);
+    assert_eq!(found.expression.as_deref(), Some("GPL-3.0-only"), "{found:#?}");
+}
+
+/// "licensed under Apache License v. 2.0" (the Google Cloud CLI's
+/// copyright file) names Apache-2.0; "Apache License v. 1.1" does not.
+#[test]
+fn apache_license_v_2_0() {
+    let found = detect(
+        "The Foo CLI and its source code are licensed under Apache\nLicense v. 2.0 (the \"License\"), unless otherwise specified.\n",
+    );
+    assert_eq!(found.expression.as_deref(), Some("Apache-2.0"), "{found:#?}");
+    let found = detect("The Foo tool is licensed under Apache License v. 1.1.\n");
+    assert_ne!(found.expression.as_deref(), Some("Apache-2.0"), "{found:#?}");
+}
