@@ -139,6 +139,10 @@ pub static KNOWN: &[Entry] = &[
     exact("ISC", Permissive),
     exact("Zlib", Permissive),
     exact("Unlicense", Permissive),
+    // The Unlicense with another holder's words (libtelnet, libwhirlpool).
+    prefix("Unlicense-", Permissive),
+    // SQLite's blessing in place of a legal notice.
+    exact("blessing", Permissive),
     exact("CC0-1.0", Permissive),
     exact("BSL-1.0", Permissive),
     exact("PSF-2.0", Permissive),
@@ -200,6 +204,8 @@ mod tests {
                     "0BSD",
                     "Zlib",
                     "CDLA-Permissive-2.0",
+                    "Unlicense-libtelnet",
+                    "blessing",
                 ],
                 &["GPL-3.0-only", "LGPL-2.1-only"],
             ),

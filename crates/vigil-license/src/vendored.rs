@@ -62,6 +62,37 @@ fn vendored(path: &str) -> bool {
         && !path.split('/').any(|part| SKIPPED_DIRS.contains(&part))
 }
 
+/// The first of `candidates` (directories) that `map` holds, with its
+/// entry.
+fn lookup<'m, 'a>(
+    map: &'m HashMap<&'a str, (String, &'a str)>,
+    candidates: &[String],
+) -> Option<(&'a str, &'m str, &'a str)> {
+    candidates.iter().find_map(|dir| {
+        let (key, (expression, file)) = map.get_key_value(dir.as_str())?;
+        Some((*key, expression.as_str(), *file))
+    })
+}
+
+/// The `license` of every `Cargo.toml` in a directory under a `vendor/`
+/// (`cargo vendor`'s copies), by directory.
+fn vendored_manifests<'a>(files: &'a [SourceFile<'a>]) -> HashMap<&'a str, (String, &'a str)> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let dir = file.path.strip_suffix("/Cargo.toml")?;
+            if !(dir.starts_with("vendor/") || dir.contains("/vendor/")) {
+                return None;
+            }
+            let declared =
+                crate::manifest::declared_licenses(std::path::Path::new(file.path), file.content)
+                    .ok()?;
+            let expression = declared.into_iter().find_map(|entry| entry.expression)?;
+            Some((dir, (expression, file.path)))
+        })
+        .collect()
+}
+
 /// Files detected at once on one thread before more are started.
 const PER_THREAD: usize = 16;
 
@@ -131,16 +162,21 @@ pub(crate) struct Vendored<'a> {
     /// Per directory: its license files' expressions joined with AND, and
     /// the first of those files.
     dirs: HashMap<&'a str, (String, &'a str)>,
+    /// Per directory under a `vendor/`: the `license` its `Cargo.toml`
+    /// declares, and that file.
+    manifests: HashMap<&'a str, (String, &'a str)>,
 }
 
 impl<'a> Vendored<'a> {
     /// Detects the license files among `files` (every kept file); builds
     /// the index only when one is below the root.
     pub(crate) fn of(files: &'a [SourceFile<'a>]) -> Vendored<'a> {
+        let manifests = vendored_manifests(files);
         let nested: Vec<&SourceFile<'_>> =
             files.iter().filter(|file| vendored(file.path)).collect();
         if nested.is_empty() {
-            return Vendored { nested: Vec::new(), own: BTreeSet::new(), dirs: HashMap::new() };
+            let (nested, own, dirs) = (Vec::new(), BTreeSet::new(), HashMap::new());
+            return Vendored { nested, own, dirs, manifests };
         }
         let detector = Detector::shared();
         let own = files
@@ -171,19 +207,23 @@ impl<'a> Vendored<'a> {
                 }
             }
         }
-        Vendored { nested, own, dirs }
+        Vendored { nested, own, dirs, manifests }
     }
 
     /// The license of `node`'s copy under `vendor/` beside `graph`'s
     /// lockfile (`vendor/<module>` for Go and `cargo vendor`, also
     /// `vendor/<name>-<version>` for the latter), with the directory and
-    /// the first license file.
+    /// the file that gives it: a vendored crate's `Cargo.toml` `license`
+    /// when it declares one (it says `MIT OR Apache-2.0` where the two
+    /// license files only say that both texts are there), else the AND of
+    /// its license files.
     pub(crate) fn package_license(
         &self,
         graph: &Graph,
         node: &Node,
     ) -> Option<(&'a str, &str, &'a str)> {
-        if self.dirs.is_empty() || !matches!(graph.ecosystem, Ecosystem::Go | Ecosystem::CratesIo) {
+        let vendored = !self.dirs.is_empty() || !self.manifests.is_empty();
+        if !vendored || !matches!(graph.ecosystem, Ecosystem::Go | Ecosystem::CratesIo) {
             return None;
         }
         let base = graph.file.rsplit_once('/').map_or(String::new(), |(dir, _)| format!("{dir}/"));
@@ -191,10 +231,11 @@ impl<'a> Vendored<'a> {
         if graph.ecosystem == Ecosystem::CratesIo {
             candidates.push(format!("{base}vendor/{}-{}", node.name, node.version));
         }
-        candidates.iter().find_map(|dir| {
-            let (key, (expression, file)) = self.dirs.get_key_value(dir.as_str())?;
-            Some((*key, expression.as_str(), *file))
-        })
+        let from_manifest = match graph.ecosystem {
+            Ecosystem::CratesIo => lookup(&self.manifests, &candidates),
+            _ => None,
+        };
+        from_manifest.or_else(|| lookup(&self.dirs, &candidates))
     }
 
     /// The findings for the vendored license files not in `claimed` (the
@@ -208,7 +249,10 @@ impl<'a> Vendored<'a> {
     ) -> Vec<Finding> {
         let mut findings = Vec::new();
         for (file, found) in &self.nested {
-            if file.path.rsplit_once('/').is_some_and(|(dir, _)| claimed.contains(dir)) {
+            // A claimed package's directory and everything below it are
+            // that package's, judged once with it.
+            let mut dirs = file.path.match_indices('/').map(|(at, _)| &file.path[..at]);
+            if dirs.any(|dir| claimed.contains(dir)) {
                 continue;
             }
             let Some(expression) = found.expression.as_deref() else {

@@ -365,3 +365,45 @@ fn many_vendored_directories_are_all_judged() {
     assert_eq!(paths, expected);
     assert!(output.diagnostics.is_empty(), "{:#?}", output.diagnostics);
 }
+
+/// `cargo vendor`'s copies beside Vigil's own Cargo.lock: a crate's license
+/// is its vendored `Cargo.toml`'s `license` (num-cmp's `MIT/Apache-2.0`,
+/// where its license file also quotes SQLite's blessing and CC0), else its
+/// license files; license files deeper in a claimed crate are that
+/// crate's, not vendored code of their own.
+#[test]
+fn cargo_vendored_crates_take_their_manifest_license() {
+    let lock =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock"))
+            .unwrap();
+    let manifest = |name: &str, license: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nlicense = \"{license}\"\n")
+            .into_bytes()
+    };
+    let mut blessing = b"The author disclaims copyright to this source code. In place of a legal notice, here is a blessing:\n\n".to_vec();
+    blessing.extend(spdx_text("MIT"));
+    let files = vec![
+        ("Cargo.lock", lock),
+        ("vendor/num-cmp/Cargo.toml", manifest("num-cmp", "MIT/Apache-2.0")),
+        ("vendor/num-cmp/LICENSE.txt", blessing),
+        ("vendor/spdx/Cargo.toml", manifest("spdx", "MIT OR Apache-2.0")),
+        ("vendor/spdx/src/text/licenses/Unlicense-libtelnet", spdx_text("GPL-3.0-only")),
+        ("vendor/uluru/Cargo.toml", manifest("uluru", "MPL-2.0")),
+        ("vendor/uluru/LICENSE", spdx_text("MPL-2.0")),
+    ];
+    // The `[[package]]` line of uluru's entry, wherever the lockfile has it.
+    let line = String::from_utf8_lossy(&files[0].1)
+        .lines()
+        .position(|line| line == "name = \"uluru\"")
+        .unwrap();
+    let output = scan(&LicenseEngine::default(), &files);
+    assert_eq!(
+        summary(&output),
+        [format!(
+            "LIC001 medium uluru 3.1.0: MPL-2.0 (weak copyleft) Cargo.lock:{line} pkg:cargo/uluru@3.1.0 [weak_copyleft]"
+        )],
+        "{:#?}",
+        output.findings
+    );
+    assert!(output.findings[0].remediation.contains("vendored copy's vendor/uluru/Cargo.toml"));
+}
