@@ -210,9 +210,9 @@ impl<'a> Vendored<'a> {
         Vendored { nested, own, dirs, manifests }
     }
 
-    /// The license of `node`'s copy under `vendor/` beside `graph`'s
-    /// lockfile (`vendor/<module>` for Go and `cargo vendor`, also
-    /// `vendor/<name>-<version>` for the latter), with the directory and
+    /// The license of `node`'s copy beside `graph`'s lockfile
+    /// ([`Graph::vendored_dirs`]: `vendor/<module>` for Go, `vendor/<crate>`
+    /// or `vendor/<crate>-<version>` for `cargo vendor`), with the directory and
     /// the file that gives it: a vendored crate's `Cargo.toml` `license`
     /// when it declares one (it says `MIT OR Apache-2.0` where the two
     /// license files only say that both texts are there), else the AND of
@@ -222,15 +222,10 @@ impl<'a> Vendored<'a> {
         graph: &Graph,
         node: &Node,
     ) -> Option<(&'a str, &str, &'a str)> {
-        let vendored = !self.dirs.is_empty() || !self.manifests.is_empty();
-        if !vendored || !matches!(graph.ecosystem, Ecosystem::Go | Ecosystem::CratesIo) {
+        if self.dirs.is_empty() && self.manifests.is_empty() {
             return None;
         }
-        let base = graph.file.rsplit_once('/').map_or(String::new(), |(dir, _)| format!("{dir}/"));
-        let mut candidates = vec![format!("{base}vendor/{}", node.name)];
-        if graph.ecosystem == Ecosystem::CratesIo {
-            candidates.push(format!("{base}vendor/{}-{}", node.name, node.version));
-        }
+        let candidates = graph.vendored_dirs(node);
         let from_manifest = match graph.ecosystem {
             Ecosystem::CratesIo => lookup(&self.manifests, &candidates),
             _ => None,

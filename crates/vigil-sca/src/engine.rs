@@ -282,8 +282,6 @@ impl Engine for DependencyEngine {
     }
 
     fn scan_tree(&self, files: &[SourceFile<'_>], output: &mut FileOutput) {
-        let by_path: HashMap<&str, &SourceFile<'_>> =
-            files.iter().map(|file| (file.path, file)).collect();
         let lockfiles: Vec<&SourceFile<'_>> =
             files.iter().filter(|file| lockfile::format_for(file.path).is_some()).collect();
         if lockfiles.is_empty() {
@@ -302,10 +300,7 @@ impl Engine for DependencyEngine {
                 ),
             });
         }
-        for file in lockfiles {
-            let Some((graph, text)) = graph_of(file, &by_path, &mut output.diagnostics) else {
-                continue;
-            };
+        for (graph, text) in read_lockfiles(files, &mut output.diagnostics) {
             // The graph is kept even without a store: matched once there is one.
             if let Ok(data) = serde_json::to_string(&graph) {
                 output.artifacts.push(Artifact { engine: ENGINE, path: graph.file.clone(), data });
@@ -317,7 +312,7 @@ impl Engine for DependencyEngine {
                 for warning in warnings {
                     output.diagnostics.push(Diagnostic::for_file(
                         DiagnosticLevel::Warning,
-                        file.path,
+                        &graph.file,
                         warning,
                     ));
                 }
@@ -436,18 +431,65 @@ fn text_of<'a>(file: &SourceFile<'a>, diagnostics: &mut Vec<Diagnostic>) -> Opti
 }
 
 /// Every lockfile of `files` (with its companion) as a graph, in path
-/// order, and the problems met (for `vigil sbom`).
+/// order, and the problems met (for `vigil sbom` and the license engine).
 pub fn graphs(files: &[SourceFile<'_>]) -> (Vec<Graph>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let graphs = read_lockfiles(files, &mut diagnostics).into_iter().map(|(graph, _)| graph);
+    (graphs.collect(), diagnostics)
+}
+
+/// Every lockfile of `files` as a graph with its text, in path order,
+/// except those inside a vendored copy of a package another lockfile pins
+/// (`vendor/<crate>/Cargo.lock`, `node_modules/<name>/yarn.lock`: that
+/// package's own development lockfile, not what this repository builds);
+/// those are counted in one note.
+fn read_lockfiles<'a>(
+    files: &[SourceFile<'a>],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(Graph, &'a str)> {
     let by_path: HashMap<&str, &SourceFile<'_>> =
         files.iter().map(|file| (file.path, file)).collect();
-    let mut diagnostics = Vec::new();
-    let mut graphs = Vec::new();
-    for file in files.iter().filter(|file| lockfile::format_for(file.path).is_some()) {
-        if let Some((graph, _)) = graph_of(file, &by_path, &mut diagnostics) {
-            graphs.push(graph);
+    let mut lockfiles: Vec<&SourceFile<'a>> =
+        files.iter().filter(|file| lockfile::format_for(file.path).is_some()).collect();
+    // Outer lockfiles first, so their vendored copies are known before
+    // the lockfiles inside them come up.
+    lockfiles.sort_by_key(|file| (file.path.matches('/').count(), file.path));
+    let mut vendored: HashMap<String, String> = HashMap::new();
+    let mut inside_copies: Vec<&str> = Vec::new();
+    let mut read = Vec::new();
+    for file in lockfiles {
+        let mut dirs = file.path.match_indices('/').map(|(at, _)| &file.path[..at]);
+        if dirs.any(|dir| vendored.contains_key(dir)) {
+            inside_copies.push(file.path);
+            continue;
         }
+        let Some((graph, text)) = graph_of(file, &by_path, diagnostics) else { continue };
+        for node in &graph.nodes {
+            for dir in graph.vendored_dirs(node) {
+                vendored.entry(dir).or_insert_with(|| graph.file.clone());
+            }
+        }
+        read.push((graph, text));
     }
-    (graphs, diagnostics)
+    read.sort_by(|a, b| a.0.file.cmp(&b.0.file));
+    if let Some(first) = inside_copies.first() {
+        let owner = first
+            .match_indices('/')
+            .find_map(|(at, _)| vendored.get(&first[..at]))
+            .map_or("", String::as_str);
+        diagnostics.push(Diagnostic {
+            level: DiagnosticLevel::Note,
+            path: None,
+            line: None,
+            column: None,
+            message: format!(
+                "{} lockfile(s) inside vendored copies of packages were not read ({first}{}): those packages are pinned by {owner}, and their own lockfiles are not what this repository builds",
+                inside_copies.len(),
+                if inside_copies.len() > 1 { ", ..." } else { "" },
+            ),
+        });
+    }
+    read
 }
 
 /// Reads one lockfile with its companion from `by_path` into its graph;

@@ -199,6 +199,24 @@ impl Graph {
         })
     }
 
+    /// The directories beside the lockfile where its package manager puts
+    /// a copy of `node` when the repository vendors it: `vendor/<module>`
+    /// (`go mod vendor`, Composer), `vendor/<crate>` or
+    /// `vendor/<crate>-<version>` (`cargo vendor`), `node_modules/<name>`
+    /// (npm, Yarn, pnpm). Empty for the other ecosystems.
+    pub fn vendored_dirs(&self, node: &Node) -> Vec<String> {
+        let base = self.file.rsplit_once('/').map_or(String::new(), |(dir, _)| format!("{dir}/"));
+        match self.ecosystem {
+            Ecosystem::Go | Ecosystem::Packagist => vec![format!("{base}vendor/{}", node.name)],
+            Ecosystem::CratesIo => vec![
+                format!("{base}vendor/{}", node.name),
+                format!("{base}vendor/{}-{}", node.name, node.version),
+            ],
+            Ecosystem::Npm => vec![format!("{base}node_modules/{}", node.name)],
+            _ => Vec::new(),
+        }
+    }
+
     /// Where package `index` is pinned: its lockfile line as a finding's
     /// location, and that line's text from `lines` (the lockfile's lines;
     /// empty when the file is not at hand).

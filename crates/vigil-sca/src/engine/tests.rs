@@ -196,3 +196,40 @@ fn a_kept_graph_matched_later_gives_the_findings_a_scan_gives() {
     let error = rematch(&store(), None, "{\"file\": 3}").expect_err("not a graph");
     assert!(error.starts_with("the stored dependency graph cannot be read"), "{error}");
 }
+
+/// A lockfile inside a vendored copy of a package the outer lockfile pins
+/// (base64's own development Cargo.lock under `vendor/base64-0.22.1/`,
+/// recorded from the crate) is that package's, not this repository's
+/// build: it is not read, and one note says so. The same file elsewhere is
+/// a lockfile like any other.
+#[test]
+fn lockfiles_inside_vendored_copies_are_not_read() {
+    let engine = DependencyEngine::with_store(store());
+    let outer = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.lock"),
+    )
+    .expect("reads");
+    let inner = sample("base64-0.22.1", "Cargo.lock");
+    let vendored = scan(
+        &engine,
+        &[("Cargo.lock", outer.clone()), ("vendor/base64-0.22.1/Cargo.lock", inner.clone())],
+    );
+    let read: Vec<&str> =
+        vendored.artifacts.iter().map(|artifact| artifact.path.as_str()).collect();
+    assert_eq!(read, ["Cargo.lock"]);
+    let notes: Vec<&str> = vendored.diagnostics.iter().map(|note| note.message.as_str()).collect();
+    assert_eq!(
+        notes,
+        [
+            "1 lockfile(s) inside vendored copies of packages were not read (vendor/base64-0.22.1/Cargo.lock): those packages are pinned by Cargo.lock, and their own lockfiles are not what this repository builds"
+        ]
+    );
+    assert!(vendored.findings.iter().all(|finding| finding.location.path == "Cargo.lock"));
+
+    let elsewhere =
+        scan(&engine, &[("Cargo.lock", outer), ("tools/base64-0.22.1/Cargo.lock", inner)]);
+    let read: Vec<&str> =
+        elsewhere.artifacts.iter().map(|artifact| artifact.path.as_str()).collect();
+    assert_eq!(read, ["Cargo.lock", "tools/base64-0.22.1/Cargo.lock"]);
+    assert!(elsewhere.diagnostics.is_empty(), "{:#?}", elsewhere.diagnostics);
+}
