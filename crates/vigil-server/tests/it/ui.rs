@@ -397,17 +397,23 @@ async fn admins_set_the_default_policy_on_its_page_and_viewers_only_read_it() {
 /// Issues from the real IaC engine on a Terraform file, stored by a scan.
 async fn seed_iac(app: &TestApp) -> i64 {
     let text = "resource \"aws_db_instance\" \"orders\" {\n  engine = \"postgres\"\n  publicly_accessible = true\n  storage_encrypted = true\n}\n";
-    seed(app, ("https://infra.gitlab.example.com", 9, "group/infra"), "iac", ("infra/db.tf", text))
-        .await
+    seed(
+        app,
+        ("https://infra.gitlab.example.com", 9, "group/infra"),
+        "iac",
+        &[("infra/db.tf", text)],
+    )
+    .await
 }
 
-/// The findings of the built-in engine `engine` on one file, stored by a
-/// full scan of a new repository (`instance`, its GitLab id and path).
+/// The findings of the built-in engine `engine` on `files` (path, text),
+/// stored by a full scan of a new repository (`instance`, its GitLab id
+/// and path).
 async fn seed(
     app: &TestApp,
     (instance, gitlab_id, path): (&str, i64, &str),
     engine: &str,
-    (file, text): (&str, &str),
+    files: &[(&str, &str)],
 ) -> i64 {
     use vigil_core::{Engine, FileOutput, SourceFile};
     let store = app.store();
@@ -422,7 +428,9 @@ async fn seed(
         .id;
     let engine = vigil_pipeline::registry::builtin(engine).unwrap();
     let mut output = FileOutput::default();
-    engine.scan_tree(&[SourceFile { path: file, content: text.as_bytes() }], &mut output);
+    let files: Vec<SourceFile<'_>> =
+        files.iter().map(|(path, text)| SourceFile { path, content: text.as_bytes() }).collect();
+    engine.scan_tree(&files, &mut output);
     assert!(!output.findings.is_empty());
     let scan = store
         .create_scan(
@@ -637,7 +645,7 @@ async fn seed_licenses(app: &TestApp) -> i64 {
 }
 "#;
     let target = ("https://licenses.gitlab.example.com", 11, "group/web");
-    seed(app, target, "licenses", ("package-lock.json", lock)).await
+    seed(app, target, "licenses", &[("package-lock.json", lock)]).await
 }
 
 #[tokio::test]
@@ -701,6 +709,52 @@ async fn license_issues_filter_by_category_and_their_panel_shows_it() {
         );
         assert!(
             panel.contains(r#"<dd id="issue-license-category">strong copyleft</dd>"#),
+            "{panel}"
+        );
+        assert!(
+            panel.contains(
+                r#"<dd id="issue-license-policy">Strong copyleft licenses are high by default</dd>"#
+            ),
+            "{panel}"
+        );
+        app.finish().await;
+    }
+}
+
+/// LIC003 through the server: a vendored GPL directory under an MIT
+/// repository is a license issue without a package; the API's category
+/// filter finds it and its panel shows the license, category and policy.
+#[tokio::test]
+async fn vendored_code_license_issues_show_in_the_api_and_panel() {
+    let text = |id: &str| {
+        spdx::text::LICENSE_TEXTS.iter().find(|(name, _)| *name == id).map_or("", |(_, t)| *t)
+    };
+    for app in TestApp::all().await {
+        let target = ("https://vendored.gitlab.example.com", 12, "group/tool");
+        let files =
+            [("LICENSE", text("MIT")), ("third_party/readline/COPYING", text("GPL-3.0-only"))];
+        seed(&app, target, "licenses", &files).await;
+        let (session, _) = signed_in(&app).await;
+
+        let api = app
+            .get("/api/v1/issues?kind=license&license_category=strong_copyleft", &app.admin)
+            .await;
+        assert_eq!(api.status, StatusCode::OK, "{api:?}");
+        let items = api.json["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{api:?}");
+        assert_eq!(items[0]["rule_id"], "LIC003");
+        assert_eq!(
+            items[0]["title"],
+            "Vendored code in third_party/readline/: GPL-3.0-only (strong copyleft)"
+        );
+        assert_eq!(items[0]["path"], "third_party/readline/COPYING");
+        assert!(items[0]["package"].is_null(), "{api:?}");
+
+        let id = items[0]["id"].as_i64().unwrap();
+        let panel = app.get(&format!("/issues/{id}/panel?back=%2Fissues"), &session).await;
+        let panel = html(&panel);
+        assert!(
+            panel.contains(r#"<dd class="mono" id="issue-license">GPL-3.0-only</dd>"#),
             "{panel}"
         );
         assert!(
