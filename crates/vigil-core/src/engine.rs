@@ -69,13 +69,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error about the scan as a whole, not one file.
     pub fn error(message: impl Into<String>) -> Self {
-        Diagnostic {
-            level: DiagnosticLevel::Error,
-            path: None,
-            line: None,
-            column: None,
-            message: message.into(),
-        }
+        Diagnostic::general(DiagnosticLevel::Error, message)
+    }
+
+    /// A diagnostic about the scan as a whole, not one file.
+    pub fn general(level: DiagnosticLevel, message: impl Into<String>) -> Self {
+        Diagnostic { level, path: None, line: None, column: None, message: message.into() }
     }
 
     /// A diagnostic about one file.

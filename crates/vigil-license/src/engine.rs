@@ -160,16 +160,17 @@ impl Engine for LicenseEngine {
                 let cached = cache.as_deref().and_then(|cache| {
                     cache.get(graph.ecosystem, &node.name, 0, i64::MAX).metadata()
                 });
+                // A vendored copy of a lockfile package is judged with the
+                // package, never again as vendored code of its own.
+                let copies =
+                    if vendored.is_empty() { Vec::new() } else { graph.vendored_dirs(node) };
                 let in_vendor = match node.license {
                     Some(_) => None,
-                    None => vendored.package_license(graph, node),
+                    None => vendored.package_license(graph.ecosystem, &copies),
                 };
-                if let Some((dir, _, _)) = in_vendor {
-                    claimed.insert(dir);
-                }
                 let source = match (&node.license, in_vendor, cached) {
                     (Some(license), _, _) => Source::Lockfile(license),
-                    (None, Some((_, expression, file)), _) => Source::Vendored(expression, file),
+                    (None, Some((expression, file)), _) => Source::Vendored(expression, file),
                     // A package its registry does not know (a private one).
                     (None, None, Some(metadata)) if metadata.not_found => {
                         unknown += 1;
@@ -200,6 +201,7 @@ impl Engine for LicenseEngine {
                 if let Some(finding) = self.judge(graph, index, source, &lines) {
                     findings.push(finding);
                 }
+                claimed.extend(copies);
             }
             if unknown > 0 {
                 output.diagnostics.push(Diagnostic::for_file(

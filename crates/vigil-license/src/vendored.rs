@@ -6,7 +6,10 @@
 //! - a package of a lockfile whose copy sits under `vendor/` (Go modules'
 //!   `vendor/<module>/`, `cargo vendor`'s `vendor/<crate>/`) takes its
 //!   license from there when the lockfile records none
-//!   ([`Vendored::package_license`]; the engine judges it as LIC001/LIC002);
+//!   ([`Vendored::package_license`]; the engine judges it as LIC001/LIC002),
+//!   and a lockfile package's copy is never judged again on its own
+//!   (Composer's `vendor/<package>/LICENSE` beside the license
+//!   `composer.lock` records);
 //! - every other such file is judged as vendored code (LIC003).
 //!
 //! The repository's own terms are not findings: the license files at its
@@ -30,7 +33,6 @@ use vigil_core::{
 };
 
 use vigil_sca::Ecosystem;
-use vigil_sca::graph::{Graph, Node};
 
 use crate::detect::{Detector, FileLicense};
 use crate::policy::LicensePolicy;
@@ -67,10 +69,10 @@ fn vendored(path: &str) -> bool {
 fn lookup<'m, 'a>(
     map: &'m HashMap<&'a str, (String, &'a str)>,
     candidates: &[String],
-) -> Option<(&'a str, &'m str, &'a str)> {
+) -> Option<(&'m str, &'a str)> {
     candidates.iter().find_map(|dir| {
-        let (key, (expression, file)) = map.get_key_value(dir.as_str())?;
-        Some((*key, expression.as_str(), *file))
+        let (expression, file) = map.get(dir.as_str())?;
+        Some((expression.as_str(), *file))
     })
 }
 
@@ -210,36 +212,38 @@ impl<'a> Vendored<'a> {
         Vendored { nested, own, dirs, manifests }
     }
 
-    /// The license of `node`'s copy beside `graph`'s lockfile
-    /// ([`Graph::vendored_dirs`]: `vendor/<module>` for Go, `vendor/<crate>`
-    /// or `vendor/<crate>-<version>` for `cargo vendor`), with the directory and
-    /// the file that gives it: a vendored crate's `Cargo.toml` `license`
+    /// The license of a package of `ecosystem` whose copies would be in
+    /// the directories `copies` ([`vigil_sca::graph::Graph::vendored_dirs`]:
+    /// `vendor/<module>` for Go, `vendor/<crate>` or
+    /// `vendor/<crate>-<version>` for `cargo vendor`), with the file that
+    /// gives it: a vendored crate's `Cargo.toml` `license`
     /// when it declares one (it says `MIT OR Apache-2.0` where the two
     /// license files only say that both texts are there), else the AND of
     /// its license files.
     pub(crate) fn package_license(
         &self,
-        graph: &Graph,
-        node: &Node,
-    ) -> Option<(&'a str, &str, &'a str)> {
-        if self.dirs.is_empty() && self.manifests.is_empty() {
-            return None;
-        }
-        let candidates = graph.vendored_dirs(node);
-        let from_manifest = match graph.ecosystem {
-            Ecosystem::CratesIo => lookup(&self.manifests, &candidates),
+        ecosystem: Ecosystem,
+        copies: &[String],
+    ) -> Option<(&str, &'a str)> {
+        let from_manifest = match ecosystem {
+            Ecosystem::CratesIo => lookup(&self.manifests, copies),
             _ => None,
         };
-        from_manifest.or_else(|| lookup(&self.dirs, &candidates))
+        from_manifest.or_else(|| lookup(&self.dirs, copies))
     }
 
-    /// The findings for the vendored license files not in `claimed` (the
-    /// directories whose licenses a lockfile's package took), judged by
-    /// `policy`.
+    /// No license file below the root and no vendored manifest.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.dirs.is_empty() && self.manifests.is_empty() && self.nested.is_empty()
+    }
+
+    /// The findings for the vendored license files not inside `claimed`
+    /// (the directories of lockfile packages' copies, judged with their
+    /// package), judged by `policy`.
     pub(crate) fn judge(
         &self,
         policy: &LicensePolicy,
-        claimed: &HashSet<&str>,
+        claimed: &HashSet<String>,
         output: &mut FileOutput,
     ) -> Vec<Finding> {
         let mut findings = Vec::new();

@@ -289,16 +289,13 @@ impl Engine for DependencyEngine {
         }
         let store = self.store.clone().map_or_else(current_store, Ok);
         if let Err(reason) = &store {
-            output.diagnostics.push(Diagnostic {
-                level: DiagnosticLevel::Warning,
-                path: None,
-                line: None,
-                column: None,
-                message: format!(
+            output.diagnostics.push(Diagnostic::general(
+                DiagnosticLevel::Warning,
+                format!(
                     "dependencies of {} lockfile(s) were not checked for vulnerabilities: {reason}",
                     lockfiles.len()
                 ),
-            });
+            ));
         }
         for (graph, text) in read_lockfiles(files, &mut output.diagnostics) {
             // The graph is kept even without a store: matched once there is one.
@@ -477,17 +474,14 @@ fn read_lockfiles<'a>(
             .match_indices('/')
             .find_map(|(at, _)| vendored.get(&first[..at]))
             .map_or("", String::as_str);
-        diagnostics.push(Diagnostic {
-            level: DiagnosticLevel::Note,
-            path: None,
-            line: None,
-            column: None,
-            message: format!(
+        diagnostics.push(Diagnostic::general(
+            DiagnosticLevel::Note,
+            format!(
                 "{} lockfile(s) inside vendored copies of packages were not read ({first}{}): those packages are pinned by {owner}, and their own lockfiles are not what this repository builds",
                 inside_copies.len(),
                 if inside_copies.len() > 1 { ", ..." } else { "" },
             ),
-        });
+        ));
     }
     read
 }

@@ -172,16 +172,13 @@ fn scan_history(
         .sort_by(|left, right| (&left.path, &left.message).cmp(&(&right.path, &right.message)));
     let skipped = skipped.load(Ordering::Relaxed);
     if skipped > 0 {
-        diagnostics.push(Diagnostic {
-            level: DiagnosticLevel::Note,
-            path: None,
-            line: None,
-            column: None,
-            message: format!(
+        diagnostics.push(Diagnostic::general(
+            DiagnosticLevel::Note,
+            format!(
                 "skipped {skipped} binary blobs or blobs over {}",
                 human_bytes(options.max_file_size)
             ),
-        });
+        ));
     }
     Ok(ScanOutput {
         findings,

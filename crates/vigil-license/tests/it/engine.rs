@@ -407,3 +407,24 @@ fn cargo_vendored_crates_take_their_manifest_license() {
     );
     assert!(output.findings[0].remediation.contains("vendored copy's vendor/uluru/Cargo.toml"));
 }
+
+/// A lockfile package's vendored copy is judged with the package, by the
+/// license the lockfile records: Composer's `vendor/<package>/LICENSE`
+/// beside a real composer.lock is no vendored-code finding of its own,
+/// while a directory no lockfile names still is.
+#[test]
+fn copies_of_lockfile_packages_are_not_judged_again() {
+    let mut files = vec![
+        ("LICENSE", spdx_text("MIT")),
+        ("composer.json", fixture("composer/symfony-app/composer.json")),
+        ("composer.lock", fixture("composer/symfony-app/composer.lock")),
+        ("vendor/acme/gpl-helpers/LICENSE", spdx_text("GPL-3.0-only")),
+        // guzzle 6.5.0 is pinned there, its license recorded.
+        ("vendor/guzzlehttp/guzzle/LICENSE", spdx_text("GPL-3.0-only")),
+    ];
+    files.sort();
+    let output = scan(&LicenseEngine::default(), &files);
+    let paths: Vec<&str> =
+        output.findings.iter().map(|finding| finding.location.path.as_str()).collect();
+    assert_eq!(paths, ["vendor/acme/gpl-helpers/LICENSE"], "{:#?}", output.findings);
+}

@@ -702,22 +702,24 @@ async fn license_issues_filter_by_category_and_their_panel_shows_it() {
 
         let id = items[0]["id"].as_i64().unwrap();
         let panel = app.get(&format!("/issues/{id}/panel?back=%2Fissues"), &session).await;
-        let panel = html(&panel);
-        assert!(
-            panel.contains(r#"<dd class="mono" id="issue-license">GPL-3.0-only</dd>"#),
-            "{panel}"
-        );
-        assert!(
-            panel.contains(r#"<dd id="issue-license-category">strong copyleft</dd>"#),
-            "{panel}"
-        );
-        assert!(
-            panel.contains(
-                r#"<dd id="issue-license-policy">Strong copyleft licenses are high by default</dd>"#
-            ),
-            "{panel}"
-        );
+        assert_license_rows(&html(&panel), "GPL-3.0-only", "strong copyleft");
         app.finish().await;
+    }
+}
+
+/// The issue panel's License, Category and Policy rows (the default
+/// policy's words for the category).
+fn assert_license_rows(panel: &str, expression: &str, category: &str) {
+    for row in [
+        format!(r#"<dd class="mono" id="issue-license">{expression}</dd>"#),
+        format!(r#"<dd id="issue-license-category">{category}</dd>"#),
+        format!(
+            r#"<dd id="issue-license-policy">{}{} licenses are high by default</dd>"#,
+            category[..1].to_uppercase(),
+            &category[1..]
+        ),
+    ] {
+        assert!(panel.contains(&row), "{row} in {panel}");
     }
 }
 
@@ -752,17 +754,7 @@ async fn vendored_code_license_issues_show_in_the_api_and_panel() {
 
         let id = items[0]["id"].as_i64().unwrap();
         let panel = app.get(&format!("/issues/{id}/panel?back=%2Fissues"), &session).await;
-        let panel = html(&panel);
-        assert!(
-            panel.contains(r#"<dd class="mono" id="issue-license">GPL-3.0-only</dd>"#),
-            "{panel}"
-        );
-        assert!(
-            panel.contains(
-                r#"<dd id="issue-license-policy">Strong copyleft licenses are high by default</dd>"#
-            ),
-            "{panel}"
-        );
+        assert_license_rows(&html(&panel), "GPL-3.0-only", "strong copyleft");
         app.finish().await;
     }
 }
