@@ -121,6 +121,12 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "LGPL-3.0-or-later OR GPL-2.0-or-later" => [
         "under the terms of either the gnu lesser general public license as published by the free software foundation either version 3 of the license or at your option any later version or the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version or both in parallel as here",
     ],
+    // The GNU gettext manual's terms: "dually licensed under the GNU FDL
+    // and the GNU GPL ... under either of these two licenses, at your
+    // choice", then each license's own "or any later version" paragraph.
+    "GFDL-1.2-or-later OR GPL-2.0-or-later" => [
+        "it is dually licensed under the gnu fdl and the gnu gpl this means that you can redistribute this manual under either of these two licenses at your choice this manual is covered by the gnu fdl permission is granted to copy distribute and or modify this document under the terms of the gnu free documentation license fdl either version 1 2 of the license or at your option any later version published by the free software foundation fsf with no invariant sections with no front cover text and with no back cover texts this manual is covered by the gnu gpl you can redistribute it and or modify it under the terms of the gnu general public license gpl either version 2 of the license or at your option any later version published by the free software foundation fsf",
+    ],
     "AGPL-3.0-or-later" => [
         "under the terms of the gnu affero general public license as published by the free software foundation either version 3 of the license or at your option any later version",
     ],

@@ -1067,3 +1067,39 @@ License, version 2.1 (or, at your option, any later version).
     let found = detect("Copyright A. Author; GPL (v3 or later):\n   m4/a.m4\n");
     assert_eq!(found.expression, None, "{found:#?}");
 }
+
+/// The GNU gettext manual's "dually licensed under the GNU FDL and the GNU
+/// GPL" paragraph, with each license's "or any later version" wording, is a
+/// choice of the two; either paragraph alone is its own license.
+#[test]
+fn the_gettext_manuals_fdl_or_gpl_terms_are_an_or() {
+    let fdl = "   This manual is covered by the GNU FDL.  Permission is granted to
+copy, distribute and/or modify this document under the terms of the GNU
+Free Documentation License (FDL), either version 1.2 of the License, or
+(at your option) any later version published by the Free Software
+Foundation (FSF); with no Invariant Sections, with no Front-Cover Text,
+and with no Back-Cover Texts.
+";
+    let gpl = "   This manual is covered by the GNU GPL.  You can redistribute it
+and/or modify it under the terms of the GNU General Public License
+(GPL), either version 2 of the License, or (at your option) any later
+version published by the Free Software Foundation (FSF).
+";
+    let both = format!(
+        "   This manual is free documentation.  It is dually licensed under the
+GNU FDL and the GNU GPL.  This means that you can redistribute this
+manual under either of these two licenses, at your choice.
+
+{fdl}
+{gpl}"
+    );
+    let found = detect(&both);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("GFDL-1.2-or-later OR GPL-2.0-or-later"),
+        "{found:#?}"
+    );
+    let found = detect(fdl);
+    assert!(!found.expression.as_deref().unwrap_or("").contains(" OR "), "{found:#?}");
+    assert!(!found.expression.as_deref().unwrap_or("").contains("GPL-2.0"), "{found:#?}");
+}
