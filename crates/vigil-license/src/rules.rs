@@ -83,6 +83,21 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "under the terms of the gnu lesser general public license as published by the free software foundation either version 2 1 of the license or at your option any later version",
         "under the terms of the gnu lesser general public license as published by the free software foundation either version 2 1 or at your option any later version",
     ],
+    // A license inventory's shorthand (libxcrypt's "Copyright ...; LGPL (v2.1
+    // or later): crypt.c, ..."), and its overall statement "the GNU Lesser
+    // General Public License, version 2.1 (or, at your option, any later
+    // version)".
+    "LGPL-2.1-or-later" => [
+        "lgpl v2 1 or later",
+        "gnu lesser general public license version 2 1 or at your option any later version",
+    ],
+    "GPL-3.0-or-later WITH Autoconf-exception-3.0" => [
+        "gpl v3 or later with autoconf exception",
+    ],
+    // As the Debian short name `GPL-2+ with Autoconf exception` reads.
+    "GPL-2.0-or-later WITH Autoconf-exception-generic" => [
+        "gpl v2 or later with autoconf exception",
+    ],
     "LGPL-2.1-only" => [
         "under the terms of the gnu lesser general public license version 2 1 as published by the free software foundation",
         "under the terms of the gnu lesser general public license as published by the free software foundation version 2 1 of the license",
@@ -106,6 +121,12 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     "LGPL-3.0-or-later OR GPL-2.0-or-later" => [
         "under the terms of either the gnu lesser general public license as published by the free software foundation either version 3 of the license or at your option any later version or the gnu general public license as published by the free software foundation either version 2 of the license or at your option any later version or both in parallel as here",
     ],
+    // The GNU gettext manual's terms: "dually licensed under the GNU FDL
+    // and the GNU GPL ... under either of these two licenses, at your
+    // choice", then each license's own "or any later version" paragraph.
+    "GFDL-1.2-or-later OR GPL-2.0-or-later" => [
+        "it is dually licensed under the gnu fdl and the gnu gpl this means that you can redistribute this manual under either of these two licenses at your choice this manual is covered by the gnu fdl permission is granted to copy distribute and or modify this document under the terms of the gnu free documentation license fdl either version 1 2 of the license or at your option any later version published by the free software foundation fsf with no invariant sections with no front cover text and with no back cover texts this manual is covered by the gnu gpl you can redistribute it and or modify it under the terms of the gnu general public license gpl either version 2 of the license or at your option any later version published by the free software foundation fsf",
+    ],
     "AGPL-3.0-or-later" => [
         "under the terms of the gnu affero general public license as published by the free software foundation either version 3 of the license or at your option any later version",
     ],
@@ -123,6 +144,18 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
     ],
     "BSD-3-Clause" => [
         "use of this source code is governed by a bsd style license that can be found in the license file",
+        "3 clause bsd",
+    ],
+    // The BSD variants by their clause count, as an inventory names them
+    // ("Copyright Colin Percival; 2-clause BSD: alg-sha512.c").
+    "BSD-2-Clause" => [
+        "2 clause bsd",
+    ],
+    "0BSD" => [
+        "0 clause bsd",
+    ],
+    "FSFAP" => [
+        "fsf all permissive license",
     ],
     // FSFULLR with the warranty paragraph, whoever "gives unlimited
     // permission" (the author, the FSF): too short a text for the shared
@@ -170,6 +203,8 @@ pub(crate) const NOTICES: &[NoticeRule] = notices![
         "are in public domain",
         // Steve Reid's SHA-1 code and its many copies.
         "100 public domain",
+        // An inventory's entry ("Public domain, written by Ulrich Drepper et al.: crypt-sha256.c").
+        "public domain written by",
     ],
 ];
 

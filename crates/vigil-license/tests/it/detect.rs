@@ -1015,3 +1015,91 @@ fn apache_license_v_2_0() {
     let found = detect("The Foo tool is licensed under Apache License v. 1.1.\n");
     assert_ne!(found.expression.as_deref(), Some("Apache-2.0"), "{found:#?}");
 }
+
+/// A free-form license inventory (libxcrypt's copyright file: "Copyright
+/// holder; licence: files") names each license by its shorthand.
+#[test]
+fn a_license_inventory_names_its_licenses() {
+    let inventory = "The overall license for libfoo is the GNU Lesser General Public
+License, version 2.1 (or, at your option, any later version).
+
+ * Copyright A. Author; LGPL (v2.1 or later):
+   foo.c, foo.h
+
+ * Copyright B. Author et al.; 3-clause BSD:
+   des.c
+
+ * Copyright C. Author; 2-clause BSD:
+   sha512.c
+
+ * Copyright D. Author; 0-clause BSD:
+   scrypt.c
+
+ * Public domain, written by E. Author et al.:
+   md5.c
+
+ * Copyright F. Author; GPL (v3 or later), with Autoconf exception:
+   m4/a.m4
+
+ * Copyright G. Author; GPL (v2 or later), with Autoconf exception:
+   m4/b.m4
+
+ * Copyright H. Author; FSF All Permissive License:
+   m4/c.m4
+";
+    let found = detect(inventory);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some(
+            "LGPL-2.1-or-later AND BSD-3-Clause AND BSD-2-Clause AND 0BSD AND LicenseRef-public-domain \
+             AND GPL-3.0-or-later WITH Autoconf-exception-3.0 \
+             AND GPL-2.0-or-later WITH Autoconf-exception-generic AND FSFAP"
+        ),
+        "{found:#?}"
+    );
+    // The same words without the license: a clause count is no BSD, a
+    // domain name no dedication, and a GPL without "Autoconf" has no
+    // exception (the bare shorthand is not read at all).
+    let found = detect(
+        "The 3 clauses below apply to BSD builds.\nThe public domain name, written by hand.\n",
+    );
+    assert_eq!(found.expression, None, "{found:#?}");
+    let found = detect("Copyright A. Author; GPL (v3 or later):\n   m4/a.m4\n");
+    assert_eq!(found.expression, None, "{found:#?}");
+}
+
+/// The GNU gettext manual's "dually licensed under the GNU FDL and the GNU
+/// GPL" paragraph, with each license's "or any later version" wording, is a
+/// choice of the two; either paragraph alone is its own license.
+#[test]
+fn the_gettext_manuals_fdl_or_gpl_terms_are_an_or() {
+    let fdl = "   This manual is covered by the GNU FDL.  Permission is granted to
+copy, distribute and/or modify this document under the terms of the GNU
+Free Documentation License (FDL), either version 1.2 of the License, or
+(at your option) any later version published by the Free Software
+Foundation (FSF); with no Invariant Sections, with no Front-Cover Text,
+and with no Back-Cover Texts.
+";
+    let gpl = "   This manual is covered by the GNU GPL.  You can redistribute it
+and/or modify it under the terms of the GNU General Public License
+(GPL), either version 2 of the License, or (at your option) any later
+version published by the Free Software Foundation (FSF).
+";
+    let both = format!(
+        "   This manual is free documentation.  It is dually licensed under the
+GNU FDL and the GNU GPL.  This means that you can redistribute this
+manual under either of these two licenses, at your choice.
+
+{fdl}
+{gpl}"
+    );
+    let found = detect(&both);
+    assert_eq!(
+        found.expression.as_deref(),
+        Some("GFDL-1.2-or-later OR GPL-2.0-or-later"),
+        "{found:#?}"
+    );
+    let found = detect(fdl);
+    assert!(!found.expression.as_deref().unwrap_or("").contains(" OR "), "{found:#?}");
+    assert!(!found.expression.as_deref().unwrap_or("").contains("GPL-2.0"), "{found:#?}");
+}
