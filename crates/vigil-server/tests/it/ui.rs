@@ -702,7 +702,7 @@ async fn license_issues_filter_by_category_and_their_panel_shows_it() {
 
         let id = items[0]["id"].as_i64().unwrap();
         let panel = app.get(&format!("/issues/{id}/panel?back=%2Fissues"), &session).await;
-        assert_license_rows(&html(&panel), "GPL-3.0-only", "strong copyleft");
+        assert_license_rows(html(&panel), "GPL-3.0-only", "strong copyleft");
         app.finish().await;
     }
 }
@@ -754,7 +754,7 @@ async fn vendored_code_license_issues_show_in_the_api_and_panel() {
 
         let id = items[0]["id"].as_i64().unwrap();
         let panel = app.get(&format!("/issues/{id}/panel?back=%2Fissues"), &session).await;
-        assert_license_rows(&html(&panel), "GPL-3.0-only", "strong copyleft");
+        assert_license_rows(html(&panel), "GPL-3.0-only", "strong copyleft");
         app.finish().await;
     }
 }
