@@ -33,6 +33,7 @@ use vigil_core::{
 };
 
 use vigil_sca::Ecosystem;
+use vigil_sca::graph::dirs_above;
 
 use crate::detect::{Detector, FileLicense};
 use crate::policy::LicensePolicy;
@@ -250,8 +251,7 @@ impl<'a> Vendored<'a> {
         for (file, found) in &self.nested {
             // A claimed package's directory and everything below it are
             // that package's, judged once with it.
-            let mut dirs = file.path.match_indices('/').map(|(at, _)| &file.path[..at]);
-            if dirs.any(|dir| claimed.contains(dir)) {
+            if dirs_above(file.path).any(|dir| claimed.contains(dir)) {
                 continue;
             }
             let Some(expression) = found.expression.as_deref() else {

@@ -26,7 +26,7 @@ use vigil_core::{
     FindingKind, Rule, RuleStatus, Severity, SourceFile, assign_occurrences, sort_findings,
 };
 
-use crate::graph::Graph;
+use crate::graph::{Graph, dirs_above};
 use crate::lockfile::{self, Input, MAX_LOCKFILE_BYTES};
 use crate::matcher::{Match, match_graph};
 use crate::metadata_cache::MetadataCache;
@@ -451,29 +451,33 @@ fn read_lockfiles<'a>(
     // Outer lockfiles first, so their vendored copies are known before
     // the lockfiles inside them come up.
     lockfiles.sort_by_key(|file| (file.path.matches('/').count(), file.path));
-    let mut vendored: HashMap<String, String> = HashMap::new();
+    // Each vendored copy's directory, with the lockfile pinning it (an
+    // index into `read`).
+    let mut vendored: HashMap<String, usize> = HashMap::new();
     let mut inside_copies: Vec<&str> = Vec::new();
-    let mut read = Vec::new();
-    for file in lockfiles {
-        let mut dirs = file.path.match_indices('/').map(|(at, _)| &file.path[..at]);
-        if dirs.any(|dir| vendored.contains_key(dir)) {
+    let mut read: Vec<(Graph, &'a str)> = Vec::new();
+    let count = lockfiles.len();
+    for (position, file) in lockfiles.into_iter().enumerate() {
+        if dirs_above(file.path).any(|dir| vendored.contains_key(dir)) {
             inside_copies.push(file.path);
             continue;
         }
         let Some((graph, text)) = graph_of(file, &by_path, diagnostics) else { continue };
-        for node in &graph.nodes {
-            for dir in graph.vendored_dirs(node) {
-                vendored.entry(dir).or_insert_with(|| graph.file.clone());
+        // Only a lockfile still to come can sit inside these copies.
+        if position + 1 < count {
+            for node in &graph.nodes {
+                for dir in graph.vendored_dirs(node) {
+                    vendored.entry(dir).or_insert(read.len());
+                }
             }
         }
         read.push((graph, text));
     }
-    read.sort_by(|a, b| a.0.file.cmp(&b.0.file));
     if let Some(first) = inside_copies.first() {
-        let owner = first
-            .match_indices('/')
-            .find_map(|(at, _)| vendored.get(&first[..at]))
-            .map_or("", String::as_str);
+        let owner = dirs_above(first)
+            .find_map(|dir| vendored.get(dir))
+            .and_then(|&index| read.get(index))
+            .map_or("", |(graph, _)| graph.file.as_str());
         diagnostics.push(Diagnostic::general(
             DiagnosticLevel::Note,
             format!(
@@ -483,6 +487,7 @@ fn read_lockfiles<'a>(
             ),
         ));
     }
+    read.sort_by(|a, b| a.0.file.cmp(&b.0.file));
     read
 }
 

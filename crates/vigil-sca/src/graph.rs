@@ -270,6 +270,14 @@ fn encode(segment: &str) -> String {
     out
 }
 
+/// The directories above `path` (relative, `/`-separated), outermost
+/// first: `vendor/a/Cargo.lock` gives `vendor`, then `vendor/a`. What is
+/// matched against [`Graph::vendored_dirs`] to tell whether a file sits
+/// inside a package's vendored copy.
+pub fn dirs_above(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(move |(at, _)| &path[..at])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

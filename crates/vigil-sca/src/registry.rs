@@ -114,11 +114,12 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl PackageMetadata {
-    /// What the cache keeps of a package its registry does not know.
-    pub fn unknown_to_registry(ecosystem: Ecosystem, name: &str, fetched_at: i64) -> Self {
+    /// A package of which nothing is known yet but its name: no versions,
+    /// signals or license. Parsers fill in what their registry gives.
+    pub fn empty(ecosystem: Ecosystem, name: impl Into<String>, fetched_at: i64) -> Self {
         PackageMetadata {
             ecosystem,
-            name: name.to_owned(),
+            name: name.into(),
             latest: None,
             versions: Vec::new(),
             deprecated: None,
@@ -127,8 +128,13 @@ impl PackageMetadata {
             downloads: None,
             license: None,
             fetched_at,
-            not_found: true,
+            not_found: false,
         }
+    }
+
+    /// What the cache keeps of a package its registry does not know.
+    pub fn unknown_to_registry(ecosystem: Ecosystem, name: &str, fetched_at: i64) -> Self {
+        PackageMetadata { not_found: true, ..PackageMetadata::empty(ecosystem, name, fetched_at) }
     }
 
     /// The license of `version`: its own when the registry gives one per

@@ -71,16 +71,7 @@ pub fn parse(bytes: &[u8], fetched_at: i64) -> Result<PackageMetadata, MetadataE
     }
     let name = name.ok_or(MetadataError::Empty { registry })?;
     Ok(PackageMetadata {
-        ecosystem: Ecosystem::CratesIo,
-        name,
-        latest: None,
         versions,
-        deprecated: None,
-        inactive: false,
-        maintainers: None,
-        downloads: None,
-        license: None,
-        fetched_at,
-        not_found: false,
+        ..PackageMetadata::empty(Ecosystem::CratesIo, name, fetched_at)
     })
 }
