@@ -7,6 +7,7 @@ pub mod advisory;
 pub mod ecosystem;
 pub mod engine;
 pub mod graph;
+mod jsonl;
 pub mod lockfile;
 pub mod matcher;
 pub mod metadata_cache;

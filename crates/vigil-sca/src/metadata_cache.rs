@@ -3,11 +3,10 @@
 //! `<data-dir>/metadata/`) so operational risk can be judged offline.
 //!
 //! One JSON-lines file per ecosystem (`npm.jsonl`, `PyPI.jsonl`,
-//! `crates.io.jsonl`): a header line with the count, one
-//! [`PackageMetadata`] per line (each with its `fetched_at`), and an end
-//! marker with the count again. A file is only ever replaced by writing a
-//! new one beside it and renaming it over the old, as the advisory store
-//! is; a file cut short (no end marker, a count that differs) or whose
+//! `crates.io.jsonl`) in the framing of the crate's `jsonl` module, shared with the
+//! advisory store: a header line with the count, one [`PackageMetadata`]
+//! per line (each with its `fetched_at`), an end marker, and replaced only
+//! whole; a file cut short (no end marker, a count that differs) or whose
 //! header or package names cannot be read is named in
 //! [`MetadataCache::problems`] and ignored as a whole, never partly used.
 //!
@@ -24,7 +23,6 @@
 //! [`crate::registry`], and [`MetadataCache::insert`]s it.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -32,6 +30,7 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 
 use crate::Ecosystem;
+use crate::jsonl;
 use crate::registry::PackageMetadata;
 
 /// The cache's directory under the data directory.
@@ -68,11 +67,6 @@ struct Header {
     vigil_metadata: u32,
     ecosystem: Ecosystem,
     count: usize,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Trailer {
-    end: usize,
 }
 
 /// What the cache holds for one package.
@@ -254,15 +248,8 @@ fn read_file(
     for (index, range) in lines.enumerate() {
         let line = &text[range.clone()];
         if read == header.count {
-            let trailer: Trailer = serde_json::from_str(line).map_err(|e| {
-                corrupt(format!("line {}: expected the end marker: {e}", index + 2))
-            })?;
-            if trailer.end != header.count {
-                return Err(corrupt(format!(
-                    "the end marker counts {}, the header {}",
-                    trailer.end, header.count
-                )));
-            }
+            jsonl::check_end(line, header.count)
+                .map_err(|e| corrupt(format!("line {}: {e}", index + 2)))?;
             return Ok(Some(entries));
         }
         let (line_ecosystem, name) =
@@ -337,43 +324,23 @@ fn write_file(
     ecosystem: Ecosystem,
     entries: &HashMap<String, Entry>,
 ) -> Result<(), CacheError> {
-    let partial = path.with_extension(format!("jsonl.partial-{}", std::process::id()));
-    let io = |source: std::io::Error| CacheError::Io { path: partial.clone(), source };
-    let result = (|| {
-        let file = std::fs::File::create(&partial).map_err(io)?;
-        let mut out = BufWriter::new(file);
-        // A line that was looked up and did not parse is dropped (it is
-        // fetched again); one never looked up is copied as it was read.
-        let mut kept: Vec<(&String, Kept<'_>)> = entries
-            .iter()
-            .filter_map(|(name, entry)| match (entry.parsed.get(), &entry.line) {
-                (Some(Some(metadata)), _) => Some((name, Kept::Parsed(metadata))),
-                (None, Some((text, range))) => Some((name, Kept::Line(&text[range.clone()]))),
-                _ => None,
-            })
-            .collect();
-        kept.sort_by(|a, b| a.0.cmp(b.0));
-        let header = Header { vigil_metadata: FORMAT_VERSION, ecosystem, count: kept.len() };
-        serde_json::to_writer(&mut out, &header).map_err(|e| io(e.into()))?;
-        out.write_all(b"\n").map_err(io)?;
-        for (_, line) in &kept {
-            match line {
-                Kept::Parsed(metadata) => {
-                    serde_json::to_writer(&mut out, metadata).map_err(|e| io(e.into()))?;
-                }
-                Kept::Line(line) => out.write_all(line.as_bytes()).map_err(io)?,
-            }
-            out.write_all(b"\n").map_err(io)?;
-        }
-        serde_json::to_writer(&mut out, &Trailer { end: kept.len() }).map_err(|e| io(e.into()))?;
-        out.write_all(b"\n").map_err(io)?;
-        let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&partial, path)
-            .map_err(|source| CacheError::Io { path: path.to_owned(), source })
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    result
+    // A line that was looked up and did not parse is dropped (it is
+    // fetched again); one never looked up is copied as it was read.
+    let mut kept: Vec<(&String, Kept<'_>)> = entries
+        .iter()
+        .filter_map(|(name, entry)| match (entry.parsed.get(), &entry.line) {
+            (Some(Some(metadata)), _) => Some((name, Kept::Parsed(metadata))),
+            (None, Some((text, range))) => Some((name, Kept::Line(&text[range.clone()]))),
+            _ => None,
+        })
+        .collect();
+    kept.sort_by(|a, b| a.0.cmp(b.0));
+    let header = Header { vigil_metadata: FORMAT_VERSION, ecosystem, count: kept.len() };
+    jsonl::write_replacing(path, &header, kept.len(), |lines| {
+        kept.iter().try_for_each(|(_, line)| match line {
+            Kept::Parsed(metadata) => lines.value(metadata),
+            Kept::Line(line) => lines.raw(line),
+        })
+    })
+    .map_err(|error| CacheError::Io { path: error.path, source: error.source })
 }

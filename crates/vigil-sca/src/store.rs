@@ -12,7 +12,7 @@
 //! into a store, on top of the advisories already there.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufWriter, Read as _, Write};
+use std::io::{BufRead, Read as _};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Ecosystem;
 use crate::advisory::Advisory;
+use crate::jsonl;
 use crate::matcher::prepared::Prepared;
 use crate::osv::{self, AdvisoryError, Read, Skip};
 
@@ -100,11 +101,6 @@ pub struct SourceState {
     pub last_modified: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Trailer {
-    end: usize,
-}
-
 /// An open store: every advisory, indexed by (ecosystem, package name).
 #[derive(Debug, Default)]
 pub struct Store {
@@ -176,15 +172,8 @@ impl Store {
         for (index, line) in lines.enumerate() {
             let line = line.map_err(io(&path))?;
             if advisories.len() == header.count {
-                let trailer: Trailer = serde_json::from_str(&line).map_err(|e| {
-                    corrupt(format!("line {}: expected the end marker: {e}", index + 2))
-                })?;
-                if trailer.end != header.count {
-                    return Err(corrupt(format!(
-                        "the end marker counts {}, the header {}",
-                        trailer.end, header.count
-                    )));
-                }
+                jsonl::check_end(&line, header.count)
+                    .map_err(|e| corrupt(format!("line {}: {e}", index + 2)))?;
                 ended = true;
                 break;
             }
@@ -287,50 +276,17 @@ impl Store {
         let dir = data_dir.join(STORE_DIR);
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let path = dir.join(STORE_FILE);
-        let partial = dir.join(format!("{STORE_FILE}.partial-{}", std::process::id()));
-        let result = (|| {
-            let file = std::fs::File::create(&partial).map_err(io(&partial))?;
-            let mut out = BufWriter::new(file);
-            let header = Header {
-                vigil_vulndb: FORMAT_VERSION,
-                written: written.to_owned(),
-                count: advisories.len(),
-                sources,
-            };
-            let line = |out: &mut BufWriter<std::fs::File>,
-                        value: &dyn erased::Json|
-             -> Result<(), StoreError> {
-                value.write(out).map_err(io(&partial))?;
-                out.write_all(b"\n").map_err(io(&partial))
-            };
-            line(&mut out, &header)?;
-            for advisory in advisories {
-                line(&mut out, advisory)?;
-            }
-            line(&mut out, &Trailer { end: advisories.len() })?;
-            let file = out
-                .into_inner()
-                .map_err(|e| StoreError::Io { path: partial.clone(), source: e.into_error() })?;
-            file.sync_all().map_err(io(&partial))?;
-            std::fs::rename(&partial, &path).map_err(io(&path))
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&partial);
-        }
-        result.map(|()| path)
-    }
-}
-
-/// Serialising the store's lines without naming their types.
-mod erased {
-    pub(super) trait Json {
-        fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()>;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-            serde_json::to_writer(out, self).map_err(std::io::Error::other)
-        }
+        let header = Header {
+            vigil_vulndb: FORMAT_VERSION,
+            written: written.to_owned(),
+            count: advisories.len(),
+            sources,
+        };
+        jsonl::write_replacing(&path, &header, advisories.len(), |lines| {
+            advisories.iter().try_for_each(|advisory| lines.value(advisory))
+        })
+        .map_err(|error| StoreError::Io { path: error.path, source: error.source })?;
+        Ok(path)
     }
 }
 

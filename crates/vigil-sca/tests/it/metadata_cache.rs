@@ -146,7 +146,7 @@ fn a_cut_short_or_garbled_file_is_ignored_with_the_reason() {
         ),
         (
             &format!("{}\n{}\n{}\n{{\"end\":3}}\n", lines[0], lines[1], lines[2]),
-            "the end marker counts 3, the header 2".to_owned(),
+            "line 4: the end marker counts 3, the header 2".to_owned(),
         ),
     ];
     for (text, expected) in cases {
