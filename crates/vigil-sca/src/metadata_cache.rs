@@ -10,22 +10,27 @@
 //! header or package names cannot be read is named in
 //! [`MetadataCache::problems`] and ignored as a whole, never partly used.
 //!
-//! Opening reads only each line's package name (the line starts with
-//! `{"ecosystem":…,"name":…`, as [`PackageMetadata`] serialises); a
-//! package's line is parsed the first time it is looked up, so opening
-//! costs what reading the file costs, not what parsing every version of
+//! Format 2 ends with an index, one line before the end marker: every
+//! package's name with its line's place in the file. Opening reads the
+//! header, the end marker and the index, and a package's line is read and
+//! parsed the first time it is looked up, so opening costs what the
+//! number of packages costs, not what reading or parsing every version of
 //! every package would (a server's cache holds far more packages than one
-//! lockfile). A line that cannot be parsed then counts as missing, and is
-//! fetched again.
+//! lockfile, and a scan looks up only its lockfiles' packages). A line
+//! that cannot be read, parsed, or is not the package the index says,
+//! then counts as missing and is fetched again. Format 1 files (no index)
+//! are still read, whole; the next write turns them into format 2.
 //!
 //! This module must not fetch: the server or CLI fetches what
 //! [`MetadataCache::get`] calls stale or missing, parses it with
 //! [`crate::registry`], and [`MetadataCache::insert`]s it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::{Read as _, Seek as _, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -35,8 +40,14 @@ use crate::registry::PackageMetadata;
 
 /// The cache's directory under the data directory.
 pub const CACHE_DIR: &str = "metadata";
-/// The file format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The file format this build writes (it reads format 1 too).
+pub const FORMAT_VERSION: u32 = 2;
+/// The format without an index, read whole.
+const FORMAT_WITHOUT_INDEX: u32 = 1;
+/// Most bytes read to find the header line.
+const HEAD_BYTES: u64 = 4096;
+/// Most bytes read from the end to find the end marker.
+const TAIL_BYTES: u64 = 256;
 /// Largest cache file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 
@@ -69,6 +80,13 @@ struct Header {
     count: usize,
 }
 
+/// The index line of a format 2 file: each package's name, and the byte
+/// offset and length (without the line end) of its line, in file order.
+#[derive(Serialize, Deserialize)]
+struct Index {
+    index: Vec<(String, u64, usize)>,
+}
+
 /// What the cache holds for one package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup<'a> {
@@ -90,12 +108,35 @@ impl<'a> Lookup<'a> {
     }
 }
 
+/// Where a package's line is.
+#[derive(Debug)]
+enum Stored {
+    /// In the text of a format 1 file, read whole.
+    Text(Arc<String>, Range<usize>),
+    /// In a format 2 file, kept open: offset and length.
+    File(Arc<Mutex<std::fs::File>>, u64, usize),
+}
+
+impl Stored {
+    /// The line, `None` when it cannot be read or is not UTF-8.
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Stored::Text(text, range) => text.get(range.clone()).map(Cow::Borrowed),
+            Stored::File(file, offset, len) => {
+                let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+                let bytes = read_at(&mut file, *offset, *len).ok()?;
+                String::from_utf8(bytes).ok().map(Cow::Owned)
+            }
+        }
+    }
+}
+
 /// One package of the cache: its line in the file it was read from,
 /// parsed when first looked up, or what was inserted.
 #[derive(Debug)]
 struct Entry {
-    /// The file's text and the line's place in it (`None` when inserted).
-    line: Option<(Arc<String>, Range<usize>)>,
+    /// Where its line is (`None` when inserted).
+    line: Option<Stored>,
     /// The parsed line; `None` inside when it does not parse.
     parsed: OnceLock<Option<PackageMetadata>>,
 }
@@ -105,18 +146,28 @@ impl Entry {
         Entry { line: None, parsed: OnceLock::from(Some(metadata)) }
     }
 
-    fn metadata(&self) -> Option<&PackageMetadata> {
+    fn stored(line: Stored) -> Entry {
+        Entry { line: Some(line), parsed: OnceLock::new() }
+    }
+
+    /// The metadata, once parsed; `None` when its line does not parse or
+    /// is another package's (`key` is the normalised name it is filed
+    /// under).
+    fn metadata(&self, ecosystem: Ecosystem, key: &str) -> Option<&PackageMetadata> {
         self.parsed
             .get_or_init(|| {
-                let (text, range) = self.line.as_ref()?;
-                serde_json::from_str(text.get(range.clone())?).ok()
+                let text = self.line.as_ref()?.text()?;
+                let metadata: PackageMetadata = serde_json::from_str(&text).ok()?;
+                let same = metadata.ecosystem == ecosystem
+                    && ecosystem.normalise_name(&metadata.name) == key;
+                same.then_some(metadata)
             })
             .as_ref()
     }
 }
 
-/// The cache: every file read into memory, each package parsed when first
-/// looked up.
+/// The cache: every file's index (or, for format 1, its text) in memory,
+/// each package read and parsed when first looked up.
 #[derive(Debug, Default)]
 pub struct MetadataCache {
     dir: PathBuf,
@@ -175,7 +226,7 @@ impl MetadataCache {
     pub fn get(&self, ecosystem: Ecosystem, name: &str, now: i64, ttl_seconds: i64) -> Lookup<'_> {
         let key = ecosystem.normalise_name(name);
         let entry = self.entries.get(&ecosystem).and_then(|entries| entries.get(&key));
-        match entry.and_then(Entry::metadata) {
+        match entry.and_then(|entry| entry.metadata(ecosystem, &key)) {
             Some(metadata) if now.saturating_sub(metadata.fetched_at) < ttl_seconds => {
                 Lookup::Fresh(metadata)
             }
@@ -212,37 +263,117 @@ fn read_file(
     ecosystem: Ecosystem,
 ) -> Result<Option<HashMap<String, Entry>>, CacheError> {
     let corrupt = |message: String| CacheError::Corrupt { path: path.to_owned(), message };
-    match std::fs::metadata(path) {
-        Ok(stat) if stat.len() > MAX_FILE_BYTES => {
-            return Err(corrupt(format!(
-                "it is {} bytes, more than the {MAX_FILE_BYTES} allowed",
-                stat.len()
-            )));
-        }
-        Ok(_) => {}
+    let io = |source: std::io::Error| CacheError::Io { path: path.to_owned(), source };
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(CacheError::Io { path: path.to_owned(), source }),
+        Err(error) => return Err(io(error)),
+    };
+    let size = file.metadata().map_err(io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(corrupt(format!("it is {size} bytes, more than the {MAX_FILE_BYTES} allowed")));
     }
-    let text = std::fs::read_to_string(path).map_err(|error| match error.kind() {
-        std::io::ErrorKind::InvalidData => corrupt("it is not UTF-8 text".to_owned()),
-        _ => CacheError::Io { path: path.to_owned(), source: error },
-    })?;
-    let text = Arc::new(text);
-    let mut lines = LineRanges { text: &text, at: 0 };
-    let header: Header =
-        lines.next().ok_or_else(|| corrupt("the file is empty".to_owned())).and_then(|range| {
-            serde_json::from_str(&text[range])
-                .map_err(|e| corrupt(format!("the first line is not a cache header: {e}")))
-        })?;
-    if header.vigil_metadata != FORMAT_VERSION {
+    if size == 0 {
+        return Err(corrupt("the file is empty".to_owned()));
+    }
+    let head =
+        read_at(&mut file, 0, usize::try_from(size.min(HEAD_BYTES)).unwrap_or(0)).map_err(io)?;
+    let header_line = head.split(|&byte| byte == b'\n').next().unwrap_or_default();
+    let header: Header = serde_json::from_slice(header_line)
+        .map_err(|e| corrupt(format!("the first line is not a cache header: {e}")))?;
+    if header.vigil_metadata != FORMAT_VERSION && header.vigil_metadata != FORMAT_WITHOUT_INDEX {
         return Err(corrupt(format!(
-            "it is format {}, this build reads format {FORMAT_VERSION}",
+            "it is format {}, this build reads formats {FORMAT_WITHOUT_INDEX} and {FORMAT_VERSION}",
             header.vigil_metadata
         )));
     }
     if header.ecosystem != ecosystem {
         return Err(corrupt(format!("it holds {} packages, not {ecosystem}", header.ecosystem)));
     }
+    if header.vigil_metadata == FORMAT_WITHOUT_INDEX {
+        return read_whole(path, &header).map(Some);
+    }
+    let body_start = header_line.len() as u64 + 1;
+    read_indexed(file, size, body_start, &header).map(Some).map_err(corrupt)
+}
+
+/// The entries of a format 2 file: its end marker and index read, each
+/// package's line left in the file. The error is what is wrong.
+fn read_indexed(
+    mut file: std::fs::File,
+    size: u64,
+    body_start: u64,
+    header: &Header,
+) -> Result<HashMap<String, Entry>, String> {
+    let cut_short = || "it has no end marker (a write was cut short)".to_owned();
+    let tail_len = size.min(TAIL_BYTES);
+    let tail = read_at(&mut file, size - tail_len, usize::try_from(tail_len).unwrap_or(0))
+        .map_err(|e| format!("its end cannot be read: {e}"))?;
+    let tail = tail.strip_suffix(b"\n").ok_or_else(cut_short)?;
+    let marker_start = tail.iter().rposition(|&byte| byte == b'\n').ok_or_else(cut_short)? + 1;
+    let marker = std::str::from_utf8(&tail[marker_start..]).map_err(|_| cut_short())?;
+    let index_at = jsonl::check_end(marker, header.count)
+        .map_err(|error| match error {
+            jsonl::EndError::NotAMarker(_) => cut_short(),
+            count => count.to_string(),
+        })?
+        .ok_or_else(|| "its end marker does not say where its index is".to_owned())?;
+    let marker_at = size - tail_len + marker_start as u64;
+    if index_at < body_start || index_at >= marker_at {
+        return Err(format!(
+            "its end marker places the index at byte {index_at}, outside the file"
+        ));
+    }
+    let index_len = usize::try_from(marker_at - 1 - index_at).unwrap_or(0);
+    let index = read_at(&mut file, index_at, index_len)
+        .map_err(|e| format!("its index cannot be read: {e}"))?;
+    let index: Index =
+        serde_json::from_slice(&index).map_err(|e| format!("its index cannot be read: {e}"))?;
+    if index.index.len() != header.count {
+        return Err(format!(
+            "its index lists {} packages, the header {}",
+            index.index.len(),
+            header.count
+        ));
+    }
+    let file = Arc::new(Mutex::new(file));
+    let mut entries = HashMap::with_capacity(index.index.len());
+    let mut next = body_start;
+    for (name, offset, len) in index.index {
+        // In file order, one after the other, before the index.
+        let end = offset.saturating_add(len as u64);
+        if offset < next || end >= index_at {
+            return Err(format!("its index places {name} outside the package lines"));
+        }
+        next = end + 1;
+        entries.insert(
+            header.ecosystem.normalise_name(&name),
+            Entry::stored(Stored::File(file.clone(), offset, len)),
+        );
+    }
+    Ok(entries)
+}
+
+/// Reads `len` bytes of `file` from `offset`.
+fn read_at(file: &mut std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(offset))?;
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The entries of a format 1 file (no index), read whole; each line's
+/// name is read now, the rest when looked up.
+fn read_whole(path: &Path, header: &Header) -> Result<HashMap<String, Entry>, CacheError> {
+    let corrupt = |message: String| CacheError::Corrupt { path: path.to_owned(), message };
+    let ecosystem = header.ecosystem;
+    let text = std::fs::read_to_string(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::InvalidData => corrupt("it is not UTF-8 text".to_owned()),
+        _ => CacheError::Io { path: path.to_owned(), source: error },
+    })?;
+    let text = Arc::new(text);
+    let mut lines = LineRanges { text: &text, at: 0 };
+    lines.next();
     let mut entries = HashMap::with_capacity(header.count.min(1_000_000));
     let mut read = 0;
     for (index, range) in lines.enumerate() {
@@ -250,15 +381,17 @@ fn read_file(
         if read == header.count {
             jsonl::check_end(line, header.count)
                 .map_err(|e| corrupt(format!("line {}: {e}", index + 2)))?;
-            return Ok(Some(entries));
+            return Ok(entries);
         }
         let (line_ecosystem, name) =
             name_of(line).map_err(|e| corrupt(format!("line {}: {e}", index + 2)))?;
         if line_ecosystem != ecosystem {
             return Err(corrupt(format!("line {}: a {line_ecosystem} package", index + 2)));
         }
-        let entry = Entry { line: Some((text.clone(), range)), parsed: OnceLock::new() };
-        entries.insert(ecosystem.normalise_name(&name), entry);
+        entries.insert(
+            ecosystem.normalise_name(&name),
+            Entry::stored(Stored::Text(text.clone(), range)),
+        );
         read += 1;
     }
     Err(corrupt(format!(
@@ -314,11 +447,11 @@ fn name_of(line: &str) -> Result<(Ecosystem, String), serde_json::Error> {
 /// What [`write_file`] writes of one package.
 enum Kept<'a> {
     Parsed(&'a PackageMetadata),
-    Line(&'a str),
+    Line(&'a Stored),
 }
 
-/// Writes `entries` to `path` through a file beside it, renamed over it;
-/// lines never looked up are copied as they were read.
+/// Writes `entries` to `path` in format 2 through a file beside it,
+/// renamed over it; lines never looked up are copied as they were read.
 fn write_file(
     path: &Path,
     ecosystem: Ecosystem,
@@ -330,17 +463,31 @@ fn write_file(
         .iter()
         .filter_map(|(name, entry)| match (entry.parsed.get(), &entry.line) {
             (Some(Some(metadata)), _) => Some((name, Kept::Parsed(metadata))),
-            (None, Some((text, range))) => Some((name, Kept::Line(&text[range.clone()]))),
+            (None, Some(stored)) => Some((name, Kept::Line(stored))),
             _ => None,
         })
         .collect();
     kept.sort_by(|a, b| a.0.cmp(b.0));
     let header = Header { vigil_metadata: FORMAT_VERSION, ecosystem, count: kept.len() };
     jsonl::write_replacing(path, &header, kept.len(), |lines| {
-        kept.iter().try_for_each(|(_, line)| match line {
-            Kept::Parsed(metadata) => lines.value(metadata),
-            Kept::Line(line) => lines.raw(line),
-        })
+        let mut index = Vec::with_capacity(kept.len());
+        for (name, line) in &kept {
+            let at = lines.position();
+            match line {
+                Kept::Parsed(metadata) => lines.value(metadata)?,
+                Kept::Line(stored) => {
+                    let text = stored.text().ok_or_else(|| {
+                        std::io::Error::other(format!("the cached line of {name} cannot be read"))
+                    })?;
+                    lines.raw(&text)?;
+                }
+            }
+            let len = usize::try_from(lines.position() - at - 1).unwrap_or(usize::MAX);
+            index.push(((*name).clone(), at, len));
+        }
+        let index_at = lines.position();
+        lines.value(&Index { index })?;
+        Ok(Some(index_at))
     })
     .map_err(|error| CacheError::Io { path: error.path, source: error.source })
 }

@@ -283,7 +283,8 @@ impl Store {
             sources,
         };
         jsonl::write_replacing(&path, &header, advisories.len(), |lines| {
-            advisories.iter().try_for_each(|advisory| lines.value(advisory))
+            advisories.iter().try_for_each(|advisory| lines.value(advisory))?;
+            Ok(None)
         })
         .map_err(|error| StoreError::Io { path: error.path, source: error.source })?;
         Ok(path)

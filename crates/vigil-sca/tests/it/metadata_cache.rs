@@ -110,94 +110,185 @@ fn problems_of(text: &str) -> (usize, Vec<String>) {
     (cache.len(), problems)
 }
 
+/// The lines of the npm file a filled cache writes: header, left-pad,
+/// react, index, end marker.
+fn written_npm_lines() -> Vec<String> {
+    let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    filled(temp.path()).write().unwrap_or_else(|e| panic!("{e}"));
+    let whole = std::fs::read_to_string(MetadataCache::file(temp.path(), Ecosystem::Npm))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<String> = whole.lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 5, "header, two packages, index, end marker");
+    assert!(lines[1].contains("\"left-pad\"") && lines[2].contains("\"react\""));
+    lines
+}
+
+/// A format 2 npm file of `packages` (name, line) with its index and end
+/// marker, as the cache writes one, and the index's offset.
+fn format_2(packages: &[(&str, &str)]) -> (String, usize) {
+    let mut text =
+        format!("{{\"vigil_metadata\":2,\"ecosystem\":\"Npm\",\"count\":{}}}\n", packages.len());
+    let mut index = Vec::new();
+    for (name, line) in packages {
+        index.push(serde_json::json!([name, text.len(), line.len()]));
+        text.push_str(line);
+        text.push('\n');
+    }
+    let index_at = text.len();
+    text.push_str(&serde_json::json!({ "index": index }).to_string());
+    text.push_str(&format!("\n{{\"end\":{},\"index_at\":{index_at}}}\n", packages.len()));
+    (text, index_at)
+}
+
 #[test]
 fn a_cut_short_or_garbled_file_is_ignored_with_the_reason() {
-    let temp = tempfile::tempdir().unwrap();
-    filled(temp.path()).write().unwrap();
-    let whole = std::fs::read_to_string(MetadataCache::file(temp.path(), Ecosystem::Npm)).unwrap();
-    let lines: Vec<&str> = whole.lines().collect();
-    assert_eq!(lines.len(), 4, "header, two packages, end marker");
-
-    let cut_after_one = format!("{}\n{}\n", lines[0], lines[1]);
-    let cut_mid_line = &whole[..whole.len() - lines[3].len() - 40];
+    let lines = written_npm_lines();
+    let whole = lines.join("\n") + "\n";
+    let (rebuilt, index_at) = format_2(&[("left-pad", &lines[1]), ("react", &lines[2])]);
+    assert_eq!(rebuilt, whole, "the test builds files as the cache writes them");
+    let before_end = &whole[..whole.len() - lines[4].len() - 1];
+    let with_end = |end: &str| format!("{before_end}{end}\n");
+    let with_index = |index: &str| {
+        format!(
+            "{}\n{}\n{}\n{index}\n{{\"end\":2,\"index_at\":{index_at}}}\n",
+            lines[0], lines[1], lines[2]
+        )
+    };
+    let cut_short = "it has no end marker (a write was cut short)";
     let cases = [
-        ("", "the file is empty".to_owned()),
+        ("".to_owned(), "the file is empty"),
+        (format!("{}\n{}\n", lines[0], lines[1]), cut_short),
+        (whole[..whole.len() - 20].to_owned(), cut_short),
+        (before_end.to_owned(), cut_short),
         (
-            cut_after_one.as_str(),
-            "it ends after 1 of 2 packages, without its end marker (a write was cut short)"
-                .to_owned(),
+            "garbage\n".to_owned(),
+            "the first line is not a cache header: expected value at line 1 column 1",
         ),
         (
-            cut_mid_line,
-            "it ends after 2 of 2 packages, without its end marker (a write was cut short)"
-                .to_owned(),
+            "{\"vigil_metadata\":9,\"ecosystem\":\"Npm\",\"count\":0}\n{\"end\":0}\n".to_owned(),
+            "it is format 9, this build reads formats 1 and 2",
         ),
         (
-            "garbage\n",
-            "the first line is not a cache header: expected value at line 1 column 1".to_owned(),
+            "{\"vigil_metadata\":2,\"ecosystem\":\"PyPI\",\"count\":0}\n{\"end\":0}\n".to_owned(),
+            "it holds PyPI packages, not npm",
         ),
         (
-            "{\"vigil_metadata\":9,\"ecosystem\":\"Npm\",\"count\":0}\n{\"end\":0}\n",
-            "it is format 9, this build reads format 1".to_owned(),
+            with_end(&format!("{{\"end\":3,\"index_at\":{index_at}}}")),
+            "the end marker counts 3, the header 2",
+        ),
+        (with_end("{\"end\":2}"), "its end marker does not say where its index is"),
+        (
+            with_end("{\"end\":2,\"index_at\":999999999}"),
+            "its end marker places the index at byte 999999999, outside the file",
+        ),
+        (with_index("{\"index\":7}"), "its index cannot be read: invalid type: integer `7`"),
+        (
+            with_index("{\"index\":[[\"left-pad\",49,10]]}"),
+            "its index lists 1 packages, the header 2",
         ),
         (
-            "{\"vigil_metadata\":1,\"ecosystem\":\"PyPI\",\"count\":0}\n{\"end\":0}\n",
-            "it holds PyPI packages, not npm".to_owned(),
+            with_index("{\"index\":[[\"left-pad\",0,10],[\"react\",60,10]]}"),
+            "its index places left-pad outside the package lines",
         ),
         (
-            &format!("{}\n{}\n{}\n{{\"end\":3}}\n", lines[0], lines[1], lines[2]),
-            "line 4: the end marker counts 3, the header 2".to_owned(),
+            with_index(&format!("{{\"index\":[[\"left-pad\",60,10],[\"react\",60,{index_at}]]}}")),
+            "its index places react outside the package lines",
         ),
     ];
     for (text, expected) in cases {
-        let (left, problems) = problems_of(text);
+        let (left, problems) = problems_of(&text);
         let problems: Vec<String> =
             problems.into_iter().map(|p| p.chars().take(expected.len()).collect()).collect();
-        assert_eq!(problems, [expected]);
+        assert_eq!(problems, [expected], "{text:.200}");
         assert_eq!(left, 2, "the other ecosystems' files are still used");
     }
 }
 
-/// Opening reads only the names; a package's line is parsed when looked
-/// up. A line whose name reads but whose rest does not loses only that
-/// package (it is fetched again), and a rewrite drops it; lines never
-/// looked up are copied as they were.
+/// Opening reads the index; a package's line is read and parsed when
+/// looked up. A line that does not parse, or is another package's, loses
+/// only that package (it is fetched again) and a rewrite drops it; lines
+/// never looked up are copied as they were.
 #[test]
 fn a_garbled_package_line_loses_only_that_package() {
+    let lines = written_npm_lines();
+    let garbled = format!("{}, \"versions\": [tru", &lines[1][..60]);
     let temp = tempfile::tempdir().unwrap();
     filled(temp.path()).write().unwrap();
     let path = MetadataCache::file(temp.path(), Ecosystem::Npm);
-    let whole = std::fs::read_to_string(&path).unwrap();
-    let lines: Vec<&str> = whole.lines().collect();
-    let (left_pad, react) = if lines[1].contains("\"left-pad\"") { (1, 2) } else { (2, 1) };
-    // left-pad's line keeps its name and loses its end; react's keys are
-    // written in another order (the name is then read by a full parse).
-    let garbled = format!("{}, \"versions\": [tru", &lines[left_pad][..60]);
-    let mut react_value: serde_json::Value = serde_json::from_str(lines[react]).unwrap();
-    let name = react_value.as_object_mut().unwrap().remove("name").unwrap();
-    let mut reordered = serde_json::Map::new();
-    reordered.insert("name".into(), name);
-    reordered.extend(react_value.as_object().unwrap().clone());
-    let reordered = serde_json::to_string(&reordered).unwrap();
-    let mut text = [lines[0].to_owned(), String::new(), String::new(), lines[3].to_owned()];
-    text[left_pad] = garbled;
-    text[react] = reordered;
-    std::fs::write(&path, text.join("\n") + "\n").unwrap();
+    let (text, _) =
+        format_2(&[("left-pad", &garbled), ("lodash", &lines[2]), ("react", &lines[2])]);
+    std::fs::write(&path, text).unwrap();
 
     let cache = MetadataCache::open(temp.path());
     assert!(cache.problems().is_empty(), "{:?}", cache.problems());
-    assert_eq!(cache.len(), 4);
+    assert_eq!(cache.len(), 5);
     assert_eq!(cache.get(Ecosystem::Npm, "left-pad", FETCHED, DAY), Lookup::Missing);
+    assert_eq!(cache.get(Ecosystem::Npm, "lodash", FETCHED, DAY), Lookup::Missing, "react's line");
     let react = cache.get(Ecosystem::Npm, "react", FETCHED, 100 * DAY).metadata().unwrap();
     assert_eq!(react.versions.len(), 2963);
     cache.write().unwrap();
 
     let again = MetadataCache::open(temp.path());
     assert!(again.problems().is_empty(), "{:?}", again.problems());
-    assert_eq!(again.len(), 3, "left-pad dropped, to be fetched again");
+    assert_eq!(again.len(), 3, "left-pad and lodash dropped, to be fetched again");
+    // Never looked up before the write: copied from the old file.
     assert!(again.get(Ecosystem::PyPI, "requests", FETCHED, DAY).metadata().is_some());
+    assert!(again.get(Ecosystem::CratesIo, "serde", FETCHED, DAY).metadata().is_some());
     assert_eq!(
         again.get(Ecosystem::Npm, "react", FETCHED, 100 * DAY).metadata().unwrap().versions.len(),
         2963
     );
+}
+
+/// A cache written by an earlier build (format 1: no index) is read whole:
+/// names when opened, each line when looked up; the next write turns it
+/// into format 2. Its own damage is reported as before.
+#[test]
+fn a_format_1_file_is_read_whole_and_rewritten_in_format_2() {
+    let lines = written_npm_lines();
+    let header = "{\"vigil_metadata\":1,\"ecosystem\":\"Npm\",\"count\":2}";
+    // left-pad's line keeps its name and loses its end; react's keys are
+    // written in another order (the name is then read by a full parse).
+    let garbled = format!("{}, \"versions\": [tru", &lines[1][..60]);
+    let mut react_value: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
+    let name = react_value.as_object_mut().unwrap().remove("name").unwrap();
+    let mut reordered = serde_json::Map::new();
+    reordered.insert("name".into(), name);
+    reordered.extend(react_value.as_object().unwrap().clone());
+    let reordered = serde_json::to_string(&reordered).unwrap();
+
+    let temp = tempfile::tempdir().unwrap();
+    filled(temp.path()).write().unwrap();
+    let path = MetadataCache::file(temp.path(), Ecosystem::Npm);
+    std::fs::write(&path, format!("{header}\n{garbled}\n{reordered}\n{{\"end\":2}}\n")).unwrap();
+    let cache = MetadataCache::open(temp.path());
+    assert!(cache.problems().is_empty(), "{:?}", cache.problems());
+    assert_eq!(cache.len(), 4);
+    assert_eq!(cache.get(Ecosystem::Npm, "left-pad", FETCHED, DAY), Lookup::Missing);
+    assert!(cache.get(Ecosystem::Npm, "react", FETCHED, DAY).metadata().is_some());
+    cache.write().unwrap();
+    let rewritten = std::fs::read_to_string(&path).unwrap();
+    assert!(rewritten.starts_with("{\"vigil_metadata\":2,"), "{rewritten:.80}");
+    let again = MetadataCache::open(temp.path());
+    assert!(again.problems().is_empty(), "{:?}", again.problems());
+    assert_eq!(again.len(), 3);
+    assert_eq!(
+        again.get(Ecosystem::Npm, "react", FETCHED, DAY).metadata().unwrap().versions.len(),
+        2963
+    );
+
+    let cases = [
+        (
+            format!("{header}\n{}\n", lines[1]),
+            "it ends after 1 of 2 packages, without its end marker (a write was cut short)",
+        ),
+        (
+            format!("{header}\n{}\n{}\n{{\"end\":3}}\n", lines[1], lines[2]),
+            "line 4: the end marker counts 3, the header 2",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (_, problems) = problems_of(&text);
+        assert_eq!(problems, [expected]);
+    }
 }
