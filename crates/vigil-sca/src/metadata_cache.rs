@@ -3,12 +3,13 @@
 //! `<data-dir>/metadata/`) so operational risk can be judged offline.
 //!
 //! One JSON-lines file per ecosystem (`npm.jsonl`, `PyPI.jsonl`,
-//! `crates.io.jsonl`) in the framing of the crate's `jsonl` module, shared with the
-//! advisory store: a header line with the count, one [`PackageMetadata`]
-//! per line (each with its `fetched_at`), an end marker, and replaced only
-//! whole; a file cut short (no end marker, a count that differs) or whose
-//! header or package names cannot be read is named in
-//! [`MetadataCache::problems`] and ignored as a whole, never partly used.
+//! `crates.io.jsonl`) in the framing the crate's `jsonl` module shares
+//! with the advisory store: a header line with the count, one
+//! [`PackageMetadata`] per line (each with its `fetched_at`), an end
+//! marker, and replaced only whole. A file cut short (no end marker, a
+//! count that differs) or whose header or index cannot be read is named
+//! in [`MetadataCache::problems`] and ignored as a whole, never partly
+//! used.
 //!
 //! Format 2 ends with an index, one line before the end marker: every
 //! package's name with its line's place in the file. Opening reads the
