@@ -236,6 +236,16 @@ impl MetadataCache {
         }
     }
 
+    /// The metadata of `name` of `ecosystem`, fresh or stale, to change in
+    /// place (its line parsed first if need be); the next
+    /// [`MetadataCache::write`] keeps the change.
+    pub fn get_mut(&mut self, ecosystem: Ecosystem, name: &str) -> Option<&mut PackageMetadata> {
+        let key = ecosystem.normalise_name(name);
+        let entry = self.entries.get_mut(&ecosystem)?.get_mut(&key)?;
+        entry.metadata(ecosystem, &key)?;
+        entry.parsed.get_mut()?.as_mut()
+    }
+
     /// Adds `metadata`, replacing what the cache held for the package.
     pub fn insert(&mut self, metadata: PackageMetadata) {
         let key = metadata.ecosystem.normalise_name(&metadata.name);

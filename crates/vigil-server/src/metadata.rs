@@ -425,16 +425,12 @@ fn set_license(
     version: &str,
     license: CrateLicense,
 ) -> bool {
-    let Some(mut metadata) = cache.get(Ecosystem::CratesIo, name, 0, i64::MAX).metadata().cloned()
-    else {
-        return false;
-    };
+    let Some(metadata) = cache.get_mut(Ecosystem::CratesIo, name) else { return false };
     let Some(entry) = metadata.versions.iter_mut().find(|entry| entry.version == version) else {
         return false;
     };
     entry.license = license.license;
     entry.license_file = license.license_file;
-    cache.insert(metadata);
     true
 }
 

@@ -90,6 +90,26 @@ fn a_rewrite_replaces_the_file_and_leaves_nothing_beside_it() {
     assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 3, "no partial file left");
 }
 
+#[test]
+fn a_change_in_place_is_kept_by_the_next_write() {
+    let temp = tempfile::tempdir().unwrap();
+    filled(temp.path()).write().unwrap();
+    let mut cache = MetadataCache::open(temp.path());
+    assert_eq!(cache.get_mut(Ecosystem::CratesIo, "no-such-crate"), None);
+    let serde = cache.get_mut(Ecosystem::CratesIo, "serde").unwrap();
+    let version = serde.versions.last_mut().unwrap();
+    assert_eq!(version.license, None, "the crates.io index gives no license");
+    version.license = Some("MIT OR Apache-2.0".to_owned());
+    let changed = version.version.clone();
+    cache.write().unwrap();
+    let reopened = MetadataCache::open(temp.path());
+    let serde = reopened.get(Ecosystem::CratesIo, "serde", FETCHED, DAY).metadata().unwrap();
+    assert_eq!(serde.license_of(&changed), Some("MIT OR Apache-2.0"));
+    // The others, never looked up, are copied as they were.
+    assert_eq!(reopened.len(), 4);
+    assert!(reopened.get(Ecosystem::Npm, "react", FETCHED, DAY).metadata().is_some());
+}
+
 fn problems_of(text: &str) -> (usize, Vec<String>) {
     let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     filled(temp.path()).write().unwrap_or_else(|e| panic!("{e}"));
