@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use vigil_sca::Ecosystem;
 use vigil_sca::metadata_cache::MetadataCache;
 use vigil_sca::registry::npm;
-use vigil_sca::risk::{Risk, assess};
+use vigil_sca::risk::{Risk, assess_of};
 
 /// 2026-12-07T11:30:00Z.
 const NOW: i64 = 1_796_643_000;
@@ -119,11 +119,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn enrich(cache: &MetadataCache, lockfile: &[(String, String)]) -> [usize; 4] {
     let mut levels = [0usize; 4];
     for (name, version) in lockfile {
-        let slot = match cache.get(Ecosystem::Npm, name, NOW, TTL).metadata() {
-            Some(metadata) => match assess(metadata, version, NOW) {
-                Risk::Assessed(assessment) => assessment.level as usize,
-                Risk::Unknown { .. } => 3,
-            },
+        // As `risk::assess_graph` does for a scan.
+        let slot = match cache.brief(Ecosystem::Npm, name, version, NOW, TTL) {
+            Some(brief) => {
+                match assess_of(brief.package, brief.releases, brief.in_use.as_ref(), NOW) {
+                    Risk::Assessed(assessment) => assessment.level as usize,
+                    Risk::Unknown { .. } => 3,
+                }
+            }
             None => 3,
         };
         levels[slot] += 1;

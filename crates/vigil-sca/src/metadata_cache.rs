@@ -37,7 +37,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::Ecosystem;
 use crate::jsonl;
-use crate::registry::PackageMetadata;
+use crate::registry::{PackageMetadata, VersionMetadata};
+use crate::risk::Releases;
 
 /// The cache's directory under the data directory.
 pub const CACHE_DIR: &str = "metadata";
@@ -81,11 +82,35 @@ struct Header {
     count: usize,
 }
 
-/// The index line of a format 2 file: each package's name, and the byte
-/// offset and length (without the line end) of its line, in file order.
+/// The index line of a format 2 file: each package's name, the byte
+/// offset and length (without the line end) of its line, and the length
+/// of the line's head (every field before `"versions"`), in file order.
 #[derive(Serialize, Deserialize)]
 struct Index {
-    index: Vec<(String, u64, usize)>,
+    index: Vec<(String, u64, usize, usize)>,
+}
+
+/// A package line's head: the package without its versions, and the
+/// summary of its releases the writer put before them.
+#[derive(Debug, Deserialize)]
+struct Head {
+    #[serde(flatten)]
+    package: PackageMetadata,
+    releases: Releases,
+}
+
+/// What scoring one version of a package needs, read without the
+/// package's other versions ([`MetadataCache::brief`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Brief<'a> {
+    /// The package, its `versions` left empty when read from a file.
+    pub package: &'a PackageMetadata,
+    /// The summary of all its releases.
+    pub releases: &'a Releases,
+    /// The version's own entry, if the registry lists it.
+    pub in_use: Option<VersionMetadata>,
+    /// Fetched longer ago than the time to live.
+    pub stale: bool,
 }
 
 /// What the cache holds for one package.
@@ -114,8 +139,8 @@ impl<'a> Lookup<'a> {
 enum Stored {
     /// In the text of a format 1 file, read whole.
     Text(Arc<String>, Range<usize>),
-    /// In a format 2 file, kept open: offset and length.
-    File(Arc<Mutex<std::fs::File>>, u64, usize),
+    /// In a format 2 file, kept open: offset, length and head length.
+    File(Arc<Mutex<std::fs::File>>, u64, usize, usize),
 }
 
 impl Stored {
@@ -123,13 +148,41 @@ impl Stored {
     fn text(&self) -> Option<Cow<'_, str>> {
         match self {
             Stored::Text(text, range) => text.get(range.clone()).map(Cow::Borrowed),
-            Stored::File(file, offset, len) => {
-                let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-                let bytes = read_at(&mut file, *offset, *len).ok()?;
+            Stored::File(file, offset, len, _) => {
+                let bytes = read_locked(file, *offset, *len)?;
                 String::from_utf8(bytes).ok().map(Cow::Owned)
             }
         }
     }
+
+    /// The line's head, parsed; `None` for a format 1 line.
+    fn head(&self) -> Option<Head> {
+        let Stored::File(file, offset, _, head_len) = self else { return None };
+        let mut bytes = read_locked(file, *offset, *head_len)?;
+        bytes.push(b'}');
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// The entry of `version` in the line's versions, found by its text
+    /// (as the writer spells it) without parsing the others; `None` for a
+    /// format 1 line.
+    fn version(&self, version: &str) -> Option<Option<VersionMetadata>> {
+        let Stored::File(file, offset, len, head_len) = self else { return None };
+        let versions = read_locked(file, offset + *head_len as u64, len.checked_sub(*head_len)?)?;
+        let mut needle = b"{\"version\":".to_vec();
+        needle.extend(serde_json::to_vec(version).ok()?);
+        let Some(at) = memchr::memmem::find(&versions, &needle) else { return Some(None) };
+        let mut stream =
+            serde_json::Deserializer::from_slice(&versions[at..]).into_iter::<VersionMetadata>();
+        let entry = stream.next()?.ok()?;
+        Some((entry.version == version).then_some(entry))
+    }
+}
+
+/// Reads `len` bytes of the shared `file` from `offset`.
+fn read_locked(file: &Mutex<std::fs::File>, offset: u64, len: usize) -> Option<Vec<u8>> {
+    let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+    read_at(&mut file, offset, len).ok()
 }
 
 /// One package of the cache: its line in the file it was read from,
@@ -140,15 +193,54 @@ struct Entry {
     line: Option<Stored>,
     /// The parsed line; `None` inside when it does not parse.
     parsed: OnceLock<Option<PackageMetadata>>,
+    /// The package without its versions and the summary of its releases,
+    /// from the line's head or from the parsed line.
+    head: OnceLock<Option<(PackageMetadata, Releases)>>,
 }
 
 impl Entry {
     fn inserted(metadata: PackageMetadata) -> Entry {
-        Entry { line: None, parsed: OnceLock::from(Some(metadata)) }
+        Entry { line: None, parsed: OnceLock::from(Some(metadata)), head: OnceLock::new() }
     }
 
     fn stored(line: Stored) -> Entry {
-        Entry { line: Some(line), parsed: OnceLock::new() }
+        Entry { line: Some(line), parsed: OnceLock::new(), head: OnceLock::new() }
+    }
+
+    /// The package without its versions and the summary of its releases:
+    /// from the parsed line when it is parsed, else from the line's head,
+    /// else by parsing the line; `None` as for [`Entry::metadata`].
+    fn head(&self, ecosystem: Ecosystem, key: &str) -> Option<&(PackageMetadata, Releases)> {
+        self.head
+            .get_or_init(|| {
+                let from_metadata = |metadata: &PackageMetadata| {
+                    let releases = Releases::of(&metadata.versions);
+                    (PackageMetadata { versions: Vec::new(), ..metadata.clone() }, releases)
+                };
+                if let Some(parsed) = self.parsed.get() {
+                    return parsed.as_ref().map(from_metadata);
+                }
+                match self.line.as_ref()?.head() {
+                    Some(head) => {
+                        let same = head.package.ecosystem == ecosystem
+                            && ecosystem.normalise_name(&head.package.name) == key;
+                        same.then_some((head.package, head.releases))
+                    }
+                    None => self.metadata(ecosystem, key).map(from_metadata),
+                }
+            })
+            .as_ref()
+    }
+
+    /// The entry of `version`: from the parsed line when it is parsed,
+    /// else found in the line's versions.
+    fn version(&self, ecosystem: Ecosystem, key: &str, version: &str) -> Option<VersionMetadata> {
+        if self.parsed.get().is_none()
+            && let Some(found) = self.line.as_ref().and_then(|line| line.version(version))
+        {
+            return found;
+        }
+        self.metadata(ecosystem, key)?.version(version).cloned()
     }
 
     /// The metadata, once parsed; `None` when its line does not parse or
@@ -236,6 +328,31 @@ impl MetadataCache {
         }
     }
 
+    /// What scoring `version` of `name` needs, at `now` (as
+    /// [`MetadataCache::get`]), without reading the package's other
+    /// versions when its line is in a file: the line's head (the package
+    /// and the summary of its releases the writer put there) and the
+    /// version's own entry, found by its text. `None` when the cache does
+    /// not hold the package.
+    pub fn brief(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        version: &str,
+        now: i64,
+        ttl_seconds: i64,
+    ) -> Option<Brief<'_>> {
+        let key = ecosystem.normalise_name(name);
+        let entry = self.entries.get(&ecosystem)?.get(&key)?;
+        let (package, releases) = entry.head(ecosystem, &key)?;
+        Some(Brief {
+            package,
+            releases,
+            in_use: entry.version(ecosystem, &key, version),
+            stale: now.saturating_sub(package.fetched_at) >= ttl_seconds,
+        })
+    }
+
     /// The metadata of `name` of `ecosystem`, fresh or stale, to change in
     /// place (its line parsed first if need be); the next
     /// [`MetadataCache::write`] keeps the change.
@@ -243,6 +360,7 @@ impl MetadataCache {
         let key = ecosystem.normalise_name(name);
         let entry = self.entries.get_mut(&ecosystem)?.get_mut(&key)?;
         entry.metadata(ecosystem, &key)?;
+        entry.head = OnceLock::new();
         entry.parsed.get_mut()?.as_mut()
     }
 
@@ -350,16 +468,16 @@ fn read_indexed(
     let file = Arc::new(Mutex::new(file));
     let mut entries = HashMap::with_capacity(index.index.len());
     let mut next = body_start;
-    for (name, offset, len) in index.index {
+    for (name, offset, len, head_len) in index.index {
         // In file order, one after the other, before the index.
         let end = offset.saturating_add(len as u64);
-        if offset < next || end >= index_at {
+        if offset < next || end >= index_at || head_len > len {
             return Err(format!("its index places {name} outside the package lines"));
         }
         next = end + 1;
         entries.insert(
             header.ecosystem.normalise_name(&name),
-            Entry::stored(Stored::File(file.clone(), offset, len)),
+            Entry::stored(Stored::File(file.clone(), offset, len, head_len)),
         );
     }
     Ok(entries)
@@ -458,24 +576,27 @@ fn name_of(line: &str) -> Result<(Ecosystem, String), serde_json::Error> {
 /// What [`write_file`] writes of one package.
 enum Kept<'a> {
     Parsed(&'a PackageMetadata),
-    Line(&'a Stored),
+    /// A format 2 line never looked up, copied with its head's length.
+    Line(&'a Stored, usize),
 }
 
 /// Writes `entries` to `path` in format 2 through a file beside it,
-/// renamed over it; lines never looked up are copied as they were read.
+/// renamed over it; format 2 lines never looked up are copied as they
+/// were read.
 fn write_file(
     path: &Path,
     ecosystem: Ecosystem,
     entries: &HashMap<String, Entry>,
 ) -> Result<(), CacheError> {
-    // A line that was looked up and did not parse is dropped (it is
-    // fetched again); one never looked up is copied as it was read.
+    // A line that does not parse is dropped (it is fetched again); a
+    // format 1 line is parsed to be written with its head.
     let mut kept: Vec<(&String, Kept<'_>)> = entries
         .iter()
         .filter_map(|(name, entry)| match (entry.parsed.get(), &entry.line) {
-            (Some(Some(metadata)), _) => Some((name, Kept::Parsed(metadata))),
-            (None, Some(stored)) => Some((name, Kept::Line(stored))),
-            _ => None,
+            (None, Some(stored @ Stored::File(_, _, _, head_len))) => {
+                Some((name, Kept::Line(stored, *head_len)))
+            }
+            _ => entry.metadata(ecosystem, name).map(|metadata| (name, Kept::Parsed(metadata))),
         })
         .collect();
     kept.sort_by(|a, b| a.0.cmp(b.0));
@@ -484,21 +605,43 @@ fn write_file(
         let mut index = Vec::with_capacity(kept.len());
         for (name, line) in &kept {
             let at = lines.position();
-            match line {
-                Kept::Parsed(metadata) => lines.value(metadata)?,
-                Kept::Line(stored) => {
+            let head_len = match line {
+                Kept::Parsed(metadata) => {
+                    let (line, head_len) = package_line(metadata)?;
+                    lines.raw(&line)?;
+                    head_len
+                }
+                Kept::Line(stored, head_len) => {
                     let text = stored.text().ok_or_else(|| {
                         std::io::Error::other(format!("the cached line of {name} cannot be read"))
                     })?;
                     lines.raw(&text)?;
+                    *head_len
                 }
-            }
+            };
             let len = usize::try_from(lines.position() - at - 1).unwrap_or(usize::MAX);
-            index.push(((*name).clone(), at, len));
+            index.push(((*name).clone(), at, len, head_len));
         }
         let index_at = lines.position();
         lines.value(&Index { index })?;
         Ok(Some(index_at))
     })
     .map_err(|error| CacheError::Io { path: error.path, source: error.source })
+}
+
+/// A package's line, with the summary of its releases put just before
+/// its versions (the last field), and the length of the head (the line
+/// up to that `,"versions":`).
+fn package_line(metadata: &PackageMetadata) -> std::io::Result<(String, usize)> {
+    let line = serde_json::to_string(metadata).map_err(std::io::Error::other)?;
+    // Strings are escaped, so the key cannot appear inside one; versions
+    // is the last field, and nothing before it has such a key.
+    let at = line
+        .find(",\"versions\":")
+        .ok_or_else(|| std::io::Error::other("a package line without versions"))?;
+    let releases =
+        serde_json::to_string(&Releases::of(&metadata.versions)).map_err(std::io::Error::other)?;
+    let head = format!("{},\"releases\":{releases}", &line[..at]);
+    let head_len = head.len();
+    Ok((head + &line[at..], head_len))
 }

@@ -30,8 +30,6 @@ pub struct PackageMetadata {
     /// `info.version`), when it names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<String>,
-    /// Every version, in the registry's order.
-    pub versions: Vec<VersionMetadata>,
     /// The package is deprecated as a whole, with the registry's message
     /// (npm: the latest version's deprecation; an unpublished package).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +58,10 @@ pub struct PackageMetadata {
     /// everything else is empty.
     #[serde(default, skip_serializing_if = "is_false")]
     pub not_found: bool,
+    /// Every version, in the registry's order. Serialised last: the
+    /// metadata cache reads a package's other fields without them.
+    #[serde(default)]
+    pub versions: Vec<VersionMetadata>,
 }
 
 /// One version of a package.

@@ -24,8 +24,10 @@
 //! Pure: `now` is a parameter; nothing here reads a clock, a file or the
 //! network.
 
+use serde::{Deserialize, Serialize};
+
 use crate::graph::Graph;
-use crate::metadata_cache::{Lookup, MetadataCache};
+use crate::metadata_cache::MetadataCache;
 use crate::registry::{PackageMetadata, VersionMetadata};
 
 /// Seconds in a day.
@@ -134,43 +136,80 @@ pub enum Risk {
     },
 }
 
+/// What the score needs of a package's whole release history, kept
+/// beside each package in the metadata cache so that scoring one version
+/// need not read the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Releases {
+    /// Release times of the stable, non-yanked versions, ascending.
+    pub stable: Vec<i64>,
+    /// The last release, version and time: of the stable, non-yanked
+    /// versions when any is dated, else of any non-yanked one.
+    pub last: Option<(String, i64)>,
+    /// Some version has a release date.
+    pub any_dated: bool,
+}
+
+impl Releases {
+    /// The summary of `versions`.
+    pub fn of(versions: &[VersionMetadata]) -> Releases {
+        let stable = |entry: &&VersionMetadata| !entry.yanked && !entry.prerelease;
+        let mut times: Vec<i64> =
+            versions.iter().filter(stable).filter_map(|entry| entry.released).collect();
+        times.sort_unstable();
+        let candidates: Vec<&VersionMetadata> = if times.is_empty() {
+            versions.iter().filter(|entry| !entry.yanked).collect()
+        } else {
+            versions.iter().filter(stable).collect()
+        };
+        let last = candidates
+            .iter()
+            .filter_map(|entry| entry.released.map(|time| (time, *entry)))
+            .max_by_key(|(time, _)| *time)
+            .map(|(time, entry)| (entry.version.clone(), time));
+        Releases {
+            stable: times,
+            last,
+            any_dated: versions.iter().any(|entry| entry.released.is_some()),
+        }
+    }
+}
+
 /// The signals of `version` of the package `metadata` describes, at `now`
 /// (seconds since the Unix epoch).
 pub fn signals(metadata: &PackageMetadata, version: &str, now: i64) -> Signals {
-    let in_use = metadata.version(version);
+    signals_of(metadata, &Releases::of(&metadata.versions), metadata.version(version), now)
+}
+
+/// The signals of the version `in_use` (its entry, if the registry lists
+/// it) of the package `metadata` describes (whose own versions are not
+/// read), with its `releases`, at `now`.
+pub fn signals_of(
+    metadata: &PackageMetadata,
+    releases: &Releases,
+    in_use: Option<&VersionMetadata>,
+    now: i64,
+) -> Signals {
     let deprecated =
         in_use.and_then(|entry| entry.deprecated.clone()).or_else(|| metadata.deprecated.clone());
-    let stable: Vec<&VersionMetadata> =
-        metadata.versions.iter().filter(|entry| !entry.yanked && !entry.prerelease).collect();
-    let candidates: Vec<&VersionMetadata> = if stable.iter().any(|entry| entry.released.is_some()) {
-        stable.clone()
-    } else {
-        metadata.versions.iter().filter(|entry| !entry.yanked).collect()
-    };
-    let last = candidates
-        .iter()
-        .filter_map(|entry| entry.released.map(|time| (time, *entry)))
-        .max_by_key(|(time, _)| *time);
-    let any_dated = metadata.versions.iter().any(|entry| entry.released.is_some());
-    let releases_last_year = any_dated.then(|| {
-        let count = stable
-            .iter()
-            .filter_map(|entry| entry.released)
-            .filter(|time| *time > now - 365 * DAY && *time <= now)
-            .count();
+    let releases_last_year = releases.any_dated.then(|| {
+        let count =
+            releases.stable.iter().filter(|time| **time > now - 365 * DAY && **time <= now).count();
         u32::try_from(count).unwrap_or(u32::MAX)
     });
-    let mut times: Vec<i64> = stable.iter().filter_map(|entry| entry.released).collect();
-    times.sort_unstable();
-    let mut gaps: Vec<i64> = times.windows(2).map(|pair| (pair[1] - pair[0]) / DAY).collect();
+    let mut gaps: Vec<i64> =
+        releases.stable.windows(2).map(|pair| (pair[1] - pair[0]) / DAY).collect();
     gaps.sort_unstable();
     Signals {
         deprecated,
         inactive: metadata.inactive,
         version_listed: in_use.is_some(),
         yanked: in_use.filter(|entry| entry.yanked).map(|entry| entry.yanked_reason.clone()),
-        days_since_last_release: last.map(|(time, _)| ((now - time) / DAY).max(0)),
-        last_release: last.map(|(_, entry)| entry.version.clone()),
+        days_since_last_release: releases
+            .last
+            .as_ref()
+            .map(|(_, time)| ((now - time) / DAY).max(0)),
+        last_release: releases.last.as_ref().map(|(version, _)| version.clone()),
         releases_last_year,
         median_gap_days: gaps.get(gaps.len() / 2).copied().filter(|_| !gaps.is_empty()),
         maintainers: metadata.maintainers,
@@ -205,6 +244,18 @@ pub fn points(signals: &Signals) -> Points {
 
 /// The risk of `version` of the package `metadata` describes, at `now`.
 pub fn assess(metadata: &PackageMetadata, version: &str, now: i64) -> Risk {
+    assess_of(metadata, &Releases::of(&metadata.versions), metadata.version(version), now)
+}
+
+/// The risk of the version `in_use` (its entry, if listed) of the package
+/// `metadata` describes (whose own versions are not read), with its
+/// `releases`, at `now`.
+pub fn assess_of(
+    metadata: &PackageMetadata,
+    releases: &Releases,
+    in_use: Option<&VersionMetadata>,
+    now: i64,
+) -> Risk {
     if metadata.not_found {
         return Risk::Unknown {
             reason: format!(
@@ -213,7 +264,7 @@ pub fn assess(metadata: &PackageMetadata, version: &str, now: i64) -> Risk {
             ),
         };
     }
-    let signals = signals(metadata, version, now);
+    let signals = signals_of(metadata, releases, in_use, now);
     let points = points(&signals);
     let parts = [
         (points.maintenance, MAINTENANCE_POINTS),
@@ -364,17 +415,23 @@ pub fn assess_graph(
         .iter()
         .enumerate()
         .map(|(index, node)| {
-            let lookup = cache.get(graph.ecosystem, &node.name, now, ttl_seconds);
-            let risk = match lookup.metadata() {
-                Some(metadata) => assess(metadata, &node.version, now),
-                None => Risk::Unknown {
-                    reason: format!(
-                        "no {} registry metadata for {} in the cache (not fetched yet, or its cache file was ignored)",
-                        graph.ecosystem, node.name
-                    ),
+            match cache.brief(graph.ecosystem, &node.name, &node.version, now, ttl_seconds) {
+                Some(brief) => NodeRisk {
+                    node: index,
+                    risk: assess_of(brief.package, brief.releases, brief.in_use.as_ref(), now),
+                    stale: brief.stale,
                 },
-            };
-            NodeRisk { node: index, risk, stale: matches!(lookup, Lookup::Stale(_)) }
+                None => NodeRisk {
+                    node: index,
+                    risk: Risk::Unknown {
+                        reason: format!(
+                            "no {} registry metadata for {} in the cache (not fetched yet, or its cache file was ignored)",
+                            graph.ecosystem, node.name
+                        ),
+                    },
+                    stale: false,
+                },
+            }
         })
         .collect()
 }

@@ -90,6 +90,52 @@ fn a_rewrite_replaces_the_file_and_leaves_nothing_beside_it() {
     assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 3, "no partial file left");
 }
 
+/// Scoring from a written file reads each package's head (with the
+/// summary of its releases) and the version in use only, and scores
+/// exactly as the whole metadata does, for listed, unlisted, yanked and
+/// pre-release versions.
+#[test]
+fn a_brief_scores_as_the_whole_metadata_does() {
+    use vigil_sca::risk::{assess, assess_of};
+    let temp = tempfile::tempdir().unwrap();
+    let cache = filled(temp.path());
+    cache.write().unwrap();
+    let reopened = MetadataCache::open(temp.path());
+    let mut compared = 0;
+    for (ecosystem, name) in [
+        (Ecosystem::Npm, "left-pad"),
+        (Ecosystem::Npm, "react"),
+        (Ecosystem::PyPI, "requests"),
+        (Ecosystem::CratesIo, "serde"),
+    ] {
+        let whole = cache.get(ecosystem, name, FETCHED, DAY).metadata().unwrap();
+        let mut versions: Vec<&str> = whole.versions.iter().map(|v| v.version.as_str()).collect();
+        versions.push("9.9.9-not-listed");
+        let yanked = whole.versions.iter().filter(|v| v.yanked).count();
+        let prerelease = whole.versions.iter().filter(|v| v.prerelease).count();
+        assert!(yanked + prerelease > 0 || name == "left-pad", "{name}: a varied sample");
+        for version in versions.iter().step_by(7).chain(versions.last()) {
+            for now in [FETCHED, FETCHED + 400 * DAY] {
+                let brief = reopened.brief(ecosystem, name, version, now, 7 * DAY).unwrap();
+                assert!(brief.package.versions.is_empty(), "{name}: versions not parsed");
+                assert_eq!(brief.in_use.as_ref(), whole.version(version), "{name} {version}");
+                assert_eq!(
+                    assess_of(brief.package, brief.releases, brief.in_use.as_ref(), now),
+                    assess(whole, version, now),
+                    "{name} {version}"
+                );
+                assert_eq!(brief.stale, now - whole.fetched_at >= 7 * DAY);
+                compared += 1;
+            }
+        }
+        // The same from the cache in memory (inserted, not read from a file).
+        let in_memory = cache.brief(ecosystem, name, versions[0], FETCHED, DAY).unwrap();
+        assert_eq!(in_memory.in_use.as_ref(), whole.version(versions[0]));
+    }
+    assert!(compared > 100, "{compared}");
+    assert_eq!(reopened.brief(Ecosystem::Npm, "lodash", "1.0.0", FETCHED, DAY), None);
+}
+
 #[test]
 fn a_change_in_place_is_kept_by_the_next_write() {
     let temp = tempfile::tempdir().unwrap();
@@ -150,7 +196,9 @@ fn format_2(packages: &[(&str, &str)]) -> (String, usize) {
         format!("{{\"vigil_metadata\":2,\"ecosystem\":\"Npm\",\"count\":{}}}\n", packages.len());
     let mut index = Vec::new();
     for (name, line) in packages {
-        index.push(serde_json::json!([name, text.len(), line.len()]));
+        // The head: every field before the versions (none in a garbled line).
+        let head = line.find(",\"versions\":").unwrap_or(0);
+        index.push(serde_json::json!([name, text.len(), line.len(), head]));
         text.push_str(line);
         text.push('\n');
     }
@@ -203,16 +251,22 @@ fn a_cut_short_or_garbled_file_is_ignored_with_the_reason() {
         ),
         (with_index("{\"index\":7}"), "its index cannot be read: invalid type: integer `7`"),
         (
-            with_index("{\"index\":[[\"left-pad\",49,10]]}"),
+            with_index("{\"index\":[[\"left-pad\",49,10,5]]}"),
             "its index lists 1 packages, the header 2",
         ),
         (
-            with_index("{\"index\":[[\"left-pad\",0,10],[\"react\",60,10]]}"),
+            with_index("{\"index\":[[\"left-pad\",0,10,5],[\"react\",60,10,5]]}"),
             "its index places left-pad outside the package lines",
         ),
         (
-            with_index(&format!("{{\"index\":[[\"left-pad\",60,10],[\"react\",60,{index_at}]]}}")),
+            with_index(&format!(
+                "{{\"index\":[[\"left-pad\",60,10,5],[\"react\",60,{index_at},5]]}}"
+            )),
             "its index places react outside the package lines",
+        ),
+        (
+            with_index("{\"index\":[[\"left-pad\",60,10,11],[\"react\",80,10,5]]}"),
+            "its index places left-pad outside the package lines",
         ),
     ];
     for (text, expected) in cases {
@@ -242,6 +296,11 @@ fn a_garbled_package_line_loses_only_that_package() {
     let cache = MetadataCache::open(temp.path());
     assert!(cache.problems().is_empty(), "{:?}", cache.problems());
     assert_eq!(cache.len(), 5);
+    // Read first through the heads: a garbled line has no head, and
+    // react's head names react, not lodash.
+    assert_eq!(cache.brief(Ecosystem::Npm, "lodash", "1.0.0", FETCHED, DAY), None);
+    assert_eq!(cache.brief(Ecosystem::Npm, "left-pad", "1.3.0", FETCHED, DAY), None);
+    assert!(cache.brief(Ecosystem::Npm, "react", "19.3.1", FETCHED, DAY).is_some());
     assert_eq!(cache.get(Ecosystem::Npm, "left-pad", FETCHED, DAY), Lookup::Missing);
     assert_eq!(cache.get(Ecosystem::Npm, "lodash", FETCHED, DAY), Lookup::Missing, "react's line");
     let react = cache.get(Ecosystem::Npm, "react", FETCHED, 100 * DAY).metadata().unwrap();
