@@ -4,9 +4,10 @@
 //! an end marker `{"end":N}` with the count again, so a file cut short is
 //! told from a whole one. A file may carry more lines between the values
 //! and the end marker (the metadata cache's index), whose place the end
-//! marker then gives (`"index_at"`, a byte offset). A file is only ever replaced by writing a new one
-//! beside it, syncing it and renaming it over the old, so a crash or a full
-//! disk leaves the previous file in place.
+//! marker then gives (`"index_at"`, a byte offset). A file is only ever
+//! replaced by writing a new one beside it, syncing it and renaming it
+//! over the old, so a crash or a full disk leaves the previous file in
+//! place.
 //!
 //! What the header holds, and what a reader does with a bad line, stay
 //! with each file's owner.

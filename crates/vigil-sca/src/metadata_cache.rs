@@ -195,7 +195,7 @@ struct Entry {
     parsed: OnceLock<Option<PackageMetadata>>,
     /// The package without its versions and the summary of its releases,
     /// from the line's head or from the parsed line.
-    head: OnceLock<Option<(PackageMetadata, Releases)>>,
+    head: OnceLock<Option<Head>>,
 }
 
 impl Entry {
@@ -210,22 +210,18 @@ impl Entry {
     /// The package without its versions and the summary of its releases:
     /// from the parsed line when it is parsed, else from the line's head,
     /// else by parsing the line; `None` as for [`Entry::metadata`].
-    fn head(&self, ecosystem: Ecosystem, key: &str) -> Option<&(PackageMetadata, Releases)> {
+    fn head(&self, ecosystem: Ecosystem, key: &str) -> Option<&Head> {
         self.head
             .get_or_init(|| {
-                let from_metadata = |metadata: &PackageMetadata| {
-                    let releases = Releases::of(&metadata.versions);
-                    (PackageMetadata { versions: Vec::new(), ..metadata.clone() }, releases)
+                let from_metadata = |metadata: &PackageMetadata| Head {
+                    package: metadata.without_versions(),
+                    releases: Releases::of(&metadata.versions),
                 };
                 if let Some(parsed) = self.parsed.get() {
                     return parsed.as_ref().map(from_metadata);
                 }
                 match self.line.as_ref()?.head() {
-                    Some(head) => {
-                        let same = head.package.ecosystem == ecosystem
-                            && ecosystem.normalise_name(&head.package.name) == key;
-                        same.then_some((head.package, head.releases))
-                    }
+                    Some(head) => is_filed_as(&head.package, ecosystem, key).then_some(head),
                     None => self.metadata(ecosystem, key).map(from_metadata),
                 }
             })
@@ -251,12 +247,23 @@ impl Entry {
             .get_or_init(|| {
                 let text = self.line.as_ref()?.text()?;
                 let metadata: PackageMetadata = serde_json::from_str(&text).ok()?;
-                let same = metadata.ecosystem == ecosystem
-                    && ecosystem.normalise_name(&metadata.name) == key;
-                same.then_some(metadata)
+                is_filed_as(&metadata, ecosystem, key).then_some(metadata)
             })
             .as_ref()
     }
+}
+
+/// `package` is the one filed under `key` (a normalised name) of
+/// `ecosystem`: a line read from a file is checked so, since the index or
+/// the line may be another package's.
+fn is_filed_as(package: &PackageMetadata, ecosystem: Ecosystem, key: &str) -> bool {
+    package.ecosystem == ecosystem && ecosystem.normalise_name(&package.name) == key
+}
+
+/// Metadata fetched at `fetched_at` is stale at `now` once `ttl_seconds`
+/// have passed.
+fn is_stale(fetched_at: i64, now: i64, ttl_seconds: i64) -> bool {
+    now.saturating_sub(fetched_at) >= ttl_seconds
 }
 
 /// The cache: every file's index (or, for format 1, its text) in memory,
@@ -320,10 +327,10 @@ impl MetadataCache {
         let key = ecosystem.normalise_name(name);
         let entry = self.entries.get(&ecosystem).and_then(|entries| entries.get(&key));
         match entry.and_then(|entry| entry.metadata(ecosystem, &key)) {
-            Some(metadata) if now.saturating_sub(metadata.fetched_at) < ttl_seconds => {
-                Lookup::Fresh(metadata)
+            Some(metadata) if is_stale(metadata.fetched_at, now, ttl_seconds) => {
+                Lookup::Stale(metadata)
             }
-            Some(metadata) => Lookup::Stale(metadata),
+            Some(metadata) => Lookup::Fresh(metadata),
             None => Lookup::Missing,
         }
     }
@@ -344,12 +351,12 @@ impl MetadataCache {
     ) -> Option<Brief<'_>> {
         let key = ecosystem.normalise_name(name);
         let entry = self.entries.get(&ecosystem)?.get(&key)?;
-        let (package, releases) = entry.head(ecosystem, &key)?;
+        let head = entry.head(ecosystem, &key)?;
         Some(Brief {
-            package,
-            releases,
+            package: &head.package,
+            releases: &head.releases,
             in_use: entry.version(ecosystem, &key, version),
-            stale: now.saturating_sub(package.fetched_at) >= ttl_seconds,
+            stale: is_stale(head.package.fetched_at, now, ttl_seconds),
         })
     }
 
@@ -420,7 +427,7 @@ fn read_file(
         return Err(corrupt(format!("it holds {} packages, not {ecosystem}", header.ecosystem)));
     }
     if header.vigil_metadata == FORMAT_WITHOUT_INDEX {
-        return read_whole(path, &header).map(Some);
+        return read_whole(file, path, &header).map(Some);
     }
     let body_start = header_line.len() as u64 + 1;
     read_indexed(file, size, body_start, &header).map(Some).map_err(corrupt)
@@ -491,15 +498,22 @@ fn read_at(file: &mut std::fs::File, offset: u64, len: usize) -> std::io::Result
     Ok(bytes)
 }
 
-/// The entries of a format 1 file (no index), read whole; each line's
-/// name is read now, the rest when looked up.
-fn read_whole(path: &Path, header: &Header) -> Result<HashMap<String, Entry>, CacheError> {
+/// The entries of a format 1 file (no index), the open `file` at `path`
+/// read whole; each line's name is read now, the rest when looked up.
+fn read_whole(
+    mut file: std::fs::File,
+    path: &Path,
+    header: &Header,
+) -> Result<HashMap<String, Entry>, CacheError> {
     let corrupt = |message: String| CacheError::Corrupt { path: path.to_owned(), message };
     let ecosystem = header.ecosystem;
-    let text = std::fs::read_to_string(path).map_err(|error| match error.kind() {
-        std::io::ErrorKind::InvalidData => corrupt("it is not UTF-8 text".to_owned()),
-        _ => CacheError::Io { path: path.to_owned(), source: error },
-    })?;
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).and_then(|_| file.read_to_string(&mut text)).map_err(
+        |error| match error.kind() {
+            std::io::ErrorKind::InvalidData => corrupt("it is not UTF-8 text".to_owned()),
+            _ => CacheError::Io { path: path.to_owned(), source: error },
+        },
+    )?;
     let text = Arc::new(text);
     let mut lines = LineRanges { text: &text, at: 0 };
     lines.next();

@@ -134,6 +134,24 @@ impl PackageMetadata {
         }
     }
 
+    /// The package without its versions (cloned field by field, so the
+    /// versions are never copied).
+    pub fn without_versions(&self) -> Self {
+        PackageMetadata {
+            ecosystem: self.ecosystem,
+            name: self.name.clone(),
+            latest: self.latest.clone(),
+            versions: Vec::new(),
+            deprecated: self.deprecated.clone(),
+            inactive: self.inactive,
+            maintainers: self.maintainers,
+            downloads: self.downloads,
+            license: self.license.clone(),
+            fetched_at: self.fetched_at,
+            not_found: self.not_found,
+        }
+    }
+
     /// What the cache keeps of a package its registry does not know.
     pub fn unknown_to_registry(ecosystem: Ecosystem, name: &str, fetched_at: i64) -> Self {
         PackageMetadata { not_found: true, ..PackageMetadata::empty(ecosystem, name, fetched_at) }

@@ -175,15 +175,9 @@ impl Releases {
     }
 }
 
-/// The signals of `version` of the package `metadata` describes, at `now`
-/// (seconds since the Unix epoch).
-pub fn signals(metadata: &PackageMetadata, version: &str, now: i64) -> Signals {
-    signals_of(metadata, &Releases::of(&metadata.versions), metadata.version(version), now)
-}
-
 /// The signals of the version `in_use` (its entry, if the registry lists
 /// it) of the package `metadata` describes (whose own versions are not
-/// read), with its `releases`, at `now`.
+/// read), with its `releases`, at `now` (seconds since the Unix epoch).
 pub fn signals_of(
     metadata: &PackageMetadata,
     releases: &Releases,
